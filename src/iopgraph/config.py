@@ -1,0 +1,52 @@
+"""Configuration: one typed Settings object, read from IOPGRAPH_* environment variables.
+
+    settings = Settings()                      # from the environment
+    settings = Settings(store_path=tmp_path)   # in tests: explicit, no os.environ
+
+A ``.env`` file in the working folder may add to the environment. Nothing else
+reads the environment; everything receives a Settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from iopgraph.sources import find_root
+
+
+class Settings(BaseSettings):
+    """Every setting of iopgraph, with its default. Env var = IOPGRAPH_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="IOPGRAPH_", env_file=".env", extra="ignore")
+
+    root: Path = Field(default_factory=find_root, description="Project folder with ontology/, shapes/, data/, queries/.")
+    store_path: Path | None = Field(
+        default=None, description="Folder of the embedded Oxigraph store (default: <root>/var/store)."
+    )
+    store_url: str | None = Field(
+        default=None, description="SPARQL 1.1 query endpoint of a remote store; when set, the embedded store is not used."
+    )
+    store_update_url: str | None = Field(default=None, description="SPARQL 1.1 update endpoint of the remote store.")
+    build_dir: Path | None = Field(default=None, description="Folder for dumps and releases (default: <root>/var/build).")
+    base_url: str = Field(default="http://127.0.0.1:8000", description="Public base URL of this service.")
+    host: str = Field(default="127.0.0.1", description="Interface `iopgraph serve` listens on.")
+    port: int = Field(default=8000, description="Port `iopgraph serve` listens on.")
+    query_timeout: float = Field(default=30.0, gt=0, description="Seconds a SPARQL query may run before it is stopped.")
+    max_results: int = Field(default=10000, gt=0, description="Most result rows a query returns; more are cut and flagged.")
+    max_query_bytes: int = Field(default=1_000_000, gt=0, description="Largest query or request body accepted, in bytes.")
+    service_allowlist: list[str] = Field(
+        default_factory=list, description="Hosts a SPARQL SERVICE clause may call (none by default)."
+    )
+    write_token: str | None = Field(default=None, description="Bearer token for writes; writes are off when unset.")
+    write_token_file: Path | None = Field(default=None, description="File holding the write token.")
+
+    @property
+    def resolved_store_path(self) -> Path:
+        return self.store_path or self.root / "var" / "store"
+
+    @property
+    def resolved_build_dir(self) -> Path:
+        return self.build_dir or self.root / "var" / "build"

@@ -1,0 +1,61 @@
+"""Errors of iopgraph, one tree under :class:`IopgraphError`.
+
+    IopgraphError
+    ├── InputError (400)             bad input a person must fix
+    │   ├── RdfSyntaxError            a file or body that does not parse (names file, line, column)
+    │   └── UnknownFormat (415)       a file or media type that is not an RDF syntax we read
+    ├── ValidationFailed (422)        data that does not conform to the shapes
+    └── StoreError (503)              the store cannot be opened, read or written
+
+Each error has an HTTP ``status`` and a stable ``code`` so the CLI and the API
+report it the same way.
+"""
+
+from __future__ import annotations
+
+
+class IopgraphError(Exception):
+    """Base class of every error iopgraph raises on purpose."""
+
+    status = 500
+    code = "internal-error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InputError(IopgraphError):
+    status = 400
+    code = "bad-input"
+
+
+class RdfSyntaxError(InputError):
+    """RDF that does not parse; carries where."""
+
+    code = "rdf-syntax-error"
+
+    def __init__(self, message: str, source: str, line: int | None = None, column: int | None = None):
+        where = source
+        if line is not None:
+            where += f", line {line}" + (f", column {column}" if column is not None else "")
+        super().__init__(f"{where}: {message}")
+        self.source = source
+        self.line = line
+        self.column = column
+        self.detail = message
+
+
+class UnknownFormat(InputError):
+    status = 415
+    code = "unsupported-media-type"
+
+
+class ValidationFailed(IopgraphError):
+    status = 422
+    code = "shacl-violation"
+
+
+class StoreError(IopgraphError):
+    status = 503
+    code = "store-unavailable"
