@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
-from iopgraph import __version__
+from iopgraph import __version__, problems
 from iopgraph.backend import LocalBackend
 from iopgraph.config import Settings
 from iopgraph.sources import graph_sources
@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="iopgraph", version=__version__, lifespan=lifespan)
     app.state.settings = settings
+    problems.install(app)
 
     @app.get("/healthz", response_class=PlainTextResponse)
     def healthz() -> str:
