@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from iopgraph.errors import IopgraphError, InputError
+from iopgraph.errors import InputError, IopgraphError
 from iopgraph.validation import format_json, format_text, validate_files
 
 app = typer.Typer(help="Build, validate and serve the iopgraph knowledge graph.", no_args_is_help=True,

@@ -3,7 +3,13 @@
     IopgraphError
     ├── InputError (400)             bad input a person must fix
     │   ├── RdfSyntaxError            a file or body that does not parse (names file, line, column)
-    │   └── UnknownFormat (415)       a file or media type that is not an RDF syntax we read
+    │   ├── UnknownFormat (415)       a file or media type that is not an RDF syntax we read
+    │   ├── PayloadTooLarge (413)     a request body over the configured limit
+    │   └── UpdateNotAllowed          a SPARQL Update the service refuses (LOAD, SERVICE, USING)
+    ├── Unauthorized (401)            a write without a bearer token (WWW-Authenticate: Bearer)
+    ├── Forbidden (403)               a write with a wrong token
+    │   └── WritesDisabled            writes while no write token is configured
+    ├── GraphNotFound (404)           a Graph Store request for a graph that does not exist
     ├── ValidationFailed (422)        data that does not conform to the shapes
     └── StoreError (503)              the store cannot be opened, read or written
 
@@ -51,9 +57,44 @@ class UnknownFormat(InputError):
     code = "unsupported-media-type"
 
 
+class PayloadTooLarge(InputError):
+    status = 413
+    code = "payload-too-large"
+
+
+class UpdateNotAllowed(InputError):
+    code = "update-not-allowed"
+
+
+class Unauthorized(IopgraphError):
+    status = 401
+    code = "unauthorized"
+    headers = {"WWW-Authenticate": 'Bearer realm="iopgraph"'}
+
+
+class Forbidden(IopgraphError):
+    status = 403
+    code = "forbidden"
+
+
+class WritesDisabled(Forbidden):
+    code = "writes-disabled"
+
+
+class GraphNotFound(IopgraphError):
+    status = 404
+    code = "graph-not-found"
+
+
 class ValidationFailed(IopgraphError):
+    """Data that does not conform; ``report`` (JSON) goes into the problem body."""
+
     status = 422
     code = "shacl-violation"
+
+    def __init__(self, message: str, report: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.problem_extra = {"report": report} if report is not None else {}
 
 
 class StoreError(IopgraphError):

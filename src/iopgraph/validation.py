@@ -20,8 +20,17 @@ import pyshacl
 import rdflib
 from rdflib.namespace import RDF, SH
 
+from iopgraph.errors import IopgraphError
+from iopgraph.namespaces import PREFIXES
 from iopgraph.rdfio import parse_file, quads_to_graph
 from iopgraph.sources import SourceFile, graph_sources, rdf_files, shape_sources, source_for_path
+
+
+class InvalidShapes(IopgraphError):
+    """The shapes graph itself is broken (a bug in shapes/, not in the data)."""
+
+    code = "invalid-shapes"
+
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
@@ -148,7 +157,7 @@ def validate_graph(
     subject_files: dict[rdflib.term.Node, set[str]] | None = None,
 ) -> ValidationReport:
     """Validate ``data`` (with ``ontology`` mixed in) against ``shapes``."""
-    _conforms, report_graph, _text = pyshacl.validate(
+    outcome = pyshacl.validate(
         data,
         shacl_graph=shapes,
         ont_graph=ontology,
@@ -157,7 +166,11 @@ def validate_graph(
         advanced=True,
         do_owl_imports=False,
     )
-    assert isinstance(report_graph, rdflib.Graph)
+    report_graph = outcome[1]
+    if not isinstance(report_graph, rdflib.Graph):
+        raise InvalidShapes(f"the SHACL shapes cannot be used: {outcome[2]}")
+    for prefix, namespace in PREFIXES.items():
+        report_graph.bind(prefix, namespace, replace=True)
     return ValidationReport(read_results(report_graph, subject_files or {}, shapes), report_graph)
 
 

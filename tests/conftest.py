@@ -1,0 +1,45 @@
+"""Shared fixtures: the project folder, the report text, and a built copy of the shipped graph."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REPORT = ROOT.parent / "shared" / "source" / "000_3696df09cd36326f.txt"
+
+
+def normalise_report_text(text: str) -> str:
+    """The report as plain text: markdown and footnote markers dropped, whitespace collapsed."""
+    text = re.sub(r"<sup>\s*\d+\s*</sup>", "", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = text.replace("**", "").replace("*", "").replace("\\", "")
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def report_text() -> str:
+    if not REPORT.exists():
+        pytest.fail(f"the report text is missing at {REPORT}; tests need ../shared/source beside the project")
+    return REPORT.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def shipped_store() -> ox.Store:
+    """An in-memory store holding the shipped ontology and data, one named graph per file."""
+    from iopgraph.sources import graph_sources
+    from iopgraph.store import load_sources
+
+    store = ox.Store()
+    load_sources(store, graph_sources(ROOT))
+    return store
