@@ -8,7 +8,7 @@ Exit codes (all commands):
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +23,7 @@ app = typer.Typer(help="Build, validate and serve the iopgraph knowledge graph."
 EXIT_OK, EXIT_INVALID, EXIT_INPUT = 0, 1, 2
 
 
-class ReportFormat(str, Enum):
+class ReportFormat(StrEnum):
     text = "text"
     json = "json"
     turtle = "turtle"
