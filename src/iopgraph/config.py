@@ -41,7 +41,20 @@ class Settings(BaseSettings):
         default_factory=list, description="Hosts a SPARQL SERVICE clause may call (none by default)."
     )
     write_token: str | None = Field(default=None, description="Bearer token for writes; writes are off when unset.")
-    write_token_file: Path | None = Field(default=None, description="File holding the write token.")
+    write_token_file: Path | None = Field(
+        default=None,
+        description="File holding write tokens: one `TOKEN` or `AGENT-NAME TOKEN` per line (# comments allowed).",
+    )
+    write_agent: str = Field(
+        default="steward", description="Agent name recorded in provenance for writes made with IOPGRAPH_WRITE_TOKEN."
+    )
+    write_validation: str = Field(
+        default="neighbourhood", pattern="^(neighbourhood|full)$",
+        description="How writes are SHACL-checked: `neighbourhood` (shape-aware, fast) or `full` (whole graph).",
+    )
+    max_upload_bytes: int = Field(
+        default=20_000_000, gt=0, description="Largest RDF body accepted by /api/validate, /store and /update, in bytes."
+    )
 
     @property
     def resolved_store_path(self) -> Path:
