@@ -10,9 +10,10 @@ reads the environment; everything receives a Settings.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from iopgraph.sources import find_root
 
@@ -37,8 +38,18 @@ class Settings(BaseSettings):
     query_timeout: float = Field(default=30.0, gt=0, description="Seconds a SPARQL query may run before it is stopped.")
     max_results: int = Field(default=10000, gt=0, description="Most result rows a query returns; more are cut and flagged.")
     max_query_bytes: int = Field(default=1_000_000, gt=0, description="Largest query or request body accepted, in bytes.")
-    service_allowlist: list[str] = Field(
-        default_factory=list, description="Hosts a SPARQL SERVICE clause may call (none by default)."
+    service_allowlist: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts a SPARQL SERVICE clause may call, comma-separated (none by default).",
+    )
+    query_workers: int = Field(
+        default=2, ge=1, description="Query worker processes (each holds an in-memory copy of the graph)."
+    )
+    cache_entries: int = Field(default=1024, ge=0, description="Query results kept in the in-memory cache (0: off).")
+    cache_bytes: int = Field(default=128_000_000, ge=0, description="Most bytes of results the cache keeps.")
+    sources: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="RDF files or folders to serve instead of ontology/ + data/ (`iopgraph serve FILE...`), comma-separated.",
     )
     write_token: str | None = Field(default=None, description="Bearer token for writes; writes are off when unset.")
     write_token_file: Path | None = Field(
@@ -55,6 +66,13 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=20_000_000, gt=0, description="Largest RDF body accepted by /api/validate, /store and /update, in bytes."
     )
+
+    @field_validator("service_allowlist", "sources", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @property
     def resolved_store_path(self) -> Path:
