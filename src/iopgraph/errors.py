@@ -5,11 +5,13 @@
     │   ├── RdfSyntaxError            a file or body that does not parse (names file, line, column)
     │   ├── UnknownFormat (415)       a file or media type that is not an RDF syntax we read
     │   ├── PayloadTooLarge (413)     a request body over the configured limit
-    │   └── UpdateNotAllowed          a SPARQL Update the service refuses (LOAD, SERVICE, USING)
+    │   ├── UpdateNotAllowed          a SPARQL Update the service refuses (LOAD, SERVICE, USING)
+    │   └── InvalidParameter          a query parameter of a view with a bad name or value
     ├── Unauthorized (401)            a write without a bearer token (WWW-Authenticate: Bearer)
     ├── Forbidden (403)               a write with a wrong token
     │   └── WritesDisabled            writes while no write token is configured
     ├── GraphNotFound (404)           a Graph Store request for a graph that does not exist
+    ├── ResourceNotFound (404)        an IRI (or LDES fragment) the graph does not hold
     ├── ValidationFailed (422)        data that does not conform to the shapes
     └── StoreError (503)              the store cannot be opened, read or written
 
@@ -84,6 +86,15 @@ class WritesDisabled(Forbidden):
 class GraphNotFound(IopgraphError):
     status = 404
     code = "graph-not-found"
+
+
+class ResourceNotFound(IopgraphError):
+    status = 404
+    code = "resource-not-found"
+
+
+class InvalidParameter(InputError):
+    code = "invalid-parameter"
 
 
 class ValidationFailed(IopgraphError):
