@@ -24,7 +24,7 @@ KINDS = frozenset(
     {
         "initiative", "organisation", "function", "participation", "place", "platform",
         "mitigation", "recommendation", "enabler", "statistic", "publication",
-        "consultation", "report", "activity", "release", "dataset",
+        "consultation", "report", "activity", "release", "dataset", "agent",
     }
 )
 
