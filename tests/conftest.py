@@ -43,3 +43,7 @@ def shipped_store() -> ox.Store:
     store = ox.Store()
     load_sources(store, graph_sources(ROOT))
     return store
+
+
+# Fixtures of the linked-data view tests (an app over a small fixture graph).
+from ldsupport import ld_client, ld_settings, ld_store  # noqa: E402, F401

@@ -1,0 +1,81 @@
+"""Dereferencing: every IRI the graph mints answers here, in the format the client negotiates.
+
+``GET /id/...``, ``/concept/...``, ``/graph/...`` and ``/ontology`` serve the
+resource ``https://w3id.org/iopgraph/<path>`` with ``200`` and content
+negotiation (HTML, JSON-LD, Turtle, N-Triples, RDF/XML; ``?format=`` wins over
+``Accept``), ``Vary: Accept``, alternates in ``Link``, ``404`` for IRIs the
+graph does not mention, ``406`` for types it cannot serve and ``304`` for
+conditional requests. Why 200 and not 303: docs/linked-data.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request, Response
+
+from iopgraph import render
+from iopgraph.conneg import negotiate
+from iopgraph.errors import ResourceNotFound
+from iopgraph.views import documents
+from iopgraph.views.describe import Description, describe, describe_graph, describe_ontology
+from iopgraph.views.jsonld import CONTEXT_PATH, context_text
+from iopgraph.views.links import graph_iri
+
+router = APIRouter(tags=["linked data"])
+
+
+async def serve_description(request: Request, format: str | None,
+                            load: Callable[[], Awaitable[Description]]) -> Response:
+    """Negotiate, answer 304 if the client is current, else describe and render."""
+    media_type = negotiate(request.headers.get("accept"), render.RDF_OFFERS, format)
+    validators = render.validators(request, media_type)
+    if render.not_modified(request, validators):
+        return render.not_modified_response(validators)
+    description = await load()
+    if not description.exists:
+        raise ResourceNotFound(f"<{description.iri.value}> is not in the graph")
+    headers = {"Link": render.alternates(request, render.RDF_OFFERS, media_type),
+               "Content-Location": f"{request.url.path}?format={render.FORMAT_NAMES[media_type]}"}
+    context_url = request.app.state.settings.base_url.rstrip("/") + CONTEXT_PATH
+    if media_type == render.JSONLD:
+        return render.jsonld(documents.description_document(description, context_url), validators, headers)
+    if media_type == render.HTML:
+        page = await documents.description_page(request.app.state.backend, description, context_url)
+        return render.html(request, "resource.html", page, validators, headers)
+    return render.rdf(description.triples, media_type, validators, headers)
+
+
+@router.get("/id/{path:path}", summary="A resource of the graph (https://w3id.org/iopgraph/id/...)")
+async def instance(request: Request, path: str, format: str | None = None) -> Response:
+    iri = ox.NamedNode(graph_iri("id/" + path))
+    return await serve_description(request, format, lambda: describe(request.app.state.backend, iri))
+
+
+@router.get("/concept/{path:path}", summary="A SKOS concept or concept scheme (https://w3id.org/iopgraph/concept/...)")
+async def concept(request: Request, path: str, format: str | None = None) -> Response:
+    iri = ox.NamedNode(graph_iri("concept/" + path))
+    return await serve_description(request, format, lambda: describe(request.app.state.backend, iri))
+
+
+@router.get("/graph/{path:path}", summary="A named graph of the store: the triples of one source file")
+async def named_graph(request: Request, path: str, format: str | None = None) -> Response:
+    iri = ox.NamedNode(graph_iri("graph/" + path))
+    return await serve_description(request, format, lambda: describe_graph(request.app.state.backend, iri))
+
+
+@router.get("/ontology", summary="The iopgraph ontology (https://w3id.org/iopgraph/ontology#)")
+@router.get("/ontology/{version}", summary="A version IRI of the ontology; the current ontology is served")
+async def ontology(request: Request, format: str | None = None, version: str | None = None) -> Response:
+    return await serve_description(request, format, lambda: describe_ontology(request.app.state.backend))
+
+
+@router.get(CONTEXT_PATH, summary="The JSON-LD context of every JSON-LD response (version 1)")
+async def context(request: Request) -> Response:
+    text = context_text()
+    validators = render.validators(request, render.JSONLD, version="context-v1", vary=None,
+                                   cache_control="public, max-age=86400")
+    if render.not_modified(request, validators):
+        return render.not_modified_response(validators)
+    return render.context_document(text, validators)

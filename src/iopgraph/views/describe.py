@@ -1,0 +1,151 @@
+"""Describing one resource: its outgoing triples, what its links point to, and who links to it.
+
+    description = await describe(backend, ox.NamedNode(iri))
+    description.triples      # all triples of the representation (all held by the store)
+
+The description holds, all as triples the store really holds:
+- every triple with the resource as subject (and the blank nodes it reaches);
+- the labels and types of every resource it links to and that links to it;
+- the incoming links (``?s ?p <resource>``), capped at :data:`MAX_INCOMING`, so
+  that a challenge shows the mitigations that address it, a section the facts
+  that cite it, a use case the practices it illustrates.
+
+Queries are built from store terms (never from request text) and batched with
+``VALUES``: one query per kind of fact, never one per linked IRI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from iopgraph.backend import Backend
+from iopgraph.namespaces import ONTOLOGY, PREFIXES
+
+RDF_TYPE = PREFIXES["rdf"] + "type"
+LABEL_PREDICATES = (
+    PREFIXES["skos"] + "prefLabel",
+    PREFIXES["rdfs"] + "label",
+    PREFIXES["dcterms"] + "title",
+    PREFIXES["foaf"] + "name",
+)
+DEFINITION_PREDICATES = (
+    PREFIXES["skos"] + "definition",
+    PREFIXES["dcterms"] + "description",
+    PREFIXES["rdfs"] + "comment",
+)
+MAX_INCOMING = 1000
+_BATCH = 400
+_SUMMARY_PREDICATES = " ".join(f"<{p}>" for p in (RDF_TYPE, *LABEL_PREDICATES))
+
+Subject = ox.NamedNode | ox.BlankNode
+
+
+@dataclass
+class Description:
+    """A resource and the triples that describe it."""
+
+    iri: ox.NamedNode
+    outgoing: list[ox.Triple]
+    incoming: list[ox.Triple]
+    summaries: list[ox.Triple]
+    incoming_truncated: bool = False
+    triples: list[ox.Triple] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.triples:
+            self.triples = list(dict.fromkeys([*self.outgoing, *self.incoming, *self.summaries]))
+
+    @property
+    def exists(self) -> bool:
+        return bool(self.outgoing or self.incoming)
+
+
+def values_block(terms: Iterable[ox.NamedNode]) -> str:
+    """A VALUES body of IRIs; pyoxigraph's ``str()`` writes each as a checked ``<iri>``."""
+    return " ".join(str(t) for t in terms)
+
+
+def _chunks(items: list[ox.NamedNode], size: int = _BATCH) -> Iterable[list[ox.NamedNode]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+async def summaries(backend: Backend, terms: Iterable[ox.NamedNode | ox.BlankNode | ox.Literal]) -> list[ox.Triple]:
+    """Type and label triples of every IRI in ``terms``, in one query per batch of IRIs."""
+    iris = [t for t in dict.fromkeys(terms) if isinstance(t, ox.NamedNode)]
+    found: list[ox.Triple] = []
+    for chunk in _chunks(iris):
+        found += await backend.construct(
+            "CONSTRUCT { ?x ?p ?o } WHERE { VALUES ?x { " + values_block(chunk) + " } "
+            "VALUES ?p { " + _SUMMARY_PREDICATES + " } ?x ?p ?o }"
+        )
+    return found
+
+
+async def outgoing(backend: Backend, subjects: list[ox.NamedNode], bnode_depth: int = 3) -> list[ox.Triple]:
+    """Every triple of ``subjects``, plus those of the blank nodes they reach."""
+    triples: list[ox.Triple] = []
+    for chunk in _chunks(subjects):
+        triples += await backend.construct(
+            "CONSTRUCT { ?s ?p ?o } WHERE { VALUES ?s { " + values_block(chunk) + " } ?s ?p ?o }"
+        )
+    frontier = {t.object for t in triples if isinstance(t.object, ox.BlankNode)}
+    seen: set[ox.BlankNode] = set()
+    for _ in range(bnode_depth):
+        if not frontier:
+            break
+        seen |= frontier  # type: ignore[arg-type]
+        more: list[ox.Triple] = []
+        for bnode in frontier:
+            more += await backend.construct("CONSTRUCT { ?b ?p ?o } WHERE { ?b ?p ?o }", {"b": bnode})
+        triples += more
+        frontier = {t.object for t in more if isinstance(t.object, ox.BlankNode) and t.object not in seen}
+    return triples
+
+
+async def describe(backend: Backend, iri: ox.NamedNode) -> Description:
+    """The description of ``iri`` (``exists`` is False when the graph does not mention it)."""
+    out = await outgoing(backend, [iri])
+    rows = await backend.select(
+        f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} ORDER BY ?p ?s LIMIT {MAX_INCOMING + 1}", {"o": iri}
+    )
+    truncated = len(rows) > MAX_INCOMING
+    incoming = [ox.Triple(r["s"], r["p"], iri) for r in rows[:MAX_INCOMING]]  # type: ignore[arg-type]
+    linked = [t.object for t in out] + [t.subject for t in incoming] + [iri]
+    summary = [t for t in await summaries(backend, linked) if t.subject != iri]
+    return Description(iri, out, incoming, summary, truncated)
+
+
+async def describe_ontology(backend: Backend) -> Description:
+    """The ontology document: every triple whose subject is in the ``iop:`` namespace."""
+    triples = await backend.construct(
+        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), " + f'"{ONTOLOGY}"' + ")) }"
+    )
+    linked = [t.object for t in triples]
+    summary = [t for t in await summaries(backend, linked) if not t.subject.value.startswith(ONTOLOGY)]
+    return Description(ox.NamedNode(ONTOLOGY), triples, [], summary)
+
+
+async def describe_graph(backend: Backend, graph: ox.NamedNode) -> Description:
+    """A named graph of the store (one source file) as a document."""
+    quads = await backend.quads(graph.value)
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+    return Description(graph, triples, [], [])
+
+
+def labels_from(triples: Iterable[ox.Triple]) -> dict[str, str]:
+    """The best label per subject: English first, then untagged, then any; by LABEL_PREDICATES order."""
+    ranked: dict[str, tuple[int, int, str]] = {}
+    for t in triples:
+        if t.predicate.value not in LABEL_PREDICATES or not isinstance(t.object, ox.Literal):
+            continue
+        lang = t.object.language
+        lang_rank = 0 if lang == "en" else 1 if not lang else 2
+        rank = (lang_rank, LABEL_PREDICATES.index(t.predicate.value), t.object.value)
+        key = t.subject.value
+        if key not in ranked or rank < ranked[key]:
+            ranked[key] = rank
+    return {k: v[2] for k, v in ranked.items()}

@@ -1,0 +1,46 @@
+"""A resource description as a JSON-LD document and as the context of its HTML page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from iopgraph.backend import Backend
+from iopgraph.render import FORMAT_NAMES, RDF_OFFERS
+from iopgraph.views.describe import Description
+from iopgraph.views.jsonld import JsonObject, document, frame
+from iopgraph.views.links import local_href
+from iopgraph.views.resource_page import resource_page
+
+FORMAT_LABELS = {"text/html": "HTML", "application/ld+json": "JSON-LD", "text/turtle": "Turtle",
+                 "application/n-triples": "N-Triples", "application/rdf+xml": "RDF/XML"}
+
+
+def description_document(d: Description, context_url: str) -> JsonObject:
+    """The resource as one compacted JSON-LD node; incoming links as reverse properties."""
+    reverse = frozenset(t.predicate.value for t in d.incoming)
+    return document(context_url, frame(d.triples, [d.iri], reverse_predicates=reverse))
+
+
+def format_links(path: str) -> list[dict[str, str]]:
+    return [{"href": f"{path}?format={FORMAT_NAMES[m]}", "type": m, "name": FORMAT_LABELS[m]}
+            for m in RDF_OFFERS if m != "text/html"]
+
+
+async def description_page(backend: Backend, d: Description, context_url: str) -> dict[str, Any]:
+    """Template context of ``resource.html``."""
+    page = await resource_page(backend, d)
+    path = local_href(d.iri.value).split("#", 1)[0]
+    links = format_links(path)
+    return {
+        "title": page.label,
+        "page": page,
+        "format_links": links,
+        "alternates": [{"type": link["type"], "href": link["href"]} for link in links],
+        "jsonld": _script_safe(description_document(d, context_url)),
+    }
+
+
+def _script_safe(doc: JsonObject) -> str:
+    """JSON for a <script> element: no ``</script>`` can close it early."""
+    return json.dumps(doc, ensure_ascii=False).replace("</", "<\\/")
