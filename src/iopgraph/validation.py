@@ -155,8 +155,13 @@ def validate_graph(
     shapes: rdflib.Graph,
     ontology: rdflib.Graph | None = None,
     subject_files: dict[rdflib.term.Node, set[str]] | None = None,
+    focus_nodes: list[rdflib.term.Node] | None = None,
 ) -> ValidationReport:
-    """Validate ``data`` (with ``ontology`` mixed in) against ``shapes``."""
+    """Validate ``data`` (with ``ontology`` mixed in) against ``shapes``.
+
+    With ``focus_nodes``, only those nodes are validated (against every shape that
+    targets them), still seeing the whole data graph for links and paths.
+    """
     outcome = pyshacl.validate(
         data,
         shacl_graph=shapes,
@@ -165,6 +170,7 @@ def validate_graph(
         allow_warnings=True,
         advanced=True,
         do_owl_imports=False,
+        focus_nodes=focus_nodes or None,
     )
     report_graph = outcome[1]
     if not isinstance(report_graph, rdflib.Graph):
@@ -177,18 +183,22 @@ def validate_graph(
 def validate_files(paths: list[Path] | None, root: Path) -> ValidationReport:
     """Validate the given files (default: the shipped ontology and data) with the project's shapes.
 
-    The project's ontology is always added, so files about new data validate with
-    the class hierarchy they rely on.
+    Given files are validated in the context of the shipped graph, so links to
+    existing organisations, sections or challenges resolve; only results about
+    resources the given files describe are reported.
     """
     shipped = graph_sources(root)
-    if paths:
-        files = [source_for_path(p, root) for p in _expand(paths)]
-        ontology_files = [f for f in shipped if f.relative.startswith("ontology/")]
-        extra = [f for f in ontology_files if f.path not in {x.path for x in files}]
-        loaded = load_graph(files + extra)
-    else:
+    if not paths:
         loaded = load_graph(shipped)
-    return validate_graph(loaded.graph, load_shapes(root), None, loaded.subject_files)
+        return validate_graph(loaded.graph, load_shapes(root), None, loaded.subject_files)
+    files = [source_for_path(p, root) for p in _expand(paths)]
+    given = {f.relative for f in files}
+    context = [f for f in shipped if f.path.resolve() not in {g.path.resolve() for g in files}]
+    loaded = load_graph(files + context)
+    focus = [s for s, sources in loaded.subject_files.items() if given & sources and not isinstance(s, rdflib.BNode)]
+    report = validate_graph(loaded.graph, load_shapes(root), None, loaded.subject_files, focus)
+    report.results = [r for r in report.results if given & set(r.source_files)]
+    return report
 
 
 def _expand(paths: list[Path]) -> list[Path]:
