@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import rdflib
 from typer.testing import CliRunner
 
 from conftest import ROOT
@@ -147,3 +148,18 @@ def test_console_script_entry_point_runs() -> None:
     exe = Path(sys.executable).with_name("iopgraph")
     out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, check=True)
     assert "validate" in out.stdout and "build" in out.stdout
+
+
+def test_the_store_is_readable_through_rdflib_without_copying(tmp_path: Path) -> None:
+    from iopgraph.sources import graph_sources
+    from iopgraph.store import ensure_built, open_store, rdflib_dataset
+
+    store = open_store(tmp_path / "store")
+    outcome = ensure_built(store, tmp_path / "store", graph_sources(ROOT))
+    dataset = rdflib_dataset(store)
+    assert outcome.rebuilt and outcome.quads == len(store)
+    label = dataset.value(
+        rdflib.URIRef("https://w3id.org/iopgraph/id/initiative/valencia-goaigua-digital-twin"),
+        rdflib.URIRef("https://w3id.org/iopgraph/ontology#startYear"),
+    )
+    assert str(label) == "2009"

@@ -1,5 +1,7 @@
 """The embedded store: an Oxigraph store on disk, built from the source files.
 
+Loading uses pyoxigraph's bulk loader (fast, with exact parse positions);
+:func:`rdflib_dataset` exposes the same store to rdflib code through oxrdflib.
 Each ontology/data file is loaded into its own named graph
 (``https://w3id.org/iopgraph/graph/data/initiatives`` for ``data/initiatives.ttl``);
 queries see the union of all graphs as their default graph. A hash of the
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+import rdflib
+from oxrdflib import OxigraphStore
 
 from iopgraph.errors import StoreError
 from iopgraph.rdfio import parse_file
@@ -38,6 +42,15 @@ def open_store(path: Path) -> ox.Store:
         return ox.Store(str(path))
     except OSError as exc:
         raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+
+
+def rdflib_dataset(store: ox.Store) -> rdflib.Dataset:
+    """The same Oxigraph store seen as an rdflib Dataset (through oxrdflib), without copying.
+
+    For rdflib-based code (conversions, pySHACL over the live store); the query
+    hot path uses pyoxigraph directly.
+    """
+    return rdflib.Dataset(store=OxigraphStore(store=store), default_union=True)
 
 
 def _meta_path(path: Path) -> Path:
