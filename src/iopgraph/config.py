@@ -66,6 +66,14 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=20_000_000, gt=0, description="Largest RDF body accepted by /api/validate, /store and /update, in bytes."
     )
+    max_body_bytes: int | None = Field(
+        default=None, gt=0,
+        description="Hard cap on any request body, in bytes (default: the larger of the upload and query limits + 64 KiB).",
+    )
+    access_log: bool = Field(default=True, description="Write one JSON line per request to the `iopgraph.access` log.")
+    shutdown_timeout: float = Field(
+        default=30.0, ge=0, description="Seconds `iopgraph serve` lets in-flight requests finish after SIGTERM/SIGINT."
+    )
 
     @field_validator("service_allowlist", "sources", mode="before")
     @classmethod
@@ -81,3 +89,7 @@ class Settings(BaseSettings):
     @property
     def resolved_build_dir(self) -> Path:
         return self.build_dir or self.root / "var" / "build"
+
+    @property
+    def resolved_max_body_bytes(self) -> int:
+        return self.max_body_bytes or max(self.max_upload_bytes, self.max_query_bytes) + 65_536
