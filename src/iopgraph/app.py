@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from iopgraph import __version__, problems
 from iopgraph.backend import LocalBackend
 from iopgraph.config import Settings
-from iopgraph.routers import resources
+from iopgraph.routers import collections, resources
 from iopgraph.sources import graph_sources
 from iopgraph.store import ensure_built, open_store
 
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     problems.install(app)
     app.include_router(resources.router)
+    app.include_router(collections.router)
 
     @app.get("/healthz", response_class=PlainTextResponse)
     def healthz() -> str:

@@ -114,7 +114,7 @@ async def describe(backend: Backend, iri: ox.NamedNode) -> Description:
     )
     truncated = len(rows) > MAX_INCOMING
     incoming = [ox.Triple(r["s"], r["p"], iri) for r in rows[:MAX_INCOMING]]  # type: ignore[arg-type]
-    linked = [t.object for t in out] + [t.subject for t in incoming] + [iri]
+    linked = [t.object for t in out if t.predicate.value != RDF_TYPE] + [t.subject for t in incoming]
     summary = [t for t in await summaries(backend, linked) if t.subject != iri]
     return Description(iri, out, incoming, summary, truncated)
 
@@ -124,7 +124,7 @@ async def describe_ontology(backend: Backend) -> Description:
     triples = await backend.construct(
         "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), " + f'"{ONTOLOGY}"' + ")) }"
     )
-    linked = [t.object for t in triples]
+    linked = [t.object for t in triples if t.predicate.value != RDF_TYPE]
     summary = [t for t in await summaries(backend, linked) if not t.subject.value.startswith(ONTOLOGY)]
     return Description(ox.NamedNode(ONTOLOGY), triples, [], summary)
 

@@ -1,0 +1,49 @@
+"""``/api/challenges``, ``/api/mitigations``, ``/api/initiatives``, ``/api/organisations``,
+``/api/recommendations``, ``/api/statistics``: paged, filterable JSON-LD collections (Hydra)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Request, Response
+
+from iopgraph import render
+from iopgraph.conneg import negotiate
+from iopgraph.views.collections import COLLECTIONS, CollectionSpec, collection_page, paging, parse_filters
+from iopgraph.views.hydra import PageLinks, collection_document, hydra_triples
+from iopgraph.views.jsonld import CONTEXT_PATH
+
+router = APIRouter(tags=["collections"])
+OFFERS = [render.JSONLD, "application/json", "text/turtle", "application/n-triples"]
+
+
+def _handler(spec: CollectionSpec) -> Callable[[Request], Awaitable[Response]]:
+    async def handler(request: Request) -> Response:
+        params = request.query_params
+        media_type = negotiate(request.headers.get("accept"), OFFERS, params.get("format"))
+        filters = parse_filters(spec, params.multi_items())
+        page, limit = paging(params.get("page"), params.get("limit"))
+        validators = render.validators(request, media_type)
+        if render.not_modified(request, validators):
+            return render.not_modified_response(validators)
+        settings = request.app.state.settings
+        result = await collection_page(request.app.state.backend, spec, filters, page, limit)
+        links = PageLinks(settings.base_url, request.url.path, params.multi_items(), result)
+        headers = {"Link": links.link_header()}
+        if media_type in (render.JSONLD, "application/json"):
+            doc = collection_document(result, links, settings.base_url.rstrip("/") + CONTEXT_PATH)
+            return render.jsonld(doc, validators, headers, media_type=media_type)
+        return render.rdf([*result.triples, *hydra_triples(result, links)], media_type, validators, headers)
+
+    handler.__name__ = f"collection_{spec.name}"
+    return handler
+
+
+for _spec in COLLECTIONS.values():
+    filters = "; ".join(f"`{f.name}`" + (f" ({f.description})" if f.description else "") for f in _spec.filters)
+    router.add_api_route(
+        f"/api/{_spec.name}", _handler(_spec), methods=["GET"],
+        summary=f"{_spec.title}: a paged Hydra collection in JSON-LD",
+        description=f"Filters: {filters}. Values are slugs or IRIs; repeat a filter to require several values. "
+                    "Paging: `page` (from 1) and `limit` (1-200, default 50).",
+    )

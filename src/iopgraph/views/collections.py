@@ -1,0 +1,312 @@
+"""Framed, paged collections of the graph for harvesters: ``/api/challenges``, ``/api/mitigations``, ...
+
+Each collection is a row of :data:`COLLECTIONS`: which resources are members,
+how they are ordered, which incoming links are embedded in each member, and
+which filters (``?family=cultural-interoperability``) narrow it. A page holds
+the members' own triples, the incoming links of the spec, and the labels and
+types of everything they link to: all triples of the store, which the tests
+check by expanding the JSON-LD with an independent processor.
+
+    page = await collection_page(backend, COLLECTIONS["challenges"], {"family": ["cultural-interoperability"]}, 1, 50)
+    page.members, page.total, page.triples
+
+Filter values are slugs (resolved in the filter's namespace) or absolute IRIs,
+validated as RDF terms before they reach a query (``VALUES`` rows).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from iopgraph.backend import Backend
+from iopgraph.errors import InvalidParameter, ResourceNotFound
+from iopgraph.iri import is_slug
+from iopgraph.namespaces import CONCEPT, ID, ONTOLOGY, PREFIXES
+from iopgraph.views.describe import RDF_TYPE, labels_from, outgoing, summaries, values_block
+
+IOP = ONTOLOGY
+SKOS = PREFIXES["skos"]
+ORG = PREFIXES["org"]
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+RESERVED = frozenset({"page", "limit", "format"})
+
+_PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One query parameter: ``pattern`` links ``?member`` to ``?value`` (one VALUES row per given value).
+
+    Other variables of a pattern start with ``?_`` and are renamed per filter.
+    """
+
+    name: str
+    pattern: str
+    namespace: str = ""
+    choices: tuple[tuple[str, str], ...] = ()  # (value, IRI or literal text) for enumerated filters
+    description: str = ""
+
+    def term(self, value: str) -> ox.NamedNode | ox.Literal:
+        value = value.strip()
+        if self.choices:
+            allowed = dict(self.choices)
+            if value not in allowed:
+                raise InvalidParameter(f"{self.name}={value!r}: expected one of {', '.join(allowed)}")
+            target = allowed[value]
+            return ox.Literal(target, datatype=ox.NamedNode(PREFIXES["xsd"] + "boolean")) \
+                if target in ("true", "false") else ox.NamedNode(target)
+        if value.startswith(("http://", "https://")):
+            try:
+                return ox.NamedNode(value)
+            except ValueError as exc:
+                raise InvalidParameter(f"{self.name}: {value!r} is not a valid IRI") from exc
+        if is_slug(value):
+            return ox.NamedNode(self.namespace + value)
+        raise InvalidParameter(
+            f"{self.name}={value!r}: give a slug (lowercase words joined by hyphens, e.g. "
+            f"'{self.example}') or a full IRI"
+        )
+
+    @property
+    def example(self) -> str:
+        return "cultural-interoperability" if "challenge" in self.namespace else "some-name"
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """One collection view."""
+
+    name: str
+    title: str
+    members: str  # a graph pattern binding ?member
+    filters: tuple[Filter, ...]
+    reverse: frozenset[str] = frozenset()  # incoming predicates embedded as summaries
+    full_reverse: frozenset[str] = frozenset()  # incoming predicates whose subjects are embedded in full
+    tree: bool = False  # order members depth-first along skos:broader
+
+    def filter(self, name: str) -> Filter:
+        for f in self.filters:
+            if f.name == name:
+                return f
+        allowed = ", ".join(sorted([f.name for f in self.filters] + ["page", "limit"]))
+        raise InvalidParameter(f"unknown parameter {name!r} for /api/{self.name}; allowed: {allowed}")
+
+
+CHALLENGE_NS = CONCEPT + "challenge/"
+_CHALLENGE_LEVELS = (("family", IOP + "ChallengeFamily"), ("cluster", IOP + "ChallengeCluster"),
+                     ("sub-challenge", IOP + "SubChallenge"), ("factor", IOP + "ChallengeFactor"))
+
+COLLECTIONS: dict[str, CollectionSpec] = {
+    spec.name: spec
+    for spec in (
+        CollectionSpec(
+            "challenges", "Challenges",
+            f"?member skos:inScheme <{CONCEPT}challenge> .",
+            (
+                Filter("family", "?member skos:broader* ?value . ?value a iop:ChallengeFamily .", CHALLENGE_NS,
+                       description="challenges of one family (and the family itself)"),
+                Filter("broader", "?member skos:broader+ ?value .", CHALLENGE_NS,
+                       description="challenges below this challenge"),
+                Filter("element", "?member iop:concernsElement ?value .", CONCEPT + "eif4scc-element/",
+                       description="challenges concerning an EIF4SCC element"),
+                Filter("level", "?member a ?value .", choices=_CHALLENGE_LEVELS,
+                       description="family, cluster, sub-challenge or factor"),
+                Filter("observed-in", "?member iop:observedIn ?value .", ID + "initiative/",
+                       description="challenges met in a use case"),
+            ),
+            reverse=frozenset({IOP + "addresses", SKOS + "broader", IOP + "describes"}),
+            tree=True,
+        ),
+        CollectionSpec(
+            "mitigations", "Mitigations and good practices",
+            "?member a ?class . VALUES ?class { iop:Mitigation iop:GoodPractice }",
+            (
+                Filter("challenge", "?member iop:addresses ?_c . ?_c skos:broader* ?value .",
+                       CHALLENGE_NS, description="mitigations addressing a challenge or one below it"),
+                Filter("initiative", "?member iop:illustratedBy ?value .", ID + "initiative/",
+                       description="practices a use case illustrates"),
+                Filter("recommendation", "?member iop:backedBy ?value .", ID + "recommendation/",
+                       description="practices an EIF4SCC recommendation backs"),
+                Filter("evidence-basis", "?member iop:evidenceBasis ?value .", CONCEPT + "evidence-basis/"),
+                Filter("type", "?member a ?value .", choices=(("mitigation", IOP + "Mitigation"),
+                                                             ("good-practice", IOP + "GoodPractice"))),
+            ),
+        ),
+        CollectionSpec(
+            "initiatives", "Initiatives and use cases",
+            "?member a ?class . VALUES ?class { iop:Initiative iop:DataSpace iop:LocalDigitalTwin }",
+            (
+                Filter("type", "?member a ?value .", choices=(("data-space", IOP + "DataSpace"),
+                                                             ("local-digital-twin", IOP + "LocalDigitalTwin"))),
+                Filter("use-case", "?member iop:isUseCase ?value .", choices=(("true", "true"), ("false", "false")),
+                       description="true for the four use cases of the report"),
+                Filter("city", "?member iop:city ?value .", ID + "place/"),
+                Filter("organisation", "?_p iop:participationIn ?member ; iop:participant ?value .",
+                       ID + "organisation/"),
+            ),
+            reverse=frozenset({IOP + "illustratedBy"}),
+            full_reverse=frozenset({IOP + "participationIn"}),
+        ),
+        CollectionSpec(
+            "organisations", "Organisations",
+            "?member a ?class . VALUES ?class { org:Organization org:OrganizationalUnit org:FormalOrganization "
+            "org:OrganizationalCollaboration m8g:PublicOrganisation iop:Network }",
+            (
+                Filter("sector", "?member iop:sector ?value .", CONCEPT + "helix-sector/"),
+                Filter("initiative", "?_p iop:participant ?member ; iop:participationIn ?value .",
+                       ID + "initiative/"),
+                Filter("role", "?_p iop:participant ?member ; iop:role ?value .", CONCEPT + "participation-role/"),
+            ),
+            full_reverse=frozenset({IOP + "participant"}),
+        ),
+        CollectionSpec(
+            "recommendations", "EIF4SCC recommendations",
+            "?member a iop:Recommendation .",
+            (
+                Filter("element", "?member iop:concernsElement ?value .", CONCEPT + "eif4scc-element/"),
+                Filter("challenge", "?_m iop:backedBy ?member ; iop:addresses ?_c . ?_c skos:broader* ?value .", CHALLENGE_NS,
+                       description="recommendations behind the mitigations of a challenge"),
+            ),
+            reverse=frozenset({IOP + "backedBy"}),
+        ),
+        CollectionSpec(
+            "statistics", "Statistics",
+            "?member a iop:Statistic .",
+            (
+                Filter("challenge", "?member iop:describes ?_c . ?_c skos:broader* ?value .",
+                       CHALLENGE_NS),
+                Filter("area", "?member iop:area ?value .", ID + "place/"),
+                Filter("unit", "?member iop:unit ?value .", CONCEPT + "unit/"),
+            ),
+        ),
+    )
+}
+
+
+@dataclass
+class CollectionPage:
+    """One page of a collection: its members in order and every triple the page holds."""
+
+    spec: CollectionSpec
+    members: list[ox.NamedNode]
+    total: int
+    page: int
+    limit: int
+    triples: list[ox.Triple] = field(default_factory=list)
+
+    @property
+    def last_page(self) -> int:
+        return max(1, -(-self.total // self.limit))
+
+
+def parse_filters(spec: CollectionSpec, params: list[tuple[str, str]]) -> list[tuple[Filter, ox.NamedNode | ox.Literal]]:
+    """Validate query parameters into (filter, term) pairs; unknown names and bad values raise 400."""
+    chosen = []
+    for name, value in params:
+        if name in RESERVED:
+            continue
+        f = spec.filter(name)
+        chosen.append((f, f.term(value)))
+    return chosen
+
+
+def paging(page: str | None, limit: str | None) -> tuple[int, int]:
+    try:
+        p = int(page) if page is not None else 1
+        n = int(limit) if limit is not None else DEFAULT_LIMIT
+    except ValueError as exc:
+        raise InvalidParameter("page and limit must be whole numbers") from exc
+    if p < 1:
+        raise InvalidParameter(f"page={p}: pages start at 1")
+    if not 1 <= n <= MAX_LIMIT:
+        raise InvalidParameter(f"limit={n}: must be between 1 and {MAX_LIMIT}")
+    return p, n
+
+
+def _member_query(spec: CollectionSpec, filters: list[tuple[Filter, ox.NamedNode | ox.Literal]]) -> str:
+    parts = [spec.members]
+    for index, (f, term) in enumerate(filters):
+        var = f"?f{index}"
+        # helper variables (?_x) are renamed per filter so that two filters never share one
+        parts.append("{ " + f.pattern.replace("?value", var).replace("?_", f"?_{index}") + " }")
+        parts.append(f"VALUES {var} {{ {term} }}")
+    return (
+        _PREFIXES
+        + "SELECT DISTINCT ?member ?label ?order ?parent ?number WHERE {\n  "
+        + "\n  ".join(parts)
+        + "\n  OPTIONAL { ?member skos:prefLabel|rdfs:label ?label }"
+        + "\n  OPTIONAL { ?member iop:section/iop:order ?order }"
+        + "\n  OPTIONAL { ?member iop:recommendationNumber ?number }"
+        + "\n  OPTIONAL { ?member skos:broader ?parent }\n}"
+    )
+
+
+def _ordered(rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]], tree: bool) -> list[ox.NamedNode]:
+    """Members sorted by (recommendation number, report order, label); depth-first along broader for trees."""
+    keys: dict[ox.NamedNode, tuple[float, float, str, str]] = {}
+    parents: dict[ox.NamedNode, ox.NamedNode] = {}
+    for row in rows:
+        member = row["member"]
+        if not isinstance(member, ox.NamedNode):
+            continue
+        number = float(row["number"].value) if "number" in row else float("inf")
+        order = float(row["order"].value) if "order" in row else float("inf")
+        label = row["label"].value.lower() if "label" in row else ""
+        key = (number, order, label, member.value)
+        keys[member] = min(keys.get(member, key), key)
+        if "parent" in row and isinstance(row["parent"], ox.NamedNode):
+            parents[member] = row["parent"]
+    if not tree:
+        return sorted(keys, key=lambda m: keys[m])
+    children: dict[ox.NamedNode | None, list[ox.NamedNode]] = defaultdict(list)
+    for member in keys:
+        parent = parents.get(member)
+        children[parent if parent in keys else None].append(member)
+    ordered: list[ox.NamedNode] = []
+
+    def walk(node: ox.NamedNode | None) -> None:
+        for child in sorted(children.get(node, []), key=lambda m: keys[m]):
+            ordered.append(child)
+            walk(child)
+
+    walk(None)
+    return ordered
+
+
+async def collection_page(backend: Backend, spec: CollectionSpec,
+                          filters: list[tuple[Filter, ox.NamedNode | ox.Literal]], page: int, limit: int) -> CollectionPage:
+    rows = await backend.select(_member_query(spec, filters))
+    members = _ordered(rows, spec.tree)
+    result = CollectionPage(spec, [], len(members), page, limit)
+    if page > result.last_page:
+        raise ResourceNotFound(f"page {page} of /api/{spec.name} does not exist; the last page is {result.last_page}")
+    result.members = members[(page - 1) * limit: page * limit]
+    result.triples = await page_triples(backend, spec, result.members)
+    return result
+
+
+async def page_triples(backend: Backend, spec: CollectionSpec, members: list[ox.NamedNode]) -> list[ox.Triple]:
+    """The members' triples, the spec's incoming links, and the labels and types of everything linked."""
+    if not members:
+        return []
+    triples = await outgoing(backend, members)
+    incoming: list[ox.Triple] = []
+    for predicate in sorted(spec.reverse | spec.full_reverse):
+        incoming += await backend.construct(
+            f"CONSTRUCT {{ ?s <{predicate}> ?m }} WHERE {{ VALUES ?m {{ {values_block(members)} }} ?s <{predicate}> ?m }}"
+        )
+    full = sorted({t.subject for t in incoming if t.predicate.value in spec.full_reverse
+                   and isinstance(t.subject, ox.NamedNode)}, key=str)
+    embedded = await outgoing(backend, full) if full else []
+    inside = set(members) | set(full)
+    linked = [t.object for t in [*triples, *embedded] if t.predicate.value != RDF_TYPE] + [t.subject for t in incoming]
+    labels = [t for t in await summaries(backend, linked) if t.subject not in inside]
+    return list(dict.fromkeys([*triples, *incoming, *embedded, *labels]))
+
+
+def member_labels(page: CollectionPage) -> dict[str, str]:
+    return labels_from(page.triples)
