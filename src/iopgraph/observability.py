@@ -1,0 +1,192 @@
+"""What an operator sees: request ids, one structured access-log line per request, Prometheus metrics.
+
+    metrics = Metrics()                                   # one registry per app, no global state
+    app.add_middleware(ObservabilityMiddleware, metrics=metrics)
+    metrics.exposition()                                  # the text served at GET /metrics
+
+Every response carries ``X-Request-ID``: the client's own value when it is a
+short token (letters, digits, ``._:-``), else a fresh one, so a value crafted
+to inject headers or log lines is never echoed. The access log (logger
+``iopgraph.access``) writes one JSON object per request::
+
+    {"ts": "...", "request_id": "...", "method": "GET", "path": "/sparql", "route": "/sparql",
+     "status": 200, "duration_ms": 3.1, "bytes": 512, "client": "127.0.0.1", "problem": null}
+
+``problem`` is the ``code`` of an RFC 9457 error body (``query-timeout``,
+``payload-too-large`` ...), read from the response itself so no handler has to
+report it. Labels are bounded: ``route`` is the route's template (``/id/{path}``)
+or ``(unmatched)``, ``method`` one of the HTTP methods or ``OTHER``, so hostile
+traffic cannot blow up the number of time series.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+access_log = logging.getLogger("iopgraph.access")
+
+REQUEST_ID_HEADER = "x-request-id"
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+_PROBLEM_TYPE = b"application/problem+json"
+_MAX_PROBLEM_BYTES = 65_536
+#: Latency buckets in seconds: cheap lookups to the longest query timeout.
+BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+def request_id_for(incoming: str | None) -> str:
+    """The client's request id if it is a safe token, else a new one."""
+    if incoming and _SAFE_REQUEST_ID.match(incoming):
+        return incoming
+    return uuid.uuid4().hex
+
+
+class _StateCollector(Collector):
+    """Counters kept by the app's components (result cache, query workers), read at scrape time."""
+
+    def __init__(self) -> None:
+        self.state: Any = None
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        sparql = getattr(self.state, "sparql", None)
+        cache = getattr(sparql, "cache", None)
+        if cache is not None:
+            yield CounterMetricFamily("iopgraph_sparql_cache_hits", "SPARQL results served from the result cache.",
+                                      value=getattr(cache, "hits", 0))
+            yield CounterMetricFamily("iopgraph_sparql_cache_misses", "SPARQL results not found in the cache.",
+                                      value=getattr(cache, "misses", 0))
+            yield GaugeMetricFamily("iopgraph_sparql_cache_entries", "Results held in the SPARQL result cache.",
+                                    value=len(cache))
+        pool = getattr(getattr(self.state, "backend", None), "pool", None)
+        if pool is not None:
+            yield GaugeMetricFamily("iopgraph_query_workers", "Live query worker processes.",
+                                    value=len(getattr(pool, "pids", [])))
+            yield CounterMetricFamily("iopgraph_query_workers_replaced",
+                                      "Query workers killed and replaced (timeouts, cancellations, crashes).",
+                                      value=getattr(pool, "replaced", 0))
+
+
+class Metrics:
+    """The app's Prometheus registry and the instruments the middleware updates."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter("iopgraph_http_requests", "HTTP requests answered.",
+                                ["method", "route", "status"], registry=self.registry)
+        self.latency = Histogram("iopgraph_http_request_duration_seconds",
+                                 "Time from request to the end of the response body.",
+                                 ["method", "route"], buckets=BUCKETS, registry=self.registry)
+        self.in_progress = Gauge("iopgraph_http_requests_in_progress", "Requests being answered now.",
+                                 registry=self.registry)
+        self.problems = Counter("iopgraph_problems", "Error responses by problem code.", ["code"],
+                                registry=self.registry)
+        self.query_timeouts = Counter("iopgraph_sparql_query_timeouts",
+                                      "SPARQL queries stopped at IOPGRAPH_QUERY_TIMEOUT.", registry=self.registry)
+        self._state = _StateCollector()
+        self.registry.register(self._state)
+
+    def watch(self, state: Any) -> None:
+        """Report the counters of the components on ``state`` (``app.state``) at each scrape."""
+        self._state.state = state
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+    def observe(self, method: str, route: str, status: int, seconds: float, problem: str | None) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+        if problem:
+            self.problems.labels(problem).inc()
+            if problem in ("query-timeout", "upstream-timeout"):
+                self.query_timeouts.inc()
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) and path else "(unmatched)"
+
+
+def _problem_code(body: bytes) -> str | None:
+    try:
+        code = json.loads(body).get("code")
+    except (ValueError, AttributeError):
+        return None
+    return code if isinstance(code, str) and len(code) <= 64 else None
+
+
+class ObservabilityMiddleware:
+    """Pure ASGI middleware: request id, timing, access log and metrics for every HTTP request."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, log_requests: bool = True) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.log_requests = log_requests
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers = dict(scope.get("headers") or [])
+        incoming = headers.get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
+        request_id = request_id_for(incoming)
+        scope.setdefault("state", {})["request_id"] = request_id
+        status = 500
+        sent = 0
+        problem_body: bytearray | None = None
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, sent, problem_body
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                raw = [(k, v) for k, v in message.get("headers", []) if k.lower() != REQUEST_ID_HEADER.encode()]
+                raw.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                message = {**message, "headers": raw}
+                content_type = next((v for k, v in raw if k.lower() == b"content-type"), b"")
+                if status >= 400 and content_type.startswith(_PROBLEM_TYPE):
+                    problem_body = bytearray()
+            elif message["type"] == "http.response.body":
+                chunk = message.get("body", b"")
+                sent += len(chunk)
+                if problem_body is not None and len(problem_body) < _MAX_PROBLEM_BYTES:
+                    problem_body.extend(chunk[: _MAX_PROBLEM_BYTES - len(problem_body)])
+            await send(message)
+
+        self.metrics.in_progress.inc()
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            self.metrics.in_progress.dec()
+            seconds = time.perf_counter() - started
+            method = scope.get("method", "GET")
+            method = method if method in _METHODS else "OTHER"
+            route = _route_template(scope)
+            problem = _problem_code(bytes(problem_body)) if problem_body else None
+            self.metrics.observe(method, route, status, seconds, problem)
+            if self.log_requests and access_log.isEnabledFor(logging.INFO):
+                client = scope.get("client")
+                access_log.info(json.dumps({
+                    "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                    "request_id": request_id,
+                    "method": method,
+                    "path": scope.get("path", "")[:2000],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 2),
+                    "bytes": sent,
+                    "client": client[0] if client else None,
+                    "problem": problem,
+                }))

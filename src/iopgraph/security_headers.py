@@ -1,0 +1,124 @@
+"""Security headers on every response, and a Content Security Policy on HTML pages.
+
+    app.add_middleware(SecurityHeadersMiddleware)
+
+Every response: ``X-Content-Type-Options: nosniff`` (a Turtle dump is never
+sniffed into HTML) and ``Referrer-Policy: strict-origin-when-cross-origin``.
+
+HTML pages also get ``X-Frame-Options: DENY`` and a CSP that lets the page load
+scripts, styles, fonts and images from this service only (the editor's
+YASGUI files are served under ``/sparql/assets/``), talk to this service only
+(``connect-src 'self'``), and run no inline script except the ones the page
+itself carries: their SHA-256 hashes are computed from the page body and
+added to ``script-src``, so an injected ``<script>`` is never run while the
+templates' own small scripts are. Inline styles stay allowed (YASGUI and the
+charts set them; CSS cannot run code). FastAPI's ``/docs`` and ``/redoc``
+pages load Swagger UI / ReDoc from their CDN and get that origin added.
+
+Headers a route already set are kept.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+BASE_HEADERS = {
+    b"x-content-type-options": b"nosniff",
+    b"referrer-policy": b"strict-origin-when-cross-origin",
+}
+HTML_HEADERS = {b"x-frame-options": b"DENY"}
+#: Pages of FastAPI's interactive docs, which load Swagger UI / ReDoc from this CDN.
+DOCS_CDN = "https://cdn.jsdelivr.net"
+DOCS_PATHS = frozenset({"/docs", "/redoc"})
+#: Largest HTML body whose inline scripts are hashed; a bigger page gets no inline script at all.
+MAX_HASHED_BYTES = 8_000_000
+
+_INLINE_SCRIPT = re.compile(rb"<script(?P<attrs>(?:\s[^>]*)?)>(?P<body>.*?)</script\s*>", re.I | re.S)
+_SRC_ATTR = re.compile(rb"\ssrc\s*=", re.I)
+_TYPE_ATTR = re.compile(rb"""\stype\s*=\s*["']?([^"'\s>]+)""", re.I)
+_SCRIPT_TYPES = {b"", b"text/javascript", b"application/javascript", b"module", b"text/ecmascript"}
+
+
+def inline_script_hashes(html: bytes) -> list[str]:
+    """CSP source expressions (``'sha256-…'``) for the executable inline scripts of ``html``."""
+    hashes: list[str] = []
+    for match in _INLINE_SCRIPT.finditer(html):
+        attrs = match.group("attrs") or b""
+        if _SRC_ATTR.search(attrs):
+            continue
+        kind = _TYPE_ATTR.search(attrs)
+        if kind and kind.group(1).lower() not in _SCRIPT_TYPES:
+            continue  # a data block (application/json, application/ld+json): never run
+        digest = base64.b64encode(hashlib.sha256(match.group("body")).digest()).decode()
+        source = f"'sha256-{digest}'"
+        if source not in hashes:
+            hashes.append(source)
+    return hashes
+
+
+def content_security_policy(script_hashes: list[str], docs_page: bool = False) -> str:
+    """The CSP of an HTML page whose own inline scripts have ``script_hashes``."""
+    cdn = f" {DOCS_CDN}" if docs_page else ""
+    scripts = " ".join(["'self'", *script_hashes]) + cdn
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src {scripts}",
+        f"style-src 'self' 'unsafe-inline'{cdn}",
+        "img-src 'self' data:" + (" https://fastapi.tiangolo.com" if docs_page else ""),
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+class SecurityHeadersMiddleware:
+    """Pure ASGI middleware adding the headers above; HTML bodies are held back to hash their scripts."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start: Message | None = None
+        body = bytearray()
+        docs_page = scope.get("path") in DOCS_PATHS
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                headers += [(k, v) for k, v in BASE_HEADERS.items() if k not in present]
+                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                message = {**message, "headers": headers}
+                if content_type.lower().startswith(b"text/html") and b"content-security-policy" not in present:
+                    headers += [(k, v) for k, v in HTML_HEADERS.items() if k not in present]
+                    start = message  # sent with the policy once the whole body is known
+                    return
+                await send(message)
+            elif message["type"] == "http.response.body" and start is not None:
+                body.extend(message.get("body", b""))
+                more = message.get("more_body", False)
+                if more and len(body) <= MAX_HASHED_BYTES:
+                    return
+                # Whole body known (or too big to hold: then no inline script is allowed at all).
+                hashes = inline_script_hashes(bytes(body)) if not more else []
+                start["headers"].append((b"content-security-policy",
+                                         content_security_policy(hashes, docs_page).encode()))
+                await send(start)
+                await send({"type": "http.response.body", "body": bytes(body), "more_body": more})
+                start = None
+                body.clear()
+            else:
+                await send(message)
+
+        await self.app(scope, receive, send_wrapper)
