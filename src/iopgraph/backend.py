@@ -6,22 +6,35 @@ views, validation against the current graph, writes) goes through a
 runs off the event loop.
 
     backend = LocalBackend(open_store(path))
+    await backend.start(workers=2)          # query worker processes for run_query()
     rows = await backend.select("SELECT ?s WHERE { ?s a ?c } LIMIT 3")
     triples = await backend.construct("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 3")
+    outcome = await backend.run_query(job, timeout=30)   # a user's query, serialised, killable
+    await backend.close()
+
+Two implementations: :class:`LocalBackend` (the embedded on-disk Oxigraph store,
+with an in-memory copy in each query worker process) and
+:class:`iopgraph.remote.RemoteBackend` (any SPARQL 1.1 endpoint over HTTP).
 
 ``version`` changes on every accepted write; ETags and caches are keyed on it.
 """
 
 from __future__ import annotations
 
-import threading
+import asyncio
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Protocol
 
 import anyio.to_thread
 import pyoxigraph as ox
+
+from iopgraph.sparql.engine import Outcome, QueryJob, execute
+from iopgraph.sparql.pool import WorkerPool
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = dict[str, Term]
@@ -46,19 +59,37 @@ class Backend(Protocol):
 
     async def replace_quads(self, remove: Iterable[ox.Quad], add: Iterable[ox.Quad]) -> None: ...
 
+    async def run_query(self, job: QueryJob, timeout: float) -> Outcome:
+        """Run a user's query with a hard ``timeout``; the result comes back serialised (``job.media_type``)."""
+        ...
+
+    async def start(self, workers: int = 2) -> None: ...
+
+    async def close(self) -> None: ...
+
 
 class LocalBackend:
-    """The embedded Oxigraph store, queried in worker threads.
+    """The embedded Oxigraph store.
+
+    * ``select``/``ask``/``construct``/``quads`` (the service's own, trusted
+      queries) run on the on-disk store in worker threads.
+    * ``run_query`` (users' queries) runs in a :class:`WorkerPool` of processes
+      holding in-memory copies, so that it can be killed at the timeout.
+    * Writes land in the on-disk store in one transaction, then reach every
+      worker before the version changes. A new write method must end with
+      ``await self._publish(...)`` while holding ``self._write_lock()``.
 
     All graphs form the default graph of a query (union default graph).
-    Writes are serialised by a lock and applied in one transaction.
     """
 
-    def __init__(self, store: ox.Store) -> None:
+    def __init__(self, store: ox.Store, version: str | None = None) -> None:
         self.store = store
-        self._version = uuid.uuid4().hex
+        self._version = version or uuid.uuid4().hex
         self._modified = datetime.now(UTC).replace(microsecond=0)
-        self._write_lock = threading.Lock()
+        self._pool: WorkerPool | None = None
+        self._local_lock = asyncio.Lock()
+        self._snapshot_dir: Path | None = None
+        self._snapshot: tuple[str, Path] | None = None  # (version, file)
 
     @property
     def version(self) -> str:
@@ -68,9 +99,45 @@ class LocalBackend:
     def last_modified(self) -> datetime:
         return self._modified
 
+    @property
+    def pool(self) -> WorkerPool | None:
+        return self._pool
+
     def _bump(self) -> None:
         self._version = uuid.uuid4().hex
         self._modified = datetime.now(UTC).replace(microsecond=0)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self, workers: int = 2, wait: bool = False) -> None:
+        """Start ``workers`` query worker processes (they load a snapshot in the background)."""
+        if self._pool is None and workers > 0:
+            self._snapshot_dir = Path(tempfile.mkdtemp(prefix="iopgraph-snapshot-"))
+            self._pool = WorkerPool(workers, self._make_snapshot)
+            await self._pool.start(wait=wait)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+        if self._snapshot_dir is not None:
+            shutil.rmtree(self._snapshot_dir, ignore_errors=True)
+            self._snapshot_dir = None
+
+    async def _make_snapshot(self) -> Path:
+        """An N-Quads dump of the store at the current version (reused while the version holds)."""
+        if self._snapshot and self._snapshot[0] == self._version and self._snapshot[1].exists():
+            return self._snapshot[1]
+        assert self._snapshot_dir is not None
+        target = self._snapshot_dir / f"{self._version}.nq"
+        await anyio.to_thread.run_sync(lambda: self.store.dump(str(target), format=ox.RdfFormat.N_QUADS))
+        if self._snapshot and self._snapshot[1] != target:
+            # Workers already started from the old file hold it open; unlinking is safe on POSIX.
+            self._snapshot[1].unlink(missing_ok=True)
+        self._snapshot = (self._version, target)
+        return target
+
+    # -- reads -------------------------------------------------------------------------------
 
     def _query(self, query: str, substitutions: dict[str, Term] | None) -> object:
         subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
@@ -99,17 +166,54 @@ class LocalBackend:
         g = ox.NamedNode(graph) if graph else None
         return await anyio.to_thread.run_sync(lambda: list(self.store.quads_for_pattern(None, None, None, g)))
 
+    async def run_query(self, job: QueryJob, timeout: float) -> Outcome:
+        if self._pool is None:
+            # No worker processes (e.g. a backend built by hand in a test): run in a thread, no hard stop.
+            return await anyio.to_thread.run_sync(lambda: execute(self.store, job))
+        return await self._pool.run(job, timeout)
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def _write_lock(self) -> asyncio.Lock:
+        return self._pool.lock if self._pool is not None else self._local_lock
+
+    async def _publish(self, remove: list[ox.Quad] | None = None, add: list[ox.Quad] | None = None) -> None:
+        """Bring the query workers in step with a write that just landed on disk, then bump the version.
+
+        With ``remove``/``add`` the quads are sent to the workers; without them
+        (or when blank nodes are involved, whose labels the store may rename)
+        the workers are reloaded from a fresh snapshot.
+        """
+        if self._pool is not None:
+            quads = [*(remove or []), *(add or [])]
+            as_delta = (remove is not None or add is not None) and not any(_has_blank_node(q) for q in quads)
+            if as_delta:
+                await self._pool.broadcast_write(_nquads_bytes(remove or []), _nquads_bytes(add or []))
+            self._bump()
+            if not as_delta:
+                await self._pool.reload()
+        else:
+            self._bump()
+
     async def replace_quads(self, remove: Iterable[ox.Quad], add: Iterable[ox.Quad]) -> None:
         to_remove, to_add = list(remove), list(add)
 
         def run() -> None:
-            with self._write_lock:
-                # One SPARQL update = one transaction: all of it lands or none of it.
-                self.store.update(_update_text(to_remove, to_add))
-                self.store.flush()
-                self._bump()
+            # One SPARQL update = one transaction: all of it lands or none of it.
+            self.store.update(_update_text(to_remove, to_add, self.store))
+            self.store.flush()
 
-        await anyio.to_thread.run_sync(run)
+        async with self._write_lock():
+            await anyio.to_thread.run_sync(run)
+            await self._publish(to_remove, to_add)
+
+
+def _has_blank_node(quad: ox.Quad) -> bool:
+    return any(isinstance(t, ox.BlankNode) for t in (quad.subject, quad.object, quad.graph_name))
+
+
+def _nquads_bytes(quads: list[ox.Quad]) -> bytes:
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"" if quads else b""
 
 
 def _nquads(quads: list[ox.Quad]) -> str:
@@ -120,10 +224,22 @@ def _nquads(quads: list[ox.Quad]) -> str:
     return "\n".join(lines)
 
 
-def _update_text(remove: list[ox.Quad], add: list[ox.Quad]) -> str:
-    parts = []
-    if remove:
-        parts.append("DELETE DATA {\n" + _nquads(remove) + "\n}")
-    if add:
-        parts.append("INSERT DATA {\n" + _nquads(add) + "\n}")
+def _update_text(remove: list[ox.Quad], add: list[ox.Quad], store: ox.Store | None = None) -> str:
+    """One SPARQL update (= one Oxigraph transaction) removing ``remove``, then adding ``add``.
+
+    DELETE DATA cannot name blank nodes, so a graph losing a blank-node quad is
+    rewritten in the same transaction: CLEAR it, then insert what it keeps (its
+    blank nodes get new labels: the graph stays isomorphic) with the additions.
+    """
+    rewrite = {q.graph_name for q in remove if _has_blank_node(q)} if store is not None else set()
+    gone = set(remove)
+    keep = [q for g in rewrite for q in store.quads_for_pattern(None, None, None, g) if q not in gone] if store else []
+    parts = [("CLEAR SILENT DEFAULT" if isinstance(g, ox.DefaultGraph) else f"CLEAR SILENT GRAPH {g}")
+             for g in sorted(rewrite, key=str)]
+    plain = [q for q in remove if q.graph_name not in rewrite]
+    if plain:
+        parts.append("DELETE DATA {\n" + _nquads(plain) + "\n}")
+    if keep or add:
+        # One INSERT DATA, so one blank-node label is one node across all inserted quads.
+        parts.append("INSERT DATA {\n" + _nquads(keep + add) + "\n}")
     return " ;\n".join(parts) or "# nothing to do"

@@ -1,0 +1,183 @@
+"""A :class:`~iopgraph.backend.Backend` over any SPARQL 1.1 endpoint (remote-store mode).
+
+Set ``IOPGRAPH_STORE_URL`` (and ``IOPGRAPH_STORE_UPDATE_URL`` for writes) and
+the service keeps no graph of its own: replicas are stateless, the store
+(Oxigraph server, Fuseki, GraphDB, ...) holds the data. See docs/deploy.md.
+
+* Parameters are bound as RDF terms in a ``VALUES`` block at the start of the
+  WHERE clause (a remote store has no substitution API); the terms are
+  re-serialised by pyoxigraph, so a value can never change the query's shape.
+* Results are capped while they stream in: reading stops at ``max_results``.
+* ``timeout`` → 504, connection failure → 503, other store errors → 502; a
+  store's 400 (malformed query) stays a 400 with the store's message.
+* The store should present the union of its named graphs as the default graph
+  (``oxigraph serve --union-default-graph``, Fuseki ``tdb:unionDefaultGraph``).
+
+    backend = RemoteBackend(Settings(store_url="http://127.0.0.1:7878/query",
+                                     store_update_url="http://127.0.0.1:7878/update"))
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import httpx
+import pyoxigraph as ox
+
+from iopgraph.backend import Row, Term, _update_text
+from iopgraph.config import Settings
+from iopgraph.errors import StoreError
+from iopgraph.sparql.engine import Outcome, QueryJob, parse_term, serialize_triples, tsv_outcome
+from iopgraph.sparql.errors import QuerySyntaxError, UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from iopgraph.sparql.formats import RESULT_FORMATS, TSV
+from iopgraph.sparql.lexer import find_where_brace
+
+RESULTS_JSON = "application/sparql-results+json"
+N_TRIPLES = "application/n-triples"
+
+
+def bind_values(query: str, substitutions: dict[str, str] | dict[str, Term]) -> str:
+    """``query`` with ``VALUES (?a ?b) { (t1 t2) }`` opening its WHERE clause."""
+    if not substitutions:
+        return query
+    brace = find_where_brace(query)
+    if brace is None:
+        raise QuerySyntaxError("cannot bind parameters: the query has no WHERE clause")
+    names = sorted(substitutions)
+    terms = [str(parse_term(str(substitutions[n]))) for n in names]  # canonical N-Triples, re-checked
+    block = " VALUES (" + " ".join("?" + n for n in names) + ") { (" + " ".join(terms) + ") } "
+    return query[: brace + 1] + block + query[brace + 1:]
+
+
+class RemoteBackend:
+    """The service's store is a remote SPARQL endpoint; see the module docstring."""
+
+    def __init__(self, settings: Settings, client: httpx.AsyncClient | None = None) -> None:
+        assert settings.store_url, "RemoteBackend needs IOPGRAPH_STORE_URL"
+        self.query_url = settings.store_url
+        self.update_url = settings.store_update_url
+        self.timeout = settings.query_timeout
+        self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(settings.query_timeout, connect=5.0))
+        self._version = uuid.uuid4().hex
+        self._modified = datetime.now(UTC).replace(microsecond=0)
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    @property
+    def last_modified(self) -> datetime:
+        return self._modified
+
+    async def start(self, workers: int = 2) -> None:
+        return None
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    # -- HTTP ----------------------------------------------------------------------------------
+
+    def _raise_for(self, response: httpx.Response) -> None:
+        if response.status_code < 400:
+            return
+        text = response.text[:2000]
+        if response.status_code == 400:
+            raise QuerySyntaxError(f"the store refused the query: {text}")
+        raise UpstreamError(f"the store answered {response.status_code}: {text}")
+
+    async def _post(self, url: str, data: dict[str, object], accept: str, timeout: float | None = None) -> bytes:
+        try:
+            response = await self._client.post(url, data=data, headers={"Accept": accept},
+                                                timeout=timeout or self.timeout)
+        except httpx.TimeoutException:
+            raise UpstreamTimeout(
+                f"the store did not answer within {timeout or self.timeout:g} s (IOPGRAPH_QUERY_TIMEOUT)") from None
+        except httpx.TransportError as exc:
+            raise UpstreamUnavailable(f"the store at {url} cannot be reached: {exc}") from None
+        self._raise_for(response)
+        return response.content
+
+    # -- the service's own queries ---------------------------------------------------------------
+
+    async def select(self, query: str, substitutions: dict[str, Term] | None = None) -> list[Row]:
+        body = await self._post(self.query_url, {"query": bind_values(query, substitutions or {})}, RESULTS_JSON)
+        result = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        assert isinstance(result, ox.QuerySolutions)
+        names = [v.value for v in result.variables]
+        return [{n: s[n] for n in names if s[n] is not None} for s in result]  # type: ignore[misc]
+
+    async def ask(self, query: str, substitutions: dict[str, Term] | None = None) -> bool:
+        body = await self._post(self.query_url, {"query": bind_values(query, substitutions or {})}, RESULTS_JSON)
+        return bool(ox.parse_query_results(body, ox.QueryResultsFormat.JSON))
+
+    async def construct(self, query: str, substitutions: dict[str, Term] | None = None) -> list[ox.Triple]:
+        body = await self._post(self.query_url, {"query": bind_values(query, substitutions or {})}, N_TRIPLES)
+        return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, ox.RdfFormat.N_TRIPLES)]
+
+    async def quads(self, graph: str | None = None) -> list[ox.Quad]:
+        if graph:
+            rows = await self.select("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": ox.NamedNode(graph)})
+            name: ox.NamedNode | ox.DefaultGraph = ox.NamedNode(graph)
+            return [ox.Quad(r["s"], r["p"], r["o"], name) for r in rows]  # type: ignore[arg-type]
+        rows = await self.select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]  # type: ignore[arg-type]
+
+    async def replace_quads(self, remove: Iterable[ox.Quad], add: Iterable[ox.Quad]) -> None:
+        if not self.update_url:
+            raise StoreError("the remote store is read-only here: set IOPGRAPH_STORE_UPDATE_URL to write")
+        await self._post(self.update_url, {"update": _update_text(list(remove), list(add))}, "*/*")
+        self._version = uuid.uuid4().hex
+        self._modified = datetime.now(UTC).replace(microsecond=0)
+
+    # -- users' queries --------------------------------------------------------------------------
+
+    async def run_query(self, job: QueryJob, timeout: float) -> Outcome:
+        data: dict[str, object] = {"query": bind_values(job.query, job.substitutions)}
+        if job.default_graphs is not None:
+            data["default-graph-uri"] = job.default_graphs
+        if job.named_graphs is not None:
+            data["named-graph-uri"] = job.named_graphs
+        if job.form == "ASK":
+            body = await self._post(self.query_url, data, RESULTS_JSON, timeout)
+            answer = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+            return Outcome(answer.serialize(format=RESULT_FORMATS[job.media_type]) or b"", 1, False)
+        if job.form in ("CONSTRUCT", "DESCRIBE"):
+            lines, truncated = await self._stream_lines(data, N_TRIPLES, job.max_results, timeout)
+            triples = [ox.Triple(q.subject, q.predicate, q.object)
+                       for q in ox.parse(b"".join(lines), ox.RdfFormat.N_TRIPLES)]
+            return Outcome(serialize_triples(triples, job.media_type), len(triples), truncated)
+        lines, truncated = await self._stream_lines(data, TSV, job.max_results + 1, timeout)
+        return tsv_outcome(b"".join(lines), job.media_type, truncated, max(len(lines) - 1, 0))
+
+    async def _stream_lines(self, data: dict[str, object], accept: str, max_lines: int,
+                            timeout: float) -> tuple[list[bytes], bool]:
+        """The first ``max_lines`` lines of the answer; stops reading (and says so) when there are more."""
+        lines: list[bytes] = []
+        try:
+            async with self._client.stream("POST", self.query_url, data=data, headers={"Accept": accept},
+                                           timeout=timeout) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    self._raise_for(response)
+                pending = b""
+                async for chunk in response.aiter_bytes():
+                    pending += chunk
+                    *complete, pending = pending.split(b"\n")
+                    for line in complete:
+                        if len(lines) >= max_lines:
+                            return lines, True
+                        lines.append(line + b"\n")
+                if pending.strip():
+                    if len(lines) >= max_lines:
+                        return lines, True
+                    lines.append(pending + b"\n")
+        except httpx.TimeoutException:
+            raise UpstreamTimeout(f"the store did not answer within {timeout:g} s (IOPGRAPH_QUERY_TIMEOUT)") from None
+        except httpx.TransportError as exc:
+            raise UpstreamUnavailable(f"the store at {self.query_url} cannot be reached: {exc}") from None
+        return lines, False
+
+
+__all__ = ["RemoteBackend", "bind_values"]

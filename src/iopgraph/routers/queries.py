@@ -1,0 +1,60 @@
+"""``/api/queries``: every ``queries/*.rq`` as a typed, documented GET endpoint (grlc-style)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from iopgraph.config import Settings
+from iopgraph.sparql.api import listing, openapi_parameters, run_named_query
+from iopgraph.sparql.named import NamedQuery, load_queries
+from iopgraph.sparql.service import SparqlService
+
+
+def _service(request: Request) -> SparqlService:
+    service: SparqlService = request.app.state.sparql
+    return service
+
+
+def _handler(name: str) -> Callable[[Request], Awaitable[Response]]:
+    async def run(request: Request) -> Response:
+        return await run_named_query(request, _service(request), name)
+
+    return run
+
+
+def _responses(query: NamedQuery) -> dict[int | str, dict[str, Any]]:
+    if query.form in ("SELECT", "ASK"):
+        content = {m: {} for m in ("application/sparql-results+json", "text/csv", "text/tab-separated-values",
+                                   "application/sparql-results+xml")}
+    else:
+        content = {m: {} for m in ("application/ld+json", "text/turtle", "application/n-triples",
+                                   "application/rdf+xml")}
+    return {200: {"description": f"{query.form} results", "content": content},
+            422: {"description": "a parameter is missing or has the wrong type"}}
+
+
+def build_router(settings: Settings) -> APIRouter:
+    """The named-query routes; one documented route per .rq present at start-up, plus a catch-all."""
+    router = APIRouter(tags=["named queries"])
+
+    @router.get("/api/queries", summary="List the named queries")
+    async def list_queries(request: Request) -> dict[str, Any]:
+        return listing(_service(request))
+
+    for query in load_queries(settings.root / "queries").values():
+        router.add_api_route(
+            f"/api/queries/{query.name}", _handler(query.name), methods=["GET"],
+            summary=query.summary, description=query.description, name=f"query_{query.name}",
+            tags=["named queries", *query.tags], openapi_extra={"parameters": openapi_parameters(query)},
+            responses=_responses(query), response_class=Response,
+        )
+
+    @router.get("/api/queries/{name}", include_in_schema=False)
+    async def any_query(name: str, request: Request) -> Response:
+        # Queries added after start-up (and unknown names: 404) land here.
+        return await run_named_query(request, _service(request), name)
+
+    return router

@@ -1,0 +1,66 @@
+"""An in-memory LRU cache of serialised query results, bounded in entries and bytes.
+
+Keys start with the store version, so a write makes every older entry
+unreachable (they age out of the LRU); nothing is ever served stale.
+
+    cache = ResultCache(max_entries=512, max_bytes=64_000_000)
+    cache.put(key, outcome); cache.get(key)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Hashable
+
+from iopgraph.sparql.engine import Outcome
+
+
+class ResultCache:
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[Hashable, Outcome] = OrderedDict()
+        self._bytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: Hashable) -> Outcome | None:
+        found = self._entries.get(key)
+        if found is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return found
+
+    def put(self, key: Hashable, outcome: Outcome) -> None:
+        size = len(outcome.body)
+        if self.max_entries <= 0 or size > self.max_bytes // 4:
+            return  # results too large to be worth keeping
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self._bytes -= len(old.body)
+        self._entries[key] = outcome
+        self._bytes += size
+        while self._entries and (len(self._entries) > self.max_entries or self._bytes > self.max_bytes):
+            _, evicted = self._entries.popitem(last=False)
+            self._bytes -= len(evicted.body)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def etag_for(key: Hashable) -> str:
+    """A weak ETag for a response determined by ``key`` (which starts with the store version)."""
+    return 'W/"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an If-None-Match header matches ``etag`` (weak comparison, RFC 9110 §13.1.2)."""
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    bare = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == bare for tag in if_none_match.split(","))

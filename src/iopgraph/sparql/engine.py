@@ -1,0 +1,158 @@
+"""Run one query on a pyoxigraph store and serialise the result, capped at ``max_results``.
+
+This is the hot path, executed inside the query worker processes. Everything
+stays in Oxigraph's own code: evaluation, and serialisation with its own
+writers. SELECT results are written as TSV first (a format whose rows are
+exactly its lines, so the cap is found by counting newlines and evaluation stops
+as soon as the cap is passed); other result formats are converted from it by
+Oxigraph's parser and writer.
+
+    outcome = execute(store, QueryJob(query="SELECT * { ?s ?p ?o }", form="SELECT",
+                                      media_type="text/csv", max_results=100))
+    outcome.body, outcome.truncated, outcome.count
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+
+from iopgraph.media_types import syntax_for_media_type
+from iopgraph.namespaces import PREFIXES
+from iopgraph.sparql.formats import RESULT_FORMATS, TSV
+
+
+@dataclass
+class QueryJob:
+    """Everything a worker needs to answer one query (JSON-serialisable)."""
+
+    query: str
+    form: str
+    media_type: str
+    max_results: int
+    union_default_graph: bool = True
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    substitutions: dict[str, str] = field(default_factory=dict)  # variable → N-Triples term
+    base_iri: str | None = None
+
+    def to_header(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_header(cls, header: dict[str, Any]) -> QueryJob:
+        return cls(**{k: v for k, v in header.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass
+class Outcome:
+    body: bytes
+    count: int
+    truncated: bool
+
+
+class _CapReached(Exception):
+    pass
+
+
+class _CappedTsv:
+    """A binary writer that keeps TSV output up to ``max_rows`` rows, then stops the writer."""
+
+    def __init__(self, max_rows: int) -> None:
+        self.limit_lines = max_rows + 1  # the header line + rows
+        self.parts: list[bytes] = []
+        self.lines = 0
+        self.truncated = False
+
+    def write(self, data: bytes) -> int:
+        newlines = data.count(b"\n")
+        if self.lines + newlines <= self.limit_lines:
+            self.parts.append(bytes(data))
+            self.lines += newlines
+            return len(data)
+        # Keep exactly up to the end of the last allowed line, then stop evaluation.
+        keep = self.limit_lines - self.lines
+        cut = -1
+        for _ in range(keep):
+            cut = data.index(b"\n", cut + 1)
+        self.parts.append(bytes(data[: cut + 1]))
+        self.lines = self.limit_lines
+        self.truncated = True
+        raise _CapReached
+
+    def flush(self) -> None:
+        pass
+
+
+def parse_term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """One RDF term from its N-Triples form."""
+    quad = next(iter(ox.parse(f"<urn:s> <urn:p> {text} .".encode(), ox.RdfFormat.N_TRIPLES)))
+    return quad.object  # type: ignore[return-value]
+
+
+def _run(store: ox.Store, job: QueryJob) -> Any:
+    kwargs: dict[str, Any] = {"base_iri": job.base_iri}
+    if job.substitutions:
+        kwargs["substitutions"] = {ox.Variable(k): parse_term(v) for k, v in job.substitutions.items()}
+    if job.default_graphs is not None:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    elif job.union_default_graph:
+        kwargs["use_default_graph_as_union"] = True
+    if job.named_graphs is not None:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    return store.query(job.query, **kwargs)
+
+
+def execute(store: ox.Store, job: QueryJob) -> Outcome:
+    """Evaluate ``job`` on ``store``; raises SyntaxError for a malformed query."""
+    result = _run(store, job)
+    if isinstance(result, ox.QueryBoolean):
+        return Outcome(result.serialize(format=RESULT_FORMATS[job.media_type]) or b"", 1, False)
+    if isinstance(result, ox.QuerySolutions):
+        return solutions_outcome(result, job.media_type, job.max_results)
+    triples: list[ox.Triple] = []
+    truncated = False
+    for triple in result:
+        if len(triples) >= job.max_results:
+            truncated = True
+            break
+        triples.append(triple)
+    return Outcome(serialize_triples(triples, job.media_type), len(triples), truncated)
+
+
+def solutions_outcome(result: ox.QuerySolutions, media_type: str, max_results: int) -> Outcome:
+    """Serialise solutions in ``media_type``, keeping at most ``max_results`` rows."""
+    writer = _CappedTsv(max_results)
+    try:
+        result.serialize(writer, format=ox.QueryResultsFormat.TSV)
+    except _CapReached:
+        pass
+    return tsv_outcome(b"".join(writer.parts), media_type, writer.truncated, writer.lines - 1)
+
+
+def tsv_outcome(tsv: bytes, media_type: str, truncated: bool, count: int) -> Outcome:
+    if media_type == TSV:
+        return Outcome(tsv, count, truncated)
+    converted = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV)
+    assert isinstance(converted, ox.QuerySolutions)
+    return Outcome(converted.serialize(format=RESULT_FORMATS[media_type]) or b"", count, truncated)
+
+
+def serialize_triples(triples: list[ox.Triple], media_type: str) -> bytes:
+    syntax = syntax_for_media_type(media_type)
+    if syntax is None:
+        raise ValueError(f"not an RDF media type: {media_type}")
+    prefixes = used_prefixes(triples) if syntax.name in ("turtle", "trig", "rdf-xml") else None
+    return ox.serialize(triples, format=syntax.format, prefixes=prefixes) or b""
+
+
+def used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
+    """The project prefixes whose namespace occurs in ``triples`` (so output declares only those)."""
+    iris = {t.value for triple in triples for t in (triple.subject, triple.predicate, triple.object)
+            if isinstance(t, ox.NamedNode)}
+    for triple in triples:
+        if isinstance(triple.object, ox.Literal):
+            iris.add(triple.object.datatype.value)
+    return {p: ns for p, ns in PREFIXES.items() if any(iri.startswith(ns) for iri in iris)}

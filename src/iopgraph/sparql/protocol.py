@@ -1,0 +1,117 @@
+"""SPARQL 1.1 Protocol: turn an HTTP request into a :class:`ProtocolRequest`, or a precise 4xx.
+
+The three query operations of https://www.w3.org/TR/sparql11-protocol/#query-operation:
+
+* ``GET /sparql?query=...&default-graph-uri=...&named-graph-uri=...``
+* ``POST /sparql`` with ``application/x-www-form-urlencoded`` body ``query=...``
+* ``POST /sparql`` with ``application/sparql-query`` body (graph URIs in the URL)
+
+Updates (an ``update`` parameter or ``application/sparql-update``) are refused:
+the endpoint is read-only. Unknown parameters are ignored, as clients such as
+SPARQLWrapper send their own (``format``, ``output``, ``results``, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+
+from iopgraph.sparql.errors import QueryMediaTypeError, QueryTooLarge, SparqlRequestError, UpdateRefused
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+
+READ_ONLY = (
+    "this SPARQL endpoint is read-only: updates (INSERT, DELETE, LOAD, CLEAR, DROP, ...) are not accepted here"
+)
+
+
+@dataclass
+class ProtocolRequest:
+    """A query request as the protocol defines it; ``query`` is None when none was given."""
+
+    query: str | None
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+    format: str | None = None  # ``format`` / ``output`` parameter, if any
+
+
+def _single(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise SparqlRequestError(f"the request has {len(values)} '{name}' parameters; give exactly one")
+    return values[0] if values else None
+
+
+def _from_params(params: list[tuple[str, str]], body_query: str | None = None) -> ProtocolRequest:
+    def values(name: str) -> list[str]:
+        return [v for k, v in params if k == name]
+
+    if values("update") or values("using-graph-uri") or values("using-named-graph-uri"):
+        raise UpdateRefused(READ_ONLY)
+    query = body_query if body_query is not None else _single(values("query"), "query")
+    if body_query is not None and values("query"):
+        raise SparqlRequestError("the query is in the body; do not also pass a 'query' parameter")
+    fmt = _single(values("format"), "format") or _single(values("output"), "output")
+    return ProtocolRequest(query, values("default-graph-uri"), values("named-graph-uri"), fmt)
+
+
+def _decode(body: bytes, what: str) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SparqlRequestError(f"the {what} is not valid UTF-8 (byte {exc.start})") from None
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise QueryTooLarge(f"the request body has {declared} bytes; the limit is {limit} (IOPGRAPH_MAX_QUERY_BYTES)")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise QueryTooLarge(f"the request body exceeds {limit} bytes (IOPGRAPH_MAX_QUERY_BYTES)")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _url_params(params: QueryParams) -> list[tuple[str, str]]:
+    return list(params.multi_items())
+
+
+async def parse_request(request: Request, max_bytes: int) -> ProtocolRequest:
+    """Read the query operation out of ``request`` (GET or POST); raises on anything the protocol forbids."""
+    url_params = _url_params(request.query_params)
+    if request.method in ("GET", "HEAD"):
+        parsed = _from_params(url_params)
+    else:
+        media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media_type == SPARQL_UPDATE:
+            raise UpdateRefused(READ_ONLY)
+        if media_type not in (FORM, SPARQL_QUERY):
+            shown = media_type or "none"
+            raise QueryMediaTypeError(
+                f"a POST to the SPARQL endpoint needs Content-Type {FORM} or {SPARQL_QUERY} (got {shown})"
+            )
+        body = await _read_body(request, max_bytes)
+        if media_type == SPARQL_QUERY:
+            parsed = _from_params(url_params, _decode(body, "request body"))
+        else:
+            text = _decode(body, "form body")
+            try:
+                form = parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict")
+            except UnicodeDecodeError as exc:
+                raise SparqlRequestError(f"a form field is not valid UTF-8 once percent-decoded: {exc.reason}") from None
+            # Graph URIs may come in the URL or in the form (both count).
+            parsed = _from_params(form + [(k, v) for k, v in url_params if k != "query"])
+            if any(k == "query" for k, _ in url_params) and parsed.query is not None:
+                raise SparqlRequestError("give the query either in the URL or in the form body, not both")
+    if parsed.query is not None and len(parsed.query.encode("utf-8")) > max_bytes:
+        raise QueryTooLarge(
+            f"the query has {len(parsed.query.encode('utf-8'))} bytes; the limit is {max_bytes} (IOPGRAPH_MAX_QUERY_BYTES)"
+        )
+    return parsed

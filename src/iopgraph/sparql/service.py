@@ -1,0 +1,157 @@
+"""The SPARQL query service: checks a request, picks the result format, runs it (or serves it from cache).
+
+Pure of HTTP: routers hand it a :class:`ProtocolRequest` and an Accept header
+and get back a :class:`QueryAnswer` (serialised bytes plus what the response
+headers need).
+
+    service = SparqlService(backend, settings)
+    prepared = service.prepare(ProtocolRequest("SELECT * { ?s ?p ?o } LIMIT 1"), accept="text/csv")
+    answer = await service.answer(prepared)
+
+Safety rules enforced here, before the engine sees the query:
+
+* updates are refused (the endpoint is read-only; writes have their own API);
+* ``SERVICE`` is refused unless its endpoint's host is on ``IOPGRAPH_SERVICE_ALLOWLIST``
+  (a variable endpoint is always refused);
+* ``FROM`` / ``FROM NAMED`` / ``default-graph-uri`` / ``named-graph-uri`` only
+  select graphs of the store: nothing is ever fetched from the web.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
+
+from iopgraph.backend import Backend
+from iopgraph.config import Settings
+from iopgraph.conneg import negotiate
+from iopgraph.sparql.cache import ResultCache, etag_for
+from iopgraph.sparql.engine import Outcome, QueryJob
+from iopgraph.sparql.errors import ServiceRefused, UpdateRefused
+from iopgraph.sparql.formats import canonical, offers_for
+from iopgraph.sparql.lexer import QueryInfo, analyse
+from iopgraph.sparql.protocol import READ_ONLY, ProtocolRequest
+
+#: ``format=`` short names that mean something else for graph results.
+_GRAPH_FORMAT_ALIASES = {"json": "application/ld+json", "xml": "application/rdf+xml"}
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A checked query with its chosen result media type; ``key`` identifies its result."""
+
+    job: QueryJob
+    info: QueryInfo
+    key: Hashable
+
+    @property
+    def etag(self) -> str:
+        return etag_for(self.key)
+
+
+@dataclass(frozen=True)
+class QueryAnswer:
+    body: bytes
+    media_type: str
+    form: str
+    count: int
+    truncated: bool
+    max_results: int
+    etag: str
+    cached: bool
+
+
+def check_services(info: QueryInfo, allowlist: list[str]) -> None:
+    """Refuse SERVICE calls to endpoints whose host is not allow-listed."""
+    allowed = {h.strip().lower() for h in allowlist if h.strip()}
+    for target in info.services:
+        if target is None:
+            raise ServiceRefused("SERVICE with a variable endpoint is not allowed here; name the endpoint's IRI")
+        host = (urlsplit(target).hostname or "").lower()
+        if host not in allowed:
+            listed = ", ".join(sorted(allowed)) or "none"
+            raise ServiceRefused(
+                f"SERVICE <{target}> is not allowed: its host {host or '(none)'} is not on the allow-list "
+                f"(IOPGRAPH_SERVICE_ALLOWLIST; allowed: {listed})"
+            )
+
+
+def choose_media_type(form: str, accept: str | None, format_param: str | None) -> str:
+    """The result media type for a query of ``form`` (406 via NotAcceptable when none fits)."""
+    if format_param and form in ("CONSTRUCT", "DESCRIBE"):
+        format_param = _GRAPH_FORMAT_ALIASES.get(format_param.strip().lower(), format_param)
+    return canonical(negotiate(accept, offers_for(form), format_param))
+
+
+class SparqlService:
+    """Answers SPARQL queries against a :class:`Backend`, with limits and a result cache."""
+
+    def __init__(self, backend: Backend, settings: Settings, cache: ResultCache | None = None) -> None:
+        self.backend = backend
+        self.settings = settings
+        self.cache = cache if cache is not None else ResultCache(settings.cache_entries, settings.cache_bytes)
+
+    def prepare(
+        self,
+        request: ProtocolRequest,
+        accept: str | None,
+        substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
+        max_results: int | None = None,
+    ) -> PreparedQuery:
+        """Check ``request`` and choose its media type; raises a 4xx error for anything refused."""
+        assert request.query is not None
+        info = analyse(request.query)
+        if info.update:
+            raise UpdateRefused(f"{READ_ONLY} (this request is a SPARQL Update: {info.update})")
+        check_services(info, self.settings.service_allowlist)
+        form = info.form or "SELECT"  # malformed: the engine reports the syntax error
+        media_type = choose_media_type(form, accept, request.format)
+        # The protocol's graph parameters replace the query's own FROM / FROM NAMED.
+        default_graphs = request.default_graphs or None
+        named_graphs = request.named_graphs or None
+        if default_graphs is None and named_graphs is not None:
+            default_graphs = []  # only named graphs given: the default graph is empty
+        subs = {name: str(term) for name, term in sorted((substitutions or {}).items())}
+        cap = min(max_results or self.settings.max_results, self.settings.max_results)
+        job = QueryJob(
+            query=request.query,
+            form=form,
+            media_type=media_type,
+            max_results=cap,
+            union_default_graph=not info.has_dataset and default_graphs is None,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            substitutions=subs,
+        )
+        key = (
+            self.backend.version, request.query, media_type,
+            tuple(default_graphs) if default_graphs is not None else None,
+            tuple(named_graphs) if named_graphs is not None else None,
+            tuple(subs.items()), cap,
+        )
+        return PreparedQuery(job, info, key)
+
+    async def answer(self, prepared: PreparedQuery) -> QueryAnswer:
+        """Run ``prepared`` (or take its result from the cache)."""
+        cached = self.cache.get(prepared.key)
+        outcome: Outcome
+        if cached is not None:
+            outcome = cached
+        else:
+            outcome = await self.backend.run_query(prepared.job, self.settings.query_timeout)
+            # Only keep it if no write happened meanwhile (the key names the version it was run on).
+            if prepared.key[0] == self.backend.version:  # type: ignore[index]
+                self.cache.put(prepared.key, outcome)
+        return QueryAnswer(
+            body=outcome.body,
+            media_type=prepared.job.media_type,
+            form=prepared.job.form,
+            count=outcome.count,
+            truncated=outcome.truncated,
+            max_results=prepared.job.max_results,
+            etag=prepared.etag,
+            cached=cached is not None,
+        )
