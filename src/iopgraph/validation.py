@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyshacl
 import rdflib
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import RDF, RDFS, SH
 
 from iopgraph.errors import IopgraphError
 from iopgraph.namespaces import PREFIXES
@@ -150,6 +150,81 @@ def read_results(report_graph: rdflib.Graph, subject_files: dict[rdflib.term.Nod
     return results
 
 
+def _run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None,
+                 **options: object) -> rdflib.Graph:
+    outcome = pyshacl.validate(
+        data,
+        shacl_graph=shapes,
+        ont_graph=ontology,
+        inference="none",
+        allow_warnings=True,
+        advanced=True,
+        do_owl_imports=False,
+        **options,
+    )
+    report_graph = outcome[1]
+    if not isinstance(report_graph, rdflib.Graph):
+        raise InvalidShapes(f"the SHACL shapes cannot be used: {outcome[2]}")
+    return report_graph
+
+
+def targeted_focus_nodes(
+    data: rdflib.Graph, shapes: rdflib.Graph, focus_nodes: list[rdflib.term.Node]
+) -> dict[rdflib.term.Node, list[rdflib.term.Node]]:
+    """For each node shape, which of ``focus_nodes`` its targets select in ``data``.
+
+    Class targets follow ``rdfs:subClassOf*`` in the data graph, as SHACL says.
+    """
+    superclasses: dict[rdflib.term.Node, set[rdflib.term.Node]] = {}
+
+    def classes_of(node: rdflib.term.Node) -> set[rdflib.term.Node]:
+        if node not in superclasses:
+            found: set[rdflib.term.Node] = set()
+            todo = list(data.objects(node, RDF.type))
+            while todo:
+                c = todo.pop()
+                if c not in found:
+                    found.add(c)
+                    todo.extend(data.objects(c, RDFS.subClassOf))
+            superclasses[node] = found
+        return superclasses[node]
+
+    selected: dict[rdflib.term.Node, list[rdflib.term.Node]] = {}
+    for shape in set(shapes.subjects(RDF.type, SH.NodeShape)):
+        classes = set(shapes.objects(shape, SH.targetClass))
+        nodes = set(shapes.objects(shape, SH.targetNode))
+        subjects_of = set(shapes.objects(shape, SH.targetSubjectsOf))
+        objects_of = set(shapes.objects(shape, SH.targetObjectsOf))
+        chosen = [
+            f for f in focus_nodes
+            if (classes & classes_of(f)) or f in nodes
+            or any((f, p, None) in data for p in subjects_of)
+            or any((None, p, f) in data for p in objects_of)
+        ]
+        if chosen:
+            selected[shape] = chosen
+    return selected
+
+
+TARGET_PREDICATES = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+
+
+def focused_shapes(
+    data: rdflib.Graph, shapes: rdflib.Graph, focus_nodes: list[rdflib.term.Node]
+) -> rdflib.Graph:
+    """A copy of ``shapes`` whose node shapes target exactly the focus nodes they select in ``data``."""
+    focused = rdflib.Graph()
+    for prefix, namespace in shapes.namespaces():
+        focused.bind(prefix, namespace)
+    for triple in shapes:
+        if triple[1] not in TARGET_PREDICATES:
+            focused.add(triple)
+    for shape, nodes in targeted_focus_nodes(data, shapes, focus_nodes).items():
+        for node in nodes:
+            focused.add((shape, SH.targetNode, node))
+    return focused
+
+
 def validate_graph(
     data: rdflib.Graph,
     shapes: rdflib.Graph,
@@ -160,21 +235,19 @@ def validate_graph(
     """Validate ``data`` (with ``ontology`` mixed in) against ``shapes``.
 
     With ``focus_nodes``, only those nodes are validated (against every shape that
-    targets them), still seeing the whole data graph for links and paths.
+    targets them), still seeing the whole data graph for links and paths. pySHACL's
+    own ``focus_nodes`` and ``use_shapes`` options are not used: in pySHACL 0.40 both
+    skip the value nodes of nested shapes (``sh:node``, ``sh:or``, qualified shapes)
+    and so pass data that full validation rejects. Instead each targeting shape's
+    targets are rewritten to ``sh:targetNode`` for exactly the focus nodes it
+    selects (:func:`focused_shapes`), which gives the verdict of full validation.
     """
-    outcome = pyshacl.validate(
-        data,
-        shacl_graph=shapes,
-        ont_graph=ontology,
-        inference="none",
-        allow_warnings=True,
-        advanced=True,
-        do_owl_imports=False,
-        focus_nodes=focus_nodes or None,
-    )
-    report_graph = outcome[1]
-    if not isinstance(report_graph, rdflib.Graph):
-        raise InvalidShapes(f"the SHACL shapes cannot be used: {outcome[2]}")
+    if not focus_nodes:
+        report_graph = _run_pyshacl(data, shapes, ontology)
+    else:
+        if ontology is not None:
+            data = data + ontology
+        report_graph = _run_pyshacl(data, focused_shapes(data, shapes, focus_nodes), None)
     for prefix, namespace in PREFIXES.items():
         report_graph.bind(prefix, namespace, replace=True)
     return ValidationReport(read_results(report_graph, subject_files or {}, shapes), report_graph)
