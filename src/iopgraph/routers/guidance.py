@@ -1,0 +1,58 @@
+"""``/guidance`` (HTML form and results) and ``/api/guidance?challenge=...`` (JSON-LD, Turtle)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from iopgraph import render
+from iopgraph.conneg import negotiate
+from iopgraph.errors import InvalidParameter
+from iopgraph.views import pages
+from iopgraph.views.guidance import guidance, parse_challenges
+from iopgraph.views.guidance_doc import guidance_document, guidance_triples
+from iopgraph.views.jsonld import CONTEXT_PATH
+
+router = APIRouter(tags=["guidance"])
+OFFERS = [render.JSONLD, "application/json", "text/turtle", "application/n-triples"]
+
+
+@router.get("/api/guidance", summary="Ranked mitigations, recommendations and use cases for chosen challenges")
+async def guidance_api(request: Request) -> Response:
+    """Repeat ``challenge`` (slug or IRI) for each challenge; members come best first."""
+    params = request.query_params
+    media_type = negotiate(request.headers.get("accept"), OFFERS, params.get("format"))
+    unknown = sorted({k for k in params if k not in ("challenge", "format")})
+    if unknown:
+        raise InvalidParameter(f"unknown parameter(s) {', '.join(unknown)}; use challenge=<slug> (repeatable)")
+    chosen = parse_challenges(params.getlist("challenge"))
+    validators = render.validators(request, media_type)
+    if render.not_modified(request, validators):
+        return render.not_modified_response(validators)
+    result = await guidance(request.app.state.backend, chosen)
+    base = request.app.state.settings.base_url.rstrip("/")
+    url = base + str(request.url.path) + ("?" + request.url.query if request.url.query else "")
+    if media_type in (render.JSONLD, "application/json"):
+        return render.jsonld(guidance_document(result, url, base + CONTEXT_PATH), validators, media_type=media_type)
+    return render.rdf(guidance_triples(result, url), media_type, validators)
+
+
+@router.get("/guidance", summary="Guidance page: pick challenges, get ranked mitigations (HTML)")
+async def guidance_page(request: Request) -> Response:
+    validators = render.validators(request, render.HTML)
+    if render.not_modified(request, validators):
+        return render.not_modified_response(validators)
+    backend = request.app.state.backend
+    context: dict[str, object] = {"title": "Guidance", "tree": await pages.challenge_tree(backend), "chosen": set()}
+    values = request.query_params.getlist("challenge")
+    status = 200
+    if values:
+        try:
+            chosen = parse_challenges(values)
+            result = await guidance(backend, chosen)
+        except InvalidParameter as exc:
+            context["error"] = exc.message
+            status = 400
+        else:
+            context.update(result=result, chosen={c.value for c in chosen},
+                           recommendations=result.ranked("recommendations"), cases=result.ranked("use_cases"))
+    return render.html(request, "guidance.html", context, validators, status_code=status)

@@ -1,0 +1,112 @@
+"""Pages for people: home, challenge tree, use cases, lists, statistics chart, matrix, downloads, CSS."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from iopgraph import render
+from iopgraph.views import pages
+from iopgraph.views.collections import COLLECTIONS
+
+router = APIRouter(tags=["pages"])
+STATIC = Path(__file__).resolve().parents[1] / "static"
+
+LISTS = {
+    "mitigations": ("Mitigations and good practices",
+                    "Measures and practices that address the challenges; good practices are the ones the report "
+                    "observed in a use case."),
+    "recommendations": ("EIF4SCC recommendations",
+                        "Recommendations of the European Interoperability Framework for Smart Cities and Communities "
+                        "that the report cites behind its mitigations."),
+    "organisations": ("Organisations", "Organisations the report names, with the initiatives they take part in."),
+    "initiatives": ("Initiatives", "Data spaces and local digital twins the report names, the four use cases first "
+                                   "among them."),
+}
+
+
+async def page(request: Request, template: str, build: Callable[[], Awaitable[dict[str, Any]]]) -> Response:
+    validators = render.validators(request, render.HTML)
+    if render.not_modified(request, validators):
+        return render.not_modified_response(validators)
+    return render.html(request, template, await build(), validators)
+
+
+@router.get("/", summary="Home page")
+async def home(request: Request) -> Response:
+    async def build() -> dict[str, Any]:
+        return {"title": "Home", "counts": await pages.counts(request.app.state.backend),
+                "collections": list(COLLECTIONS)}
+
+    return await page(request, "home.html", build)
+
+
+@router.get("/challenges", summary="The challenge tree (HTML)")
+async def challenges(request: Request) -> Response:
+    async def build() -> dict[str, Any]:
+        return {"title": "Challenge tree", "tree": await pages.challenge_tree(request.app.state.backend),
+                "alternates": [{"type": render.JSONLD, "href": "/api/challenges"}]}
+
+    return await page(request, "challenges.html", build)
+
+
+@router.get("/use-cases", summary="The four use cases with their organisations and roles (HTML)")
+async def use_cases(request: Request) -> Response:
+    async def build() -> dict[str, Any]:
+        return {"title": "Use cases", "intro": "The four initiatives the report analyses in depth, who takes part "
+                "in them and in which role, and the practices they illustrate.",
+                "api": "/api/initiatives?use-case=true", "cards": await pages.use_cases(request.app.state.backend),
+                "participants_caption": "Organisations and roles", "participants_columns": ("Organisation", "Role")}
+
+    return await page(request, "list.html", build)
+
+
+def _list_route(name: str) -> None:
+    title, intro = LISTS[name]
+
+    async def handler(request: Request) -> Response:
+        async def build() -> dict[str, Any]:
+            return {"title": title, "intro": intro, "api": f"/api/{name}",
+                    "cards": await pages.cards(request.app.state.backend, name),
+                    "participants_caption": "Takes part in", "participants_columns": ("Initiative", "Role")}
+
+        return await page(request, "list.html", build)
+
+    handler.__name__ = f"list_{name}"
+    router.add_api_route(f"/{name}", handler, methods=["GET"], summary=f"{title} (HTML)")
+
+
+for _name in LISTS:
+    _list_route(_name)
+
+
+@router.get("/statistics", summary="The statistics of the report, with a chart (HTML)")
+async def statistics(request: Request) -> Response:
+    async def build() -> dict[str, Any]:
+        figures = await pages.statistics(request.app.state.backend)
+        return {"title": "Statistics", "figures": figures, "chart": pages.chart(figures)}
+
+    return await page(request, "statistics.html", build)
+
+
+@router.get("/matrix", summary="Challenges × use cases (HTML)")
+async def matrix(request: Request) -> Response:
+    async def build() -> dict[str, Any]:
+        cases, rows = await pages.matrix(request.app.state.backend)
+        return {"title": "Challenges × use cases", "cases": cases, "rows": rows}
+
+    return await page(request, "matrix.html", build)
+
+
+@router.get("/static/style.css", include_in_schema=False)
+async def stylesheet(request: Request) -> Response:
+    text = (STATIC / "style.css").read_bytes()
+    validators = render.validators(request, "text/css", version=hashlib.sha256(text).hexdigest(), vary=None,
+                                   cache_control="public, max-age=3600")
+    if render.not_modified(request, validators):
+        return render.not_modified_response(validators)
+    return render.bytes_response(text, "text/css; charset=utf-8", validators)

@@ -1,0 +1,142 @@
+"""Pages for people (home, tree, use cases, lists, statistics chart, matrix) and the guidance page and API."""
+
+from __future__ import annotations
+
+import re
+
+import pyoxigraph as ox
+import pytest
+
+from ldsupport import jsonld_triples, parse_body, store_triples
+
+ID = "https://w3id.org/iopgraph/id/"
+CH = "https://w3id.org/iopgraph/concept/challenge/"
+
+
+def _hrefs(html: str) -> set[str]:
+    return set(re.findall(r'href="([^"]+)"', html))
+
+
+@pytest.mark.parametrize("path", ["/", "/challenges", "/use-cases", "/mitigations", "/recommendations",
+                                  "/organisations", "/initiatives", "/statistics", "/matrix", "/guidance"])
+def test_pages_are_accessible_html_with_one_h1_and_a_skip_link(ld_client, path) -> None:
+    r = ld_client.get(path)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/html; charset=utf-8"
+    html = r.text
+    assert html.startswith("<!doctype html>") and '<html lang="en">' in html
+    assert html.count("<h1") == 1
+    assert '<a class="skip" href="#main">' in html and '<main id="main"' in html
+    assert '<nav aria-label="Main">' in html
+    assert "<script" not in html.replace('<script type="application/ld+json">', "")  # no JavaScript needed
+    assert ld_client.get(path, headers={"if-none-match": r.headers["etag"]}).status_code == 304
+
+
+def test_home_page_has_every_entry_point(ld_client) -> None:
+    hrefs = _hrefs(ld_client.get("/").text)
+    for target in ["/challenges", "/use-cases", "/mitigations", "/recommendations", "/organisations", "/statistics",
+                   "/sparql", "/downloads", "/matrix", "/guidance", "/catalog", "/ldes", "/api/challenges"]:
+        assert target in hrefs, target
+
+
+def test_challenge_tree_nests_the_challenges_in_report_order(ld_client) -> None:
+    html = ld_client.get("/challenges").text
+    order = [m for m in re.findall(r'href="/concept/challenge/([^"]+)"', html)]
+    assert order == ["organisational-interoperability", "definition-of-common-objectives", "defining-the-problem",
+                     "vague-goals", "user-participation", "cultural-interoperability", "resistance-to-change"]
+    # vague-goals sits in a list nested inside defining-the-problem's item
+    problem = html.index('href="/concept/challenge/defining-the-problem"')
+    assert html.index("<ul>", problem) < html.index('href="/concept/challenge/vague-goals"')
+    assert "2 mitigations" in html[problem:html.index('href="/concept/challenge/vague-goals"')]
+
+
+def test_use_cases_page_lists_organisations_and_roles(ld_client) -> None:
+    html = ld_client.get("/use-cases").text
+    assert "Harbour Data Space" in html and "River Twin" in html and "Old Portal" not in html
+    harbour = html[html.index("Harbour Data Space"):html.index("River Twin")]
+    assert re.search(r'Harbour City Council</a></td><td><a href="/concept/participation-role/lead">Lead organisation', harbour)
+    assert 'href="/id/mitigation/co-creation-workshops"' in harbour
+
+
+def test_statistics_chart_is_server_side_svg_with_both_bars(ld_client) -> None:
+    html = ld_client.get("/statistics").text
+    svg = html[html.index("<svg"):html.index("</svg>")]
+    assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
+    widths = [float(w) for w in re.findall(r'<rect x="\d+" y="\d+" width="([\d.]+)"', svg)]
+    assert widths == [30 * 7.0, 64 * 7.0, 50.5 * 7.0]  # 30% alone; then Europe 64% against the world 50.5%
+    assert "64% Europe" in svg and "50.5% World" in svg
+    assert '<table class="figures">' in html  # the same data as a table
+
+
+def test_matrix_crosses_challenges_with_use_cases(ld_client) -> None:
+    html = ld_client.get("/matrix").text
+    header = html[html.index("<thead>"):html.index("</thead>")]
+    assert header.index("Harbour Data Space") < header.index("River Twin")
+    row = html[html.index('href="/concept/challenge/defining-the-problem"'):]
+    row = row[:row.index("</tr>")]
+    cells = row.split("<td>")[1:]
+    assert "●" in cells[0] and "Co-creation workshops" in cells[0]  # observed in, and illustrated by, the harbour
+    assert "Political sponsorship" not in row  # it illustrates no use case
+    assert cells[1].strip() == "</td>"
+
+
+def test_guidance_api_ranks_mitigations(ld_client) -> None:
+    doc = ld_client.get("/api/guidance?challenge=user-participation&challenge=defining-the-problem").json()
+    ranked = [m["@id"].removeprefix(ID + "mitigation/") for m in doc["member"]]
+    # co-creation covers both chosen challenges; the other two cover one each; the good practice first
+    assert ranked == ["co-creation-workshops", "change-champions", "political-sponsorship"]
+    assert doc["totalItems"] == 3
+    first = doc["member"][0]
+    assert first["backedBy"][0]["description"] == "Involve inhabitants."
+    assert first["illustratedBy"][0]["label"] == "Harbour Data Space"
+    assert first["describedInBox"][0]["label"] == "How to co-create"
+    assert first["section"][0]["@id"] == ID + "report/d06-02/section/3-1"
+
+
+def test_guidance_matches_narrower_and_broader_challenges(ld_client) -> None:
+    # a cluster: practices addressing its sub-challenges count (narrower)
+    cluster = [m["@id"] for m in ld_client.get("/api/guidance?challenge=definition-of-common-objectives").json()["member"]]
+    assert {c.removeprefix(ID + "mitigation/") for c in cluster} == {"co-creation-workshops", "political-sponsorship",
+                                                                      "change-champions"}
+    # a factor: practices addressing the sub-challenge above it count (broader)
+    factor = [m["@id"] for m in ld_client.get("/api/guidance?challenge=vague-goals").json()["member"]]
+    assert factor == [ID + "mitigation/co-creation-workshops", ID + "mitigation/political-sponsorship"]
+
+
+def test_guidance_jsonld_round_trips(ld_client, ld_store) -> None:
+    url = "/api/guidance?challenge=resistance-to-change&challenge=defining-the-problem"
+    doc = ld_client.get(url).json()
+    expanded = jsonld_triples(doc)
+    assert expanded == parse_body(ld_client.get(url, headers={"accept": "text/turtle"}).content, "text/turtle")
+    data = {t for t in expanded if t.subject != ox.NamedNode(doc["@id"])}
+    assert data <= store_triples(ld_store)
+    for member in doc["member"]:
+        assert store_triples(ld_store, member["@id"]) <= data
+
+
+@pytest.mark.parametrize(("url", "fragment"), [
+    ("/api/guidance", "at least one challenge"),
+    ("/api/guidance?challenge=no-such-challenge", "not challenges of the graph"),
+    ("/api/guidance?challenge=Bad Value", "challenge slug"),
+    ("/api/guidance?challenge=defining-the-problem&chalenge=x", "unknown parameter"),
+])
+def test_guidance_api_rejects_bad_input(ld_client, url, fragment) -> None:
+    r = ld_client.get(url)
+    assert r.status_code == 400
+    assert r.headers["content-type"] == "application/problem+json"
+    assert fragment in r.json()["detail"]
+
+
+def test_guidance_page_form_and_results(ld_client) -> None:
+    form = ld_client.get("/guidance").text
+    assert '<form method="get" action="/guidance"' in form
+    assert '<legend>Organisational interoperability challenges</legend>' in form
+    assert '<input type="checkbox" name="challenge" id="c-defining-the-problem" value="defining-the-problem">' in form
+    assert '<label for="c-defining-the-problem">Defining the problem</label>' in form
+    html = ld_client.get("/guidance?challenge=defining-the-problem").text
+    assert 'value="defining-the-problem" checked' in html
+    results = html[html.index('<ol class="ranked">'):]
+    assert results.index("Co-creation workshops") < results.index("Political sponsorship")
+    assert 'href="/id/recommendation/eif4scc-r1"' in results and 'href="/id/report/d06-02/section/3-1"' in results
+    bad = ld_client.get("/guidance?challenge=no-such-thing")
+    assert bad.status_code == 400 and 'role="alert"' in bad.text
