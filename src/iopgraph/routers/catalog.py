@@ -1,0 +1,40 @@
+"""``/catalog`` (DCAT-AP 3) and ``/.well-known/void`` (VoID), in JSON-LD, Turtle, N-Triples or RDF/XML."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request, Response
+
+from iopgraph import render
+from iopgraph.conneg import negotiate
+from iopgraph.views import catalog as views
+from iopgraph.views.jsonld import CONTEXT_PATH, document, frame
+
+router = APIRouter(tags=["catalogue"])
+OFFERS = [render.JSONLD, "text/turtle", "application/n-triples", "application/rdf+xml"]
+
+
+async def _serve(request: Request, root: str, build) -> Response:  # noqa: ANN001 - an async triple builder
+    media_type = negotiate(request.headers.get("accept"), OFFERS, request.query_params.get("format"))
+    validators = render.validators(request, media_type)
+    if render.not_modified(request, validators):
+        return render.not_modified_response(validators)
+    triples = await build()
+    headers = {"Link": render.alternates(request, OFFERS, media_type)}
+    if media_type == render.JSONLD:
+        base = request.app.state.settings.base_url.rstrip("/")
+        return render.jsonld(document(base + CONTEXT_PATH, frame(triples, [ox.NamedNode(root)])), validators, headers)
+    return render.rdf(triples, media_type, validators, headers)
+
+
+@router.get("/catalog", summary="DCAT-AP 3 catalogue: the dataset, its dumps, the SPARQL service and the LDES feed")
+async def dcat_catalog(request: Request) -> Response:
+    backend, settings = request.app.state.backend, request.app.state.settings
+    return await _serve(request, views.CATALOG,
+                        lambda: views.catalog(backend, settings.base_url, backend.last_modified))
+
+
+@router.get("/.well-known/void", summary="VoID description: sizes, partitions, examples, endpoint, dumps")
+async def void_description(request: Request) -> Response:
+    backend, settings = request.app.state.backend, request.app.state.settings
+    return await _serve(request, views.BASE + "void#dataset", lambda: views.void(backend, settings.base_url))
