@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check build validate clean
+.PHONY: run test check build validate clean web
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/iopgraph serve
 
-test: $(STAMP)
+test: $(STAMP) web
 	$(BIN)/ruff check src tests
 	$(BIN)/pytest
 
@@ -25,6 +25,15 @@ validate: $(STAMP)
 
 build: $(STAMP)
 	$(BIN)/iopgraph build
+
+# npm packages (YASGUI for the SPARQL editor; the LDES client the tests run) into web/node_modules
+# (git-ignored), pinned by web/package-lock.json.
+WEB_STAMP := web/node_modules/.installed
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
+web: $(WEB_STAMP)
 
 clean:
 	rm -rf $(VENV) var build

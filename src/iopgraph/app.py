@@ -11,7 +11,7 @@ from fastapi.responses import PlainTextResponse
 from iopgraph import __version__, problems
 from iopgraph.backend import LocalBackend
 from iopgraph.config import Settings
-from iopgraph.routers import catalog, collections, dumps, guidance, pages, resources
+from iopgraph.routers import catalog, collections, dumps, guidance, ldes, pages, resources
 from iopgraph.sources import graph_sources
 from iopgraph.store import ensure_built, open_store
 
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(guidance.router)
     app.include_router(catalog.router)
     app.include_router(dumps.router)
+    app.include_router(ldes.router)
 
     @app.get("/healthz", response_class=PlainTextResponse)
     def healthz() -> str:

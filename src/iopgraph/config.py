@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         default="neighbourhood", pattern="^(neighbourhood|full)$",
         description="How writes are SHACL-checked: `neighbourhood` (shape-aware, fast) or `full` (whole graph).",
     )
+    ldes_page_size: int = Field(
+        default=250, ge=1, le=10000, description="Members per LDES fragment; a full fragment is immutable."
+    )
+    cache_max_age: int = Field(
+        default=60, ge=0, description="max-age (seconds) of linked-data pages, collections and dumps (all carry ETags)."
+    )
     max_upload_bytes: int = Field(
         default=20_000_000, gt=0, description="Largest RDF body accepted by /api/validate, /store and /update, in bytes."
     )

@@ -1,0 +1,210 @@
+"""A Linked Data Event Stream (LDES, TREE) of the graph's resources: every version of every resource.
+
+The log is append-only and persisted as JSON lines beside the store
+(``<store_path>.ldes.jsonl``). Each entry is a *member*: a version of one
+resource (every IRI subject of the graph), with a timestamp and the resource's
+triples at that time. The member's IRI is ``<stream>/version/<n>``; it carries
+``dcterms:isVersionOf <resource>`` (the stream's ``ldes:versionOfPath``),
+``prov:generatedAtTime`` (its ``ldes:timestampPath``) and the resource's
+triples with the version as subject.
+
+Initial members come from the built graph (one per resource). Whenever the
+store's version changes, :func:`sync` appends a version for each resource whose
+triples changed (or an empty version when it disappeared). A write API can call
+:func:`record_versions` right after a write to append the versions of the
+resources it touched:
+
+    await record_versions(app.state.backend, ldes_log(app), [ox.NamedNode(iri), ...])
+
+Fragments hold ``page_size`` (setting ``ldes_page_size``) consecutive members of the log, so they are
+time-ordered; a full fragment never changes again and is served as immutable.
+Fragment ``k`` links to ``k + 1`` with a ``tree:GreaterThanOrEqualToRelation``
+on ``prov:generatedAtTime`` whose value is the first timestamp of ``k + 1``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import anyio
+import anyio.to_thread
+import pyoxigraph as ox
+
+from iopgraph.backend import Backend
+
+PAGE_SIZE = 250
+LDES = "https://w3id.org/ldes#"
+TREE = "https://w3id.org/tree#"
+PROV_TIME = "http://www.w3.org/ns/prov#generatedAtTime"
+VERSION_OF = "http://purl.org/dc/terms/isVersionOf"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
+
+
+@dataclass(frozen=True)
+class Version:
+    seq: int
+    resource: str
+    timestamp: str  # xsd:dateTime in UTC, e.g. 2026-05-01T10:00:00.123456Z
+    digest: str
+    ntriples: str  # the resource's triples at that time
+
+
+class EventLog:
+    """The append-only member log, in memory and in a JSON-lines file."""
+
+    def __init__(self, path: Path, page_size: int = PAGE_SIZE) -> None:
+        self.path = path
+        self.page_size = page_size
+        self.versions: list[Version] = []
+        self.latest: dict[str, Version] = {}
+        self.synced_version: str | None = None
+        self.lock = anyio.Lock()
+        if path.exists():
+            for line in path.read_text("utf-8").splitlines():
+                if line.strip():
+                    self._remember(Version(**json.loads(line)))
+
+    def _remember(self, version: Version) -> None:
+        self.versions.append(version)
+        self.latest[version.resource] = version
+
+    def append(self, entries: list[tuple[str, str, str]]) -> list[Version]:
+        """Append (resource, digest, ntriples) entries with one shared, non-decreasing timestamp."""
+        if not entries:
+            return []
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        stamp = max(now, self.versions[-1].timestamp) if self.versions else now
+        added = [Version(len(self.versions) + i, r, stamp, d, nt) for i, (r, d, nt) in enumerate(entries)]
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as out:
+            for v in added:
+                out.write(json.dumps(v.__dict__, ensure_ascii=False) + "\n")
+        for v in added:
+            self._remember(v)
+        return added
+
+
+def _ntriples(triples: list[ox.Triple]) -> str:
+    return "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in sorted(set(triples), key=str))
+
+
+def _changes(log: EventLog, current: dict[str, list[ox.Triple]], only: set[str] | None) -> list[tuple[str, str, str]]:
+    entries = []
+    names = set(current) | set(log.latest) if only is None else only
+    for resource in sorted(names):
+        text = _ntriples(current.get(resource, []))
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        last = log.latest.get(resource)
+        if last is None and not text:
+            continue
+        if last is None or last.digest != digest:
+            entries.append((resource, digest, text))
+    return entries
+
+
+async def _current(backend: Backend, only: list[ox.NamedNode] | None = None) -> dict[str, list[ox.Triple]]:
+    if only is not None:
+        found: dict[str, list[ox.Triple]] = {r.value: [] for r in only}
+        for r in only:
+            found[r.value] = await backend.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", {"s": r})
+        return found
+    by_subject: dict[str, list[ox.Triple]] = {}
+    for q in await backend.quads():
+        if isinstance(q.subject, ox.NamedNode):
+            by_subject.setdefault(q.subject.value, []).append(ox.Triple(q.subject, q.predicate, q.object))
+    return by_subject
+
+
+async def sync(backend: Backend, log: EventLog) -> None:
+    """Append a version of every resource that changed since the log last saw the store."""
+    async with log.lock:
+        if log.synced_version == backend.version:
+            return
+        version = backend.version
+        current = await _current(backend)
+        entries = await anyio.to_thread.run_sync(_changes, log, current, None)
+        log.append(entries)
+        log.synced_version = version
+
+
+async def record_versions(backend: Backend, log: EventLog, resources: list[ox.NamedNode]) -> list[Version]:
+    """Append versions of ``resources`` as they are now (for the write API, right after a write)."""
+    async with log.lock:
+        current = await _current(backend, resources)
+        return log.append(_changes(log, current, {r.value for r in resources}))
+
+
+# --- pages --------------------------------------------------------------------------------------------
+
+
+def stream_iri(base_url: str) -> str:
+    return base_url.rstrip("/") + "/ldes"
+
+
+def fragment_iri(base_url: str, index: int) -> str:
+    return f"{stream_iri(base_url)}/fragment/{index}"
+
+
+def fragment_count(log: EventLog) -> int:
+    return max(1, -(-len(log.versions) // log.page_size))
+
+
+def is_closed(log: EventLog, index: int) -> bool:
+    """A fragment is closed (immutable) once it is full; only the last one can still grow."""
+    return len(log.versions) >= (index + 1) * log.page_size
+
+
+def stream_triples(base_url: str) -> list[ox.Triple]:
+    stream = ox.NamedNode(stream_iri(base_url))
+    return [
+        ox.Triple(stream, RDF_TYPE, ox.NamedNode(LDES + "EventStream")),
+        ox.Triple(stream, ox.NamedNode(LDES + "timestampPath"), ox.NamedNode(PROV_TIME)),
+        ox.Triple(stream, ox.NamedNode(LDES + "versionOfPath"), ox.NamedNode(VERSION_OF)),
+        ox.Triple(stream, ox.NamedNode(TREE + "view"), ox.NamedNode(fragment_iri(base_url, 0))),
+        ox.Triple(stream, ox.NamedNode("http://purl.org/dc/terms/title"),
+                  ox.Literal("iopgraph: versions of every resource of the graph", language="en")),
+    ]
+
+
+def member_iri(base_url: str, version: Version) -> ox.NamedNode:
+    return ox.NamedNode(f"{stream_iri(base_url)}/version/{version.seq}")
+
+
+def member_triples(base_url: str, version: Version) -> list[ox.Triple]:
+    member = member_iri(base_url, version)
+    triples = [
+        ox.Triple(member, ox.NamedNode(VERSION_OF), ox.NamedNode(version.resource)),
+        ox.Triple(member, ox.NamedNode(PROV_TIME), ox.Literal(version.timestamp, datatype=XSD_DATETIME)),
+    ]
+    if version.ntriples:
+        for t in ox.parse(version.ntriples.encode(), ox.RdfFormat.N_TRIPLES):
+            triples.append(ox.Triple(member, t.predicate, t.object))
+    return triples
+
+
+def fragment_triples(base_url: str, log: EventLog, index: int) -> list[ox.Triple]:
+    """The page of fragment ``index``: node, relation to the next fragment, members, stream context."""
+    node = ox.NamedNode(fragment_iri(base_url, index))
+    stream = ox.NamedNode(stream_iri(base_url))
+    triples = [*stream_triples(base_url), ox.Triple(node, RDF_TYPE, ox.NamedNode(TREE + "Node"))]
+    size = log.page_size
+    members = log.versions[index * size:(index + 1) * size]
+    following = log.versions[(index + 1) * size:(index + 1) * size + 1]
+    if following:
+        relation = ox.BlankNode()
+        triples += [
+            ox.Triple(node, ox.NamedNode(TREE + "relation"), relation),
+            ox.Triple(relation, RDF_TYPE, ox.NamedNode(TREE + "GreaterThanOrEqualToRelation")),
+            ox.Triple(relation, ox.NamedNode(TREE + "node"), ox.NamedNode(fragment_iri(base_url, index + 1))),
+            ox.Triple(relation, ox.NamedNode(TREE + "path"), ox.NamedNode(PROV_TIME)),
+            ox.Triple(relation, ox.NamedNode(TREE + "value"), ox.Literal(following[0].timestamp, datatype=XSD_DATETIME)),
+        ]
+    for version in members:
+        triples.append(ox.Triple(stream, ox.NamedNode(TREE + "member"), member_iri(base_url, version)))
+        triples += member_triples(base_url, version)
+    return triples
