@@ -47,3 +47,6 @@ def shipped_store() -> ox.Store:
 
 # Fixtures of the linked-data view tests (an app over a small fixture graph).
 from ldsupport import ld_client, ld_settings, ld_store  # noqa: E402, F401
+
+# Figures of the reliability runs (load, faults, hostile inputs, fuzzing), printed at the end of the session.
+from reliability_support import pytest_terminal_summary  # noqa: E402, F401

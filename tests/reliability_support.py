@@ -233,3 +233,17 @@ def write_figures(path: Path) -> None:
             existing = json.loads(path.read_text())
     existing.update(FIGURES)
     path.write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n")
+
+
+FIGURES_FILE = ROOT / "var" / "reliability" / "figures.json"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the figures of this run's reliability tests (and keep them in var/reliability/figures.json)."""
+    if not FIGURES:
+        return
+    write_figures(FIGURES_FILE)
+    terminalreporter.section("reliability figures")
+    for section, figures in sorted(FIGURES.items()):
+        values = ", ".join(f"{k}={v}" for k, v in figures.items())
+        terminalreporter.write_line(f"{section}: {values}")

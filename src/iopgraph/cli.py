@@ -103,7 +103,12 @@ def serve(
     if port:
         settings.port = port
     typer.echo(f"iopgraph serving on http://{settings.host}:{settings.port}/")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    from iopgraph.observability import log_config
+
+    # On SIGTERM/SIGINT uvicorn stops accepting, lets in-flight requests finish (up to
+    # IOPGRAPH_SHUTDOWN_TIMEOUT), then the app's lifespan stops the query workers and closes the store.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=log_config(),
+                access_log=False, timeout_graceful_shutdown=settings.shutdown_timeout or None)  # type: ignore[arg-type]
 
 
 def main() -> None:

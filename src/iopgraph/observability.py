@@ -190,3 +190,30 @@ class ObservabilityMiddleware:
                     "client": client[0] if client else None,
                     "problem": problem,
                 }))
+
+
+def log_config(level: str = "INFO") -> dict[str, Any]:
+    """``logging.dictConfig`` for ``iopgraph serve``: uvicorn's own lines plus ours, all on stderr.
+
+    The access log lines are bare JSON (one object per line, ready for a log
+    shipper); uvicorn's own access log is replaced by ours.
+    """
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+            "json": {"format": "%(message)s"},
+        },
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"},
+            "access": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"},
+        },
+        "loggers": {
+            "uvicorn": {"handlers": ["stderr"], "level": level, "propagate": False},
+            "uvicorn.error": {"level": level},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+            "iopgraph": {"handlers": ["stderr"], "level": level, "propagate": False},
+            "iopgraph.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        },
+    }
