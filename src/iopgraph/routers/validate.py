@@ -1,0 +1,81 @@
+"""The validation service: ``POST /api/validate`` and the upload page ``GET /validate``.
+
+Anyone may validate; nothing is stored. The body is RDF with its media type
+(Turtle, N-Triples, JSON-LD, RDF/XML, N-Quads, TriG) or a form with a ``file``
+(or pasted ``text`` and a ``syntax``). ``?current=true`` validates the upload
+together with the current graph, as a dry run of adding it (links to stored
+resources resolve; only the results the upload would introduce are reported).
+
+The report is negotiated: JSON summary (default), the SHACL validation report
+as Turtle / JSON-LD / N-Triples, or an HTML page. 200 whatever the verdict
+(``conforms`` says it); 400 unparseable (line and column), 413 too large,
+415 not RDF, 406 for an unknown Accept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request, Response
+from rdflib.namespace import RDF, SH, XSD
+
+from iopgraph import render
+from iopgraph.conneg import negotiate
+from iopgraph.errors import IopgraphError
+from iopgraph.media_types import RDF_SYNTAXES
+from iopgraph.rdfio import from_rdflib
+from iopgraph.stewardship.service import stewardship
+from iopgraph.stewardship.uploads import read_rdf_upload
+from iopgraph.validation import ValidationReport
+
+router = APIRouter(tags=["validation"])
+
+JSON = "application/json"
+REPORT_OFFERS = [JSON, render.JSONLD, "text/turtle", "application/n-triples", render.HTML]
+TRUE = ("1", "true", "on", "yes")
+
+
+def _page(request: Request, status_code: int = 200, **context: Any) -> Response:
+    page = {"title": "Validate RDF", "syntaxes": RDF_SYNTAXES, **context}
+    return render.html(request, "validate.html", page, headers={"Cache-Control": "no-store"}, status_code=status_code)
+
+
+@router.get("/validate", summary="An upload form to validate RDF against the project's shapes")
+async def validate_page(request: Request) -> Response:
+    return _page(request)
+
+
+def report_response(request: Request, report: ValidationReport, media_type: str, meta: dict[str, Any]) -> Response:
+    headers = {"Vary": "Accept", "Cache-Control": "no-store"}
+    if media_type == JSON:
+        return render.jsonld({**report.to_json(), **meta}, headers=headers, media_type=JSON)
+    if media_type == render.HTML:
+        return _page(request, report=report, meta=meta)
+    if media_type == render.JSONLD:
+        # rdflib writes rdf:type as @type and compacts with the report's prefixes.
+        context = {"sh": str(SH), "xsd": str(XSD), "rdf": str(RDF)}
+        body = report.report_graph.serialize(format="json-ld", context=context, auto_compact=True)
+        return render.bytes_response(body.encode(), render.JSONLD, headers=headers)
+    triples = [ox.Triple(from_rdflib(s), from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
+               for s, p, o in report.report_graph]
+    return render.rdf(triples, media_type, headers=headers)
+
+
+@router.post("/api/validate", summary="Validate RDF against the project's SHACL shapes (nothing is stored)")
+async def validate_api(request: Request, current: bool = False, format: str | None = None) -> Response:
+    fmt = JSON if (format or "").lower() == "json" else format
+    media_type = negotiate(request.headers.get("accept"), REPORT_OFFERS, fmt)
+    steward = stewardship(request.app)
+    try:
+        upload = await read_rdf_upload(request, steward.settings.max_upload_bytes)
+        quads = upload.parse()
+    except IopgraphError as exc:
+        if media_type != render.HTML:
+            raise
+        # The upload page shows the problem beside the form rather than as JSON.
+        return _page(request, error=exc.message, status_code=exc.status)
+    with_current = current or upload.fields.get("current", "").lower() in TRUE
+    report, mode = await steward.validate_upload(quads, with_current)
+    meta = {"syntax": upload.syntax.media_type, "source": upload.source, "triples": len(quads), "mode": mode}
+    return report_response(request, report, media_type, meta)

@@ -1,0 +1,186 @@
+"""SHACL checks for stewards: an upload on its own, or a change to the stored graph.
+
+    checker = Checker.from_root(root)
+    report = checker.validate_upload(quads)                    # upload + ontology vs shapes
+    check = checker.check_change(store, change, version="...")  # the violations a change would introduce
+
+Both run :func:`iopgraph.validation.validate_graph` (pySHACL), the project's one
+validator. A change is judged by what it *introduces*: the results of the graph
+after the change that the graph before it did not have. When the stored graph
+conforms (CI keeps the shipped data so) that is exactly "the graph after the
+write conforms"; when it does not, old problems elsewhere do not block an
+unrelated fix. Two ways to compute it, with the same verdict (tested):
+
+* ``neighbourhood`` (default): only the focus nodes the change can affect,
+  validated on the subgraph the shapes read around them
+  (:mod:`iopgraph.stewardship.neighbourhood`); milliseconds.
+* ``full``: the whole graph before and after; the "before" report is cached
+  per store version, so consecutive writes pay for one full run each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.namespace import RDF, SH, XSD
+
+from iopgraph.namespaces import PREFIXES
+from iopgraph.rdfio import quads_to_graph
+from iopgraph.sources import graph_sources
+from iopgraph.stewardship.changes import Change, is_system_graph
+from iopgraph.validation import (
+    ValidationReport,
+    ValidationResult,
+    load_graph,
+    load_shapes,
+    read_results,
+    validate_graph,
+)
+
+ResultKey = tuple[str, str, str | None, str | None, str | None, str | None, str]
+
+
+def result_key(r: ValidationResult) -> ResultKey:
+    """What identifies a result across two validation runs (blank-node shapes have no name: the message helps)."""
+    return (r.severity, r.focus_node, r.path, r.value, r.shape, r.constraint, r.message)
+
+
+@dataclass
+class ChangeCheck:
+    """The results a change introduces (``report``), and how they were computed."""
+
+    report: ValidationReport
+    mode: str
+    focus_nodes: int
+    full_after: ValidationReport | None = None  # the whole graph's report after the change (full mode)
+
+    @property
+    def accepted(self) -> bool:
+        return self.report.conforms
+
+
+def data_graph(source: ox.Store) -> rdflib.Graph:
+    """The union of the store's graphs that validation sees (system graphs such as provenance left out)."""
+    quads = (q for q in source.quads_for_pattern(None, None, None) if not is_system_graph(q.graph_name))
+    return quads_to_graph(quads)
+
+
+def empty_report() -> ValidationReport:
+    return ValidationReport([], rdflib.Graph())
+
+
+def restrict(report: ValidationReport, keep: set[ResultKey]) -> ValidationReport:
+    """A copy of ``report`` holding only the results whose key is in ``keep`` (report graph included)."""
+    graph = rdflib.Graph()
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns)
+    node = rdflib.BNode()
+    graph.add((node, RDF.type, SH.ValidationReport))
+    kept: list[ValidationResult] = []
+    source = report.report_graph
+    for res in source.subjects(RDF.type, SH.ValidationResult):
+        one = _closure(source, res)
+        # A result's sh:detail holds nested results (also typed sh:ValidationResult): leave them out of its key.
+        found = read_results(_closure(source, res, skip=SH.detail), {})
+        if not found:
+            continue
+        # read_results with the shapes graph would use the shape's own message; match on both.
+        r = next((x for x in report.results if _same(x, found[0])), found[0])
+        if result_key(r) in keep:
+            graph += one
+            graph.add((node, SH.result, res))
+            kept.append(r)
+    conforms = not any(r.severity == "Violation" for r in kept)
+    graph.add((node, SH.conforms, rdflib.Literal(conforms, datatype=XSD.boolean)))
+    return ValidationReport(kept, graph)
+
+
+def _same(a: ValidationResult, b: ValidationResult) -> bool:
+    return (a.severity, a.focus_node, a.path, a.value, a.constraint) == (
+        b.severity, b.focus_node, b.path, b.value, b.constraint) and (a.shape == b.shape)
+
+
+def _closure(graph: rdflib.Graph, node: rdflib.term.Node, skip: rdflib.URIRef | None = None) -> rdflib.Graph:
+    """The triples about ``node`` and, recursively, about the blank nodes it points to (not via ``skip``)."""
+    out = rdflib.Graph()
+    todo, seen = [node], set()
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        for p, o in graph.predicate_objects(n):
+            if p == skip:
+                continue
+            out.add((n, p, o))
+            if isinstance(o, rdflib.BNode):
+                todo.append(o)
+    return out
+
+
+def introduced(before: ValidationReport, after: ValidationReport) -> ValidationReport:
+    """The results of ``after`` that ``before`` did not have."""
+    old = {result_key(r) for r in before.results}
+    return restrict(after, {result_key(r) for r in after.results} - old)
+
+
+class Checker:
+    """The project's shapes and ontology, parsed once, and the checks built on them."""
+
+    def __init__(self, shapes: rdflib.Graph, ontology: rdflib.Graph) -> None:
+        self.shapes = shapes
+        self.ontology = ontology
+        self._full_before: tuple[str, ValidationReport] | None = None
+        self._model: object | None = None
+
+    @classmethod
+    def from_root(cls, root: Path) -> Checker:
+        ontology_files = [f for f in graph_sources(root) if f.relative.startswith("ontology/")]
+        return cls(load_shapes(root), load_graph(ontology_files).graph)
+
+    @property
+    def model(self):  # noqa: ANN201 - ShapeModel, imported lazily (it is only needed by writes)
+        from iopgraph.stewardship.neighbourhood import ShapeModel
+
+        if self._model is None:
+            self._model = ShapeModel(self.shapes)
+        return self._model
+
+    # -- uploads ---------------------------------------------------------------------------------
+
+    def validate_upload(self, quads: list[ox.Quad]) -> ValidationReport:
+        """Validate uploaded quads (graph names dropped) together with the ontology."""
+        return validate_graph(quads_to_graph(quads), self.shapes, self.ontology)
+
+    # -- changes ---------------------------------------------------------------------------------
+
+    def check_change(self, source: ox.Store, change: Change, mode: str = "neighbourhood",
+                     version: str | None = None) -> ChangeCheck:
+        """The results ``change`` would introduce into the graph held by ``source``."""
+        if mode == "neighbourhood":
+            plan = self.model.plan(source, change)  # type: ignore[attr-defined]
+            if plan is not None:
+                if not plan.focus_nodes:  # nothing any shape targets can see the change
+                    return ChangeCheck(restrict(empty_report(), set()), "neighbourhood", 0)
+                before = validate_graph(plan.before, self.shapes, focus_nodes=plan.focus_nodes)
+                after = validate_graph(plan.after, self.shapes, focus_nodes=plan.focus_nodes)
+                return ChangeCheck(introduced(before, after), "neighbourhood", len(plan.focus_nodes))
+        return self._check_full(source, change, version)
+
+    def _check_full(self, source: ox.Store, change: Change, version: str | None) -> ChangeCheck:
+        graph = data_graph(source)
+        if version is not None and self._full_before and self._full_before[0] == version:
+            before = self._full_before[1]
+        else:
+            before = validate_graph(graph, self.shapes)
+        change.apply_to(graph, source)
+        after = validate_graph(graph, self.shapes)
+        return ChangeCheck(introduced(before, after), "full", len({r.focus_node for r in after.results}), after)
+
+    def remember(self, version: str, check: ChangeCheck) -> None:
+        """``check``'s change landed and the store is now at ``version``: keep its full report for the next check."""
+        if check.full_after is not None:
+            self._full_before = (version, check.full_after)

@@ -1,0 +1,60 @@
+"""Every accepted write is recorded as a PROV-O activity, queryable by SPARQL (issue 5)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyoxigraph as ox
+from fastapi.testclient import TestClient
+
+from iopgraph.app import create_app
+from iopgraph.stewardship.provenance import changed_resources_since
+from steward_support import AUTH, NEW_GRAPH, PREFIXES, VALID_PROJECT, settings_for
+
+ACTIVITIES = """
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX iop: <https://w3id.org/iopgraph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?a ?agent ?start ?end ?graph ?added ?removed WHERE {
+  GRAPH <https://w3id.org/iopgraph/graph/provenance> {
+    ?a a prov:Activity ; prov:startedAtTime ?start ; prov:endedAtTime ?end ; prov:wasAssociatedWith ?who ;
+       prov:used ?graph ; iop:triplesAdded ?added ; iop:triplesRemoved ?removed .
+    ?who rdfs:label ?agent .
+  }
+} ORDER BY ?start
+"""
+
+
+def test_writes_are_recorded_and_queryable(tmp_path: Path) -> None:
+    start = datetime.now(UTC) - timedelta(seconds=1)
+    with TestClient(create_app(settings_for(tmp_path, write_agent="city-of-ghent"))) as c:
+        r = c.put("/store", params={"graph": NEW_GRAPH}, content=VALID_PROJECT,
+                  headers={"Content-Type": "text/turtle", **AUTH})
+        assert r.status_code == 201
+        activity = r.headers["link"].split(">")[0].lstrip("<")
+        fix = PREFIXES + 'id:p2 a ex:Project ; rdfs:label "Renamed"@en ; dcterms:description "d"@en ; ' \
+            "ex:city id:ghent ; ex:lead id:org1 ; ex:addresses id:c2 ."
+        assert c.put("/store", params={"graph": NEW_GRAPH}, content=fix,
+                     headers={"Content-Type": "text/turtle", **AUTH}).status_code == 204
+        rejected = c.put("/store", params={"graph": NEW_GRAPH}, content=PREFIXES + "id:p2 a ex:Project .",
+                         headers={"Content-Type": "text/turtle", **AUTH})
+        assert rejected.status_code == 422
+        store: ox.Store = c.app.state.store  # type: ignore[attr-defined]
+        rows = list(store.query(ACTIVITIES))  # type: ignore[arg-type]
+        # Queryable through the public SPARQL endpoint too.
+        sparql = c.post("/sparql", content=ACTIVITIES, headers={"Content-Type": "application/sparql-query",
+                                                                "Accept": "application/sparql-results+json"})
+        assert sparql.status_code == 200 and len(sparql.json()["results"]["bindings"]) == 2
+        changed = changed_resources_since(store, start)
+    assert len(rows) == 2  # the rejected write left no record
+    first, second = rows
+    assert first["a"].value == activity
+    assert first["agent"].value == "city-of-ghent"
+    assert first["graph"].value == NEW_GRAPH
+    assert (int(first["added"].value), int(first["removed"].value)) == (6, 0)
+    assert (int(second["added"].value), int(second["removed"].value)) == (2, 2)  # label and description changed
+    assert datetime.fromisoformat(first["start"].value) >= start
+    assert first["end"].value <= second["start"].value
+    assert {resource for resource, _, _ in changed} == {"http://example.org/id/p2"}
+    assert {a for _, a, _ in changed} == {first["a"].value, second["a"].value}

@@ -1,0 +1,126 @@
+"""The SPARQL 1.1 Graph Store HTTP Protocol at /store (issue 5): reads public, writes token-gated and SHACL-gated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from fastapi.testclient import TestClient
+
+from iopgraph.app import create_app
+from steward_support import (
+    AUTH,
+    INVALID_PROJECT,
+    NEW_GRAPH,
+    PREFIXES,
+    VALID_PROJECT,
+    dump,
+    settings_for,
+    triples_of,
+)
+
+DATA_GRAPH = "https://w3id.org/iopgraph/graph/data/base"
+TTL = {"Content-Type": "text/turtle", **AUTH}
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(settings_for(tmp_path, max_upload_bytes=20_000))) as c:
+        yield c
+
+
+def store_of(client: TestClient) -> ox.Store:
+    return client.app.state.store  # type: ignore[attr-defined,no-any-return]
+
+
+def test_get_a_graph_in_each_format(client: TestClient) -> None:
+    for accept, fmt in [("text/turtle", ox.RdfFormat.TURTLE), ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+                        ("application/ld+json", ox.RdfFormat.JSON_LD), ("application/rdf+xml", ox.RdfFormat.RDF_XML)]:
+        r = client.get("/store", params={"graph": DATA_GRAPH}, headers={"Accept": accept})
+        assert r.status_code == 200 and r.headers["content-type"].split(";")[0] == accept
+        got = {(str(t.subject), str(t.predicate), str(t.object)) for t in ox.parse(r.content, fmt)
+               if not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode)}
+        want = {t for t in triples_of(store_of(client), DATA_GRAPH) if "_:" not in t[0] + t[2]}
+        assert got == want
+        assert "etag" in r.headers
+
+
+def test_head_dataset_default_and_missing(client: TestClient) -> None:
+    head = client.head("/store", params={"graph": DATA_GRAPH})
+    assert head.status_code == 200 and head.content == b""
+    dataset = client.get("/store", headers={"Accept": "application/n-quads"})
+    assert dataset.status_code == 200
+    assert len(list(ox.parse(dataset.content, ox.RdfFormat.N_QUADS))) == len(store_of(client))
+    assert client.get("/store?default").status_code == 200
+    missing = client.get("/store", params={"graph": "http://example.org/nope"})
+    assert missing.status_code == 404 and missing.json()["code"] == "graph-not-found"
+    assert client.get("/store", params={"graph": "not an iri"}).status_code == 400
+    assert client.get("/store?default&graph=http://example.org/g").status_code == 400
+
+
+def test_put_creates_then_replaces(client: TestClient) -> None:
+    r = client.put("/store", params={"graph": NEW_GRAPH}, content=VALID_PROJECT, headers=TTL)
+    assert r.status_code == 201, r.text
+    assert r.headers["location"].endswith("graph=http%3A%2F%2Fexample.org%2Fgraph%2Fnew")
+    assert "prov#has_provenance" in r.headers["link"]
+    assert ("<http://example.org/id/p2>", "<http://www.w3.org/2000/01/rdf-schema#label>", '"Digital twin"@en') \
+        in triples_of(store_of(client), NEW_GRAPH)
+    replaced = VALID_PROJECT.replace('"Digital twin"@en', '"Digital twin of Ghent"@en')
+    r = client.put("/store", params={"graph": NEW_GRAPH}, content=replaced, headers=TTL)
+    assert r.status_code == 204
+    labels = {t[2] for t in triples_of(store_of(client), NEW_GRAPH) if t[1].endswith("#label>")}
+    assert labels == {'"Digital twin of Ghent"@en'}
+    fetched = client.get("/store", params={"graph": NEW_GRAPH}, headers={"Accept": "text/turtle"})
+    assert b"Digital twin of Ghent" in fetched.content
+
+
+def test_post_merges_and_delete_drops(client: TestClient) -> None:
+    assert client.put("/store", params={"graph": NEW_GRAPH}, content=VALID_PROJECT, headers=TTL).status_code == 201
+    extra = PREFIXES + 'id:p2 ex:altLabel "Twin"@en .'
+    assert client.post("/store", params={"graph": NEW_GRAPH}, content=extra, headers=TTL).status_code == 204
+    assert any(t[1].endswith("altLabel>") for t in triples_of(store_of(client), NEW_GRAPH))
+    assert client.delete("/store", params={"graph": NEW_GRAPH}, headers=AUTH).status_code == 204
+    assert triples_of(store_of(client), NEW_GRAPH) == set()
+    assert client.delete("/store", params={"graph": NEW_GRAPH}, headers=AUTH).status_code == 404
+
+
+def test_post_quads_to_the_dataset(client: TestClient) -> None:
+    trig = PREFIXES + f"<{NEW_GRAPH}> {{ id:p1 ex:altLabel \"SDS\"@en . }}"
+    r = client.post("/store", content=trig, headers={"Content-Type": "application/trig", **AUTH})
+    assert r.status_code == 204, r.text
+    assert triples_of(store_of(client), NEW_GRAPH) == {
+        ("<http://example.org/id/p1>", "<http://example.org/ns#altLabel>", '"SDS"@en')}
+
+
+def test_shacl_invalid_put_is_rejected_with_the_report(client: TestClient) -> None:
+    before = dump(store_of(client))
+    r = client.put("/store", params={"graph": NEW_GRAPH}, content=INVALID_PROJECT, headers=TTL)
+    assert r.status_code == 422
+    problem = r.json()
+    assert problem["code"] == "shacl-violation"
+    assert problem["report"]["conforms"] is False
+    assert {x["focus_node"] for x in problem["report"]["results"]} == {"http://example.org/id/p3"}
+    assert dump(store_of(client)) == before
+
+
+def test_deleting_a_graph_others_depend_on_is_rejected(client: TestClient) -> None:
+    """p2 (in its own graph) leads to org1 in the data graph; dropping the data graph breaks p2's links."""
+    assert client.put("/store", params={"graph": NEW_GRAPH}, content=VALID_PROJECT, headers=TTL).status_code == 201
+    before = dump(store_of(client))
+    r = client.delete("/store", params={"graph": "https://w3id.org/iopgraph/graph/ontology/mini"}, headers=AUTH)
+    assert r.status_code == 422
+    assert dump(store_of(client)) == before
+
+
+def test_system_graphs_cannot_be_written(client: TestClient) -> None:
+    r = client.put("/store", params={"graph": "https://w3id.org/iopgraph/graph/provenance"},
+                   content=PREFIXES + "id:a ex:b id:c .", headers=TTL)
+    assert r.status_code == 403
+
+
+def test_dataset_formats_are_refused_for_a_graph(client: TestClient) -> None:
+    r = client.put("/store", params={"graph": NEW_GRAPH}, content=b"<http://a> <http://b> <http://c> <http://g> .",
+                   headers={"Content-Type": "application/n-quads", **AUTH})
+    assert r.status_code == 415
