@@ -58,3 +58,41 @@ def test_writes_are_recorded_and_queryable(tmp_path: Path) -> None:
     assert first["end"].value <= second["start"].value
     assert {resource for resource, _, _ in changed} == {"http://example.org/id/p2"}
     assert {a for _, a, _ in changed} == {first["a"].value, second["a"].value}
+
+
+def test_accepted_writes_appear_as_ldes_member_versions(tmp_path: Path) -> None:
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    version_of = ox.NamedNode("http://purl.org/dc/terms/isVersionOf")
+    p2 = ox.NamedNode("http://example.org/id/p2")
+
+    def versions_of_p2(c: TestClient) -> list[set[str]]:
+        """The labels of each member version of p2, in stream order."""
+        members = []
+        index = 0
+        while True:
+            r = c.get(f"/ldes/fragment/{index}", headers={"Accept": "application/n-triples"})
+            if r.status_code == 404:
+                break
+            assert r.status_code == 200
+            triples = list(ox.parse(r.content, ox.RdfFormat.N_TRIPLES))
+            for t in triples:
+                if t.predicate == version_of and t.object == p2:
+                    members.append((int(t.subject.value.rsplit("/", 1)[1]),
+                                    {x.object.value for x in triples if x.subject == t.subject and x.predicate == label}))
+            index += 1
+        return [labels for _, labels in sorted(members)]
+
+    with TestClient(create_app(settings_for(tmp_path))) as c:
+        assert versions_of_p2(c) == []
+        headers = {"Content-Type": "text/turtle", **AUTH}
+        assert c.put("/store", params={"graph": NEW_GRAPH}, content=VALID_PROJECT, headers=headers).status_code == 201
+        # Appended by the write itself, before any reader synchronised the feed.
+        log = c.app.state.ldes_log  # type: ignore[attr-defined]
+        assert [v.resource for v in log.versions if v.resource == p2.value] == [p2.value]
+        assert log.synced_version != c.app.state.backend.version  # type: ignore[attr-defined]
+        assert versions_of_p2(c) == [{"Digital twin"}]
+        renamed = VALID_PROJECT.replace('"Digital twin"@en', '"Digital twin of Ghent"@en')
+        assert c.put("/store", params={"graph": NEW_GRAPH}, content=renamed, headers=headers).status_code == 204
+        assert c.put("/store", params={"graph": NEW_GRAPH}, content=PREFIXES + "id:p2 a ex:Project .",
+                     headers=headers).status_code == 422
+        assert versions_of_p2(c) == [{"Digital twin"}, {"Digital twin of Ghent"}]

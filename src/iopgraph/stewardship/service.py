@@ -22,7 +22,8 @@ from iopgraph.namespaces import GRAPH
 from iopgraph.stewardship.auth import WriteTokens
 from iopgraph.stewardship.changes import Change, in_graph
 from iopgraph.stewardship.checks import Checker
-from iopgraph.stewardship.gate import WriteGate, read_source
+from iopgraph.stewardship.gate import WriteGate, WriteOutcome, read_source
+from iopgraph.stewardship.provenance import changed_resources
 from iopgraph.validation import ValidationReport
 
 #: Where an upload is imagined to go when it is validated together with the current graph.
@@ -62,7 +63,13 @@ def stewardship(app: FastAPI) -> Stewardship:
 
 
 def _connect_feed(app: FastAPI, gate: WriteGate) -> None:
-    """Let the LDES feed hear about accepted writes, if the app has one."""
-    listener = getattr(app.state, "on_write", None)
-    if callable(listener):
-        gate.listeners.append(listener)
+    """Each accepted write appends a new member version of every resource it changed to the LDES feed."""
+    from iopgraph.routers.ldes import ldes_log
+    from iopgraph.views.ldes import record_versions
+
+    async def to_feed(outcome: WriteOutcome) -> None:
+        resources = changed_resources(outcome.change)
+        if resources:
+            await record_versions(app.state.backend, ldes_log(app), resources)
+
+    gate.listeners.append(to_feed)
