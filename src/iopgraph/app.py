@@ -9,11 +9,13 @@ from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
 from iopgraph import __version__, problems
-from iopgraph.backend import LocalBackend
 from iopgraph.config import Settings
+from iopgraph.lifecycle import open_backend
 from iopgraph.routers import catalog, collections, dumps, guidance, ldes, pages, resources
-from iopgraph.sources import graph_sources
-from iopgraph.store import ensure_built, open_store
+from iopgraph.routers import queries as queries_router
+from iopgraph.routers import sparql as sparql_router
+from iopgraph.sparql.cors import ReadOnlyCors
+from iopgraph.sparql.service import SparqlService
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -22,16 +24,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = open_store(settings.resolved_store_path)
-        ensure_built(store, settings.resolved_store_path, graph_sources(settings.root))
-        app.state.store = store
-        app.state.backend = LocalBackend(store)
-        yield
-        store.flush()
+        async with open_backend(settings) as backend:
+            app.state.store = getattr(backend, "store", None)  # the embedded pyoxigraph Store, if any
+            app.state.backend = backend
+            app.state.sparql = SparqlService(backend, settings)
+            yield
+            app.state.store = app.state.backend = app.state.sparql = None  # let the store close
 
     app = FastAPI(title="iopgraph", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     problems.install(app)
+    app.add_middleware(ReadOnlyCors)
+    app.include_router(sparql_router.router)
+    app.include_router(queries_router.build_router(settings))
     app.include_router(resources.router)
     app.include_router(collections.router)
     app.include_router(pages.router)

@@ -14,6 +14,7 @@ Three set-ups, one decision made here:
 
 from __future__ import annotations
 
+import gc
 import logging
 import shutil
 import tempfile
@@ -75,7 +76,7 @@ async def open_backend(settings: Settings) -> AsyncIterator[Backend]:
         path = settings.resolved_store_path
     store = open_store(path)
     try:
-        outcome = await anyio.to_thread.run_sync(lambda: ensure_built(store, path, files))
+        outcome = await anyio.to_thread.run_sync(ensure_built, store, path, files)
         log.info("store %s: %s (%d quads)", path, "rebuilt" if outcome.rebuilt else "unchanged", outcome.quads)
         # A fresh version per start: ETags issued before a restart (and any writes since) never match.
         backend = LocalBackend(store)
@@ -85,6 +86,10 @@ async def open_backend(settings: Settings) -> AsyncIterator[Backend]:
         finally:
             await backend.close()
             store.flush()
+            del backend
     finally:
+        # RocksDB releases its lock only when the last reference to the Store is gone.
+        del store
+        gc.collect()
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)

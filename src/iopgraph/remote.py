@@ -29,26 +29,17 @@ import pyoxigraph as ox
 from iopgraph.backend import Row, Term, _update_text
 from iopgraph.config import Settings
 from iopgraph.errors import StoreError
-from iopgraph.sparql.engine import Outcome, QueryJob, parse_term, serialize_triples, tsv_outcome
+from iopgraph.sparql.binding import bind_values
+from iopgraph.sparql.engine import Outcome, QueryJob, serialize_triples, tsv_outcome
 from iopgraph.sparql.errors import QuerySyntaxError, UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from iopgraph.sparql.formats import RESULT_FORMATS, TSV
-from iopgraph.sparql.lexer import find_where_brace
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 
 
-def bind_values(query: str, substitutions: dict[str, str] | dict[str, Term]) -> str:
-    """``query`` with ``VALUES (?a ?b) { (t1 t2) }`` opening its WHERE clause."""
-    if not substitutions:
-        return query
-    brace = find_where_brace(query)
-    if brace is None:
-        raise QuerySyntaxError("cannot bind parameters: the query has no WHERE clause")
-    names = sorted(substitutions)
-    terms = [str(parse_term(str(substitutions[n]))) for n in names]  # canonical N-Triples, re-checked
-    block = " VALUES (" + " ".join("?" + n for n in names) + ") { (" + " ".join(terms) + ") } "
-    return query[: brace + 1] + block + query[brace + 1:]
+def _bind(query: str, substitutions: dict[str, Term] | None) -> str:
+    return bind_values(query, {name: str(term) for name, term in (substitutions or {}).items()})
 
 
 class RemoteBackend:
@@ -102,18 +93,18 @@ class RemoteBackend:
     # -- the service's own queries ---------------------------------------------------------------
 
     async def select(self, query: str, substitutions: dict[str, Term] | None = None) -> list[Row]:
-        body = await self._post(self.query_url, {"query": bind_values(query, substitutions or {})}, RESULTS_JSON)
+        body = await self._post(self.query_url, {"query": _bind(query, substitutions)}, RESULTS_JSON)
         result = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
         assert isinstance(result, ox.QuerySolutions)
         names = [v.value for v in result.variables]
         return [{n: s[n] for n in names if s[n] is not None} for s in result]  # type: ignore[misc]
 
     async def ask(self, query: str, substitutions: dict[str, Term] | None = None) -> bool:
-        body = await self._post(self.query_url, {"query": bind_values(query, substitutions or {})}, RESULTS_JSON)
+        body = await self._post(self.query_url, {"query": _bind(query, substitutions)}, RESULTS_JSON)
         return bool(ox.parse_query_results(body, ox.QueryResultsFormat.JSON))
 
     async def construct(self, query: str, substitutions: dict[str, Term] | None = None) -> list[ox.Triple]:
-        body = await self._post(self.query_url, {"query": bind_values(query, substitutions or {})}, N_TRIPLES)
+        body = await self._post(self.query_url, {"query": _bind(query, substitutions)}, N_TRIPLES)
         return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, ox.RdfFormat.N_TRIPLES)]
 
     async def quads(self, graph: str | None = None) -> list[ox.Quad]:
@@ -180,4 +171,4 @@ class RemoteBackend:
         return lines, False
 
 
-__all__ = ["RemoteBackend", "bind_values"]
+__all__ = ["RemoteBackend"]

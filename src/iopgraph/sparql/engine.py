@@ -21,6 +21,7 @@ import pyoxigraph as ox
 
 from iopgraph.media_types import syntax_for_media_type
 from iopgraph.namespaces import PREFIXES
+from iopgraph.sparql.binding import parse_term
 from iopgraph.sparql.formats import RESULT_FORMATS, TSV
 
 
@@ -84,12 +85,6 @@ class _CappedTsv:
 
     def flush(self) -> None:
         pass
-
-
-def parse_term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """One RDF term from its N-Triples form."""
-    quad = next(iter(ox.parse(f"<urn:s> <urn:p> {text} .".encode(), ox.RdfFormat.N_TRIPLES)))
-    return quad.object  # type: ignore[return-value]
 
 
 def _run(store: ox.Store, job: QueryJob) -> Any:

@@ -65,6 +65,8 @@ class WorkerPool:
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
         self.replaced = 0  # workers killed and replaced (timeouts, cancellations, crashes)
+        self.broken: str | None = None  # why no worker can be started, if so
+        self._load_failures = 0
 
     @property
     def lock(self) -> asyncio.Lock:
@@ -108,18 +110,32 @@ class WorkerPool:
         try:
             header, _ = await wire.read_async(worker.process.stdout)
         except (asyncio.IncompleteReadError, ConnectionError):
-            log.error("query worker %s died while loading the snapshot", worker.pid)
-            await self._replace(worker)
+            if not worker.alive:
+                return  # killed on purpose (reload, close)
+            self._load_failures += 1
+            log.error("query worker %s died while loading the snapshot (%d in a row)", worker.pid,
+                      self._load_failures)
+            if self._load_failures < 3:
+                await self._replace(worker)
+            else:
+                self._workers.remove(worker)
+                self.broken = "query workers keep dying while loading the graph (out of memory?); see the log"
+                self._idle.put_nowait(worker)  # wakes a waiting request, which then reports the failure
             return
         if header.get("ready"):
+            self._load_failures = 0
             worker.ready.set()
             self._idle.put_nowait(worker)
 
     async def run(self, job: QueryJob, timeout: float) -> Outcome:
         """Answer ``job`` in a free worker; kill the worker if it takes longer than ``timeout`` seconds."""
         loop = asyncio.get_running_loop()
+        # Waiting for a free worker is bounded by the timeout too, but workers still loading
+        # their snapshot (start-up, replacement) get the start-up allowance.
+        starting = not any(w.ready.is_set() for w in self._workers if w.alive)
+        wait = max(timeout, self._startup_timeout) if starting else timeout
+        worker = await self._acquire(loop.time() + wait, timeout)
         deadline = loop.time() + timeout
-        worker = await self._acquire(deadline, timeout)
         worker.busy = True
         try:
             async with asyncio.timeout_at(deadline):
@@ -155,6 +171,8 @@ class WorkerPool:
                     f"all {self.size} query workers stayed busy for {timeout:g} s (IOPGRAPH_QUERY_TIMEOUT); "
                     "try again shortly"
                 ) from None
+            if self.broken:
+                raise WorkersUnavailable(self.broken)
             if worker.alive:
                 return worker
 

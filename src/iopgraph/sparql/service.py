@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from iopgraph.backend import Backend
 from iopgraph.config import Settings
 from iopgraph.conneg import negotiate
+from iopgraph.sparql.binding import bind_values
 from iopgraph.sparql.cache import ResultCache, etag_for
 from iopgraph.sparql.engine import Outcome, QueryJob
 from iopgraph.sparql.errors import ServiceRefused, UpdateRefused
@@ -117,14 +118,13 @@ class SparqlService:
         subs = {name: str(term) for name, term in sorted((substitutions or {}).items())}
         cap = min(max_results or self.settings.max_results, self.settings.max_results)
         job = QueryJob(
-            query=request.query,
+            query=bind_values(request.query, subs),
             form=form,
             media_type=media_type,
             max_results=cap,
             union_default_graph=not info.has_dataset and default_graphs is None,
             default_graphs=default_graphs,
             named_graphs=named_graphs,
-            substitutions=subs,
         )
         key = (
             self.backend.version, request.query, media_type,
