@@ -26,6 +26,14 @@ from iopgraph.views.links import graph_iri
 router = APIRouter(tags=["linked data"])
 
 
+def resource_iri(path: str) -> ox.NamedNode:
+    """The graph IRI for a request path; 404 when the path cannot be part of an IRI (NUL, spaces, ``<>``)."""
+    try:
+        return ox.NamedNode(graph_iri(path))
+    except ValueError:
+        raise ResourceNotFound(f"no resource: the path {path[:200]!r} cannot be part of an IRI") from None
+
+
 async def serve_description(request: Request, format: str | None,
                             load: Callable[[], Awaitable[Description]]) -> Response:
     """Negotiate, answer 304 if the client is current, else describe and render."""
@@ -49,19 +57,19 @@ async def serve_description(request: Request, format: str | None,
 
 @router.get("/id/{path:path}", summary="A resource of the graph (https://w3id.org/iopgraph/id/...)")
 async def instance(request: Request, path: str, format: str | None = None) -> Response:
-    iri = ox.NamedNode(graph_iri("id/" + path))
+    iri = resource_iri("id/" + path)
     return await serve_description(request, format, lambda: describe(request.app.state.backend, iri))
 
 
 @router.get("/concept/{path:path}", summary="A SKOS concept or concept scheme (https://w3id.org/iopgraph/concept/...)")
 async def concept(request: Request, path: str, format: str | None = None) -> Response:
-    iri = ox.NamedNode(graph_iri("concept/" + path))
+    iri = resource_iri("concept/" + path)
     return await serve_description(request, format, lambda: describe(request.app.state.backend, iri))
 
 
 @router.get("/graph/{path:path}", summary="A named graph of the store: the triples of one source file")
 async def named_graph(request: Request, path: str, format: str | None = None) -> Response:
-    iri = ox.NamedNode(graph_iri("graph/" + path))
+    iri = resource_iri("graph/" + path)
     return await serve_description(request, format, lambda: describe_graph(request.app.state.backend, iri))
 
 
