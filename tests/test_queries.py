@@ -15,32 +15,19 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import ROOT, normalise_report_text
+from iopgraph.sparql.binding import bind_values
+from iopgraph.sparql.named import load_query
 
 QUERIES = sorted((ROOT / "queries").glob("*.rq"))
-PARAM = re.compile(r"\?_([a-z]+)_iri\b")
-
-
-def header(path: Path) -> dict[str, str]:
-    """The `#+ key: value` lines of a query's header (top-level keys only)."""
-    out = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if m := re.match(r"^#\+ ([a-z]+):\s*(.*)$", line):
-            out[m[1]] = m[2]
-    return out
-
-
-def example(path: Path, name: str) -> str:
-    text = path.read_text(encoding="utf-8")
-    block = text.split(f"#+   {name}:", 1)[1]
-    return re.search(r"example:\s*(\S+)", block)[1]  # type: ignore[index]
 
 
 def run(store: ox.Store, path: Path, **values: str) -> object:
-    """Run a query file, binding each ?_name_iri parameter with a VALUES row (RDF terms, not text)."""
-    text = path.read_text(encoding="utf-8")
-    for name in sorted(set(PARAM.findall(text))):
-        term = ox.NamedNode(values.get(name) or example(path, name))
-        text += f"\nVALUES ?_{name}_iri {{ {term} }}"
+    """Run a query file the way the named-query API does: parameters (example values by
+    default) are bound as RDF terms in a VALUES block, never pasted into the text."""
+    query = load_query(path)
+    chosen = {p.name: values.get(p.name, p.example) for p in query.parameters}
+    terms = query.bind({k: str(v) for k, v in chosen.items() if v is not None})
+    text = bind_values(query.text, {k: str(t) for k, t in terms.items()})
     result = store.query(text, use_default_graph_as_union=True)
     if isinstance(result, ox.QueryBoolean):
         return bool(result)
@@ -304,9 +291,11 @@ def test_every_query_has_a_check() -> None:
 
 @pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.stem)
 def test_query_header_has_summary_and_description(path: Path) -> None:
-    meta = header(path)
-    assert meta.get("summary"), "#+ summary: missing"
-    assert len(meta.get("description", "")) > 40, "#+ description: should say what the query answers"
+    query = load_query(path)
+    assert query.summary, "#+ summary: missing"
+    assert len(query.description) > 40, "#+ description: should say what the query answers"
+    for param in query.parameters:
+        assert param.description and param.example, f"parameter {param.name} needs a description and an example"
 
 
 @pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.stem)
