@@ -4,6 +4,7 @@ Exit codes (all commands):
     0  success (for `validate`: the data conforms; warnings allowed)
     1  the data does not conform to the shapes (violations)
     2  unreadable input: a file that does not parse, an unknown format, a missing path
+    3  the embedded store cannot be opened (in use by a running `iopgraph serve`)
 """
 
 from __future__ import annotations
@@ -109,6 +110,225 @@ def serve(
     # IOPGRAPH_SHUTDOWN_TIMEOUT), then the app's lifespan stops the query workers and closes the store.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=log_config(),
                 access_log=False, timeout_graceful_shutdown=settings.shutdown_timeout or None)  # type: ignore[arg-type]
+
+
+# --- stewardship: load, dump, backup, restore, release (exit code 3: the store is in use) ----------------
+
+EXIT_STORE = 3
+
+
+def _progress():  # noqa: ANN202 - rich is imported lazily so `--help` stays fast
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(binary_units=True),
+                    TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+
+
+def _steward_fail(exc: IopgraphError) -> typer.Exit:
+    """A readable message (the SHACL results for a rejected write) and the documented exit code."""
+    from iopgraph.errors import StoreError, ValidationFailed
+
+    typer.echo(f"error: {exc.message}", err=True)
+    if isinstance(exc, ValidationFailed):
+        report = exc.problem_extra.get("report") or {}
+        for r in report.get("results", []):  # type: ignore[union-attr]
+            typer.echo(f"[{r['severity'].upper()}] {r['focus_node']}", err=True)
+            if r.get("path"):
+                typer.echo(f"    path:    {r['path']}", err=True)
+            if r.get("value") is not None:
+                typer.echo(f"    value:   {r['value']}", err=True)
+            typer.echo(f"    message: {r['message']}", err=True)
+        return typer.Exit(EXIT_INVALID)
+    if isinstance(exc, StoreError):
+        typer.echo("(is `iopgraph serve` running on this store? stop it, or write through the HTTP API)", err=True)
+        return typer.Exit(EXIT_STORE)
+    return typer.Exit(EXIT_INPUT)
+
+
+def _on_store(work):  # noqa: ANN001,ANN202 - work: Callable[[ox.Store], T] -> T
+    """Run ``work`` on the embedded store (built if needed), then let the store close.
+
+    Errors become readable messages and exit codes; the store's lock is released
+    before the command returns (pyoxigraph frees it with the last reference).
+    """
+    import gc
+
+    from iopgraph.sources import graph_sources
+    from iopgraph.store import ensure_built, open_store
+
+    settings = _settings()
+    if settings.store_url:
+        typer.echo("error: IOPGRAPH_STORE_URL is set: these commands work on the embedded store only", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    failure: typer.Exit | None = None
+    store = None
+    try:
+        store = open_store(settings.resolved_store_path)
+        ensure_built(store, settings.resolved_store_path, graph_sources(settings.root))
+        return work(store)
+    except IopgraphError as exc:
+        failure = _steward_fail(exc)
+    except OSError as exc:
+        typer.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+        failure = typer.Exit(EXIT_INPUT)
+    finally:
+        del store
+        gc.collect()
+    raise failure
+
+
+@app.command()
+def load(
+    files: Annotated[list[Path], typer.Argument(help="RDF files to load (Turtle, N-Triples, JSON-LD, RDF/XML, TriG...).")],
+    graph: Annotated[str | None, typer.Option(help="Load every file into this graph IRI "
+                                              "(default: one graph per file, .../graph/contrib/<file-name>).")] = None,
+    append: Annotated[bool, typer.Option(help="Add to the graph instead of replacing its content.")] = False,
+    agent: Annotated[str, typer.Option(help="Agent name recorded in provenance.")] = "cli",
+) -> None:
+    """Validate FILES against the shapes with the current graph, then load them in one atomic write.
+
+    Exit 0 loaded, 1 rejected by the shapes (nothing written), 2 unreadable input, 3 store in use.
+    """
+    from iopgraph.stewardship.backup import read_rdf
+    from iopgraph.stewardship.checks import Checker
+    from iopgraph.stewardship.loading import contrib_graph, load_files
+
+    settings = _settings()
+    for f in files:
+        if not f.is_file():
+            typer.echo(f"error: {f}: no such file", err=True)
+            raise typer.Exit(EXIT_INPUT)
+    if graph is not None and not graph.startswith(("http://", "https://", "urn:")):
+        typer.echo(f"error: --graph {graph!r} is not an absolute IRI", err=True)
+        raise typer.Exit(EXIT_INPUT)
+
+    def work(store):  # noqa: ANN001,ANN202
+        graphs: dict[str, list] = {}
+        with _progress() as progress:
+            for f in files:
+                task = progress.add_task(f"reading {f.name}", total=f.stat().st_size)
+                quads = read_rdf(f, lambda n, t=task: progress.advance(t, n))
+                graphs.setdefault(graph or contrib_graph(f), []).extend(quads)
+            progress.add_task("validating and loading", total=None)
+            outcome = load_files(store, Checker.from_root(settings.root), graphs, not append, agent,
+                                 settings.write_validation)
+        return list(graphs), outcome
+
+    names, outcome = _on_store(work)
+    for iri in names:
+        typer.echo(f"graph <{iri}>")
+    typer.echo(f"+{len(outcome.change.add)} -{len(outcome.change.remove)} triples"
+               + (f"; provenance <{outcome.activity}>" if outcome.activity else " (nothing changed)"))
+
+
+class DumpFormat(StrEnum):
+    nquads = "n-quads"
+    trig = "trig"
+
+
+@app.command()
+def dump(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout; "
+                                                 ".gz compresses).")] = None,
+    fmt: Annotated[DumpFormat, typer.Option("--format", "-f", help="Syntax of the dump.")] = DumpFormat.nquads,
+) -> None:
+    """Write every quad of the store (all named graphs, provenance included) as N-Quads or TriG."""
+    import gzip
+    import sys
+
+    from iopgraph.media_types import syntax_by_name
+    from iopgraph.stewardship.backup import dump_store
+
+    syntax = syntax_by_name(fmt.value)
+    assert syntax is not None
+
+    def work(store):  # noqa: ANN001,ANN202
+        with _progress() as progress:
+            task = progress.add_task("dumping", total=len(store))
+            if output is None:
+                return dump_store(store, sys.stdout.buffer, syntax, lambda n: progress.advance(task, n))
+            opener = gzip.open if output.suffix == ".gz" else open
+            with opener(output, "wb") as out:  # type: ignore[operator]
+                return dump_store(store, out, syntax, lambda n: progress.advance(task, n))
+
+    typer.echo(f"{_on_store(work)} quads", err=True)
+
+
+@app.command()
+def backup(
+    dest: Annotated[Path, typer.Argument(help="Backup file to write (gzipped N-Quads, e.g. backup.nq.gz).")],
+) -> None:
+    """Back the whole store up into DEST (plus DEST.json, a manifest with the count and SHA-256)."""
+    from iopgraph.stewardship.backup import backup_store
+
+    def work(store):  # noqa: ANN001,ANN202
+        with _progress() as progress:
+            task = progress.add_task("backing up", total=len(store))
+            return backup_store(store, dest, lambda n: progress.advance(task, n))
+
+    info = _on_store(work)
+    typer.echo(f"backup {info.path}: {info.quads} quads, sha256 {info.sha256}")
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="A backup written by `iopgraph backup`.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Replace the store's content without asking.")] = False,
+) -> None:
+    """Replace the whole store by the backup SOURCE (the dataset comes back isomorphic)."""
+    import json
+
+    from iopgraph.sources import content_hash, graph_sources
+    from iopgraph.stewardship.backup import restore_store
+    from iopgraph.store import _meta_path
+
+    settings = _settings()
+    if not source.is_file():
+        typer.echo(f"error: {source}: no such file", err=True)
+        raise typer.Exit(EXIT_INPUT)
+    if not yes and not typer.confirm(f"Replace everything in {settings.resolved_store_path} by {source}?"):
+        raise typer.Exit(EXIT_INPUT)
+
+    def work(store):  # noqa: ANN001,ANN202
+        with _progress() as progress:
+            task = progress.add_task("restoring", total=source.stat().st_size)
+            count = restore_store(store, source, lambda n: progress.advance(task, n))
+        # The store now holds the backup: the next start must not rebuild it from the sources.
+        _meta_path(settings.resolved_store_path).write_text(
+            json.dumps({"source_hash": content_hash(graph_sources(settings.root)), "quads": count}))
+        return count
+
+    typer.echo(f"restored {_on_store(work)} quads from {source}")
+
+
+@app.command()
+def release(
+    version: Annotated[str, typer.Argument(help="The release version, e.g. 1.0.0.")],
+    notes: Annotated[str, typer.Option(help="A sentence for the changelog.")] = "",
+) -> None:
+    """Write release VERSION: dumps, a changelog since the previous release, and a dcat:Dataset version."""
+    from iopgraph.stewardship.releases import make_release
+
+    settings = _settings()
+    folder = settings.resolved_build_dir / "releases"
+
+    def work(store):  # noqa: ANN001,ANN202
+        with _progress() as progress:
+            progress.add_task(f"releasing {version}", total=None)
+            return make_release(store, folder, version, settings.base_url, notes)
+
+    info = _on_store(work)
+    typer.echo(f"release {info.version}: {info.triples} triples, +{info.added} -{info.removed} since "
+               f"{info.previous or '(first release)'}")
+    typer.echo(f"files in {folder / info.version}; catalogue entry <{info.iri}>")
 
 
 def main() -> None:

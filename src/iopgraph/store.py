@@ -20,6 +20,7 @@ import rdflib
 from oxrdflib import OxigraphStore
 
 from iopgraph.errors import StoreError
+from iopgraph.namespaces import GRAPH
 from iopgraph.rdfio import parse_file
 from iopgraph.sources import SourceFile, content_hash
 
@@ -67,13 +68,23 @@ def stored_hash(path: Path) -> str | None:
         return None
 
 
+#: Graph IRI prefixes filled from source files; a rebuild replaces them. Other graphs (written by
+#: stewards through /store, /update or `iopgraph load`, provenance, releases) survive rebuilds.
+FILE_GRAPH_PREFIXES = tuple(GRAPH + folder + "/" for folder in ("ontology", "data", "served"))
+
+
+def kept_on_rebuild(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> bool:
+    return not (isinstance(graph, ox.NamedNode) and graph.value.startswith(FILE_GRAPH_PREFIXES))
+
+
 def load_sources(store: ox.Store, files: list[SourceFile]) -> int:
-    """Replace the store's content by the quads of ``files``; returns the number of quads."""
+    """Replace the file-backed graphs by the quads of ``files``; returns the number of quads loaded."""
     quads: list[ox.Quad] = []
     for f in files:
         quads.extend(parse_file(f.path, ox.NamedNode(f.graph_iri)))
+    kept = [q for q in store.quads_for_pattern(None, None, None) if kept_on_rebuild(q.graph_name)]
     store.clear()
-    store.bulk_extend(quads)
+    store.bulk_extend(quads + kept)
     store.flush()
     return len(quads)
 
