@@ -87,9 +87,11 @@ def restrict(report: ValidationReport, keep: set[ResultKey]) -> ValidationReport
         found = read_results(_closure(source, res, skip=SH.detail), {})
         if not found:
             continue
-        # read_results with the shapes graph would use the shape's own message; match on both.
-        r = next((x for x in report.results if _same(x, found[0])), found[0])
-        if result_key(r) in keep:
+        # Match the flattened result back (same prefixes, so paths and values print alike); a result
+        # that cannot be matched is kept: when in doubt, report it rather than let a write through.
+        r = next((x for x in report.results if _same(x, found[0])), None)
+        if r is None or result_key(r) in keep:
+            r = r or found[0]
             graph += one
             graph.add((node, SH.result, res))
             kept.append(r)
@@ -106,6 +108,8 @@ def _same(a: ValidationResult, b: ValidationResult) -> bool:
 def _closure(graph: rdflib.Graph, node: rdflib.term.Node, skip: rdflib.URIRef | None = None) -> rdflib.Graph:
     """The triples about ``node`` and, recursively, about the blank nodes it points to (not via ``skip``)."""
     out = rdflib.Graph()
+    for prefix, namespace in graph.namespaces():
+        out.bind(prefix, namespace, replace=True)
     todo, seen = [node], set()
     while todo:
         n = todo.pop()
