@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) web
 	$(BIN)/iopgraph serve
 
 test: $(STAMP) web
@@ -30,6 +30,7 @@ build: $(STAMP)
 # (git-ignored), pinned by web/package-lock.json.
 WEB_STAMP := web/node_modules/.installed
 $(WEB_STAMP): web/package.json web/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "make: npm is missing. Install Node.js and npm (Debian/Ubuntu: apt-get install -y nodejs npm), then run make again: it installs the SPARQL editor (YASGUI) and the test tools into web/node_modules." >&2; exit 1; }
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	touch $(WEB_STAMP)
 

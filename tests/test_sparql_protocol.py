@@ -403,3 +403,11 @@ def test_editor_for_browsers(client: TestClient) -> None:
     assert "/sparql/assets/yasgui.min.js" in r.text
     assert "Mitigations for a challenge" in r.text  # a fixture named query offered as an example
     assert "PREFIX iop: \\u003chttps://w3id.org/iopgraph/ontology#\\u003e" in r.text or "PREFIX iop:" in r.text
+
+
+def test_deep_nesting_is_refused_before_the_engine(client: TestClient) -> None:
+    deep = "SELECT * WHERE " + "{ " * 400 + "?s ?p ?o " + "} " * 400
+    r = client.post("/sparql", content=deep, headers={"Content-Type": "application/sparql-query"})
+    assert r.status_code == 400 and "400 levels" in r.json()["detail"]
+    fine = "SELECT * WHERE " + "{ " * 20 + "?s ?p ?o " + "} " * 20 + "LIMIT 1"
+    assert client.post("/sparql", content=fine, headers={"Content-Type": "application/sparql-query"}).status_code == 200

@@ -87,9 +87,20 @@ def build(
         typer.echo(f"dump {d} ({d.stat().st_size} bytes)")
 
 
-@app.command()
+def _settings_help() -> str:
+    """Every setting with its environment variable and default, for `iopgraph serve --help`."""
+    from iopgraph.config import settings_reference
+
+    lines = ["Settings (environment variables; a .env file in the working folder may add to them):"]
+    lines += [f"{name} (default: {default}): {description}" for name, default, description in settings_reference()]
+    return "\n\n".join(lines)
+
+
+@app.command(epilog=_settings_help())
 def serve(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Serve these RDF files instead of the shipped graph.")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Serve these RDF files or folders (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) instead of the "
+             "shipped graph; loaded into IOPGRAPH_STORE_PATH if set, else a temporary store.")] = None,
     host: Annotated[str | None, typer.Option(help="Interface to listen on (IOPGRAPH_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (IOPGRAPH_PORT).")] = None,
 ) -> None:
@@ -103,6 +114,12 @@ def serve(
         settings.host = host
     if port:
         settings.port = port
+    if paths:
+        missing = [p for p in paths if not p.exists()]
+        if missing:
+            typer.echo(f"error: {missing[0]}: no such file or folder", err=True)
+            raise typer.Exit(EXIT_INPUT)
+        settings.sources = [p.resolve() for p in paths]
     typer.echo(f"iopgraph serving on http://{settings.host}:{settings.port}/")
     from iopgraph.observability import log_config
 
@@ -110,6 +127,7 @@ def serve(
     # IOPGRAPH_SHUTDOWN_TIMEOUT), then the app's lifespan stops the query workers and closes the store.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=log_config(),
                 access_log=False, timeout_graceful_shutdown=settings.shutdown_timeout or None)  # type: ignore[arg-type]
+
 
 
 # --- stewardship: load, dump, backup, restore, release (exit code 3: the store is in use) ----------------

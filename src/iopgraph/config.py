@@ -99,3 +99,15 @@ class Settings(BaseSettings):
     @property
     def resolved_max_body_bytes(self) -> int:
         return self.max_body_bytes or max(self.max_upload_bytes, self.max_query_bytes) + 65_536
+
+
+def settings_reference() -> list[tuple[str, str, str]]:
+    """(environment variable, default, description) for every setting, in declaration order."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        if field.default_factory is not None:
+            default = "[]" if field.default_factory is list else "(computed)"
+        else:
+            default = "unset" if field.default is None else str(field.default)
+        rows.append((f"IOPGRAPH_{name.upper()}", default, field.description or ""))
+    return rows

@@ -72,6 +72,7 @@ class QueryInfo:
     services: list[str | None] = field(default_factory=list)  # endpoint IRIs; None = a variable
     has_dataset: bool = False  # FROM or FROM NAMED present
     variables: list[str] = field(default_factory=list)  # names without ? or $, in order of appearance
+    max_depth: int = 0  # deepest nesting of { } and ( )
 
 
 def analyse(text: str) -> QueryInfo:
@@ -97,8 +98,14 @@ def analyse(text: str) -> QueryInfo:
         elif first in UPDATE_OPERATIONS:
             info.update = first
     seen: set[str] = set()
+    depth = 0
     for n, token in enumerate(tokens[i:], start=i):
-        if token.kind == "var":
+        if token.kind == "other" and token.text in "{(":
+            depth += 1
+            info.max_depth = max(info.max_depth, depth)
+        elif token.kind == "other" and token.text in "})":
+            depth -= 1
+        elif token.kind == "var":
             name = token.text[1:]
             if name not in seen:
                 seen.add(name)

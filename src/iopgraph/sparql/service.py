@@ -31,10 +31,13 @@ from iopgraph.conneg import negotiate
 from iopgraph.sparql.binding import bind_values
 from iopgraph.sparql.cache import ResultCache, etag_for
 from iopgraph.sparql.engine import Outcome, QueryJob
-from iopgraph.sparql.errors import ServiceRefused, UpdateRefused
+from iopgraph.sparql.errors import QuerySyntaxError, ServiceRefused, UpdateRefused
 from iopgraph.sparql.formats import canonical, offers_for
 from iopgraph.sparql.lexer import QueryInfo, analyse
 from iopgraph.sparql.protocol import READ_ONLY, ProtocolRequest
+
+#: Deepest nesting of { } and ( ) accepted: the engine's recursive parser must not overflow its stack.
+MAX_NESTING = 256
 
 #: ``format=`` short names that mean something else for graph results.
 _GRAPH_FORMAT_ALIASES = {"json": "application/ld+json", "xml": "application/rdf+xml"}
@@ -108,6 +111,10 @@ class SparqlService:
         if info.update:
             raise UpdateRefused(f"{READ_ONLY} (this request is a SPARQL Update: {info.update})")
         check_services(info, self.settings.service_allowlist)
+        if info.max_depth > MAX_NESTING:
+            raise QuerySyntaxError(
+                f"the query nests groups or expressions {info.max_depth} levels deep; the limit is {MAX_NESTING}"
+            )
         form = info.form or "SELECT"  # malformed: the engine reports the syntax error
         media_type = choose_media_type(form, accept, request.format)
         # The protocol's graph parameters replace the query's own FROM / FROM NAMED.
