@@ -14,6 +14,9 @@ from iopgraph.lifecycle import open_backend
 from iopgraph.routers import catalog, collections, dumps, guidance, ldes, pages, resources
 from iopgraph.routers import queries as queries_router
 from iopgraph.routers import sparql as sparql_router
+from iopgraph.routers import store_protocol as store_protocol_router
+from iopgraph.routers import update as update_router
+from iopgraph.routers import validate as validate_router
 from iopgraph.sparql.cors import ReadOnlyCors
 from iopgraph.sparql.service import SparqlService
 
@@ -44,6 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog.router)
     app.include_router(dumps.router)
     app.include_router(ldes.router)
+    app.include_router(validate_router.router)
+    app.include_router(store_protocol_router.router)
+    app.include_router(update_router.router)
 
     @app.get("/healthz", response_class=PlainTextResponse)
     def healthz() -> str:
