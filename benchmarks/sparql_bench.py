@@ -1,0 +1,423 @@
+"""SPARQL benchmark: our service vs `oxigraph serve` vs rdflib-endpoint vs a 40-line in-memory reference.
+
+    .venv/bin/python benchmarks/sparql_bench.py --sizes 10000 100000
+    .venv/bin/python benchmarks/sparql_bench.py --sizes 1000000 --skip rdflib-endpoint
+
+For each size it writes a synthetic graph shaped like ours (initiatives, organisations,
+participations with roles, a SKOS challenge tree, mitigations addressing challenges and
+illustrated by initiatives), then, one server at a time on 127.0.0.1 (so they never
+compete for the cores):
+
+* load time: from launch until the first query is answered (for `oxigraph`: `oxigraph
+  load` plus start-up); for ours also the restart on the unchanged persisted store;
+* per query of the mix, the median latency of up to ``--reps`` sequential runs (each
+  bounded by ``--budget`` seconds in total and ``--request-timeout`` per request). Our
+  service caches results, so each run gets a different trailing comment (``# run N``):
+  these are the uncached figures;
+* throughput at concurrency 8 for ``--duration`` seconds: ``lookups`` (200 different
+  IRIs, round robin) and ``mix`` (the six queries repeated: our cache is allowed here);
+* peak memory: the sum of VmHWM over the server process and its children.
+
+Then it prints the ratios the issue sets as targets. rdflib-endpoint runs from its own
+venv (``benchmarks/requirements-sparql.txt``) and is skipped if that venv is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PY = sys.executable
+OXIGRAPH = str(Path(PY).with_name("oxigraph"))
+RDFLIB_ENDPOINT = HERE / ".venv" / "bin" / "rdflib-endpoint"
+B = "https://w3id.org/iopgraph/"
+IOP = B + "ontology#"
+PREFIXES = f"""PREFIX iop: <{IOP}>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+WORDS = ["water", "energy", "mobility", "trust", "twin", "data", "health", "urban", "climate", "open",
+         "platform", "citizen", "sensor", "model", "governance", "market"]
+ROLES = ["provider", "consumer", "operator", "intermediary", "governance-authority", "funder", "researcher",
+         "developer", "user", "regulator", "broker", "steward"]
+SECTORS = ["government", "industry", "academia", "civil-society", "environment"]
+
+
+# --- the synthetic graph --------------------------------------------------------------------------
+
+
+def generate(triples: int, path: Path, seed: int = 7) -> int:
+    """Write about ``triples`` triples as N-Quads (one named graph per kind) to ``path``; returns the count."""
+    rnd = random.Random(seed)
+    n_init = max(triples // 21, 20)
+    n_org = max(n_init // 3, 10)
+    lines: list[str] = []
+
+    def q(s: str, p: str, o: str, g: str) -> None:
+        lines.append(f"{s} {p} {o} <{B}graph/{g}> .\n")
+
+    a = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
+    pref = "<http://www.w3.org/2004/02/skos/core#prefLabel>"
+    broader = "<http://www.w3.org/2004/02/skos/core#broader>"
+    concept = "<http://www.w3.org/2004/02/skos/core#Concept>"
+    challenges = []
+    for top in range(10):
+        t = f"<{B}concept/challenge/{top}>"
+        challenges.append(t)
+        q(t, a, concept, "challenges")
+        q(t, pref, f'"challenge {top}"@en', "challenges")
+        for mid in range(5):
+            m = f"<{B}concept/challenge/{top}-{mid}>"
+            challenges.append(m)
+            q(m, a, concept, "challenges")
+            q(m, pref, f'"challenge {top}.{mid}"@en', "challenges")
+            q(m, broader, t, "challenges")
+            for leaf in range(4):
+                c = f"<{B}concept/challenge/{top}-{mid}-{leaf}>"
+                challenges.append(c)
+                q(c, a, concept, "challenges")
+                q(c, pref, f'"challenge {top}.{mid}.{leaf}"@en', "challenges")
+                q(c, broader, m, "challenges")
+    for i, role in enumerate(ROLES):
+        r = f"<{B}concept/role/{role}>"
+        q(r, a, concept, "roles")
+        q(r, pref, f'"{role} {i}"@en', "roles")
+    for o in range(n_org):
+        org = f"<{B}id/organisation/{o}>"
+        q(org, a, f"<{IOP}Organisation>", "organisations")
+        q(org, label, f'"{rnd.choice(WORDS).title()} organisation {o}"', "organisations")
+        q(org, f"<{IOP}sector>", f"<{B}concept/sector/{rnd.choice(SECTORS)}>", "organisations")
+    for i in range(n_init):
+        init = f"<{B}id/initiative/{i}>"
+        q(init, a, f"<{IOP}Initiative>", "initiatives")
+        q(init, label, f'"{rnd.choice(WORDS)} {rnd.choice(WORDS)} initiative {i}"@en', "initiatives")
+        q(init, f"<{IOP}place>", f"<{B}id/place/{rnd.randrange(50)}>", "initiatives")
+        q(init, f"<{IOP}startYear>", f'"{2000 + rnd.randrange(24)}"^^<http://www.w3.org/2001/XMLSchema#gYear>',
+          "initiatives")
+        q(init, f"<{IOP}addresses>", rnd.choice(challenges), "initiatives")
+        for k in range(3):
+            part = f"<{B}id/participation/{i}-{k}>"
+            q(part, a, f"<{IOP}Participation>", "initiatives")
+            q(part, f"<{IOP}initiative>", init, "initiatives")
+            q(part, f"<{IOP}organisation>", f"<{B}id/organisation/{rnd.randrange(n_org)}>", "initiatives")
+            q(part, f"<{IOP}role>", f"<{B}concept/role/{rnd.choice(ROLES)}>", "initiatives")
+        if i % 2 == 0:
+            mit = f"<{B}id/mitigation/{i}>"
+            q(mit, a, f"<{IOP}Mitigation>", "mitigations")
+            q(mit, label, f'"mitigation {i}: {rnd.choice(WORDS)} agreements"@en', "mitigations")
+            q(mit, f"<{IOP}addresses>", rnd.choice(challenges), "mitigations")
+            q(mit, f"<{IOP}illustratedBy>", init, "mitigations")
+    path.write_text("".join(lines))
+    return len(lines)
+
+
+def query_mix(size: int) -> dict[str, str]:
+    n_init = max(size // 21, 20)
+    return {
+        "lookup": f"SELECT ?p ?o WHERE {{ <{B}id/initiative/{n_init // 2}> ?p ?o }}",
+        "group_by": PREFIXES + "SELECT ?role (COUNT(DISTINCT ?i) AS ?n) WHERE { ?x a iop:Participation ; "
+                               "iop:role ?role ; iop:initiative ?i } GROUP BY ?role ORDER BY DESC(?n)",
+        "path": PREFIXES + f"SELECT ?m ?c WHERE {{ ?c skos:broader* <{B}concept/challenge/3> . "
+                           "?m a iop:Mitigation ; iop:addresses ?c }",
+        "join4": PREFIXES + f"SELECT ?org ?role ?i ?m WHERE {{ ?x iop:organisation ?org ; iop:role ?role ; "
+                            f"iop:initiative ?i . ?i iop:place <{B}id/place/7> . ?m iop:illustratedBy ?i . "
+                            f"?org iop:sector <{B}concept/sector/government> }}",
+        "text": PREFIXES + "SELECT ?i ?l WHERE { ?i a iop:Initiative ; rdfs:label ?l "
+                           'FILTER(CONTAINS(LCASE(STR(?l)), "climate twin")) } LIMIT 20',
+        "construct": PREFIXES + f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ BIND(<{B}id/initiative/{n_init // 3}> AS ?s) "
+                                "?s ?p ?o } UNION { ?s iop:initiative "
+                                f"<{B}id/initiative/{n_init // 3}> ; ?p ?o }} }}",
+    }
+
+
+def lookups(size: int, count: int = 200) -> list[str]:
+    n_init = max(size // 21, 20)
+    return [f"SELECT ?p ?o WHERE {{ <{B}id/initiative/{(i * 7919) % n_init}> ?p ?o }}" for i in range(count)]
+
+
+# --- servers -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    name: str
+    url: str  # query endpoint
+    process: subprocess.Popen[bytes]
+    load_seconds: float
+    extra: dict[str, float] = field(default_factory=dict)
+    cache_busting: bool = False
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited with {process.returncode}")
+        try:
+            r = httpx.get(url, params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/sparql-results+json"},
+                          timeout=5)
+            if r.status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{url}: not ready after {timeout} s")
+
+
+def launch(command: list[str], url: str, env: dict[str, str] | None = None, timeout: float = 900) -> tuple[
+        subprocess.Popen[bytes], float]:
+    started = time.monotonic()
+    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_ready(url, process, timeout)
+    return process, time.monotonic() - started
+
+
+def start_ours(data: Path, work: Path) -> Server:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/sparql"
+    env = {"IOPGRAPH_STORE_PATH": str(work / "ours-store"), "IOPGRAPH_MAX_RESULTS": "10000000",
+           "IOPGRAPH_QUERY_TIMEOUT": "120", "IOPGRAPH_ACCESS_LOG": "false", "IOPGRAPH_ROOT": str(ROOT)}
+    command = [PY, "-m", "iopgraph.cli", "serve", str(data), "--port", str(port)]
+    process, first = launch(command, url, env)
+    process.terminate()
+    process.wait(timeout=60)
+    process, restart = launch(command, url, env)  # unchanged persisted store
+    return Server("iopgraph", url, process, first, {"restart_s": restart}, cache_busting=True)
+
+
+def start_oxigraph(data: Path, work: Path) -> Server:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/query"
+    started = time.monotonic()
+    subprocess.run([OXIGRAPH, "load", "--location", str(work / "oxigraph"), "--file", str(data)], check=True,
+                   capture_output=True, timeout=1800)
+    loaded = time.monotonic() - started
+    process, ready = launch([OXIGRAPH, "serve", "--location", str(work / "oxigraph"), "--bind", f"127.0.0.1:{port}",
+                             "--union-default-graph", "--timeout-s", "120"], url)
+    return Server("oxigraph serve", url, process, loaded + ready)
+
+
+def start_reference(data: Path, work: Path) -> Server:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/sparql"
+    process, ready = launch([PY, str(HERE / "reference_endpoint.py"), str(data), str(port)], url)
+    return Server("reference (in-memory)", url, process, ready)
+
+
+def start_rdflib_endpoint(data: Path, work: Path) -> Server:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"  # rdflib-endpoint serves SPARQL at its root
+    trig = work / "data.trig"
+    if not trig.exists():
+        import pyoxigraph as ox
+
+        ox.serialize(ox.parse(path=str(data), format=ox.RdfFormat.N_QUADS), str(trig), format=ox.RdfFormat.TRIG)
+    process, ready = launch([str(RDFLIB_ENDPOINT), "serve", str(trig), "--host", "127.0.0.1", "--port", str(port)],
+                            url, timeout=900)
+    return Server("rdflib-endpoint", url, process, ready)
+
+
+STARTERS = {"iopgraph": start_ours, "oxigraph": start_oxigraph, "reference": start_reference,
+            "rdflib-endpoint": start_rdflib_endpoint}
+
+
+def peak_memory_mb(pid: int) -> float:
+    """Sum of VmHWM (peak resident memory) of ``pid`` and its descendants, in MB."""
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")))
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, StopIteration, ProcessLookupError):
+            continue
+    return total / 1024
+
+
+# --- measurements --------------------------------------------------------------------------------
+
+
+def accept_for(query: str) -> str:
+    return "text/turtle" if "CONSTRUCT" in query else "application/sparql-results+json"
+
+
+def latency(server: Server, query: str, reps: int, budget: float, timeout: float) -> tuple[float | None, int, str]:
+    """Median seconds of up to ``reps`` sequential runs (after one warm-up), and how many ran."""
+    times: list[float] = []
+    note = ""
+    with httpx.Client(timeout=timeout) as client:
+        spent = time.monotonic()
+        for run in range(reps + 1):
+            text = query + (f"\n# run {run} {time.time_ns()}" if server.cache_busting else "")
+            started = time.perf_counter()
+            try:
+                r = client.get(server.url, params={"query": text}, headers={"Accept": accept_for(query)})
+            except httpx.TimeoutException:
+                return None, len(times), f"timed out (> {timeout:g} s)"
+            elapsed = time.perf_counter() - started
+            if r.status_code != 200:
+                return None, len(times), f"HTTP {r.status_code}: {r.text[:120]}"
+            if run > 0:
+                times.append(elapsed)
+            if time.monotonic() - spent > budget:
+                note = "budget reached"
+                break
+    return (statistics.median(times) if times else None), len(times), note
+
+
+async def throughput(server: Server, queries: list[str], concurrency: int, duration: float, timeout: float) -> float:
+    """Requests per second answered by ``concurrency`` clients cycling through ``queries`` for ``duration`` s."""
+    done = 0
+    stop_at = time.monotonic() + duration
+    counter = iter(range(10**9))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        nonlocal done
+        while time.monotonic() < stop_at:
+            query = queries[next(counter) % len(queries)]
+            try:
+                r = await client.get(server.url, params={"query": query}, headers={"Accept": accept_for(query)})
+            except httpx.TimeoutException:
+                continue
+            if r.status_code == 200:
+                done += 1
+
+    started = time.monotonic()
+    async with httpx.AsyncClient(timeout=timeout, limits=limits) as client:
+        await asyncio.gather(*(client_loop(client) for _ in range(concurrency)))
+    return done / (time.monotonic() - started)
+
+
+# --- the run ---------------------------------------------------------------------------------------
+
+
+def fmt_ms(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds * 1000:.1f}"
+
+
+def run_size(size: int, args: argparse.Namespace) -> None:
+    work = Path(tempfile.mkdtemp(prefix=f"iopgraph-bench-{size}-"))
+    try:
+        data = work / "data.nq"
+        count = generate(size, data)
+        print(f"\n## {count:,} triples ({data.stat().st_size / 1e6:.1f} MB N-Quads)\n", flush=True)
+        mix = query_mix(size)
+        results: dict[str, dict[str, object]] = {}
+        for key in args.servers:
+            if key in args.skip:
+                continue
+            if key == "rdflib-endpoint" and not RDFLIB_ENDPOINT.exists():
+                print(f"(skipping rdflib-endpoint: {RDFLIB_ENDPOINT} missing; see requirements-sparql.txt)")
+                continue
+            try:
+                server = STARTERS[key](data, work)
+            except (RuntimeError, subprocess.SubprocessError) as exc:
+                print(f"(skipping {key}: {exc})")
+                continue
+            try:
+                row: dict[str, object] = {"load_s": server.load_seconds, **server.extra}
+                for name, query in mix.items():
+                    median, runs, note = latency(server, query, args.reps, args.budget, args.request_timeout)
+                    row[name] = median
+                    if note:
+                        row[name + "_note"] = note
+                    print(f"  {server.name:24} {name:10} {fmt_ms(median):>9} ms  ({runs} runs) {note}", flush=True)
+                row["lookups_rps"] = asyncio.run(throughput(server, lookups(size), 8, args.duration, args.request_timeout))
+                row["mix_rps"] = asyncio.run(throughput(server, list(mix.values()), 8, args.duration,
+                                                        args.request_timeout))
+                row["peak_mb"] = peak_memory_mb(server.process.pid)
+                results[server.name] = row
+            finally:
+                server.stop()
+        print(f"(load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
+        report(count, mix, results)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def report(count: int, mix: dict[str, str], results: dict[str, dict[str, object]]) -> None:
+    names = list(results)
+    print(f"\n### {count:,} triples: median latency (ms, uncached for iopgraph), throughput at concurrency 8\n")
+    print("| | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for q in mix:
+        print(f"| {q} | " + " | ".join(fmt_ms(results[n].get(q)) + (" (" + str(results[n][q + "_note"]) + ")"  # type: ignore[arg-type]
+                                              if results[n].get(q + "_note") else "") for n in names) + " |")
+    print("| lookups req/s (c=8) | " + " | ".join(f"{results[n]['lookups_rps']:.0f}" for n in names) + " |")
+    print("| repeated mix req/s (c=8) | " + " | ".join(f"{results[n]['mix_rps']:.0f}" for n in names) + " |")
+    print("| load / start (s) | " + " | ".join(f"{results[n]['load_s']:.2f}" for n in names) + " |")
+    print("| peak memory (MB) | " + " | ".join(f"{results[n]['peak_mb']:.0f}" for n in names) + " |")
+    ours = results.get("iopgraph")
+    if ours:
+        print(f"\nrestart of iopgraph on the unchanged persisted store: {ours['restart_s']:.2f} s (target < 2 s)")
+        ref, oxi, rdfl = (results.get("reference (in-memory)"), results.get("oxigraph serve"),
+                          results.get("rdflib-endpoint"))
+        for q in mix:
+            mine = ours.get(q)
+            parts = []
+            if ref and ref.get(q) and mine:
+                parts.append(f"ours/reference {mine / ref[q]:.2f}x")  # type: ignore[operator]
+            if oxi and oxi.get(q) and mine:
+                parts.append(f"ours-oxigraph {(mine - oxi[q]) * 1000:+.1f} ms")  # type: ignore[operator]
+            if rdfl and mine:
+                parts.append(f"rdflib-endpoint/ours {rdfl[q] / mine:.1f}x" if rdfl.get(q)  # type: ignore[operator]
+                             else "rdflib-endpoint: no answer")
+            print(f"- {q}: " + ", ".join(parts))
+        if oxi:
+            print(f"- repeated mix throughput ours/oxigraph: {ours['mix_rps'] / oxi['mix_rps']:.2f}x; "  # type: ignore[operator]
+                  f"lookups ours/oxigraph: {ours['lookups_rps'] / oxi['lookups_rps']:.2f}x")  # type: ignore[operator]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--servers", nargs="+", default=list(STARTERS), choices=list(STARTERS))
+    parser.add_argument("--skip", nargs="*", default=[], choices=list(STARTERS))
+    parser.add_argument("--reps", type=int, default=15, help="timed runs per query (after one warm-up)")
+    parser.add_argument("--budget", type=float, default=30.0, help="seconds per query at most")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per throughput test")
+    parser.add_argument("--request-timeout", type=float, default=60.0)
+    args = parser.parse_args()
+    print(f"# SPARQL benchmark: {' '.join(sys.argv)}  ({os.cpu_count()} CPUs, load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the start)")
+    for size in args.sizes:
+        run_size(size, args)
+
+
+if __name__ == "__main__":
+    main()
