@@ -22,6 +22,7 @@ with an in-memory copy in each query worker process) and
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import tempfile
 import uuid
@@ -33,8 +34,11 @@ from typing import Protocol
 import anyio.to_thread
 import pyoxigraph as ox
 
+from iopgraph.errors import StoreError
 from iopgraph.sparql.engine import Outcome, QueryJob, execute
 from iopgraph.sparql.pool import WorkerPool
+
+log = logging.getLogger("iopgraph")
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = dict[str, Term]
@@ -200,12 +204,29 @@ class LocalBackend:
 
         def run() -> None:
             # One SPARQL update = one transaction: all of it lands or none of it.
-            self.store.update(_update_text(to_remove, to_add, self.store))
-            self.store.flush()
+            try:
+                self.store.update(_update_text(to_remove, to_add, self.store))
+            except OSError as exc:  # disk full, read-only file system, ...: nothing was written
+                log.error("store write failed: %s", exc)
+                raise StoreError(f"the write was not applied: {_io_problem(exc)}") from None
+            try:
+                self.store.flush()
+            except OSError as exc:  # the write is in the write-ahead log already: applied and durable
+                log.warning("store flush after a write failed: %s", exc)
 
         async with self._write_lock():
             await anyio.to_thread.run_sync(run)
             await self._publish(to_remove, to_add)
+
+
+def _io_problem(exc: OSError) -> str:
+    """What an operator must do about a failed store write, without the server's file paths."""
+    text = str(exc)
+    if "No space left" in text:
+        return "the disk holding the store is full; free space, then restart the service (reads still work)"
+    if "Read-only file system" in text or "Permission denied" in text:
+        return "the store's folder is not writable (read-only file system or permissions); reads still work"
+    return "the store reported an I/O error (see the server log); reads still work"
 
 
 def _has_blank_node(quad: ox.Quad) -> bool:
