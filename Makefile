@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check build validate clean web
+.PHONY: run test soak check build validate clean web
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,12 @@ run: $(STAMP) web
 
 test: $(STAMP) web
 	$(BIN)/ruff check src tests
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not slow"
+
+# The long reliability runs (marker `slow`): 60 s of load at concurrency 32, repeated SIGKILLs during
+# writes, longer API fuzzing. CI runs it after `make test`; figures in var/reliability/figures.json.
+soak: $(STAMP) web
+	$(BIN)/pytest -m slow
 
 validate: $(STAMP)
 	$(BIN)/iopgraph validate
