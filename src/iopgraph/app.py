@@ -9,14 +9,19 @@ from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
 from iopgraph import __version__, problems
+from iopgraph.body_limit import BodyLimitMiddleware
 from iopgraph.config import Settings
 from iopgraph.lifecycle import open_backend
+from iopgraph.observability import Metrics, ObservabilityMiddleware
+from iopgraph.openapi_errors import install as document_problems
 from iopgraph.routers import catalog, collections, dumps, guidance, ldes, pages, resources
+from iopgraph.routers import ops as ops_router
 from iopgraph.routers import queries as queries_router
 from iopgraph.routers import sparql as sparql_router
 from iopgraph.routers import store_protocol as store_protocol_router
 from iopgraph.routers import update as update_router
 from iopgraph.routers import validate as validate_router
+from iopgraph.security_headers import SecurityHeadersMiddleware
 from iopgraph.sparql.cors import ReadOnlyCors
 from iopgraph.sparql.service import SparqlService
 
@@ -37,7 +42,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="iopgraph", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     problems.install(app)
+    document_problems(app)
     app.add_middleware(ReadOnlyCors)
+    # Outermost last: every request is timed and logged, then gets security headers, then the body cap.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.resolved_max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.state.metrics = Metrics()
+    app.state.metrics.watch(app.state)
+    app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics, log_requests=settings.access_log)
+    app.include_router(ops_router.router)
     app.include_router(sparql_router.router)
     app.include_router(queries_router.build_router(settings))
     app.include_router(resources.router)
