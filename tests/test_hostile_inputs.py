@@ -244,6 +244,8 @@ CASES: list[Case] = [
     Case("traversal-ldes", "GET", "/ldes/fragment/..%2f..%2fpyproject.toml", (404, 400, 422)),
     Case("traversal-named-query", "GET", "/api/queries/..%2f..%2fpyproject.toml", (404, 400)),
     Case("traversal-graph-nul", "GET", "/graph/%00/etc/passwd", (404, 400)),
+    Case("non-latin1-path-echoed-in-headers", "GET", "/ontology/%22%F3%A0%9A%B1%F0%9F%98%80", 200,
+         headers={"Accept": "text/turtle"}),
     # --- named-query parameters carrying SPARQL -----------------------------------------------------
     Case("named-query-param-sparql-injection", "GET", "/api/queries/mitigations-for-challenge", (200, 422),
          params={"challenge": '"> } ; DROP ALL #'}),

@@ -27,6 +27,7 @@ from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pyoxigraph as ox
 from fastapi import Request
@@ -111,9 +112,14 @@ def not_modified_response(v: Validators) -> Response:
     return Response(status_code=304, headers=v.headers())
 
 
+def header_path(request: Request) -> str:
+    """The request path, percent-encoded, for use in a header (headers are Latin-1; paths may hold any character)."""
+    return quote(request.url.path)
+
+
 def alternates(request: Request, offers: Iterable[str], chosen: str) -> str:
     """A Link header listing the other representations of this URL."""
-    path = request.url.path
+    path = header_path(request)
     links = []
     for media_type in offers:
         name = FORMAT_NAMES.get(media_type)

@@ -45,7 +45,7 @@ async def serve_description(request: Request, format: str | None,
     if not description.exists:
         raise ResourceNotFound(f"<{description.iri.value}> is not in the graph")
     headers = {"Link": render.alternates(request, render.RDF_OFFERS, media_type),
-               "Content-Location": f"{request.url.path}?format={render.FORMAT_NAMES[media_type]}"}
+               "Content-Location": f"{render.header_path(request)}?format={render.FORMAT_NAMES[media_type]}"}
     context_url = request.app.state.settings.base_url.rstrip("/") + CONTEXT_PATH
     if media_type == render.JSONLD:
         return render.jsonld(documents.description_document(description, context_url), validators, headers)
