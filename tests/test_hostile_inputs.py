@@ -150,6 +150,8 @@ CASES: list[Case] = [
     Case("named-graph-uri-file", "GET", "/sparql", 200, params={
         "query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", "named-graph-uri": "file:///etc/passwd"},
          headers={"Accept": RESULTS_JSON}, check=no_rows),
+    Case("named-graph-uri-not-an-iri", "GET", "/sparql", 400, "bad-sparql-request", params={
+        "query": "ASK { }", "named-graph-uri": "Infinity \u00e9"}),
     # --- updates smuggled into the read endpoint ------------------------------------------------------
     Case("update-in-query-parameter", "GET", "/sparql", 403, "update-refused",
          params={"query": f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <urn:a> <urn:b> <urn:c> }} }}"}),

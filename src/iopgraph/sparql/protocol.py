@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
+import pyoxigraph as ox
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
@@ -56,7 +57,19 @@ def _from_params(params: list[tuple[str, str]], body_query: str | None = None) -
     if body_query is not None and values("query"):
         raise SparqlRequestError("the query is in the body; do not also pass a 'query' parameter")
     fmt = _single(values("format"), "format") or _single(values("output"), "output")
-    return ProtocolRequest(query, values("default-graph-uri"), values("named-graph-uri"), fmt)
+    graphs = {name: values(name) for name in ("default-graph-uri", "named-graph-uri")}
+    for name, iris in graphs.items():
+        for iri in iris:
+            _check_graph_iri(name, iri)
+    return ProtocolRequest(query, graphs["default-graph-uri"], graphs["named-graph-uri"], fmt)
+
+
+def _check_graph_iri(name: str, iri: str) -> None:
+    """A graph parameter must be an absolute IRI (400 otherwise, never an engine failure)."""
+    try:
+        ox.NamedNode(iri)
+    except ValueError as exc:
+        raise SparqlRequestError(f"{name}={iri[:200]!r} is not an absolute IRI: {exc}") from None
 
 
 def _decode(body: bytes, what: str) -> str:
