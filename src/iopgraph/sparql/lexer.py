@@ -72,7 +72,7 @@ class QueryInfo:
     services: list[str | None] = field(default_factory=list)  # endpoint IRIs; None = a variable
     has_dataset: bool = False  # FROM or FROM NAMED present
     variables: list[str] = field(default_factory=list)  # names without ? or $, in order of appearance
-    max_depth: int = 0  # deepest nesting of { } and ( )
+    max_depth: int = 0  # deepest nesting of { }, ( ) and [ ] (Oxigraph's parser cost grows ~cubically with [ ])
 
 
 def analyse(text: str) -> QueryInfo:
@@ -100,10 +100,10 @@ def analyse(text: str) -> QueryInfo:
     seen: set[str] = set()
     depth = 0
     for n, token in enumerate(tokens[i:], start=i):
-        if token.kind == "other" and token.text in "{(":
+        if token.kind == "other" and token.text in "{([":
             depth += 1
             info.max_depth = max(info.max_depth, depth)
-        elif token.kind == "other" and token.text in "})":
+        elif token.kind == "other" and token.text in "})]":
             depth -= 1
         elif token.kind == "var":
             name = token.text[1:]
