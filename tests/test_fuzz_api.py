@@ -108,7 +108,7 @@ def test_api_conforms_to_its_schema(api_schema: schemathesis.schemas.BaseSchema)
 
 @pytest.mark.slow
 def test_api_conforms_to_its_schema_long(api_schema: schemathesis.schemas.BaseSchema) -> None:
-    fuzz(api_schema, examples=100, label="API fuzzing (schemathesis, make soak)")
+    fuzz(api_schema, examples=50, label="API fuzzing (schemathesis, make soak)")
 
 
 def test_schema_is_served(fuzz_server: ServerProcess, tmp_path: Path) -> None:
