@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+
 from reliability_support import ROOT, TOKEN, ServerProcess, dataset_fingerprint, make_project, record
 
 DATA = ROOT / "data" / "report.ttl"

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from reliability_support import TOKEN, Recorder, dataset_fingerprint, make_project, record
 
 from iopgraph.app import create_app
 from iopgraph.config import Settings
+from reliability_support import TOKEN, Recorder, dataset_fingerprint, make_project, record
 
 PLACEHOLDER = "RECORDER"  # replaced by the recorder's base URL in every case
 GRAPH = "https://w3id.org/iopgraph/graph/test/hostile"

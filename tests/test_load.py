@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from load_support import LoadResult, Request, run_load
 from reliability_support import FIXTURE_DATA, ServerProcess, make_project, record
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
-from reliability_support import TOKEN, make_project
 
 from iopgraph.app import create_app
 from iopgraph.config import Settings
 from iopgraph.security_headers import content_security_policy, inline_script_hashes
+from reliability_support import TOKEN, make_project
 
 COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 

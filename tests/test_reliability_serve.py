@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from reliability_support import TOKEN, ServerProcess, make_project, record
 
 RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
