@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from reliability_support import ROOT, TOKEN, ServerProcess, make_project, record
 
 GRAPH = "https://w3id.org/iopgraph/graph/steward/faults"
