@@ -131,7 +131,9 @@ def load_run(tmp_path: Path, concurrency: int, seconds: float, budget: int, labe
             together = asyncio.run(run_load(server.url, pick, concurrency, seconds / 2, budget // 2))  # type: ignore[arg-type]
         check(together)
         assert slow.outcomes, "no slow query ran"
-        assert {(status, code) for status, code, _ in slow.outcomes} == {(503, "query-timeout")}, slow.outcomes
+        # each slow query is stopped at the timeout (a rare one may finish just inside it: then 200)
+        assert {(status, code) for status, code, _ in slow.outcomes} <= {(503, "query-timeout"), (200, "")}, slow.outcomes
+        assert any(status == 503 for status, _, _ in slow.outcomes), slow.outcomes
         assert max(s for _, _, s in slow.outcomes) < QUERY_TIMEOUT + 5  # stopped at the timeout, not after
         assert httpx.get(server.url + "/readyz").status_code == 200
         metrics = httpx.get(server.url + "/metrics").text
@@ -147,7 +149,7 @@ def load_run(tmp_path: Path, concurrency: int, seconds: float, budget: int, labe
            requests_per_s=round((alone.requests + together.requests) / (alone.seconds + together.seconds), 1))
     assert "iopgraph_sparql_query_timeouts_total" in metrics
     timeouts = [line for line in metrics.splitlines() if line.startswith("iopgraph_sparql_query_timeouts_total")]
-    assert float(timeouts[0].split()[-1]) == len(slow.outcomes)
+    assert float(timeouts[0].split()[-1]) == sum(1 for status, _, _ in slow.outcomes if status == 503)
 
 
 def test_load_smoke(tmp_path: Path) -> None:
