@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
-import tempfile
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -35,6 +34,7 @@ import anyio.to_thread
 import pyoxigraph as ox
 
 from iopgraph.errors import StoreError
+from iopgraph.snapshot import SnapshotFiles, digest_of_store
 from iopgraph.sparql.engine import Outcome, QueryJob, execute
 from iopgraph.sparql.pool import WorkerPool
 
@@ -86,14 +86,21 @@ class LocalBackend:
     All graphs form the default graph of a query (union default graph).
     """
 
-    def __init__(self, store: ox.Store, version: str | None = None) -> None:
+    def __init__(self, store: ox.Store, version: str | None = None, store_path: Path | None = None,
+                 snapshot_token: str | None = None) -> None:
+        """``store_path`` and ``snapshot_token`` (e.g. sources hash + quad count) let the
+        workers' start-up snapshot be kept beside the store and reused by the next start."""
         self.store = store
         self._version = version or uuid.uuid4().hex
         self._modified = datetime.now(UTC).replace(microsecond=0)
         self._pool: WorkerPool | None = None
         self._local_lock = asyncio.Lock()
-        self._snapshot_dir: Path | None = None
+        self._store_path = store_path
+        self._token = snapshot_token
+        self._files: SnapshotFiles | None = None
         self._snapshot: tuple[str, Path] | None = None  # (version, file)
+        self._verify: str | None = None  # digest of a reused snapshot, checked once the workers are up
+        self._tasks: set[asyncio.Task[None]] = set()
 
     @property
     def version(self) -> str:
@@ -116,30 +123,58 @@ class LocalBackend:
     async def start(self, workers: int = 2, wait: bool = False) -> None:
         """Start ``workers`` query worker processes (they load a snapshot in the background)."""
         if self._pool is None and workers > 0:
-            self._snapshot_dir = Path(tempfile.mkdtemp(prefix="iopgraph-snapshot-"))
+            self._files = SnapshotFiles(self._store_path)
             self._pool = WorkerPool(workers, self._make_snapshot)
             await self._pool.start(wait=wait)
+            if self._verify is not None:
+                task = asyncio.ensure_future(self._verify_reused_snapshot(self._verify))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
-        if self._snapshot_dir is not None:
-            shutil.rmtree(self._snapshot_dir, ignore_errors=True)
-            self._snapshot_dir = None
+        if self._files is not None:
+            self._files.close()
+            self._files = None
 
     async def _make_snapshot(self) -> Path:
         """An N-Quads dump of the store at the current version (reused while the version holds)."""
         if self._snapshot and self._snapshot[0] == self._version and self._snapshot[1].exists():
             return self._snapshot[1]
-        assert self._snapshot_dir is not None
-        target = self._snapshot_dir / f"{self._version}.nq"
-        await anyio.to_thread.run_sync(lambda: self.store.dump(str(target), format=ox.RdfFormat.N_QUADS))
-        if self._snapshot and self._snapshot[1] != target:
-            # Workers already started from the old file hold it open; unlinking is safe on POSIX.
-            self._snapshot[1].unlink(missing_ok=True)
-        self._snapshot = (self._version, target)
-        return target
+        files = self._files
+        assert files is not None
+        first = self._snapshot is None
+        if first and self._token is not None:
+            reused = files.reusable(self._token)
+            if reused is not None:
+                self._snapshot, self._verify = (self._version, reused[0]), reused[1]
+                return reused[0]
+        version = self._version
+        token = self._token if first else None  # only the start-up state is worth keeping
+        path, _ = await anyio.to_thread.run_sync(files.take, self.store, version, token)
+        self._snapshot = (version, path)
+        return path
+
+    async def _verify_reused_snapshot(self, digest: str) -> None:
+        """Compare the reused snapshot with the store; reload the workers if they differ."""
+        assert self._pool is not None
+        await self._pool.wait_ready()
+        version = self._version
+        actual = await anyio.to_thread.run_sync(digest_of_store, self.store)
+        if actual == digest or self._pool is None:
+            return
+        async with self._pool.lock:
+            if self._version != version:
+                return  # a write happened meanwhile; the workers already follow the store
+            log.warning("the store changed since its snapshot was taken (outside the service?); reloading workers")
+            if self._files is not None:
+                self._files.invalidate()
+            self._bump()
+            await self._pool.reload()
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -178,8 +213,17 @@ class LocalBackend:
 
     # -- writes ------------------------------------------------------------------------------
 
-    def _write_lock(self) -> asyncio.Lock:
-        return self._pool.lock if self._pool is not None else self._local_lock
+    @asynccontextmanager
+    async def _write_lock(self) -> AsyncIterator[None]:
+        """Held around every write: one writer at a time, no worker starting from a half-written store.
+
+        Entering it also forgets the persisted start-up snapshot (the store is about to change).
+        """
+        lock = self._pool.lock if self._pool is not None else self._local_lock
+        async with lock:
+            if self._files is not None:
+                self._files.invalidate()
+            yield
 
     async def _publish(self, remove: list[ox.Quad] | None = None, add: list[ox.Quad] | None = None) -> None:
         """Bring the query workers in step with a write that just landed on disk, then bump the version.
