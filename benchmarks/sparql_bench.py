@@ -268,6 +268,54 @@ def peak_memory_mb(pid: int) -> float:
     return total / 1024
 
 
+# --- a lean HTTP/1.1 client (httpx costs ~1 ms a request, more than the cheap queries themselves) ---
+
+
+class RawClient:
+    """One keep-alive HTTP/1.1 connection to 127.0.0.1; GET only; Content-Length and chunked bodies."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        parsed = httpx.URL(url)
+        self.host, self.port, self.path = parsed.host, parsed.port or 80, parsed.raw_path.decode() or "/"
+        self.timeout = timeout
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, query: str, accept: str) -> tuple[int, bytes]:
+        from urllib.parse import quote
+
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        target = self.path + ("&" if "?" in self.path else "?") + "query=" + quote(query, safe="")
+        self.writer.write(f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: {accept}\r\n\r\n"
+                          .encode())
+        return await asyncio.wait_for(self._response(self.reader), self.timeout)
+
+    async def _response(self, reader: asyncio.StreamReader) -> tuple[int, bytes]:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+        if "content-length" in headers:
+            return status, await reader.readexactly(int(headers["content-length"]))
+        body = bytearray()
+        if headers.get("transfer-encoding", "").lower() == "chunked":
+            while True:
+                size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                if size == 0:
+                    await reader.readuntil(b"\r\n")
+                    return status, bytes(body)
+                body += await reader.readexactly(size)
+                await reader.readexactly(2)
+        return status, await reader.read()
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.reader = self.writer = None
+
+
 # --- measurements --------------------------------------------------------------------------------
 
 
@@ -275,27 +323,31 @@ def accept_for(query: str) -> str:
     return "text/turtle" if "CONSTRUCT" in query else "application/sparql-results+json"
 
 
-def latency(server: Server, query: str, reps: int, budget: float, timeout: float) -> tuple[float | None, int, str]:
+async def latency(server: Server, query: str, reps: int, budget: float,
+                  timeout: float) -> tuple[float | None, int, str]:
     """Median seconds of up to ``reps`` sequential runs (after one warm-up), and how many ran."""
     times: list[float] = []
     note = ""
-    with httpx.Client(timeout=timeout) as client:
+    client = RawClient(server.url, timeout)
+    try:
         spent = time.monotonic()
         for run in range(reps + 1):
             text = query + (f"\n# run {run} {time.time_ns()}" if server.cache_busting else "")
             started = time.perf_counter()
             try:
-                r = client.get(server.url, params={"query": text}, headers={"Accept": accept_for(query)})
-            except httpx.TimeoutException:
+                status, body = await client.get(text, accept_for(query))
+            except TimeoutError:
                 return None, len(times), f"timed out (> {timeout:g} s)"
             elapsed = time.perf_counter() - started
-            if r.status_code != 200:
-                return None, len(times), f"HTTP {r.status_code}: {r.text[:120]}"
+            if status != 200:
+                return None, len(times), f"HTTP {status}: {body[:120]!r}"
             if run > 0:
                 times.append(elapsed)
             if time.monotonic() - spent > budget:
                 note = "budget reached"
                 break
+    finally:
+        await client.close()
     return (statistics.median(times) if times else None), len(times), note
 
 
@@ -304,22 +356,25 @@ async def throughput(server: Server, queries: list[str], concurrency: int, durat
     done = 0
     stop_at = time.monotonic() + duration
     counter = iter(range(10**9))
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
-    async def client_loop(client: httpx.AsyncClient) -> None:
+    async def client_loop() -> None:
         nonlocal done
-        while time.monotonic() < stop_at:
-            query = queries[next(counter) % len(queries)]
-            try:
-                r = await client.get(server.url, params={"query": query}, headers={"Accept": accept_for(query)})
-            except httpx.TimeoutException:
-                continue
-            if r.status_code == 200:
-                done += 1
+        client = RawClient(server.url, timeout)
+        try:
+            while time.monotonic() < stop_at:
+                query = queries[next(counter) % len(queries)]
+                try:
+                    status, _ = await client.get(query, accept_for(query))
+                except (TimeoutError, OSError, asyncio.IncompleteReadError):
+                    await client.close()
+                    continue
+                if status == 200:
+                    done += 1
+        finally:
+            await client.close()
 
     started = time.monotonic()
-    async with httpx.AsyncClient(timeout=timeout, limits=limits) as client:
-        await asyncio.gather(*(client_loop(client) for _ in range(concurrency)))
+    await asyncio.gather(*(client_loop() for _ in range(concurrency)))
     return done / (time.monotonic() - started)
 
 
@@ -352,7 +407,8 @@ def run_size(size: int, args: argparse.Namespace) -> None:
             try:
                 row: dict[str, object] = {"load_s": server.load_seconds, **server.extra}
                 for name, query in mix.items():
-                    median, runs, note = latency(server, query, args.reps, args.budget, args.request_timeout)
+                    median, runs, note = asyncio.run(latency(server, query, args.reps, args.budget,
+                                                             args.request_timeout))
                     row[name] = median
                     if note:
                         row[name + "_note"] = note
