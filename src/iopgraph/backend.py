@@ -25,6 +25,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -164,7 +165,12 @@ class LocalBackend:
         assert self._pool is not None
         await self._pool.wait_ready()
         version = self._version
-        actual = await anyio.to_thread.run_sync(digest_of_store, self.store)
+        # A thread of its own (niced, then gone), not one of the shared pool.
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iopgraph-snapshot-check")
+        try:
+            actual = await asyncio.get_running_loop().run_in_executor(executor, digest_of_store, self.store)
+        finally:
+            executor.shutdown(wait=False)  # never block the event loop (e.g. when cancelled at shutdown)
         if actual == digest or self._pool is None:
             return
         async with self._pool.lock:

@@ -19,10 +19,13 @@ the workers if the content differs (:func:`digest_of_store`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -58,8 +61,21 @@ def dump(store: ox.Store, target: Path | None) -> str:
     return writer.hash.hexdigest()
 
 
-def digest_of_store(store: ox.Store) -> str:
-    return dump(store, None)
+def digest_of_store(store: ox.Store, background: bool = True) -> str:
+    """SHA-256 of the store's N-Quads dump; in ``background`` the calling thread runs at the lowest
+    CPU priority (Linux threads have their own nice value), so queries are not slowed by the check."""
+    if not background:
+        return dump(store, None)
+    thread = threading.get_native_id()
+    before = os.getpriority(os.PRIO_PROCESS, thread)
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, thread, 19)
+    try:
+        return dump(store, None)
+    finally:
+        # The thread goes back to a shared pool: it must not stay at the lowest priority.
+        with contextlib.suppress(OSError):  # lowering the nice value back needs no privilege only as root
+            os.setpriority(os.PRIO_PROCESS, thread, before)
 
 
 class SnapshotFiles:
