@@ -128,3 +128,13 @@ def test_the_npm_ldes_client_replicates_every_resource(server) -> None:
     assert set(replicated) == set(expected)
     for resource, triples in expected.items():
         assert replicated[resource] == triples, resource
+
+
+@pytest.mark.parametrize(("versions", "closed"), [(3, [True, False]), (4, [True, False]), (5, [True, True, False])])
+def test_a_full_newest_fragment_stays_mutable_until_the_next_one_exists(tmp_path, versions: int, closed: list[bool]) -> None:
+    """The newest fragment gains a tree:relation when the next one is created, so full is not closed."""
+    from iopgraph.views.ldes import EventLog, Version, fragment_count, is_closed
+
+    log = EventLog(tmp_path / "log.jsonl", page_size=2)
+    log.versions = [Version(i, f"urn:r{i}", f"2026-01-01T00:00:0{i}Z", "d", "") for i in range(versions)]
+    assert [is_closed(log, i) for i in range(fragment_count(log))] == closed[: fragment_count(log)]

@@ -155,8 +155,13 @@ def fragment_count(log: EventLog) -> int:
 
 
 def is_closed(log: EventLog, index: int) -> bool:
-    """A fragment is closed (immutable) once it is full; only the last one can still grow."""
-    return len(log.versions) >= (index + 1) * log.page_size
+    """A fragment is closed (immutable) once a later fragment exists.
+
+    Being full is not enough: the newest fragment, even when full, still gains its
+    tree:relation to the next fragment when that one is created, so it must stay
+    mutable (and be polled) until then.
+    """
+    return len(log.versions) > (index + 1) * log.page_size
 
 
 def stream_triples(base_url: str) -> list[ox.Triple]:
