@@ -73,3 +73,33 @@ def test_releases_and_changelog(tmp_path: Path) -> None:
     assert again.exit_code == 2 and "exists already" in again.output
     bad = runner.invoke(app, ["release", "../x"], env=env)
     assert bad.exit_code == 2 and "not a release version" in bad.output
+
+
+def test_a_release_is_in_the_catalogue_and_its_files_download(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from iopgraph.app import create_app
+    from steward_support import settings_for
+
+    settings = settings_for(tmp_path, build_dir=tmp_path / "build")
+    env = {"IOPGRAPH_ROOT": str(settings.root), "IOPGRAPH_STORE_PATH": str(settings.store_path),
+           "IOPGRAPH_BUILD_DIR": str(tmp_path / "build"), "IOPGRAPH_BASE_URL": "http://testserver"}
+    assert runner.invoke(app, ["release", "2.0.0"], env=env).exit_code == 0
+    with TestClient(create_app(settings)) as client:
+        catalogue = ox.Store()
+        catalogue.load(client.get("/catalog", headers={"Accept": "text/turtle"}).content, ox.RdfFormat.TURTLE)
+        rows = list(catalogue.query(f"""PREFIX dcat: <{DCAT}>
+            SELECT ?url WHERE {{ <https://w3id.org/iopgraph/catalog#dataset> dcat:hasVersion ?r .
+                ?r dcat:version "2.0.0" ; dcat:distribution/dcat:downloadURL ?url }}"""))  # type: ignore[arg-type]
+        urls = sorted(r["url"].value for r in rows)
+        assert "http://testserver/releases/2.0.0/iopgraph-2.0.0.ttl" in urls
+        for url in urls:
+            got = client.get(url.removeprefix("http://testserver"))
+            assert got.status_code == 200, url
+            assert "immutable" in got.headers["cache-control"]
+        ttl = client.get("/releases/2.0.0/iopgraph-2.0.0.ttl")
+        assert ttl.content == (tmp_path / "build" / "releases" / "2.0.0" / "iopgraph-2.0.0.ttl").read_bytes()
+        assert client.get("/releases/2.0.0/iopgraph-2.0.0.ttl", headers={"If-None-Match": ttl.headers["etag"]}).status_code == 304
+        for bad in ("/releases/2.0.0/..%2F..%2Fstore", "/releases/..%2F2.0.0/x.ttl", "/releases/9.9.9/iopgraph-9.9.9.ttl",
+                    "/releases/2.0.0/release.sh"):
+            assert client.get(bad).status_code == 404, bad

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 
 from fastapi import APIRouter, Request, Response
 
@@ -43,6 +44,30 @@ async def dump(request: Request, name: str) -> Response:
         return render.bytes_response(gzip.compress(body, mtime=0), "application/gzip", validators, headers)
     charset = "; charset=utf-8" if found.syntax.media_type.startswith("text/") else ""
     return render.bytes_response(body, found.syntax.media_type + charset, validators, headers, gzip_it=encode)
+
+
+_RELEASE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
+_RELEASE_MEDIA = {".gz": "application/gzip", ".ttl": "text/turtle; charset=utf-8", ".md": "text/markdown; charset=utf-8",
+                  ".json": "application/json"}
+_IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@router.get("/releases/{version}/{name}", summary="A file of a versioned release (dumps, changelog)")
+async def release_file(request: Request, version: str, name: str) -> Response:
+    """Release files never change once written (`iopgraph release` refuses to overwrite a version)."""
+    if not (_RELEASE_PART.match(version) and _RELEASE_PART.match(name)) or ".." in version + name:
+        raise ResourceNotFound(f"no release file {version}/{name}")
+    folder = request.app.state.settings.resolved_build_dir / "releases"
+    path = folder / version / name
+    media = next((m for suffix, m in _RELEASE_MEDIA.items() if name.endswith(suffix)), None)
+    if media is None or not path.is_file() or path.resolve().parent != (folder / version).resolve():
+        raise ResourceNotFound(f"no release file {version}/{name}; see /catalog for the releases")
+    validators = render.validators(request, media, version=f"release-{version}-{name}", vary=None,
+                                   cache_control=_IMMUTABLE)
+    if render.not_modified(request, validators):
+        return render.not_modified_response(validators)
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return render.bytes_response(path.read_bytes(), media, validators, headers)
 
 
 @router.get("/downloads", summary="Downloads page (HTML)")

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 
 from iopgraph.backend import Backend
 from iopgraph.namespaces import BASE, ONTOLOGY, PREFIXES, REPORT
+from iopgraph.stewardship.changes import RELEASES_GRAPH
 from iopgraph.views.dumps import DUMPS
 
 DCAT = PREFIXES["dcat"]
@@ -172,6 +173,10 @@ async def catalog(backend: Backend, base_url: str, last_modified: datetime) -> l
     g.add(ldes, DCAT + "mediaType", IANA + "text/turtle")
     g.add(ldes, DCT + "conformsTo", "https://w3id.org/ldes/specification")
     g.add(ldes, DCT + "license", LICENCE)
+    # Versioned releases (`iopgraph release`): dcat:Dataset versions of the dataset, with their dumps.
+    g.triples.extend(await backend.construct(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{RELEASES_GRAPH}> {{ ?s ?p ?o }} }}"
+    ))
     return g.triples
 
 
