@@ -124,3 +124,16 @@ def test_dataset_formats_are_refused_for_a_graph(client: TestClient) -> None:
     r = client.put("/store", params={"graph": NEW_GRAPH}, content=b"<http://a> <http://b> <http://c> <http://g> .",
                    headers={"Content-Type": "application/n-quads", **AUTH})
     assert r.status_code == 415
+
+
+def test_put_json_ld_into_a_graph(client: TestClient) -> None:
+    """JSON-LD (which may carry named graphs) is accepted for ?graph when it holds only triples."""
+    turtle = ox.Store()
+    turtle.load(VALID_PROJECT.encode(), ox.RdfFormat.TURTLE)
+    doc = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in turtle), format=ox.RdfFormat.JSON_LD)
+    r = client.put("/store", params={"graph": NEW_GRAPH}, content=doc, headers={"Content-Type": "application/ld+json", **AUTH})
+    assert r.status_code == 201, r.text
+    assert len(list(store_of(client).quads_for_pattern(None, None, None, ox.NamedNode(NEW_GRAPH)))) == len(turtle)
+    named = b'{"@id": "http://example.org/g", "@graph": [{"@id": "http://example.org/x", "http://example.org/p": "v"}]}'
+    r = client.put("/store", params={"graph": NEW_GRAPH}, content=named, headers={"Content-Type": "application/ld+json", **AUTH})
+    assert r.status_code == 400 and "named graphs" in r.json()["detail"]

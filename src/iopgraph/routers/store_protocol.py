@@ -91,14 +91,20 @@ def written(request: Request, outcome: WriteOutcome, graph: GraphName | None) ->
 async def _upload(request: Request, graph: GraphName | None) -> list[ox.Quad]:
     steward = stewardship(request.app)
     upload = await read_rdf_upload(request, steward.settings.max_upload_bytes)
-    if graph is not None and upload.syntax.is_dataset:
+    # JSON-LD may carry named graphs, so it is accepted in both modes; into one graph only without them.
+    json_ld = upload.syntax.name == "json-ld"
+    if graph is not None and upload.syntax.is_dataset and not json_ld:
         raise UnknownFormat(f"a graph takes triples, not {upload.syntax.media_type}; send Turtle, N-Triples, "
                             "JSON-LD or RDF/XML, or send quads to /store without ?graph")
     if graph is None and not upload.syntax.is_dataset:
         raise UnknownFormat(f"/store without ?graph takes quads (TriG, N-Quads), not {upload.syntax.media_type}; "
                             "add ?graph=IRI to write triples into one graph")
     base = graph.value if isinstance(graph, ox.NamedNode) else steward.settings.base_url.rstrip("/") + "/store"
-    return upload.parse(base_iri=base)
+    quads = upload.parse(base_iri=base)
+    if graph is not None and any(not isinstance(q.graph_name, ox.DefaultGraph) for q in quads):
+        raise InputError("the JSON-LD document has named graphs (a @graph with an @id); a graph takes triples: "
+                         "send it to /store without ?graph, or drop the graph names")
+    return quads
 
 
 def _agent(request: Request) -> str:
