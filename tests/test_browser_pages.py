@@ -3,60 +3,31 @@ use the guidance form with the keyboard, and keep screenshots in test-artifacts/
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
-from pathlib import Path
-
 import pytest
-import uvicorn
 
+from browser_support import ARTIFACTS, NEEDS_CHROMIUM, chromium_page, serving
 from ldsupport import make_settings
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and shutil.which("chromium") is None,
-                       reason="needs Debian's chromium (.ci/run installs it)"),
-]
+pytestmark = [pytest.mark.browser, NEEDS_CHROMIUM]
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - yields the base URL
-    from iopgraph.app import create_app
+    folder = tmp_path_factory.mktemp("browser")
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    settings = make_settings(tmp_path_factory.mktemp("browser"))
-    settings.base_url = f"http://127.0.0.1:{port}"
-    srv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not srv.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    yield settings.base_url
-    srv.should_exit = True
-    thread.join(timeout=30)
+    def settings(base_url: str):  # noqa: ANN202
+        made = make_settings(folder)
+        made.base_url = base_url
+        return made
+
+    with serving(settings) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="module")
 def page(site):  # noqa: ANN001, ANN201 - a Playwright page
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(java_script_enabled=False)  # reading must work without JavaScript
-        yield context.new_page()
-        browser.close()
+    with chromium_page(java_script_enabled=False) as page:  # reading must work without JavaScript
+        yield page
 
 
 def test_browse_from_home_to_a_report_section(site, page) -> None:

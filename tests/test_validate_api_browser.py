@@ -2,58 +2,28 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
+from browser_support import ARTIFACTS, NEEDS_CHROMIUM, chromium_page, serving
 from steward_support import INVALID_PROJECT, VALID_PROJECT, settings_for
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium (.ci/run installs it)"),
-]
+pytestmark = [pytest.mark.browser, NEEDS_CHROMIUM]
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from iopgraph.app import create_app
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    settings = settings_for(tmp_path_factory.mktemp("validate-browser"), base_url=f"http://127.0.0.1:{port}")
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    yield settings.base_url
-    server.should_exit = True
-    thread.join(timeout=30)
+    folder = tmp_path_factory.mktemp("validate-browser")
+    with serving(lambda base_url: settings_for(folder, base_url=base_url)) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="module")
 def page(site: str):  # noqa: ANN201 - a Playwright page
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(java_script_enabled=False)  # the form works without JavaScript
-        yield context.new_page()
-        browser.close()
+    with chromium_page(java_script_enabled=False) as page:  # the form works without JavaScript
+        yield page
 
 
 def test_upload_a_file_and_read_the_report(site: str, page, tmp_path: Path) -> None:  # noqa: ANN001
