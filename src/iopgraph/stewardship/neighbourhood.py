@@ -45,10 +45,10 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
 from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node, URIRef, Variable
 
 from iopgraph.rdfio import from_rdflib, to_rdflib
+from iopgraph.stewardship.algebra import walk_algebra
 from iopgraph.stewardship.changes import Change, is_system_graph
 
 ANY = None  # an edge reading every predicate
@@ -267,7 +267,7 @@ class ShapeModel:
             raise Unsupported("SPARQL constraint using $PATH, $shapesGraph or $currentShape")
         query = prepareQuery(text, initNs=self._prefixes(constraint))
         patterns = _patterns(query.algebra)
-        if any(node.name in ("Graph", "GraphGraphPattern", "ServiceGraphPattern") for node in _walk(query.algebra)):
+        if any(node.name in ("Graph", "GraphGraphPattern", "ServiceGraphPattern") for node in walk_algebra(query.algebra)):
             raise Unsupported("GRAPH or SERVICE in a SPARQL constraint")
         states: dict[Node, int] = {Variable("this"): this}
         todo = list(patterns)
@@ -492,7 +492,7 @@ def _patterns(algebra: Any) -> list[tuple[Node, Any, Node]]:
     """Every triple pattern of a query, including those inside (NOT) EXISTS, which rdflib leaves
     untranslated as ``TriplesBlock`` parts with the triples as flat lists."""
     found: list[tuple[Node, Any, Node]] = []
-    for node in _walk(algebra):
+    for node in walk_algebra(algebra):
         if node.name not in ("BGP", "TriplesBlock"):
             continue
         for triple in node.triples or []:
@@ -501,12 +501,3 @@ def _patterns(algebra: Any) -> list[tuple[Node, Any, Node]]:
                 found.append((flat[i], flat[i + 1], flat[i + 2]))
     return found
 
-
-def _walk(node: Any) -> Iterator[CompValue]:
-    if isinstance(node, CompValue):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, (list, tuple)):
-        for item in node:
-            yield from _walk(item)

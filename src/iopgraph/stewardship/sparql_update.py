@@ -37,6 +37,7 @@ from rdflib.term import BNode, Node, URIRef, Variable
 
 from iopgraph.errors import InputError, UpdateNotAllowed
 from iopgraph.rdfio import from_rdflib, to_rdflib
+from iopgraph.stewardship.algebra import walk_algebra
 from iopgraph.stewardship.changes import Change, GraphName, graph_exists
 
 #: Stands for the store's own default graph (CLEAR/DROP DEFAULT), as opposed to the union.
@@ -145,15 +146,6 @@ class OverlayStore(Store):
         return Change(sorted(self.removed, key=str), sorted(self.added, key=str), "SPARQL Update")
 
 
-def _walk(node: Any) -> Iterator[CompValue]:
-    if isinstance(node, CompValue):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, (list, tuple)):
-        for item in node:
-            yield from _walk(item)
-
 
 def _screen(op: CompValue, source: ox.Store) -> CompValue | None:
     """Refuse what the service does not run; returns the operation to evaluate (None = nothing to do)."""
@@ -161,7 +153,7 @@ def _screen(op: CompValue, source: ox.Store) -> CompValue | None:
     if name == "Load":
         raise UpdateNotAllowed("LOAD is not allowed: the service fetches nothing from the network; "
                                "send the data with INSERT DATA or to /store")
-    if any(part.name == "ServiceGraphPattern" for part in _walk(op)):
+    if any(part.name == "ServiceGraphPattern" for part in walk_algebra(op)):
         raise UpdateNotAllowed("SERVICE is not allowed in updates")
     if name == "Modify" and op.using:
         raise UpdateNotAllowed("USING / USING NAMED are not supported; use GRAPH <…> { } in the WHERE clause")
