@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
@@ -42,6 +43,26 @@ from iopgraph.stewardship.changes import Change, GraphName, graph_exists
 
 #: Stands for the store's own default graph (CLEAR/DROP DEFAULT), as opposed to the union.
 STORAGE_DEFAULT = URIRef("urn:x-iopgraph:storage-default-graph")
+
+
+@dataclass(frozen=True)
+class UpdateOptions:
+    """The protocol's options of one update request (SPARQL 1.1 Protocol §2.2), JSON-able.
+
+    They cross the process boundary to the isolated worker that plans the update,
+    so every field is plain data.
+    """
+
+    using_graphs: list[str] = field(default_factory=list)  # using-graph-uri
+    using_named_graphs: list[str] = field(default_factory=list)  # using-named-graph-uri
+    base_iri: str | None = None  # relative IRIs in the update resolve against it
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> UpdateOptions:
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
 class InvalidUpdate(InputError):
@@ -215,7 +236,7 @@ def parse_update(text: str) -> Any:
         raise InvalidUpdate(f"the update cannot be read: {exc}") from exc
 
 
-def update_change(source: ox.Store, text: str) -> Change:
+def update_change(source: ox.Store, text: str, options: UpdateOptions | None = None) -> Change:
     """What the SPARQL Update ``text`` would change in ``source`` (the store is not modified)."""
     update = parse_update(text)
     update.algebra = [op for op in (_screen(op, source) for op in update.algebra) if op is not None]
