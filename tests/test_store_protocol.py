@@ -105,19 +105,99 @@ def test_shacl_invalid_put_is_rejected_with_the_report(client: TestClient) -> No
     assert dump(store_of(client)) == before
 
 
+PLACES = "http://example.org/graph/places"
+BRUGES = PREFIXES + 'id:bruges a ex:City ; rdfs:label "Bruges"@en .'
+
+
 def test_deleting_a_graph_others_depend_on_is_rejected(client: TestClient) -> None:
-    """p2 (in its own graph) leads to org1 in the data graph; dropping the data graph breaks p2's links."""
-    assert client.put("/store", params={"graph": NEW_GRAPH}, content=VALID_PROJECT, headers=TTL).status_code == 201
+    """p2 (in its own graph) is in Bruges, a city of another steward graph; dropping that graph breaks p2."""
+    assert client.put("/store", params={"graph": PLACES}, content=BRUGES, headers=TTL).status_code == 201
+    project = VALID_PROJECT.replace("ex:city id:ghent", "ex:city id:bruges")
+    assert client.put("/store", params={"graph": NEW_GRAPH}, content=project, headers=TTL).status_code == 201
     before = dump(store_of(client))
-    r = client.delete("/store", params={"graph": "https://w3id.org/iopgraph/graph/ontology/mini"}, headers=AUTH)
+    r = client.delete("/store", params={"graph": PLACES}, headers=AUTH)
     assert r.status_code == 422
     assert dump(store_of(client)) == before
 
 
-def test_system_graphs_cannot_be_written(client: TestClient) -> None:
-    r = client.put("/store", params={"graph": "https://w3id.org/iopgraph/graph/provenance"},
-                   content=PREFIXES + "id:a ex:b id:c .", headers=TTL)
-    assert r.status_code == 403
+@pytest.mark.parametrize("method", ["put", "post", "delete"])
+@pytest.mark.parametrize("graph", [DATA_GRAPH, "https://w3id.org/iopgraph/graph/ontology/mini",
+                                   "https://w3id.org/iopgraph/graph/data/not-yet-a-file",
+                                   "https://w3id.org/iopgraph/graph/provenance"])
+def test_protected_graphs_cannot_be_written(client: TestClient, method: str, graph: str) -> None:
+    before = dump(store_of(client))
+    body = {} if method == "delete" else {"content": PREFIXES + "id:a ex:b id:c ."}
+    r = client.request(method.upper(), "/store", params={"graph": graph}, headers=TTL, **body)
+    assert r.status_code == 403, r.text
+    assert r.json()["code"] == "protected-graph"
+    assert ("iopgraph build" in r.json()["detail"]) == ("/graph/provenance" not in graph)
+    assert dump(store_of(client)) == before
+
+
+def test_post_to_the_store_creates_a_graph(client: TestClient) -> None:
+    r = client.post("/store", content=VALID_PROJECT, headers=TTL)
+    assert r.status_code == 201, r.text
+    location = r.headers["location"]
+    assert location.startswith("https://w3id.org/iopgraph/graph/contrib/")
+    assert ("<http://example.org/id/p2>", "<http://www.w3.org/2000/01/rdf-schema#label>", '"Digital twin"@en') \
+        in triples_of(store_of(client), location)
+    again = client.post("/store", content=VALID_PROJECT, headers=TTL)
+    assert again.status_code == 201 and again.headers["location"] != location
+    assert client.get("/store", params={"graph": location}, headers={"Accept": "text/turtle"}).status_code == 200
+    empty = client.post("/store", content=PREFIXES, headers=TTL)
+    assert empty.status_code == 400
+
+
+def test_multipart_post_merges_every_part(client: TestClient) -> None:
+    files = [("first", ("p2.ttl", VALID_PROJECT.encode(), "text/turtle")),
+             ("second", ("alt.nt", b'<http://example.org/id/p2> <http://example.org/ns#altLabel> "Twin"@en .\n',
+                         "application/n-triples"))]
+    r = client.post("/store", params={"graph": NEW_GRAPH}, files=files, headers=AUTH)
+    assert r.status_code == 201, r.text
+    got = triples_of(store_of(client), NEW_GRAPH)
+    assert ("<http://example.org/id/p2>", "<http://example.org/ns#altLabel>", '"Twin"@en') in got
+    assert ("<http://example.org/id/p2>", "<http://www.w3.org/2000/01/rdf-schema#label>", '"Digital twin"@en') in got
+    bad = client.post("/store", params={"graph": NEW_GRAPH}, files=[("x", ("x.pdf", b"%PDF", "application/pdf"))],
+                      headers=AUTH)
+    assert bad.status_code == 415
+
+
+def test_direct_identification_under_store(client: TestClient) -> None:
+    """<base>/store/person/1.ttl names the graph http://testserver/store/person/1.ttl (its own URL)."""
+    r = client.put("/store/person/1.ttl", content=VALID_PROJECT, headers=TTL)
+    assert r.status_code == 201, r.text
+    assert r.headers["location"] == "http://testserver/store/person/1.ttl"
+    assert len(triples_of(store_of(client), "http://testserver/store/person/1.ttl")) > 0
+    got = client.get("/store/person/1.ttl", headers={"Accept": "text/turtle"})
+    assert got.status_code == 200 and got.headers["content-type"] == "text/turtle; charset=utf-8"
+    same = client.get("/store", params={"graph": "http://testserver/store/person/1.ttl"},
+                      headers={"Accept": "text/turtle"})
+    assert same.content == got.content
+    assert client.head("/store/person/1.ttl").status_code == 200
+    assert client.delete("/store/person/1.ttl", headers=AUTH).status_code == 204
+    assert client.get("/store/person/1.ttl").status_code == 404
+    assert client.head("/store/person/1.ttl").status_code == 404
+    assert client.delete("/store/person/1.ttl", headers=AUTH).status_code == 404
+
+
+def test_direct_identification_where_graph_iris_dereference(client: TestClient) -> None:
+    """PUT /graph/contrib/x writes https://w3id.org/iopgraph/graph/contrib/x; GET there keeps its pages."""
+    iri = "https://w3id.org/iopgraph/graph/contrib/x"
+    r = client.put("/graph/contrib/x", content=VALID_PROJECT, headers=TTL)
+    assert r.status_code == 201, r.text
+    assert len(triples_of(store_of(client), iri)) > 0
+    html = client.get("/graph/contrib/x", headers={"Accept": "text/html"})
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert client.get("/graph/contrib/x", headers={"Accept": "application/ld+json"}).status_code == 200
+    assert client.head("/graph/contrib/x", headers={"Accept": "text/turtle"}).status_code == 200
+    extra = PREFIXES + 'id:p2 ex:altLabel "Twin"@en .'
+    assert client.post("/graph/contrib/x", content=extra, headers=TTL).status_code == 204
+    assert client.delete("/graph/contrib/x", headers=AUTH).status_code == 204
+    assert client.get("/graph/contrib/x", headers={"Accept": "text/turtle"}).status_code == 404
+    before = dump(store_of(client))
+    refused = client.put("/graph/data/base", content=VALID_PROJECT, headers=TTL)
+    assert refused.status_code == 403 and refused.json()["code"] == "protected-graph"
+    assert dump(store_of(client)) == before
 
 
 def test_dataset_formats_are_refused_for_a_graph(client: TestClient) -> None:

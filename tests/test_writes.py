@@ -71,7 +71,8 @@ REJECTIONS = {
     "update too large": (UPDATE, {"Content-Type": "application/sparql-update", **AUTH}, b"#" * 30_000, 413,
                          "payload-too-large"),
     "update shacl": (UPDATE, {"Content-Type": "application/sparql-update", **AUTH},
-                     b"DELETE WHERE { <http://example.org/id/ghent> a ?c }", 422, "shacl-violation"),
+                     f"INSERT DATA {{ GRAPH <{NEW_GRAPH}> {{ <http://example.org/id/p3> a <http://example.org/ns#Project> "
+                     "} }".encode(), 422, "shacl-violation"),
 }
 
 
@@ -130,11 +131,13 @@ def test_a_write_failing_half_way_lands_nothing(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(backend_module, "_update_text", failing)
     checker = Checker.from_root(FIXTURE)
     gate = WriteGate(LocalBackend(store), checker)
+    steward = ox.NamedNode("http://example.org/graph/steward")  # the shipped graphs are protected: remove from this one
+    removed = [ox.Quad(ox.NamedNode("http://example.org/id/p1"), ox.NamedNode("http://example.org/ns#altLabel"),
+                       ox.Literal("SDS", language="en"), steward)]
+    store.extend(removed)
     before = dump(store)
     quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(NEW_GRAPH))
              for q in ox.parse(VALID_PROJECT.encode(), ox.RdfFormat.TURTLE)]
-    removed = list(store.quads_for_pattern(ox.NamedNode("http://example.org/id/p1"),
-                                           ox.NamedNode("http://purl.org/dc/terms/description"), None))
 
     def plan(source: ox.Store) -> Change:
         change = merge_into_graph(source, ox.NamedNode(NEW_GRAPH), quads)

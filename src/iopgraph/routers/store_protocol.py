@@ -1,29 +1,45 @@
-"""SPARQL 1.1 Graph Store HTTP Protocol at ``/store``: reads are public, writes need the bearer token.
+"""SPARQL 1.1 Graph Store HTTP Protocol: reads are public, writes need the bearer token.
 
-    GET|HEAD /store?graph=IRI   the graph (Turtle, JSON-LD, N-Triples, RDF/XML)
-    GET|HEAD /store?default     the store's own default graph
-    GET|HEAD /store             the whole dataset (TriG, N-Quads)
-    PUT      /store?graph=IRI   replace the graph          201 Created (new) / 204
-    POST     /store?graph=IRI   add triples to the graph   201 Created (new) / 204
-    POST     /store             add quads (TriG, N-Quads) to their graphs  204
-    DELETE   /store?graph=IRI   drop the graph             204 / 404
+Indirect identification (``/store?graph=IRI``, ``/store?default``) and direct
+identification (the request URL names the graph):
 
+    GET|HEAD /store?graph=IRI        the graph (Turtle, JSON-LD, N-Triples, RDF/XML)      200 / 404
+    GET|HEAD /store?default          the store's own default graph
+    GET|HEAD /store                  the whole dataset (TriG, N-Quads)
+    PUT      /store?graph=IRI        replace the graph                  201 Created (new) / 204
+    POST     /store?graph=IRI        merge RDF into the graph (also multipart/form-data: every part)  201 / 204
+    DELETE   /store?graph=IRI        drop the graph                     204 / 404
+    POST     /store                  a triples document (or multipart): a NEW graph, 201 + Location;
+                                     TriG / N-Quads (or JSON-LD with named graphs): quads into their graphs, 204
+    …        <base>/store/<path>     direct identification of the graph IRI <IOPGRAPH_BASE_URL>/store/<path>
+    …        <base>/graph/<path>     direct identification of https://w3id.org/iopgraph/graph/<path>, where that
+                                     IRI dereferences (GET stays the content-negotiated page of routers/resources.py)
+
+New graphs made by ``POST /store`` are ``https://w3id.org/iopgraph/graph/contrib/<uuid>``.
 Every write is SHACL-gated, atomic and recorded in PROV-O (see
 :mod:`iopgraph.stewardship.gate`); the response links its provenance record
-(``Link: <activity>; rel="http://www.w3.org/ns/prov#has_provenance"``).
-The shipped data lives in named graphs (one per source file); queries see their
-union as the default graph, while ``?default`` here is the store's own default
-graph (empty unless written to).
+(``Link: <activity>; rel="http://www.w3.org/ns/prov#has_provenance"``). The
+file-backed graphs and the service's own graphs are protected (403, see
+:mod:`iopgraph.stewardship.changes`). The shipped data lives in named graphs
+(one per source file); queries see their union as the default graph, while
+``?default`` here is the store's own default graph (empty unless written to).
 """
 
 from __future__ import annotations
 
+import uuid
+from urllib.parse import quote
+
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
+from starlette.datastructures import UploadFile
 
 from iopgraph import render
 from iopgraph.conneg import negotiate
 from iopgraph.errors import GraphNotFound, InputError, UnknownFormat
+from iopgraph.namespaces import GRAPH
+from iopgraph.routers import resources
+from iopgraph.routers.resources import resource_iri
 from iopgraph.stewardship.changes import (
     GraphName,
     add_quads,
@@ -35,17 +51,24 @@ from iopgraph.stewardship.changes import (
 )
 from iopgraph.stewardship.gate import WriteOutcome, read_source
 from iopgraph.stewardship.service import stewardship
-from iopgraph.stewardship.uploads import read_rdf_upload
+from iopgraph.stewardship.uploads import RdfUpload, media_type_of, read_body, read_rdf_upload, syntax_of
 
 router = APIRouter(tags=["graph store"])
 
 GRAPH_OFFERS = ["text/turtle", render.JSONLD, "application/n-triples", "application/rdf+xml"]
 DATASET_OFFERS = ["application/trig", "application/n-quads"]
 PROV_LINK = "http://www.w3.org/ns/prov#has_provenance"
+MULTIPART = "multipart/form-data"
+#: Where POST /store puts the graphs it creates.
+NEW_GRAPHS = GRAPH + "contrib/"
+
+
+def _base(request: Request) -> str:
+    return str(request.app.state.settings.base_url).rstrip("/")
 
 
 def target(request: Request) -> GraphName | None:
-    """The graph a request addresses (None: the whole dataset); 400 for both or a bad IRI."""
+    """The graph a /store request addresses (None: the whole dataset); 400 for both or a bad IRI."""
     params = request.query_params
     graph = params.get("graph")
     if graph is not None and "default" in params:
@@ -60,50 +83,116 @@ def target(request: Request) -> GraphName | None:
         raise InputError(f"?graph={graph!r} is not an absolute IRI: {exc}") from exc
 
 
-@router.api_route("/store", methods=["GET", "HEAD"], summary="Read a graph (or the dataset) of the store")
-async def read(request: Request, format: str | None = None) -> Response:
-    graph = target(request)
-    offers = DATASET_OFFERS if graph is None else GRAPH_OFFERS
-    media_type = negotiate(request.headers.get("accept"), offers, format)
+def direct_target(request: Request, path: str, w3id: bool) -> ox.NamedNode:
+    """The graph a direct-identification URL names (its own IRI, or the w3id IRI it dereferences)."""
+    if "graph" in request.query_params or "default" in request.query_params:
+        raise InputError("this URL names its graph itself (direct identification): drop ?graph / ?default, "
+                         "or send them to /store")
+    if w3id:
+        return resource_iri("graph/" + path)
+    try:
+        return ox.NamedNode(f"{_base(request)}/store/{quote(path, safe='/:@!$&()*+,;=~-._')}")
+    except ValueError:
+        raise GraphNotFound(f"no graph: the path {path[:200]!r} cannot be part of an IRI") from None
+
+
+# -- reads ------------------------------------------------------------------------------------------------
+
+
+async def _read_graph(request: Request, graph: GraphName, format: str | None) -> Response:
+    media_type = negotiate(request.headers.get("accept"), GRAPH_OFFERS, format)
     validators = render.validators(request, media_type)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
-    backend = request.app.state.backend
-    if graph is None:
-        return render.rdf(await backend.quads(), media_type, validators)
-    source = await read_source(backend)
+    source = await read_source(request.app.state.backend)
     if not graph_exists(source, graph):
         raise GraphNotFound(f"there is no graph <{graph_label(graph)}> in the store")
     quads = source.quads_for_pattern(None, None, None, graph)
     return render.rdf([ox.Triple(q.subject, q.predicate, q.object) for q in quads], media_type, validators)
 
 
-def written(request: Request, outcome: WriteOutcome, graph: GraphName | None) -> Response:
+@router.api_route("/store", methods=["GET", "HEAD"], summary="Read a graph (or the dataset) of the store")
+async def read(request: Request, format: str | None = None) -> Response:
+    graph = target(request)
+    if graph is not None:
+        return await _read_graph(request, graph, format)
+    media_type = negotiate(request.headers.get("accept"), DATASET_OFFERS, format)
+    validators = render.validators(request, media_type)
+    if render.not_modified(request, validators):
+        return render.not_modified_response(validators)
+    return render.rdf(await request.app.state.backend.quads(), media_type, validators)
+
+
+@router.api_route("/store/{path:path}", methods=["GET", "HEAD"],
+                  summary="Read the graph <IOPGRAPH_BASE_URL>/store/<path> (direct identification)")
+async def read_direct(request: Request, path: str, format: str | None = None) -> Response:
+    return await _read_graph(request, direct_target(request, path, w3id=False), format)
+
+
+@router.head("/graph/{path:path}", summary="Headers of a named graph (direct identification)")
+async def head_w3id(request: Request, path: str, format: str | None = None) -> Response:
+    """What GET answers there (routers/resources.py: content-negotiated, HTML included), without the body."""
+    return await resources.named_graph(request, path, format)
+
+
+# -- writes -----------------------------------------------------------------------------------------------
+
+
+def written(request: Request, outcome: WriteOutcome, graph: GraphName | None, location: str | None = None) -> Response:
+    """204, or 201 with ``Location`` when the write created ``graph``; the provenance record in ``Link``."""
     headers = {}
     if outcome.activity:
         headers["Link"] = f'<{outcome.activity}>; rel="{PROV_LINK}"'
     if outcome.change.created and isinstance(graph, ox.NamedNode):
-        headers["Location"] = str(request.url.include_query_params(graph=graph.value))
+        headers["Location"] = location or f"{_base(request)}/store?graph={quote(graph.value, safe='')}"
         return Response(status_code=201, headers=headers)
     return Response(status_code=204, headers=headers)
 
 
-async def _upload(request: Request, graph: GraphName | None) -> list[ox.Quad]:
-    steward = stewardship(request.app)
-    upload = await read_rdf_upload(request, steward.settings.max_upload_bytes)
-    # JSON-LD may carry named graphs, so it is accepted in both modes; into one graph only without them.
-    json_ld = upload.syntax.name == "json-ld"
-    if graph is not None and upload.syntax.is_dataset and not json_ld:
-        raise UnknownFormat(f"a graph takes triples, not {upload.syntax.media_type}; send Turtle, N-Triples, "
-                            "JSON-LD or RDF/XML, or send quads to /store without ?graph")
-    if graph is None and not upload.syntax.is_dataset:
-        raise UnknownFormat(f"/store without ?graph takes quads (TriG, N-Quads), not {upload.syntax.media_type}; "
-                            "add ?graph=IRI to write triples into one graph")
-    base = graph.value if isinstance(graph, ox.NamedNode) else steward.settings.base_url.rstrip("/") + "/store"
-    quads = upload.parse(base_iri=base)
-    if graph is not None and any(not isinstance(q.graph_name, ox.DefaultGraph) for q in quads):
-        raise InputError("the JSON-LD document has named graphs (a @graph with an @id); a graph takes triples: "
-                         "send it to /store without ?graph, or drop the graph names")
+async def _multipart_uploads(request: Request, limit: int) -> list[RdfUpload]:
+    """Every RDF part of a multipart/form-data body (GSP §5.5: all of them are merged)."""
+    body = await read_body(request, limit)
+
+    async def replay() -> dict[str, object]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Request(request.scope, replay).form(max_part_size=limit)
+    except Exception as exc:  # malformed multipart: python-multipart raises several types
+        raise InputError(f"the multipart body cannot be read: {exc}") from exc
+    uploads = []
+    for name, part in form.multi_items():
+        if not isinstance(part, UploadFile):
+            continue
+        part_type = (part.content_type or "").split(";", 1)[0].strip().lower()
+        syntax = syntax_of(part_type, part.filename)
+        uploads.append(RdfUpload(await part.read(), syntax, part.filename or name, {}))
+    if not uploads:
+        raise InputError("the multipart body has no RDF part: send each graph as a file part with an RDF media type")
+    return uploads
+
+
+async def _uploads(request: Request) -> list[RdfUpload]:
+    limit = stewardship(request.app).settings.max_upload_bytes
+    if media_type_of(request) == MULTIPART:
+        return await _multipart_uploads(request, limit)
+    return [await read_rdf_upload(request, limit)]
+
+
+def _graph_quads(uploads: list[RdfUpload], graph: GraphName) -> list[ox.Quad]:
+    """The triples of ``uploads`` for one graph (415 for dataset syntaxes, 400 for JSON-LD named graphs)."""
+    quads: list[ox.Quad] = []
+    base = graph.value if isinstance(graph, ox.NamedNode) else None
+    for upload in uploads:
+        # JSON-LD may carry named graphs, so it is accepted when it holds none.
+        if upload.syntax.is_dataset and upload.syntax.name != "json-ld":
+            raise UnknownFormat(f"a graph takes triples, not {upload.syntax.media_type}; send Turtle, N-Triples, "
+                                "JSON-LD or RDF/XML, or send quads to /store without ?graph")
+        parsed = upload.parse(base_iri=base)
+        if any(not isinstance(q.graph_name, ox.DefaultGraph) for q in parsed):
+            raise InputError("the JSON-LD document has named graphs (a @graph with an @id); a graph takes triples: "
+                             "send it to /store without ?graph, or drop the graph names")
+        quads.extend(parsed)
     return quads
 
 
@@ -111,37 +200,94 @@ def _agent(request: Request) -> str:
     return stewardship(request.app).tokens.authenticate(request.headers.get("authorization"))
 
 
+async def _put(request: Request, graph: GraphName, location: str | None = None) -> Response:
+    agent = _agent(request)
+    if media_type_of(request) == MULTIPART:
+        raise UnknownFormat("PUT takes one RDF document; multipart/form-data is for POST (merging its parts)")
+    quads = _graph_quads(await _uploads(request), graph)
+    outcome = await stewardship(request.app).gate.write(lambda source: replace_graph(source, graph, quads), agent)
+    return written(request, outcome, graph, location)
+
+
+async def _post(request: Request, graph: GraphName, location: str | None = None) -> Response:
+    agent = _agent(request)
+    quads = _graph_quads(await _uploads(request), graph)
+    outcome = await stewardship(request.app).gate.write(lambda source: merge_into_graph(source, graph, quads), agent)
+    return written(request, outcome, graph, location)
+
+
+async def _delete(request: Request, graph: GraphName) -> Response:
+    agent = _agent(request)
+    outcome = await stewardship(request.app).gate.write(lambda source: drop_graph(source, graph), agent)
+    return written(request, outcome, graph)
+
+
 @router.put("/store", summary="Replace a graph (bearer token; SHACL-gated)")
 async def put(request: Request) -> Response:
-    agent = _agent(request)
     graph = target(request)
     if graph is None:
         raise InputError("PUT needs ?graph=IRI or ?default (replacing the whole dataset is `iopgraph restore`)")
-    quads = await _upload(request, graph)
-    gate = stewardship(request.app).gate
-    outcome = await gate.write(lambda source: replace_graph(source, graph, quads), agent)
-    return written(request, outcome, graph)
+    return await _put(request, graph)
 
 
-@router.post("/store", summary="Add triples to a graph, or quads to the dataset (bearer token; SHACL-gated)")
+@router.post("/store", summary="Merge into a graph, create a graph, or add quads to the dataset (bearer token)")
 async def post(request: Request) -> Response:
-    agent = _agent(request)
     graph = target(request)
-    quads = await _upload(request, graph)
-    gate = stewardship(request.app).gate
-    if graph is None:
-        outcome = await gate.write(lambda source: add_quads(source, quads), agent)
-    else:
-        outcome = await gate.write(lambda source: merge_into_graph(source, graph, quads), agent)
-    return written(request, outcome, graph)
+    if graph is not None:
+        return await _post(request, graph)
+    agent = _agent(request)
+    uploads = await _uploads(request)
+    base = _base(request) + "/store"
+    if len(uploads) == 1 and uploads[0].syntax.is_dataset:
+        quads = uploads[0].parse(base_iri=base)
+        if uploads[0].syntax.name != "json-ld" or any(not isinstance(q.graph_name, ox.DefaultGraph) for q in quads):
+            outcome = await stewardship(request.app).gate.write(lambda source: add_quads(source, quads), agent)
+            return written(request, outcome, None)
+    new = ox.NamedNode(f"{NEW_GRAPHS}{uuid.uuid4()}")
+    quads = _graph_quads(uploads, new)
+    if not quads:
+        raise InputError("the document holds no triples: there is no graph to create")
+    outcome = await stewardship(request.app).gate.write(lambda source: merge_into_graph(source, new, quads), agent)
+    return written(request, outcome, new, new.value)
 
 
 @router.delete("/store", summary="Drop a graph (bearer token; SHACL-gated)")
 async def delete(request: Request) -> Response:
-    agent = _agent(request)
     graph = target(request)
     if graph is None:
         raise InputError("DELETE needs ?graph=IRI or ?default")
-    gate = stewardship(request.app).gate
-    outcome = await gate.write(lambda source: drop_graph(source, graph), agent)
-    return written(request, outcome, graph)
+    return await _delete(request, graph)
+
+
+@router.put("/store/{path:path}", summary="Replace the graph <IOPGRAPH_BASE_URL>/store/<path> (direct identification)")
+async def put_direct(request: Request, path: str) -> Response:
+    graph = direct_target(request, path, w3id=False)
+    return await _put(request, graph, graph.value)
+
+
+@router.post("/store/{path:path}", summary="Merge into the graph <IOPGRAPH_BASE_URL>/store/<path> (direct)")
+async def post_direct(request: Request, path: str) -> Response:
+    graph = direct_target(request, path, w3id=False)
+    return await _post(request, graph, graph.value)
+
+
+@router.delete("/store/{path:path}", summary="Drop the graph <IOPGRAPH_BASE_URL>/store/<path> (direct)")
+async def delete_direct(request: Request, path: str) -> Response:
+    return await _delete(request, direct_target(request, path, w3id=False))
+
+
+@router.put("/graph/{path:path}", summary="Replace the graph https://w3id.org/iopgraph/graph/<path> (direct)")
+async def put_w3id(request: Request, path: str) -> Response:
+    graph = direct_target(request, path, w3id=True)
+    return await _put(request, graph, f"{_base(request)}/graph/{path}")
+
+
+@router.post("/graph/{path:path}", summary="Merge into the graph https://w3id.org/iopgraph/graph/<path> (direct)")
+async def post_w3id(request: Request, path: str) -> Response:
+    graph = direct_target(request, path, w3id=True)
+    return await _post(request, graph, f"{_base(request)}/graph/{path}")
+
+
+@router.delete("/graph/{path:path}", summary="Drop the graph https://w3id.org/iopgraph/graph/<path> (direct)")
+async def delete_w3id(request: Request, path: str) -> Response:
+    return await _delete(request, direct_target(request, path, w3id=True))

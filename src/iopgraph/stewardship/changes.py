@@ -8,8 +8,13 @@ A change is *normalised*: it removes only quads the store holds and adds only
 quads it lacks, so re-sending the same graph is an empty change, and
 provenance counts what really changed.
 
-System graphs (provenance, releases) hold the service's own records: they are
-not validated and cannot be written through the Graph Store or SPARQL Update.
+Protected graphs cannot be changed by any write (Graph Store, SPARQL Update,
+``iopgraph load``): the file-backed graphs (``…/graph/data/…``,
+``…/graph/ontology/…``, ``…/graph/served/…``), which change through their files
+and ``iopgraph build``, and the system graphs (provenance, releases), which hold
+the service's own records. A write naming one is refused (403
+``protected-graph``); docs/conformance.md says how patterns (``CLEAR ALL``,
+``GRAPH ?g``) treat them.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import rdflib
 from iopgraph.errors import Forbidden, GraphNotFound
 from iopgraph.namespaces import GRAPH
 from iopgraph.rdfio import to_rdflib
+from iopgraph.store import FILE_GRAPH_PREFIXES
 
 PROVENANCE_GRAPH = GRAPH + "provenance"
 RELEASES_GRAPH = GRAPH + "releases"
@@ -33,6 +39,32 @@ GraphName = ox.NamedNode | ox.DefaultGraph
 
 def is_system_graph(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> bool:
     return isinstance(graph, ox.NamedNode) and graph.value in SYSTEM_GRAPHS
+
+
+class ProtectedGraph(Forbidden):
+    code = "protected-graph"
+
+
+def is_file_graph(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> bool:
+    """A graph filled from the project's files (replaced by every ``iopgraph build``)."""
+    return isinstance(graph, ox.NamedNode) and graph.value.startswith(FILE_GRAPH_PREFIXES)
+
+
+def is_protected(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> bool:
+    """No write may change this graph: file-backed or kept by the service."""
+    return is_system_graph(graph) or is_file_graph(graph)
+
+
+def protected_graph_error(graph: ox.NamedNode) -> ProtectedGraph:
+    """The 403 for a write naming a protected graph, saying how to contribute instead."""
+    if is_system_graph(graph):
+        return ProtectedGraph(f"the graph <{graph.value}> is kept by the service (its own records) and cannot be "
+                              "written")
+    source = graph.value[len(GRAPH):]
+    return ProtectedGraph(
+        f"the graph <{graph.value}> is built from the project's file {source}.* and cannot be changed by a write: "
+        f"edit that file and run `iopgraph build`, or write your data to a steward graph of your own, "
+        f"e.g. <{GRAPH}contrib/<name>>")
 
 
 def graph_label(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> str:
@@ -66,9 +98,11 @@ class Change:
         return Change(sorted(remove, key=str), sorted(add, key=str), self.operation, self.created)
 
     def check_writable(self) -> None:
+        """Raise 403 (``protected-graph``) when the change touches a protected graph."""
         for q in (*self.remove, *self.add):
-            if is_system_graph(q.graph_name):
-                raise Forbidden(f"the graph <{q.graph_name.value}> is kept by the service and cannot be written")
+            if is_protected(q.graph_name):
+                assert isinstance(q.graph_name, ox.NamedNode)
+                raise protected_graph_error(q.graph_name)
 
     # -- effect on the union graph validation sees ------------------------------------------------
 
@@ -133,7 +167,9 @@ def add_quads(source: ox.Store, quads: Iterable[ox.Quad]) -> Change:
 
 
 def drop_graph(source: ox.Store, graph: GraphName) -> Change:
-    """DELETE: the graph loses all its quads (404 when it holds none)."""
+    """DELETE: the graph loses all its quads (403 for a protected graph, 404 when it holds none)."""
+    if isinstance(graph, ox.NamedNode) and is_protected(graph):
+        raise protected_graph_error(graph)
     current = list(source.quads_for_pattern(None, None, None, graph))
     if not current and isinstance(graph, ox.NamedNode):
         raise GraphNotFound(f"there is no graph <{graph_label(graph)}> in the store")
