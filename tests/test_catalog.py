@@ -1,4 +1,4 @@
-"""The DCAT-AP catalogue (mandatory shapes), VoID (counts against the store) and the dumps."""
+"""The DCAT-AP catalogue (mandatory and range shapes), VoID (counts against the store) and the dumps."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import rdflib
 from ldsupport import jsonld_triples, parse_body, store_triples
 
 SHAPES = Path(__file__).parent / "fixtures" / "dcat-ap" / "dcat-ap-3-mandatory.ttl"
+RANGE_SHAPES = Path(__file__).parent / "fixtures" / "dcat-ap" / "dcat-ap-3-range.ttl"
 DCAT = "http://www.w3.org/ns/dcat#"
 DCT = "http://purl.org/dc/terms/"
 VOID = "http://rdfs.org/ns/void#"
@@ -43,6 +44,38 @@ def test_the_shapes_catch_a_catalogue_without_a_dataset_title(ld_client) -> None
     conforms, _report, text = pyshacl.validate(data, shacl_graph=rdflib.Graph().parse(SHAPES))
     assert not conforms
     assert str(text).count("Severity: sh:Violation") == 2
+
+
+def range_violations(data: rdflib.Graph) -> list[str]:
+    _conforms, report, _text = pyshacl.validate(data, shacl_graph=rdflib.Graph().parse(RANGE_SHAPES))
+    q = """PREFIX sh: <http://www.w3.org/ns/shacl#>
+           SELECT ?focus ?path ?value WHERE { ?r a sh:ValidationResult ; sh:resultSeverity sh:Violation ;
+               sh:focusNode ?focus ; sh:resultPath ?path . OPTIONAL { ?r sh:value ?value } }"""
+    return sorted(" ".join(str(x) for x in row) for row in report.query(q))
+
+
+def test_catalogue_passes_the_dcat_ap_range_shapes(ld_client) -> None:
+    data = rdflib.Graph().parse(data=ld_client.get("/catalog", headers={"accept": "text/turtle"}).content,
+                                format="turtle")
+    assert range_violations(data) == []
+    availability = set(data.objects(None, rdflib.URIRef("http://data.europa.eu/r5r/availability")))
+    assert availability == {rdflib.URIRef("http://publications.europa.eu/resource/authority/planned-availability/STABLE")}
+    assert (rdflib.URIRef(DATASET), rdflib.URIRef(DCT + "source"), None) not in data
+
+
+def test_the_range_shapes_catch_dcat_ap_2_values_and_untyped_vocabulary(ld_client) -> None:
+    data = rdflib.Graph().parse(data=ld_client.get("/catalog", headers={"accept": "text/turtle"}).content,
+                                format="turtle")
+    dist = rdflib.URIRef("https://w3id.org/iopgraph/catalog#dump-iopgraph-ttl")
+    availability = rdflib.URIRef("http://data.europa.eu/r5r/availability")
+    data.set((dist, availability, rdflib.URIRef("http://data.europa.eu/r5r/availability/stable")))
+    ttl = rdflib.URIRef("https://www.iana.org/assignments/media-types/text/turtle")
+    data.remove((ttl, rdflib.RDF.type, None))
+    data.add((rdflib.URIRef(DATASET), rdflib.URIRef(DCT + "source"), rdflib.URIRef("https://w3id.org/iopgraph/id/report/d06-02")))
+    found = range_violations(data)
+    assert any(v.startswith(f"{dist} http://data.europa.eu/r5r/availability") for v in found), found
+    assert any(f"{DCAT}mediaType {ttl}" in v for v in found), found
+    assert any(f"{DCT}source" in v for v in found), found
 
 
 def test_catalogue_describes_distributions_service_and_coverage(ld_client) -> None:

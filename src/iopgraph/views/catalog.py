@@ -3,8 +3,11 @@
 Identifiers are graph IRIs (``https://w3id.org/iopgraph/catalog#dataset``);
 access and download URLs are this service's URLs (``base_url``), so a
 harvester can fetch what it reads. The catalogue satisfies the DCAT-AP 3.0.1
-mandatory properties (tests/fixtures/dcat-ap/dcat-ap-3-mandatory.ttl checks it)
-and most recommended ones.
+mandatory and recommended properties (tests/fixtures/dcat-ap/dcat-ap-3-mandatory.ttl)
+and its value ranges (dcat-ap-3-range.ttl): every vocabulary IRI it uses (media
+types, licences, languages, places, themes, standards, pages) carries the class
+DCAT-AP expects as its ``rdf:type``, and concepts and schemes carry their labels,
+so a validator needs no network to check them (:func:`typed_vocabulary`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,25 @@ RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 EU = "http://publications.europa.eu/resource/authority/"
 IANA = "https://www.iana.org/assignments/media-types/"
 LICENCE = ox.NamedNode(EU + "licence/CC_BY_4_0")
+SKOS = PREFIXES["skos"]
+VCARD = "http://www.w3.org/2006/vcard/ns#"
+#: DCAT-AP 3 takes availability from the EU "planned availability" table (DCAT-AP 2 used r5r/availability/).
+STABLE = EU + "planned-availability/STABLE"
+#: The class DCAT-AP 3 gives as the range of each property whose values are vocabulary IRIs.
+RANGES = {
+    DCAT + "mediaType": DCT + "MediaType", DCAT + "compressFormat": DCT + "MediaType",
+    DCAT + "packageFormat": DCT + "MediaType", DCT + "format": DCT + "MediaTypeOrExtent",
+    DCT + "license": DCT + "LicenseDocument", DCT + "language": DCT + "LinguisticSystem",
+    DCT + "spatial": DCT + "Location", DCAT + "theme": SKOS + "Concept", DCAT + "themeTaxonomy": SKOS + "ConceptScheme",
+    DCT + "conformsTo": DCT + "Standard", FOAF + "homepage": FOAF + "Document", DCAT + "landingPage": FOAF + "Document",
+    FOAF + "page": FOAF + "Document", DCATAP + "availability": SKOS + "Concept", DCAT + "contactPoint": VCARD + "Kind",
+}
+#: Labels of the controlled-vocabulary terms the catalogue uses (DCAT-AP: a category has a preferred label,
+#: a category scheme a title); the EU Publications Office authority tables' English labels.
+LABELS = {
+    EU + "data-theme/GOVE": "Government and public sector", EU + "data-theme/TECH": "Science and technology",
+    EU + "data-theme": "Data theme", STABLE: "Stable",
+}
 FILE_TYPES = {"turtle": "RDF_TURTLE", "n-triples": "RDF_N_TRIPLES", "json-ld": "JSON_LD", "n-quads": "RDF_N_QUADS",
               "trig": "RDF_TRIG"}
 
@@ -98,7 +120,7 @@ async def catalog(backend: Backend, base_url: str, last_modified: datetime) -> l
     g.text(DATASET, DCT + "description", DESCRIPTION)
     g.add(DATASET, DCT + "publisher", PUBLISHER)
     g.add(DATASET, DCT + "license", LICENCE)
-    g.add(DATASET, DCT + "source", REPORT)
+    g.add(DATASET, DCT + "relation", REPORT)  # the report it is built from (dct:source is for datasets)
     g.add(DATASET, DCT + "conformsTo", ONTOLOGY.rstrip("#"))
     g.add(DATASET, DCT + "conformsTo", SHAPES)
     g.add(DATASET, DCT + "language", EU + "language/ENG")
@@ -138,7 +160,7 @@ async def catalog(backend: Backend, base_url: str, last_modified: datetime) -> l
             g.add(dist, DCAT + "mediaType", IANA + dump.syntax.media_type)
             g.add(dist, DCT + "format", EU + "file-type/" + FILE_TYPES[dump.syntax.name])
             g.add(dist, DCT + "license", LICENCE)
-            g.add(dist, DCATAP + "availability", DCATAP + "availability/stable")
+            g.add(dist, DCATAP + "availability", STABLE)
             g.typed(dist, DCT + "modified", modified, "dateTime")
             if gz:
                 g.add(dist, DCAT + "compressFormat", IANA + "application/gzip")
@@ -177,7 +199,30 @@ async def catalog(backend: Backend, base_url: str, last_modified: datetime) -> l
     g.triples.extend(await backend.construct(
         f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{RELEASES_GRAPH}> {{ ?s ?p ?o }} }}"
     ))
-    return g.triples
+    return typed_vocabulary(g.triples)
+
+
+def typed_vocabulary(triples: list[ox.Triple]) -> list[ox.Triple]:
+    """``triples`` plus the ``rdf:type`` DCAT-AP's ranges expect of each vocabulary IRI, and the labels of concepts."""
+    types = {(t.subject, t.object) for t in triples if t.predicate == RDF_TYPE}
+    extra: list[ox.Triple] = []
+    for t in triples:
+        expected = RANGES.get(t.predicate.value)
+        if expected is None or not isinstance(t.object, ox.NamedNode):
+            continue
+        typing = (t.object, ox.NamedNode(expected))
+        if typing not in types:
+            types.add(typing)
+            extra.append(ox.Triple(t.object, RDF_TYPE, typing[1]))
+    labelled = {t.subject for t in triples if t.predicate.value in (SKOS + "prefLabel", DCT + "title")}
+    for subject, cls in sorted(types, key=str):
+        if cls.value in (SKOS + "Concept", SKOS + "ConceptScheme") and subject not in labelled:
+            assert isinstance(subject, ox.NamedNode)
+            label = LABELS.get(subject.value) or subject.value.rstrip("/").rsplit("/", 1)[-1]
+            predicate = SKOS + "prefLabel" if cls.value == SKOS + "Concept" else DCT + "title"
+            extra.append(ox.Triple(subject, ox.NamedNode(predicate), ox.Literal(label, language="en")))
+            labelled.add(subject)
+    return triples + extra
 
 
 async def void(backend: Backend, base_url: str) -> list[ox.Triple]:
