@@ -96,6 +96,7 @@ class Overlay:
         self.base = base
         self.added: set[ox.Quad] = set()
         self.removed: set[ox.Quad] = set()
+        self._names: set[ox.NamedNode] | None = None
 
     def quads(self, s: Any = None, p: Any = None, o: Any = None, g: GraphName | None = None) -> Iterator[ox.Quad]:
         for q in self.base.quads_for_pattern(s, p, o, g):
@@ -107,8 +108,12 @@ class Overlay:
                 yield q
 
     def graph_names(self) -> set[ox.NamedNode]:
-        names = {q.graph_name for q in self.quads()}
-        return {n for n in names if isinstance(n, ox.NamedNode)}
+        """The named graphs holding at least one quad (cached until the next write)."""
+        if self._names is None:
+            candidates = {g for g in self.base.named_graphs() if isinstance(g, ox.NamedNode)}
+            candidates |= {q.graph_name for q in self.added if isinstance(q.graph_name, ox.NamedNode)}
+            self._names = {g for g in candidates if self.exists(g)}
+        return set(self._names)
 
     def exists(self, graph: GraphName) -> bool:
         return isinstance(graph, ox.DefaultGraph) or any(True for _ in self.quads(g=graph))
@@ -117,6 +122,7 @@ class Overlay:
         if is_protected(q.graph_name):
             assert isinstance(q.graph_name, ox.NamedNode)
             raise protected_graph_error(q.graph_name)
+        self._names = None
         if q in self.removed:
             self.removed.discard(q)
         elif not any(True for _ in self.base.quads_for_pattern(q.subject, q.predicate, q.object, q.graph_name)):
@@ -126,6 +132,7 @@ class Overlay:
         """Remove ``q``; quads of protected graphs are left out (never removed)."""
         if is_protected(q.graph_name):
             return
+        self._names = None
         if q in self.added:
             self.added.discard(q)
         elif any(True for _ in self.base.quads_for_pattern(q.subject, q.predicate, q.object, q.graph_name)):
