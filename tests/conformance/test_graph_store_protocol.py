@@ -108,6 +108,7 @@ def test_post_get_new_graph(fresh: Live) -> None:
     assert r.status_code == 201, r.text
     location = r.headers["location"]
     assert location.startswith("https://w3id.org/iopgraph/graph/contrib/")
+    assert 'rel="http://www.w3.org/ns/prov#has_provenance"' in r.headers["link"]
     got = fresh.request("GET", f"/store?graph={location}", headers=ACCEPT)
     assert got.status_code == 200 and same_graph(got, ALICE)
     # The new graph's IRI dereferences where the service serves graph IRIs (direct identification).
@@ -203,6 +204,8 @@ def test_protected_graphs_refuse_writes(live: Live, method: str, url: str) -> No
     ("multipart without RDF", "POST", "/store/person/9.ttl",
      b"--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nhello\r\n--b--\r\n",
      {"Content-Type": "multipart/form-data; boundary=b"}, 400),
+    ("multipart with one bad part", "POST", "/store/person/9.ttl",
+     MULTIPART.replace(b'foaf:givenName "Jane" .', b'foaf:givenName "Jane" '), MULTIPART_TYPE, 400),
     ("both graph and default", "PUT", "/store?graph=http://example.org/g&default", b"", TTL, 400),
     ("graph not an IRI", "PUT", "/store?graph=not%20an%20iri", b"<http://a> <http://b> <http://c> .", TTL, 400),
     ("direct URL with ?graph", "PUT", "/store/person/9.ttl?graph=http://example.org/g",
