@@ -203,3 +203,21 @@ def test_silent_operations_on_missing_graphs_succeed(client: TestClient) -> None
 
 def test_get_is_not_allowed(client: TestClient) -> None:
     assert client.get("/update").status_code == 405
+
+
+def test_update_options_cross_a_process_boundary_as_json() -> None:
+    """The contract with the isolated planner: options are plain JSON, and planning reads only its arguments."""
+    import json
+
+    from iopgraph.stewardship.sparql_update import UpdateOptions, update_change
+
+    options = UpdateOptions(using_graphs=["http://example.org/a"], using_named_graphs=["http://example.org/b"],
+                            base_iri="http://example.org/update")
+    assert UpdateOptions.from_json(json.loads(json.dumps(options.to_json()))) == options
+    store = ox.Store()
+    quad = ox.Quad(ox.NamedNode("http://example.org/s"), ox.NamedNode("http://example.org/p"), ox.Literal("1"),
+                   ox.NamedNode("http://example.org/a"))
+    store.add(quad)
+    change = update_change(store, "INSERT { GRAPH <c> { ?s ?p ?o } } WHERE { ?s ?p ?o }", options)
+    assert [str(q) for q in change.add] == ['<http://example.org/s> <http://example.org/p> "1" <http://example.org/c>']
+    assert list(store) == [quad]  # the store itself is never modified

@@ -211,6 +211,7 @@ def test_protected_graphs_refuse_writes(live: Live, method: str, url: str) -> No
     ("direct URL with ?graph", "PUT", "/store/person/9.ttl?graph=http://example.org/g",
      b"<http://a> <http://b> <http://c> .", TTL, 400),
     ("PUT without a graph", "PUT", "/store", b"<http://a> <http://b> <http://c> .", TTL, 400),
+    ("direct URL without a path", "PUT", "/store/", b"<http://a> <http://b> <http://c> .", TTL, 400),
     ("empty new graph", "POST", "/store", b"@prefix ex: <http://example.org/> .", TTL, 400),
     ("delete a missing graph", "DELETE", "/store/person/missing.ttl", b"", {}, 404),
 ])

@@ -88,6 +88,8 @@ def direct_target(request: Request, path: str, w3id: bool) -> ox.NamedNode:
     if "graph" in request.query_params or "default" in request.query_params:
         raise InputError("this URL names its graph itself (direct identification): drop ?graph / ?default, "
                          "or send them to /store")
+    if not path.strip("/"):
+        raise InputError("this URL names no graph: use /store?graph=IRI, /store/<path> or /graph/<path>")
     if w3id:
         return resource_iri("graph/" + path)
     try:
