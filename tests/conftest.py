@@ -46,6 +46,8 @@ def shipped_store() -> ox.Store:
 
 
 # Fixtures of the linked-data view tests (an app over a small fixture graph).
+# The live service of the conformance tests (tests/conformance/).
+from conformance_support import fresh_service, live_service  # noqa: E402, F401
 from ldsupport import ld_client, ld_settings, ld_store  # noqa: E402, F401
 
 # Figures of the reliability runs (load, faults, hostile inputs, fuzzing), printed at the end of the session.

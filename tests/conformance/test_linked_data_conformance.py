@@ -16,62 +16,63 @@ from typing import Any
 import pyshacl
 import pytest
 import rdflib
-from conformance_support import Live
 from pyld import jsonld
 from rdflib.compare import isomorphic
+
+from conformance_support import Live
 
 SHAPES = Path(__file__).parents[1] / "fixtures" / "dcat-ap"
 JSONLD = {"Accept": "application/ld+json"}
 
 
-def loader(live: Live) -> Any:
+def loader(live_service: Live) -> Any:
     """A PyLD document loader that fetches only the service's own context, from the live service."""
-    context_url = live.url + "/context/v1.jsonld"
+    context_url = live_service.url + "/context/v1.jsonld"
 
     def load(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
         if url != context_url:
             raise RuntimeError(f"the test refuses to fetch {url}: only the service's context may be loaded")
-        return {"contextUrl": None, "documentUrl": url, "document": live.http.get(url).json()}
+        return {"contextUrl": None, "documentUrl": url, "document": live_service.http.get(url).json()}
 
     return load
 
 
-def as_graph(doc: dict[str, Any], live: Live, mode: str) -> rdflib.Graph:
-    nquads = jsonld.to_rdf(doc, {"format": "application/n-quads", "documentLoader": loader(live),
+def as_graph(doc: dict[str, Any], live_service: Live, mode: str) -> rdflib.Graph:
+    nquads = jsonld.to_rdf(doc, {"format": "application/n-quads", "documentLoader": loader(live_service),
                                  "processingMode": mode})
     return rdflib.Graph().parse(data=nquads or "", format="nt")
 
 
-def jsonld_views(live: Live) -> list[str]:
+def jsonld_views(live_service: Live) -> list[str]:
     """Every JSON-LD view to check: resources of each kind, every /api collection, catalogue, LDES."""
-    r = live.http.post("/sparql", content=b"""SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o }
+    r = live_service.http.post("/sparql", content=b"""SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o }
         FILTER(STRSTARTS(STR(?s), "https://w3id.org/iopgraph/id/") || STRSTARTS(STR(?s), "https://w3id.org/iopgraph/concept/"))
         } ORDER BY ?s LIMIT 40""", headers={"Content-Type": "application/sparql-query",
                                               "Accept": "application/sparql-results+json"})
     resources = [b["s"]["value"].removeprefix("https://w3id.org/iopgraph") for b in r.json()["results"]["bindings"]]
-    spec = live.http.get("/openapi.json").json()
+    spec = live_service.http.get("/openapi.json").json()
     collections = sorted(p for p, ops in spec["paths"].items() if p.startswith("/api/") and "{" not in p
                          and "get" in ops and p not in ("/api/validate", "/api/guidance") and not p.startswith("/api/queries"))
     challenges = [r.rsplit("/", 1)[-1] for r in resources if r.startswith("/concept/challenge/")]
     if challenges:
         collections.append(f"/api/guidance?challenge={challenges[0]}")
-    ldes = live.http.get("/ldes", headers=JSONLD).json()
+    ldes = live_service.http.get("/ldes", headers=JSONLD).json()
     fragments = sorted({str(v) for v in json.dumps(ldes).split('"') if "/ldes/fragment/" in v})
     views = [*resources[::4], "/graph/data/data", "/ontology", *collections, "/catalog", "/ldes", *fragments[:2]]
-    return [v.removeprefix(live.url) for v in views]
+    return [v.removeprefix(live_service.url) for v in views]
 
 
-def test_every_view_gives_the_same_graph_to_json_ld_1_0_and_1_1(live: Live) -> None:
-    views = jsonld_views(live)
+def test_every_view_gives_the_same_graph_to_json_ld_1_0_and_1_1(live_service: Live) -> None:
+    views = jsonld_views(live_service)
     assert len(views) >= 10 and any(v.startswith("/api/") for v in views), views
-    live.reset()
-    write = live.update('INSERT DATA { GRAPH <https://w3id.org/iopgraph/graph/contrib/ld> { '
+    live_service.reset()
+    write = live_service.update('INSERT DATA { GRAPH <https://w3id.org/iopgraph/graph/contrib/ld> { '
                         '<https://w3id.org/iopgraph/id/initiative/conformance> <http://www.w3.org/2000/01/rdf-schema#label> "x"@en } }')
     assert write.status_code == 204  # an LDES member to look at
     views.append("/ldes/version/1")
     checked = []
     for view in views:
-        r = live.http.get(view, headers=JSONLD)
+        r = live_service.http.get(view, headers=JSONLD)
         if r.status_code == 404 and view.startswith("/ldes/version"):
             continue
         assert r.status_code == 200, (view, r.text[:300])
@@ -79,22 +80,22 @@ def test_every_view_gives_the_same_graph_to_json_ld_1_0_and_1_1(live: Live) -> N
             assert view.startswith("/api/"), view  # a plain-JSON API (e.g. /api/queries), not a linked-data view
             continue
         doc = r.json()
-        one_oh, one_one = as_graph(doc, live, "json-ld-1.0"), as_graph(doc, live, "json-ld-1.1")
+        one_oh, one_one = as_graph(doc, live_service, "json-ld-1.0"), as_graph(doc, live_service, "json-ld-1.1")
         assert len(one_one) > 0, view
         assert isomorphic(one_oh, one_one), view
         checked.append(view)
-    live.reset()
+    live_service.reset()
     assert len(checked) >= 10 and sum(v.startswith("/api/") for v in checked) >= 3, checked
     assert {"/catalog", "/ldes", "/ldes/version/1"} <= set(checked), checked
 
 
-def test_a_json_ld_1_0_processor_refuses_a_1_1_context(live: Live) -> None:
+def test_a_json_ld_1_0_processor_refuses_a_1_1_context(live_service: Live) -> None:
     """The check above can fail: PyLD in 1.0 mode rejects a context that declares @version 1.1."""
     doc = {"@context": {"@version": 1.1, "label": "http://www.w3.org/2000/01/rdf-schema#label"},
            "@id": "http://example.org/s", "label": "x"}
     with pytest.raises(jsonld.JsonLdError):
-        as_graph(doc, live, "json-ld-1.0")
-    context = live.http.get("/context/v1.jsonld").json()["@context"]
+        as_graph(doc, live_service, "json-ld-1.0")
+    context = live_service.http.get("/context/v1.jsonld").json()["@context"]
     assert "@version" not in context
 
 
@@ -107,8 +108,8 @@ def violations(data: rdflib.Graph, shapes: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("shapes", ["dcat-ap-3-mandatory.ttl", "dcat-ap-3-range.ttl"])
-def test_the_catalogue_conforms_to_dcat_ap_3(live: Live, shapes: str) -> None:
-    r = live.http.get("/catalog", headers={"Accept": "text/turtle"})
+def test_the_catalogue_conforms_to_dcat_ap_3(live_service: Live, shapes: str) -> None:
+    r = live_service.http.get("/catalog", headers={"Accept": "text/turtle"})
     assert r.status_code == 200
     data = rdflib.Graph().parse(data=r.text, format="turtle")
     assert len(data) > 100

@@ -8,6 +8,7 @@ its name or docstring (and in docs/conformance.md). Expected statuses are exact
 from __future__ import annotations
 
 import pytest
+
 from conformance_support import UPDATE, Live
 
 FORM = "application/x-www-form-urlencoded"
@@ -36,74 +37,74 @@ def assert_problem(r: object, status: int, code: str | None = None) -> dict[str,
 # -- §2.2.1 / §2.2.2: the two ways to send an update; §2.2.4 success -------------------------------------
 
 
-def test_update_post_form(fresh: Live) -> None:
+def test_update_post_form(fresh_service: Live) -> None:
     """update_post_form: `update=` in an application/x-www-form-urlencoded body."""
-    fresh.update("INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> 1 } }")
-    r = fresh.request("POST", "/update", content=b"update=CLEAR+ALL", headers={"Content-Type": FORM})
+    fresh_service.update("INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> 1 } }")
+    r = fresh_service.request("POST", "/update", content=b"update=CLEAR+ALL", headers={"Content-Type": FORM})
     assert r.status_code == 204, r.text
-    assert not fresh.ask("ASK { GRAPH <http://example.org/g> { ?s ?p ?o } }")
+    assert not fresh_service.ask("ASK { GRAPH <http://example.org/g> { ?s ?p ?o } }")
 
 
-def test_update_post_direct(fresh: Live) -> None:
+def test_update_post_direct(fresh_service: Live) -> None:
     """update_post_direct: the update as the body, application/sparql-update; 204 links its provenance."""
-    r = fresh.update("INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> 1 } }")
+    r = fresh_service.update("INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> 1 } }")
     assert r.status_code == 204, r.text
     assert 'rel="http://www.w3.org/ns/prov#has_provenance"' in r.headers["link"]
-    assert fresh.ask("ASK { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> 1 } }")
-    assert fresh.update("CLEAR ALL").status_code == 204
+    assert fresh_service.ask("ASK { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> 1 } }")
+    assert fresh_service.update("CLEAR ALL").status_code == 204
 
 
 # -- §2.2.3: the RDF dataset of the WHERE clause ---------------------------------------------------------
 
 
-def test_update_dataset_default_graph(fresh: Live) -> None:
+def test_update_dataset_default_graph(fresh_service: Live) -> None:
     """update_dataset_default_graph: using-graph-uri is the default graph of the WHERE clause."""
     text = PREFIXES + f"""CLEAR ALL ;
         INSERT DATA {{ GRAPH <{KASEI}data1.rdf> {{ <{KASEI}data1.rdf> a foaf:Document }} }} ;
         INSERT DATA {{ GRAPH <{KASEI}data2.rdf> {{ <{KASEI}data2.rdf> a foaf:Document }} }} ;
         INSERT {{ GRAPH <http://example.org/protocol-update-dataset-test/> {{ ?s a dc:BibliographicResource }} }}
         WHERE {{ ?s a foaf:Document }}"""
-    r = fresh.update(text, **{"using-graph-uri": f"{KASEI}data1.rdf"})
+    r = fresh_service.update(text, **{"using-graph-uri": f"{KASEI}data1.rdf"})
     assert r.status_code == 204, r.text
-    assert fresh.ask(f"""ASK {{ GRAPH <http://example.org/protocol-update-dataset-test/> {{
+    assert fresh_service.ask(f"""ASK {{ GRAPH <http://example.org/protocol-update-dataset-test/> {{
         <{KASEI}data1.rdf> a <{DC}BibliographicResource> }} }}""")
-    assert not fresh.ask(f"ASK {{ GRAPH ?g {{ <{KASEI}data2.rdf> a <{DC}BibliographicResource> }} }}")
+    assert not fresh_service.ask(f"ASK {{ GRAPH ?g {{ <{KASEI}data2.rdf> a <{DC}BibliographicResource> }} }}")
 
 
-def test_update_dataset_default_graphs(fresh: Live) -> None:
+def test_update_dataset_default_graphs(fresh_service: Live) -> None:
     """update_dataset_default_graphs: several using-graph-uri are merged into the default graph."""
     text = THREE_DOCUMENTS + """INSERT { GRAPH <http://example.org/protocol-update-dataset-graphs-test/> {
         ?s a dc:BibliographicResource } } WHERE { ?s a foaf:Document }"""
-    r = fresh.update(text, **{"using-graph-uri": [f"{KASEI}data1.rdf", f"{KASEI}data2.rdf"]})
+    r = fresh_service.update(text, **{"using-graph-uri": [f"{KASEI}data1.rdf", f"{KASEI}data2.rdf"]})
     assert r.status_code == 204, r.text
-    assert fresh.ask(f"""ASK {{
+    assert fresh_service.ask(f"""ASK {{
         GRAPH <http://example.org/protocol-update-dataset-graphs-test/> {{
             <{KASEI}data1.rdf> a <{DC}BibliographicResource> . <{KASEI}data2.rdf> a <{DC}BibliographicResource> }}
         FILTER NOT EXISTS {{ GRAPH <http://example.org/protocol-update-dataset-graphs-test/> {{
             <{KASEI}data3.rdf> a <{DC}BibliographicResource> }} }} }}""")
 
 
-def test_update_dataset_named_graphs(fresh: Live) -> None:
+def test_update_dataset_named_graphs(fresh_service: Live) -> None:
     """update_dataset_named_graphs: using-named-graph-uri are the only graphs GRAPH ?g sees."""
     text = THREE_DOCUMENTS + """INSERT { GRAPH <http://example.org/protocol-update-dataset-named-graphs-test/> {
         ?s a dc:BibliographicResource } } WHERE { GRAPH ?g { ?s a foaf:Document } }"""
-    r = fresh.update(text, **{"using-named-graph-uri": [f"{KASEI}data1.rdf", f"{KASEI}data2.rdf"]})
+    r = fresh_service.update(text, **{"using-named-graph-uri": [f"{KASEI}data1.rdf", f"{KASEI}data2.rdf"]})
     assert r.status_code == 204, r.text
-    assert fresh.ask(f"""ASK {{
+    assert fresh_service.ask(f"""ASK {{
         GRAPH <http://example.org/protocol-update-dataset-named-graphs-test/> {{
             <{KASEI}data1.rdf> a <{DC}BibliographicResource> . <{KASEI}data2.rdf> a <{DC}BibliographicResource> }}
         FILTER NOT EXISTS {{ GRAPH <http://example.org/protocol-update-dataset-named-graphs-test/> {{
             <{KASEI}data3.rdf> a <{DC}BibliographicResource> }} }} }}""")
 
 
-def test_update_dataset_full(fresh: Live) -> None:
+def test_update_dataset_full(fresh_service: Live) -> None:
     """update_dataset_full: using-graph-uri and using-named-graph-uri together."""
     text = THREE_DOCUMENTS + """INSERT { GRAPH <http://example.org/protocol-update-dataset-full-test/> {
         ?s <http://example.org/in> ?in } }
     WHERE { { GRAPH ?g { ?s a foaf:Document } BIND(?g AS ?in) } UNION { ?s a foaf:Document . BIND("default" AS ?in) } }"""
-    r = fresh.update(text, **{"using-graph-uri": f"{KASEI}data1.rdf", "using-named-graph-uri": f"{KASEI}data2.rdf"})
+    r = fresh_service.update(text, **{"using-graph-uri": f"{KASEI}data1.rdf", "using-named-graph-uri": f"{KASEI}data2.rdf"})
     assert r.status_code == 204, r.text
-    assert fresh.ask(f"""ASK {{
+    assert fresh_service.ask(f"""ASK {{
         GRAPH <http://example.org/protocol-update-dataset-full-test/> {{
             <{KASEI}data1.rdf> <http://example.org/in> "default" .
             <{KASEI}data2.rdf> <http://example.org/in> <{KASEI}data2.rdf> }}
@@ -112,34 +113,34 @@ def test_update_dataset_full(fresh: Live) -> None:
             <{KASEI}data1.rdf> <http://example.org/in> <{KASEI}data1.rdf> }} }} }}""")
 
 
-def test_dataset_parameters_as_form_fields(fresh: Live) -> None:
+def test_dataset_parameters_as_form_fields(fresh_service: Live) -> None:
     """§2.2.1: with a form, using-graph-uri / using-named-graph-uri are fields of the body."""
-    fresh.update(THREE_DOCUMENTS.removesuffix(";\n"))
+    fresh_service.update(THREE_DOCUMENTS.removesuffix(";\n"))
     form = {"update": PREFIXES + """INSERT { GRAPH <http://example.org/form-test> { ?s a dc:BibliographicResource } }
         WHERE { ?s a foaf:Document }""", "using-graph-uri": f"{KASEI}data3.rdf"}
-    r = fresh.request("POST", "/update", data=form)
+    r = fresh_service.request("POST", "/update", data=form)
     assert r.status_code == 204, r.text
-    assert fresh.ask(f"ASK {{ GRAPH <http://example.org/form-test> {{ <{KASEI}data3.rdf> ?p ?o }} }}")
-    assert not fresh.ask(f"ASK {{ GRAPH <http://example.org/form-test> {{ <{KASEI}data1.rdf> ?p ?o }} }}")
+    assert fresh_service.ask(f"ASK {{ GRAPH <http://example.org/form-test> {{ <{KASEI}data3.rdf> ?p ?o }} }}")
+    assert not fresh_service.ask(f"ASK {{ GRAPH <http://example.org/form-test> {{ <{KASEI}data1.rdf> ?p ?o }} }}")
 
 
-def test_update_base_uri(fresh: Live) -> None:
+def test_update_base_uri(fresh_service: Live) -> None:
     """update_base_uri: relative IRIs resolve against the endpoint, <IOPGRAPH_BASE_URL>/update."""
-    r = fresh.update("""CLEAR SILENT GRAPH <http://example.org/protocol-base-test/> ;
+    r = fresh_service.update("""CLEAR SILENT GRAPH <http://example.org/protocol-base-test/> ;
         INSERT DATA { GRAPH <http://example.org/protocol-base-test/> { <http://example.org/s> <http://example.org/p> <test> } }""")
     assert r.status_code == 204, r.text
-    assert fresh.ask(f"""ASK {{ GRAPH <http://example.org/protocol-base-test/> {{
-        <http://example.org/s> <http://example.org/p> <{fresh.url}/test> }} }}""")
+    assert fresh_service.ask(f"""ASK {{ GRAPH <http://example.org/protocol-base-test/> {{
+        <http://example.org/s> <http://example.org/p> <{fresh_service.url}/test> }} }}""")
 
 
 # -- §2.2.5 failure responses: every 400 (and 4xx) case ------------------------------------------------
 
 
-def test_bad_update_get(live: Live) -> None:
+def test_bad_update_get(live_service: Live) -> None:
     """bad_update_get: an update is never run by GET (405 at /update; /sparql refuses updates, issue 9)."""
-    before = live.fingerprint()
-    assert_problem(live.request("GET", "/update?update=CLEAR%20ALL"), 405)
-    assert live.fingerprint() == before
+    before = live_service.fingerprint()
+    assert_problem(live_service.request("GET", "/update?update=CLEAR%20ALL"), 405)
+    assert live_service.fingerprint() == before
 
 
 @pytest.mark.parametrize("case,body,headers,status,code", [
@@ -155,13 +156,13 @@ def test_bad_update_get(live: Live) -> None:
     ("direct syntax error", b"INSERT DATA { <http://a> <http://b> }", {"Content-Type": UPDATE}, 400, "invalid-update"),
     ("LOAD", b"LOAD <http://example.org/data.ttl>", {"Content-Type": UPDATE}, 400, "update-not-allowed"),
 ])
-def test_bad_update_requests(live: Live, case: str, body: bytes, headers: dict[str, str], status: int,
+def test_bad_update_requests(live_service: Live, case: str, body: bytes, headers: dict[str, str], status: int,
                              code: str) -> None:
-    before = live.fingerprint()
-    problem = assert_problem(live.request("POST", "/update", content=body, headers=headers), status, code)
+    before = live_service.fingerprint()
+    problem = assert_problem(live_service.request("POST", "/update", content=body, headers=headers), status, code)
     if code == "invalid-update":
         assert "line" in str(problem["detail"]) or "column" in str(problem["detail"]) or "parse" in str(problem["detail"])
-    assert live.fingerprint() == before
+    assert live_service.fingerprint() == before
 
 
 @pytest.mark.parametrize("clause", [
@@ -171,24 +172,24 @@ def test_bad_update_requests(live: Live, case: str, body: bytes, headers: dict[s
     "DELETE { ?person foaf:givenName 'Bill' } USING NAMED <http://example/addresses> WHERE { ?person foaf:givenName 'Bill' }",
 ])
 @pytest.mark.parametrize("parameter", ["using-named-graph-uri", "using-graph-uri"])
-def test_bad_update_dataset_conflict(live: Live, clause: str, parameter: str) -> None:
+def test_bad_update_dataset_conflict(live_service: Live, clause: str, parameter: str) -> None:
     """bad_update_dataset_conflict: dataset parameters together with USING, USING NAMED or WITH → 400."""
-    before = live.fingerprint()
-    r = live.update(PREFIXES + clause, **{parameter: "http://example/people"})
+    before = live_service.fingerprint()
+    r = live_service.update(PREFIXES + clause, **{parameter: "http://example/people"})
     assert_problem(r, 400, "update-dataset-conflict")
-    assert live.fingerprint() == before
+    assert live_service.fingerprint() == before
 
 
-def test_dataset_parameter_must_be_an_iri(live: Live) -> None:
-    assert_problem(live.update("CLEAR ALL", **{"using-graph-uri": "not an IRI"}), 400, "bad-input")
+def test_dataset_parameter_must_be_an_iri(live_service: Live) -> None:
+    assert_problem(live_service.update("CLEAR ALL", **{"using-graph-uri": "not an IRI"}), 400, "bad-input")
 
 
-def test_update_needs_the_write_token(live: Live) -> None:
-    before = live.fingerprint()
-    r = live.request("POST", "/update", auth=False, content=b"CLEAR ALL", headers={"Content-Type": UPDATE})
+def test_update_needs_the_write_token(live_service: Live) -> None:
+    before = live_service.fingerprint()
+    r = live_service.request("POST", "/update", auth=False, content=b"CLEAR ALL", headers={"Content-Type": UPDATE})
     assert_problem(r, 401, "unauthorized")
     assert r.headers["www-authenticate"].startswith("Bearer")
-    assert live.fingerprint() == before
+    assert live_service.fingerprint() == before
 
 
 # -- the service's own graphs and the gate (docs/conformance.md) ---------------------------------------
@@ -198,14 +199,14 @@ def test_update_needs_the_write_token(live: Live) -> None:
                                   "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o } "
                                   "FILTER(?g != <https://w3id.org/iopgraph/graph/provenance>) }",
                                   "DELETE WHERE { GRAPH ?g { ?s ?p ?o } }"])
-def test_bulk_deletes_leave_the_shipped_graph(fresh: Live, text: str) -> None:
+def test_bulk_deletes_leave_the_shipped_graph(fresh_service: Live, text: str) -> None:
     """CLEAR/DROP ALL|NAMED and GRAPH ?g patterns empty the steward graphs; the file-backed graphs stay."""
-    shipped = fresh.shipped_fingerprint()
-    fresh.update("INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> 1 } "
+    shipped = fresh_service.shipped_fingerprint()
+    fresh_service.update("INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <http://example.org/p> 1 } "
                  "<http://example.org/s> <http://example.org/p> 2 }")
-    assert fresh.update(text).status_code == 204
-    assert fresh.shipped_fingerprint() == shipped
-    assert not fresh.ask("ASK { GRAPH <http://example.org/g> { ?s ?p ?o } }") or text == "CLEAR DEFAULT"
+    assert fresh_service.update(text).status_code == 204
+    assert fresh_service.shipped_fingerprint() == shipped
+    assert not fresh_service.ask("ASK { GRAPH <http://example.org/g> { ?s ?p ?o } }") or text == "CLEAR DEFAULT"
 
 
 @pytest.mark.parametrize("text", [
@@ -214,17 +215,17 @@ def test_bulk_deletes_leave_the_shipped_graph(fresh: Live, text: str) -> None:
     "DROP GRAPH <https://w3id.org/iopgraph/graph/ontology/iop>",
     "INSERT DATA { GRAPH <https://w3id.org/iopgraph/graph/data/new-file> { <http://example.org/s> <http://example.org/p> 1 } }",
 ])
-def test_writes_to_file_backed_graphs_are_refused(live: Live, text: str) -> None:
-    before = live.fingerprint()
-    problem = assert_problem(live.update(text), 403, "protected-graph")
+def test_writes_to_file_backed_graphs_are_refused(live_service: Live, text: str) -> None:
+    before = live_service.fingerprint()
+    problem = assert_problem(live_service.update(text), 403, "protected-graph")
     assert "iopgraph build" in str(problem["detail"]) and "graph/contrib/" in str(problem["detail"])
-    assert live.fingerprint() == before
+    assert live_service.fingerprint() == before
 
 
-def test_the_shacl_gate_still_decides(fresh: Live) -> None:
+def test_the_shacl_gate_still_decides(fresh_service: Live) -> None:
     """An update introducing a violation (an ex:Project without label or place) is 422 and changes nothing."""
-    before = fresh.fingerprint()
-    r = fresh.update("INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/id/p9> a <http://example.org/ns#Project> } }")
+    before = fresh_service.fingerprint()
+    r = fresh_service.update("INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/id/p9> a <http://example.org/ns#Project> } }")
     problem = assert_problem(r, 422, "shacl-violation")
     assert problem["report"]["conforms"] is False  # type: ignore[index]
-    assert fresh.fingerprint() == before
+    assert fresh_service.fingerprint() == before

@@ -1,14 +1,31 @@
-"""A small client of the live service for the conformance tests: updates, ASK, graphs, fingerprints."""
+"""The live service of the conformance tests, and a small client for it (updates, ASK, graphs, fingerprints).
+
+The fixtures ``live_service`` (one server per session) and ``fresh_service`` (the same, steward
+graphs emptied) are made available to every test by tests/conftest.py.
+
+The project is the real ontology with a small shipped data file (the linked-data
+views' fixture, so the file-backed graphs exist and must survive every test) and
+the stewardship fixture's shapes, which target only ``http://example.org/ns#``
+classes: the W3C cases' FOAF and vCard data pass the SHACL gate, and the gate is
+still there to refuse an invalid ``ex:Project``. ``IOPGRAPH_BASE_URL`` is the
+listening address, so graph IRIs under the base are the URLs that serve them.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pyoxigraph as ox
+import pytest
 import rdflib
 from rdflib.compare import isomorphic
+
+from reliability_support import TOKEN, ServerProcess, free_port, make_project
 
 SHIPPED_PREFIXES = ("https://w3id.org/iopgraph/graph/data/", "https://w3id.org/iopgraph/graph/ontology/")
 UPDATE = "application/sparql-update"
@@ -61,3 +78,32 @@ def turtle_graph(text: str, prefixes: str = FOAF) -> rdflib.Graph:
 def same_graph(response: httpx.Response, expected_turtle: str) -> bool:
     """The response body (Turtle) and the expected Turtle are isomorphic graphs (blank nodes matched)."""
     return isomorphic(rdflib.Graph().parse(data=response.text, format="turtle"), turtle_graph(expected_turtle))
+
+
+STEWARD_SHAPES = Path(__file__).parent / "fixtures" / "steward" / "shapes" / "mini.ttl"
+
+
+@pytest.fixture(scope="session")
+def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    folder = tmp_path_factory.mktemp("conformance")
+    root = make_project(folder)
+    shutil.rmtree(root / "shapes")
+    (root / "shapes").mkdir()
+    shutil.copy(STEWARD_SHAPES, root / "shapes" / "mini.ttl")
+    port = free_port()
+    env = {"IOPGRAPH_ROOT": str(root), "IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_WRITE_TOKEN": TOKEN,
+           "IOPGRAPH_BASE_URL": f"http://127.0.0.1:{port}", "IOPGRAPH_ACCESS_LOG": "false"}
+    with ServerProcess(folder, env, port=port) as server:
+        server.wait_until("/readyz", 120)
+        service = Live(server.url, TOKEN)
+        shipped = service.shipped_fingerprint()
+        yield service
+        assert service.shipped_fingerprint() == shipped, "a write changed the file-backed graphs"
+        assert "Traceback" not in server.log()
+
+
+@pytest.fixture
+def fresh_service(live_service: Live) -> Live:
+    """The live service with every steward graph and the default graph emptied (the shipped graphs stay)."""
+    live_service.reset()
+    return live_service
