@@ -217,3 +217,13 @@ def test_put_json_ld_into_a_graph(client: TestClient) -> None:
     named = b'{"@id": "http://example.org/g", "@graph": [{"@id": "http://example.org/x", "http://example.org/p": "v"}]}'
     r = client.put("/store", params={"graph": NEW_GRAPH}, content=named, headers={"Content-Type": "application/ld+json", **AUTH})
     assert r.status_code == 400 and "named graphs" in r.json()["detail"]
+
+
+def test_relative_iris_resolve_against_the_graph(client: TestClient) -> None:
+    body = "<s> <http://example.org/p> <o> ."
+    assert client.put("/store?default", content=body, headers=TTL).status_code == 204
+    assert client.put("/store/people/a.ttl", content=body, headers=TTL).status_code == 201
+    subjects = {(q.subject.value, str(q.graph_name)) for q in store_of(client)
+                if q.predicate.value == "http://example.org/p"}
+    assert subjects == {("http://testserver/s", "DEFAULT"),
+                        ("http://testserver/store/people/s", "<http://testserver/store/people/a.ttl>")}

@@ -181,10 +181,13 @@ async def _uploads(request: Request) -> list[RdfUpload]:
     return [await read_rdf_upload(request, limit)]
 
 
-def _graph_quads(uploads: list[RdfUpload], graph: GraphName) -> list[ox.Quad]:
-    """The triples of ``uploads`` for one graph (415 for dataset syntaxes, 400 for JSON-LD named graphs)."""
+def _graph_quads(request: Request, uploads: list[RdfUpload], graph: GraphName) -> list[ox.Quad]:
+    """The triples of ``uploads`` for one graph (415 for dataset syntaxes, 400 for JSON-LD named graphs).
+
+    Relative IRIs resolve against the graph's IRI (``<base>/store`` for the default graph).
+    """
     quads: list[ox.Quad] = []
-    base = graph.value if isinstance(graph, ox.NamedNode) else None
+    base = graph.value if isinstance(graph, ox.NamedNode) else _base(request) + "/store"
     for upload in uploads:
         # JSON-LD may carry named graphs, so it is accepted when it holds none.
         if upload.syntax.is_dataset and upload.syntax.name != "json-ld":
@@ -206,14 +209,14 @@ async def _put(request: Request, graph: GraphName, location: str | None = None) 
     agent = _agent(request)
     if media_type_of(request) == MULTIPART:
         raise UnknownFormat("PUT takes one RDF document; multipart/form-data is for POST (merging its parts)")
-    quads = _graph_quads(await _uploads(request), graph)
+    quads = _graph_quads(request, await _uploads(request), graph)
     outcome = await stewardship(request.app).gate.write(lambda source: replace_graph(source, graph, quads), agent)
     return written(request, outcome, graph, location)
 
 
 async def _post(request: Request, graph: GraphName, location: str | None = None) -> Response:
     agent = _agent(request)
-    quads = _graph_quads(await _uploads(request), graph)
+    quads = _graph_quads(request, await _uploads(request), graph)
     outcome = await stewardship(request.app).gate.write(lambda source: merge_into_graph(source, graph, quads), agent)
     return written(request, outcome, graph, location)
 
@@ -246,7 +249,7 @@ async def post(request: Request) -> Response:
             outcome = await stewardship(request.app).gate.write(lambda source: add_quads(source, quads), agent)
             return written(request, outcome, None)
     new = ox.NamedNode(f"{NEW_GRAPHS}{uuid.uuid4()}")
-    quads = _graph_quads(uploads, new)
+    quads = _graph_quads(request, uploads, new)
     if not quads:
         raise InputError("the document holds no triples: there is no graph to create")
     outcome = await stewardship(request.app).gate.write(lambda source: merge_into_graph(source, new, quads), agent)
