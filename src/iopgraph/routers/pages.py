@@ -103,7 +103,8 @@ async def matrix(request: Request) -> Response:
     return await page(request, "matrix.html", build)
 
 
-STATIC_FILES = {"style.css": "text/css; charset=utf-8", "favicon.ico": "image/x-icon", "favicon.svg": "image/svg+xml"}
+STATIC_FILES = {"style.css": "text/css; charset=utf-8", "favicon.ico": "image/x-icon", "favicon.svg": "image/svg+xml",
+                "sparql-editor.js": "text/javascript; charset=utf-8"}
 
 
 def _static(request: Request, name: str) -> Response:
@@ -123,6 +124,11 @@ async def stylesheet(request: Request) -> Response:
 @router.get("/static/favicon.svg", include_in_schema=False)
 async def favicon_svg(request: Request) -> Response:
     return _static(request, "favicon.svg")
+
+
+@router.get("/static/sparql-editor.js", include_in_schema=False)
+async def editor_script(request: Request) -> Response:
+    return _static(request, "sparql-editor.js")
 
 
 @router.get("/favicon.ico", include_in_schema=False)
