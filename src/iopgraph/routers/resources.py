@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request, Response
 from iopgraph import render
 from iopgraph.conneg import negotiate
 from iopgraph.errors import ResourceNotFound
+from iopgraph.sources import content_hash, shape_sources
 from iopgraph.views import documents
 from iopgraph.views.describe import Description, describe, describe_graph, describe_ontology
 from iopgraph.views.jsonld import CONTEXT_PATH, context_text
@@ -82,6 +83,29 @@ async def named_graph(request: Request, path: str, format: str | None = None) ->
 async def ontology(request: Request, format: str | None = None, version: str | None = None) -> Response:
     return await serve_description(request, format, lambda: describe_ontology(request.app.state.backend),
                                    template="ontology.html")
+
+
+SHAPES = "https://w3id.org/iopgraph/shapes"
+SHAPES_OFFERS = [render.HTML, "text/turtle", "application/n-triples", "application/rdf+xml"]
+
+
+@router.get("/shapes", summary="The SHACL shapes data is validated against (https://w3id.org/iopgraph/shapes#...)")
+async def shapes(request: Request, format: str | None = None) -> Response:
+    media_type = negotiate(request.headers.get("accept"), SHAPES_OFFERS, format)
+    files = shape_sources(request.app.state.settings.root)
+    validators = render.validators(request, media_type, version="shapes-" + content_hash(files))
+    if render.not_modified(request, validators):
+        return render.not_modified_response(validators)
+    triples: list[ox.Triple] = []
+    for f in files:
+        triples += [q.triple for q in ox.parse(path=str(f.path))]
+    headers = {"Link": render.alternates(request, SHAPES_OFFERS, media_type)}
+    if media_type == render.HTML:
+        return await render.graph_html(
+            request, triples, SHAPES, "SHACL shapes",
+            "What each kind of resource must carry: the shapes every upload, write and build is validated "
+            "against, with the messages a data steward sees.", SHAPES_OFFERS, validators, headers)
+    return render.rdf(triples, media_type, validators, headers)
 
 
 @router.get(CONTEXT_PATH, summary="The JSON-LD context of every JSON-LD response (version 1)")

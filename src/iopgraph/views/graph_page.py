@@ -9,6 +9,7 @@ this service's own URLs stay on the site; blank nodes are sections of the page.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from iopgraph.views.links import local_href
 from iopgraph.views.resource_page import Value, literal_value
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
+VCARD_FN = "http://www.w3.org/2006/vcard/ns#fn"
 _HIDDEN = {PREFIXES["rdfs"] + "label", PREFIXES["dcterms"] + "title", PREFIXES["skos"] + "prefLabel"}
 
 
@@ -35,9 +37,13 @@ class Node:
     rows: list[tuple[str, list[Value]]] = field(default_factory=list)
 
 
-def _anchor(term: ox.NamedNode | ox.BlankNode) -> str:
+def _anchor(term: ox.NamedNode | ox.BlankNode, root: str) -> str:
+    """The id of a resource's section: its fragment when it is ``<root>#name``, else a stable hash."""
     if isinstance(term, ox.BlankNode):
         return "b-" + term.value
+    page = root.split("#", 1)[0]
+    if term.value.startswith(page + "#") and re.fullmatch(r"[A-Za-z][\w.-]*", term.value[len(page) + 1:]):
+        return term.value[len(page) + 1:]
     return "r-" + hashlib.sha256(term.value.encode()).hexdigest()[:12]
 
 
@@ -45,7 +51,9 @@ def graph_nodes(triples: Iterable[ox.Triple], root: str, base_url: str,
                 known: dict[str, str] | None = None) -> list[Node]:
     """The sections of the page, root first; ``known`` are labels from the store."""
     triples = list(dict.fromkeys(triples))
-    labels = (known or {}) | labels_from(triples)
+    labels = (known or {}) | {t.subject.value: t.object.value for t in triples
+                               if t.predicate.value == VCARD_FN and isinstance(t.object, ox.Literal)}
+    labels |= labels_from(triples)
     by_subject: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = defaultdict(list)
     for t in triples:
         by_subject[t.subject].append(t)  # type: ignore[index]
@@ -61,9 +69,9 @@ def graph_nodes(triples: Iterable[ox.Triple], root: str, base_url: str,
             return literal_value(term)
         if isinstance(term, ox.BlankNode):
             return Value(label_for("_:" + term.value, labels) if term.value in labels else "(see below)",
-                         "#" + _anchor(term))
+                         "#" + _anchor(term, root))
         if term in by_subject:
-            return Value(label_for(term.value, labels), "#" + _anchor(term), term.value)
+            return Value(label_for(term.value, labels), "#" + _anchor(term, root), term.value)
         return Value(label_for(term.value, labels), href(term.value), term.value)
 
     order: list[ox.NamedNode | ox.BlankNode] = []
@@ -96,5 +104,5 @@ def graph_nodes(triples: Iterable[ox.Triple], root: str, base_url: str,
         iri = subject.value if isinstance(subject, ox.NamedNode) else None
         label = label_for(iri, labels) if iri else "(unnamed node)"
         types = [value(t.object) for t in own if t.predicate.value == RDF_TYPE]  # type: ignore[arg-type]
-        nodes.append(Node(_anchor(subject), iri, label, types, description, list(rows.items())))
+        nodes.append(Node(_anchor(subject, root), iri, label, types, description, list(rows.items())))
     return nodes
