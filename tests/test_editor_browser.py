@@ -31,17 +31,19 @@ def without_npm_assets(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not YASGUI.exists():
         pytest.fail("YASGUI is not installed: run `make web` (npm install into web/node_modules)")
-    with serve([]) as base:
+    folder = tmp_path_factory.mktemp("editor")
+    with serve([], {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_BUILD_DIR": str(folder / "build")},
+               timeout=120) as base:
         yield base
 
 
 @pytest.fixture(scope="module")
 def plain_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = without_npm_assets(tmp_path_factory.mktemp("no-npm"))
-    with serve([], env={"IOPGRAPH_ROOT": str(root)}) as base:
+    with serve([], env={"IOPGRAPH_ROOT": str(root)}, timeout=120) as base:
         yield base
 
 

@@ -118,8 +118,10 @@ def crawl(base: str) -> Crawl:
 
 
 @pytest.fixture(scope="module")
-def site() -> Iterator[Crawl]:
-    with serve([]) as base:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
+    folder = tmp_path_factory.mktemp("crawl")  # the store lives here, never in the checkout's var/
+    env = {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_BUILD_DIR": str(folder / "build")}
+    with serve([], env, timeout=120) as base:
         yield crawl(base)
 
 
