@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from iopgraph.namespaces import ONTOLOGY, PREFIXES
 from iopgraph.views.describe import DEFINITION_PREDICATES, RDF_TYPE, Description, labels_from
-from iopgraph.views.labels import label_for
+from iopgraph.views.labels import label_for, prefixed_name
 from iopgraph.views.links import local_href
 from iopgraph.views.resource_page import Value, literal_value
 
@@ -75,7 +75,8 @@ def anchor(iri: str) -> str:
 def _link(iri: str, labels: dict[str, str]) -> Value:
     if iri.startswith(ONTOLOGY) and anchor(iri):
         return Value(label_for(iri, labels), "#" + anchor(iri), iri)
-    return Value(label_for(iri, labels), local_href(iri), iri)
+    label, name = label_for(iri, labels), prefixed_name(iri)
+    return Value(f"{label} ({name})" if name and name != label else label, local_href(iri), iri)
 
 
 def ontology_page(d: Description, model_doc: Path | None = None) -> OntologyPage:
