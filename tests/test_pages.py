@@ -250,3 +250,16 @@ def test_numbers_and_labels_for_people(shipped) -> None:
     assert "version i r i" not in ontology
     vito = shipped.get("/id/organisation/vito", headers={"Accept": BROWSER}).text
     assert re.search(r'Type:\s*<a href="http://www.w3.org/ns/org#Organization">organisation</a>', vito)
+
+
+def test_search_by_label(shipped) -> None:
+    page = shipped.get("/search", params={"q": "  TRUST  "}, headers={"Accept": BROWSER})
+    assert page.status_code == 200
+    assert '<a href="/concept/challenge/lack-of-trust">Lack of trust</a>' in page.text
+    assert 'action="/search"' in shipped.get("/no/such/page", headers={"Accept": BROWSER}).text  # from the 404
+    for hostile in ('"} } SELECT * { ?s ?p ?o', "\\", "x\ny", "😀", "}{"):
+        answer = shipped.get("/search", params={"q": hostile}, headers={"Accept": BROWSER})
+        assert answer.status_code == 200 and "Nothing has that in its label" in answer.text, hostile
+    too_long = shipped.get("/search", params={"q": "a" * 201}, headers={"Accept": BROWSER})
+    assert too_long.status_code == 400 and "at most 200 characters" in too_long.text
+    assert shipped.get("/sparql", params={"query": "ASK {}"}).status_code == 200  # the server is up
