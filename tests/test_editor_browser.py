@@ -112,8 +112,8 @@ def test_yasgui_shows_an_error_as_text(base_url: str, browser: object) -> None:
     page.close()
 
 
-def test_example_queries_open_in_a_tab(base_url: str, browser: object) -> None:
-    page, _, _ = open_page(browser, base_url, "/sparql")
+def test_example_queries_open_in_a_tab_and_run(base_url: str, browser: object) -> None:
+    page, errors, outside = open_page(browser, base_url, "/sparql")
     page.wait_for_selector(".yasqe .CodeMirror", timeout=15000)
     options = page.locator("#examples option")
     assert options.count() == len(list((ROOT / "queries").glob("*.rq"))) + 1
@@ -122,6 +122,10 @@ def test_example_queries_open_in_a_tab(base_url: str, browser: object) -> None:
     page.wait_for_function("() => /SELECT|CONSTRUCT|DESCRIBE|ASK/.test(window.iopgraphYasgui.getTab().getQuery())",
                            timeout=10000)
     assert label in page.inner_text(".tabsList")
+    page.locator(".yasqe_queryButton").last.click()  # run the example in its tab
+    page.wait_for_selector(".yasr table tbody tr, .yasr .yasr_results pre", timeout=30000)
+    assert page.locator("#sparql-error").count() == 0
+    assert errors == [] and outside == []  # no console errors, nothing fetched from elsewhere
     page.close()
 
 
