@@ -275,6 +275,20 @@ def check_describe_initiative(triples: list[ox.Triple], report_text: str, source
     assert "Valencia, Spain\t2009\tYes" in report_text
 
 
+def check_statistics_by_indicator(rows: list[dict], report_text: str, source: str) -> None:
+    # Every European percentage of the UN review the report quotes ("64% of European cities ...")
+    # is one row, selected by the area dimension, not by text.
+    european = set(re.findall(r"(\d+)% of European", source))
+    percents = {str(int(float(r["value"]))) for r in rows if r["unit"] == "Percent"}
+    assert european <= percents, european - percents
+    entity = [r for r in rows if r["indicator"].endswith("/cities-with-entity-overseeing-smart-city-initiatives")]
+    assert len(entity) == 1 and entity[0]["populationGroup"] == "Cities"
+    assert (entity[0]["value"], entity[0]["comparisonValue"]) == ("64", "57")
+    assert "64% of European cities having setup an entity" in source and "the world's average is 57%" in source
+    # Every row has a definition; indicators are shared only where the report measures the same quantity.
+    assert all(r["definition"] for r in rows)
+
+
 CHECKS: dict[str, Callable[..., None]] = {
     name.removeprefix("check_").replace("_", "-"): fn for name, fn in list(globals().items()) if name.startswith("check_")
 }
