@@ -289,6 +289,19 @@ def check_statistics_by_indicator(rows: list[dict], report_text: str, source: st
     assert all(r["definition"] for r in rows)
 
 
+def check_platforms_by_kind(rows: list[dict], report_text: str, source: str) -> None:
+    helsinki = {r["kindLabel"] for r in rows if r["initiativeLabel"] == "Helsinki 3D+ Digital Twin" and r["link"] == "runs"}
+    # Annex 5.3: "a semantic city information model (City GML model) and a visually high-quality reality mesh model"
+    assert "a semantic city information model (City GML model) and a visually high-quality reality mesh model" in source
+    assert {"Semantic city information model", "Reality mesh model"} <= helsinki
+    assert {r["broaderKindLabel"] for r in rows if r["kindLabel"] == "Reality mesh model"} == {"3D city model"}
+    # Section 3.1: citizens are consulted via AppValencia; the digital twin does not run it.
+    assert "Citizens are closely consulted via the AppValencia" in source
+    valencia = {(r["link"], r["platformLabel"]) for r in rows if r["initiativeLabel"] == "Valencia's Digital Twin"}
+    assert ("consults citizens through", "AppValencia") in valencia and ("runs", "AppValencia") not in valencia
+    assert all(r["kind"].startswith("https://w3id.org/iopgraph/concept/platform-kind/") for r in rows)
+
+
 CHECKS: dict[str, Callable[..., None]] = {
     name.removeprefix("check_").replace("_", "-"): fn for name, fn in list(globals().items()) if name.startswith("check_")
 }
