@@ -59,6 +59,8 @@ def named_people(report_text: str) -> list[str]:
         if line.startswith("- "):
             head = line[2:].split(",")[0]
             names.extend(n.strip() for n in head.split(" and "))
+    # Figure source lines that credit a person ("presentation of <Name> (European Commission ...)").
+    names.extend(re.findall(r"presentation of ([A-Z][^\s(]+(?: [A-Z][^\s(]+)+) \(", report_text))
     authors = next(line for line in lines if line.startswith("**Written and reviewed**"))
     for part in re.split(r",| and ", authors.split(" by ", 1)[1]):
         name = re.sub(r"\(.*?\)|\.", "", part).strip()
@@ -72,6 +74,7 @@ def test_the_name_list_is_read_from_the_report(report_text: str) -> None:
     # 8 scoping + 15 in-depth + 13 focus-group lines (some people twice) + 7 authors.
     assert len(people) >= 35
     assert any(p.endswith("Simonofski") for p in people)
+    assert any(p.endswith("Halmos") for p in people)  # the presenter credited under Figure 2
 
 
 def test_no_person_named_in_the_report_appears_in_the_data(report_text: str) -> None:
@@ -106,7 +109,7 @@ def test_minted_iris_follow_the_iri_scheme(shipped_store: ox.Store) -> None:
             if m := ID_PATTERN.match(local):
                 kind, rest = m["kind"], m["rest"]
                 if kind == "report":
-                    ok = re.match(r"^d06-02(/(section|box|footnote)/[a-z0-9-]+)?$", rest) is not None
+                    ok = re.match(r"^d06-02(/(section|box|footnote|figure|table|questionnaire|question)/[a-z0-9-]+)?$", rest) is not None
                 else:
                     ok = kind in KINDS and SLUG_PATTERN.match(rest) is not None
             elif m := CONCEPT_PATTERN.match(local):
@@ -197,7 +200,7 @@ def test_section_titles_are_headings_of_the_report(shipped_store: ox.Store, repo
         if line.startswith("#")
     }
     titles = _literals(shipped_store, "http://purl.org/dc/terms/title")
-    sections = [(s, t) for s, t in titles if "/id/report/d06-02/" in s]
+    sections = [(s, t) for s, t in titles if "/id/report/d06-02/section/" in s or "/id/report/d06-02/box/" in s]
     assert len(sections) > 60
     missing = [
         t for _, t in sections

@@ -1,0 +1,155 @@
+"""The report's structure is in the graph item for item, counted against the report text.
+
+Each test parses one structural element from the report text (the table of
+contents, the figures, the tables, the boxes, the annexes, the abstract and
+executive summary, the numbered lists and the questionnaires of Annex 2) and
+compares what it finds with what the graph holds. Counts come from the text,
+never from a constant, so a change of either side fails here.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import normalise_report_text
+
+PREFIXES = """PREFIX iop: <https://w3id.org/iopgraph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX bibo: <http://purl.org/ontology/bibo/>
+"""
+SECTION = "https://w3id.org/iopgraph/id/report/d06-02/section/"
+
+
+def select(store: ox.Store, query: str) -> list[dict[str, str]]:
+    result = store.query(PREFIXES + query, use_default_graph_as_union=True)
+    assert isinstance(result, ox.QuerySolutions)
+    names = [v.value for v in result.variables]
+    return [{n: s[n].value for n in names if s[n] is not None} for s in result]
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", normalise_report_text(text).lower()).strip()
+
+
+# ---------------------------------------------------------------------------
+# Table of contents
+# ---------------------------------------------------------------------------
+
+
+def toc_entries(report_text: str) -> list[tuple[str, int]]:
+    """(title, page) of each line of the table of contents: ``<b>TITLE .....</b>\t<b>N</b>``."""
+    block = report_text.split("# Table of Contents", 1)[1].split("\n# ", 1)[0]
+    entries = []
+    for line in block.splitlines():
+        if m := re.match(r"^<b>(.+?)\s*\.{3,}\s*</b>\s*<b>(\d+)</b>", line.strip()):
+            title = re.sub(r"^\d+\s+", "", m[1]).strip()
+            entries.append((title, int(m[2])))
+    return entries
+
+
+def test_every_table_of_contents_entry_is_a_top_level_section_with_its_page(shipped_store: ox.Store, report_text: str) -> None:
+    entries = toc_entries(report_text)
+    assert len(entries) >= 10
+    rows = select(shipped_store, """SELECT ?s ?title ?page WHERE {
+        ?s a iop:ReportSection ; dcterms:isPartOf <https://w3id.org/iopgraph/id/report/d06-02> ;
+           dcterms:title ?title ; bibo:pageStart ?page }""")
+    graph = {_fold(r["title"]): int(r["page"]) for r in rows}
+    assert len(graph) == len(entries)
+    for title, page in entries:
+        assert graph.get(_fold(title)) == page, (title, page)
+
+
+def test_the_table_of_contents_lists_every_top_level_section(shipped_store: ox.Store, report_text: str) -> None:
+    rows = select(shipped_store, """SELECT ?s WHERE {
+        ?s a iop:ReportSection ; dcterms:isPartOf <https://w3id.org/iopgraph/id/report/d06-02> }""")
+    assert len(rows) == len(toc_entries(report_text))
+
+
+# ---------------------------------------------------------------------------
+# Figures and tables
+# ---------------------------------------------------------------------------
+
+
+def captions(report_text: str, kind: str) -> dict[int, str]:
+    """``Figure N caption`` / ``Table N caption`` lines (not references in running text)."""
+    found: dict[int, str] = {}
+    for line in report_text.splitlines():
+        if m := re.match(rf"^\*?{kind} (\d+) ([^*]+?)\*?\s*$", line.strip()):
+            found[int(m[1])] = m[2].strip()
+    return found
+
+
+@pytest.mark.parametrize(("kind", "cls", "number"), [("Figure", "Figure", "figureNumber"), ("Table", "Table", "tableNumber")])
+def test_every_figure_and_table_is_in_the_graph_with_its_caption(
+    shipped_store: ox.Store, report_text: str, kind: str, cls: str, number: str
+) -> None:
+    expected = captions(report_text, kind)
+    assert expected and sorted(expected) == list(range(1, len(expected) + 1))
+    rows = select(shipped_store, f"SELECT ?n ?title ?section WHERE {{ ?f a iop:{cls} ; iop:{number} ?n ; dcterms:title ?title ; iop:section ?section }}")
+    graph = {int(r["n"]): r["title"] for r in rows}
+    assert graph == expected
+
+
+def test_figure_source_lines_are_the_reports_without_personal_names(shipped_store: ox.Store, report_text: str) -> None:
+    source = normalise_report_text(report_text)
+    rows = select(shipped_store, "SELECT ?n ?line WHERE { ?f a iop:Figure ; iop:figureNumber ?n ; iop:sourceLine ?line }")
+    assert len(rows) == len(captions(report_text, "Figure"))
+    presenters = re.findall(r"presentation of ([A-Z][a-z]+ [A-Z][a-z]+) \(", source)
+    assert presenters, "the report names the presenter of Figure 2"
+    for r in rows:
+        assert not any(p in r["line"] for p in presenters)
+        if "presentation of" not in r["line"]:
+            assert normalise_report_text(r["line"]) in source, r["line"]
+
+
+# ---------------------------------------------------------------------------
+# Boxes, annexes, abstract and executive summary
+# ---------------------------------------------------------------------------
+
+
+def box_headings(report_text: str) -> list[str]:
+    """The boxes are the headings phrased as questions ("How to ...?", "What does ...?")."""
+    return [
+        normalise_report_text(re.sub(r"^#+\s*", "", line)).strip()
+        for line in report_text.splitlines()
+        if line.startswith("#") and line.rstrip().rstrip("*").endswith("?")
+    ]
+
+
+def test_every_box_of_the_report_is_a_box_in_the_graph(shipped_store: ox.Store, report_text: str) -> None:
+    headings = box_headings(report_text)
+    rows = select(shipped_store, "SELECT ?b ?title WHERE { ?b a iop:Box ; dcterms:title ?title }")
+    assert len(rows) == len(headings)
+    assert sorted(_fold(r["title"]) for r in rows) == sorted(_fold(h) for h in headings)
+
+
+def test_every_box_names_the_use_case_it_illustrates(shipped_store: ox.Store) -> None:
+    rows = select(shipped_store, """SELECT ?b (COUNT(?u) AS ?n) WHERE {
+        ?b a iop:Box . OPTIONAL { ?b iop:illustrates ?u . ?u a/rdfs:subClassOf* iop:Initiative } } GROUP BY ?b""")
+    assert rows and all(int(r["n"]) >= 1 for r in rows), [r["b"] for r in rows if int(r["n"]) == 0]
+
+
+def test_every_annex_and_its_numbered_parts_are_sections(shipped_store: ox.Store, report_text: str) -> None:
+    annexes = re.findall(r"(?m)^#+\s*(?:\d+\s+)?Annex (\d) – (.+)$", report_text)
+    assert len(annexes) >= 5
+    for number, title in annexes:
+        rows = select(shipped_store, f"SELECT ?t WHERE {{ <{SECTION}annex-{number}> dcterms:title ?t }}")
+        assert rows and _fold(title) in _fold(rows[0]["t"]), (number, title)
+
+
+def test_abstract_and_executive_summary_are_in_full(shipped_store: ox.Store, report_text: str) -> None:
+    for slug, start, end in (("abstract", "# Abstract", "# Executive summary"), ("executive-summary", "# Executive summary", "# Introduction")):
+        paragraphs = [p for p in report_text.split(start + "\n", 1)[1].split(end, 1)[0].split("\n") if p.strip()]
+        rows = select(shipped_store, f"SELECT ?text WHERE {{ <{SECTION}{slug}> iop:text ?text }}")
+        assert sorted(normalise_report_text(r["text"]).strip() for r in rows) == sorted(
+            normalise_report_text(p).strip() for p in paragraphs
+        )
+    abstract = select(shipped_store, "SELECT ?a WHERE { <https://w3id.org/iopgraph/id/report/d06-02> dcterms:abstract ?a }")
+    assert normalise_report_text(abstract[0]["a"]).strip() == normalise_report_text(
+        report_text.split("# Abstract\n", 1)[1].split("# Executive summary", 1)[0]
+    ).strip()
