@@ -302,6 +302,21 @@ def check_platforms_by_kind(rows: list[dict], report_text: str, source: str) -> 
     assert all(r["kind"].startswith("https://w3id.org/iopgraph/concept/platform-kind/") for r in rows)
 
 
+def check_questionnaires(rows: list[dict], report_text: str, source: str) -> None:
+    annex = report_text.split("Annex 2 – Data collection tools", 1)[1].split("Annex 3 – Glossary", 1)[0]
+    scoping, in_depth = annex.split("6.2 In-depth interview questionnaire", 1)
+    for label, part, activity in (("Scoping interview questionnaire", scoping, "Scoping interviews"),
+                                  ("In-depth interview questionnaire", in_depth, "In-depth interviews")):
+        numbered = re.findall(r"(?m)^(\d+)\. ", part)
+        mine = [r for r in rows if r["questionnaireLabel"] == label]
+        assert [int(r["number"]) for r in mine] == [int(n) for n in numbered], label
+        assert {r["activityLabel"] for r in mine} == {activity}
+    # Question 15 of the in-depth questionnaire asks about the MIMs, under the MIMs heading.
+    q15 = next(r for r in rows if r["questionnaireLabel"] == "In-depth interview questionnaire" and r["number"] == "15")
+    assert q15["text"] == "Are you familiar with the Minimal Interoperability Mechanisms (MIMs)?" and "MIMs" in q15["topic"]
+    assert sum(r["optional"] == "true" for r in rows) == annex.count("[Optional]")
+
+
 CHECKS: dict[str, Callable[..., None]] = {
     name.removeprefix("check_").replace("_", "-"): fn for name, fn in list(globals().items()) if name.startswith("check_")
 }

@@ -153,3 +153,78 @@ def test_abstract_and_executive_summary_are_in_full(shipped_store: ox.Store, rep
     assert normalise_report_text(abstract[0]["a"]).strip() == normalise_report_text(
         report_text.split("# Abstract\n", 1)[1].split("# Executive summary", 1)[0]
     ).strip()
+
+
+# ---------------------------------------------------------------------------
+# Annex 2: the questionnaires, question by question
+# ---------------------------------------------------------------------------
+
+
+def questionnaire_questions(report_text: str) -> dict[str, dict[int, str]]:
+    """Annex 2's numbered questions per questionnaire heading ("6.1 Scoping interview questionnaire", ...)."""
+    annex = report_text.split("Annex 2 – Data collection tools", 1)[1].split("Annex 3 – Glossary", 1)[0]
+    found: dict[str, dict[int, str]] = {}
+    current = None
+    for line in annex.splitlines():
+        if m := re.match(r"^#+\s*\**6\.\d\s+(.+?)\**\s*$", line):
+            current = m[1].strip()
+            found[current] = {}
+        elif current and (m := re.match(r"^(\d+)\.\s+(.+)$", line.strip())):
+            found[current][int(m[1])] = m[2].strip()
+    return found
+
+
+def test_every_question_of_annex_2_is_in_its_questionnaire(shipped_store: ox.Store, report_text: str) -> None:
+    expected = questionnaire_questions(report_text)
+    assert len(expected) == 2 and all(expected.values())
+    rows = select(shipped_store, """SELECT ?qnLabel ?count ?activity ?n ?text WHERE {
+        ?qn a iop:Questionnaire ; rdfs:label ?qnLabel ; iop:questionCount ?count ; iop:usedIn ?activity .
+        ?q iop:inQuestionnaire ?qn ; iop:questionNumber ?n ; iop:questionText ?text }""")
+    for title, questions in expected.items():
+        mine = [r for r in rows if r["qnLabel"] == title]
+        assert {int(r["n"]): r["text"] for r in mine} == questions, title
+        assert {int(r["count"]) for r in mine} == {len(questions)}
+    # Each questionnaire is linked to the consultation activity it names.
+    used = {r["qnLabel"]: r["activity"].rsplit("/", 1)[1] for r in rows}
+    assert used == {"Scoping interview questionnaire": "scoping-interviews", "In-depth interview questionnaire": "in-depth-interviews"}
+
+
+def test_optional_questions_are_the_ones_marked_optional(shipped_store: ox.Store, report_text: str) -> None:
+    marked = sum(1 for qs in questionnaire_questions(report_text).values() for t in qs.values() if t.startswith("[Optional]"))
+    rows = select(shipped_store, "SELECT ?q WHERE { ?q a iop:Question ; iop:optionalQuestion true }")
+    assert marked and len(rows) == marked
+
+
+# ---------------------------------------------------------------------------
+# Annex 1: the posts of the people consulted, never their names
+# ---------------------------------------------------------------------------
+
+
+def annex_1_entries(report_text: str) -> dict[str, list[str]]:
+    """The bullet lines of Annex 1 per sub-section, with the person's name cut off (text after the first comma)."""
+    annex = report_text.split("# Annex 1 – List of stakeholders consulted", 1)[1].split("Annex 2 – Data collection tools", 1)[0]
+    parts = re.split(r"(?m)^## (\d)\. ", annex)[1:]
+    entries: dict[str, list[str]] = {}
+    for number, body in zip(parts[0::2], parts[1::2], strict=True):
+        lines = [line[2:] for line in body.splitlines() if line.startswith("- ")]
+        # A line naming two people ("A and B, Policy Officers at ...") lists two posts.
+        entries[number] = [line.split(", ", 1)[1] for line in lines for _ in line.split(", ", 1)[0].split(" and ")]
+    return entries
+
+
+@pytest.mark.parametrize(("number", "activity"), [("1", "scoping-interviews"), ("2", "in-depth-interviews"), ("3", "focus-group")])
+def test_every_post_listed_in_annex_1_is_a_function_of_its_activity(
+    shipped_store: ox.Store, report_text: str, number: str, activity: str
+) -> None:
+    entries = annex_1_entries(report_text)[number]
+    rows = select(shipped_store, f"""SELECT ?f ?title ?org WHERE {{
+        ?f a iop:Function ; iop:consultedIn <https://w3id.org/iopgraph/id/consultation/{activity}> ;
+           org:postIn/rdfs:label ?org . OPTIONAL {{ ?f iop:postTitle ?title }} }}""".replace(
+        "SELECT", "PREFIX org: <http://www.w3.org/ns/org#>\nSELECT", 1))
+    assert len(rows) == len(entries), (len(rows), entries)
+    text = " ".join(entries).lower()
+    for r in rows:
+        if "title" in r:
+            assert r["title"].lower() in text, r["title"]
+        else:  # the report gives the organisation only
+            assert any(e.strip() == r["org"] for e in entries), r["org"]
