@@ -317,6 +317,25 @@ def check_questionnaires(rows: list[dict], report_text: str, source: str) -> Non
     assert sum(r["optional"] == "true" for r in rows) == annex.count("[Optional]")
 
 
+def check_events(rows: list[dict], report_text: str, source: str) -> None:
+    # Box in 4.3: "The city of Valencia obtained from the World Council on City Data (WCCD) the Platinum
+    # Certification ISO 37120 [...] in 2015" - certifier, recipient and year are structure, not text.
+    m = re.search(r"The city of Valencia obtained from the World Council on City Data \(WCCD\) the Platinum Certification ISO 37120 .{0,120}? in (\d{4})", source)
+    assert m
+    cert = [r for r in rows if r["type"] == "Certification"]
+    assert len(cert) == 1 and cert[0]["date"] == m[1]
+    assert (cert[0]["agentLabel"], cert[0]["recipientLabel"]) == ("World Council on City Data", "City of Valencia")
+    # Annex 5.1: "This programme was put in place in 2017 and relaunched in 2021 by the Flemish Government"
+    m = re.search(r"put in place in (\d{4}) and relaunched in (\d{4}) by the Flemish Government", source)
+    assert m
+    flanders = {(r["type"], r["date"]) for r in rows if r["object"].endswith("/initiative/smart-flanders")}
+    assert flanders == {("Launch", m[1]), ("Relaunch", m[2])}
+    # Month precision where the report gives the month ("launched in October 2022").
+    assert "launched in October 2022" in source
+    assert any(r["date"] == "2022-10" and r["type"] == "Launch" for r in rows)
+    assert [r["date"][:4] for r in rows] == sorted(r["date"][:4] for r in rows)
+
+
 CHECKS: dict[str, Callable[..., None]] = {
     name.removeprefix("check_").replace("_", "-"): fn for name, fn in list(globals().items()) if name.startswith("check_")
 }
