@@ -336,6 +336,22 @@ def check_events(rows: list[dict], report_text: str, source: str) -> None:
     assert [r["date"][:4] for r in rows] == sorted(r["date"][:4] for r in rows)
 
 
+def check_methodology_lists(rows: list[dict], report_text: str, source: str) -> None:
+    # Section 1.1: "Based on eligibility and selection criteria, i.e. <a>, <b>, ..., a series of four use cases"
+    criteria = source.split("Based on eligibility and selection criteria, i.e. ", 1)[1].split(", a series of four use cases", 1)[0]
+    mine = [r for r in rows if r["kind"] == "Selection criteria"]
+    assert len(mine) == len(criteria.split(", ")) and {r["section"].rsplit("/", 1)[1] for r in mine} == {"1-1"}
+    # Chapter 1: "The methodological steps to do so comprised three main steps"
+    assert "comprised three main steps" in source
+    steps = [r["item"] for r in rows if r["kind"] == "Methodological steps"]
+    assert steps == ["Building upon previous findings", "Data collection", "Data analysis and synthesis"]
+    assert all(f"{s}:" in source for s in steps)
+    # The Open DEI building blocks join the enablers they name.
+    blocks = {r["denotes"] for r in rows if r["kind"] == "Building blocks"}
+    assert len(blocks) == 6 and all(b.startswith("https://w3id.org/iopgraph/id/enabler/open-dei-") for b in blocks)
+    assert all(int(r["items"]) == len({x["position"] for x in rows if x["list"] == r["list"]}) for r in rows)
+
+
 CHECKS: dict[str, Callable[..., None]] = {
     name.removeprefix("check_").replace("_", "-"): fn for name, fn in list(globals().items()) if name.startswith("check_")
 }

@@ -228,3 +228,57 @@ def test_every_post_listed_in_annex_1_is_a_function_of_its_activity(
             assert r["title"].lower() in text, r["title"]
         else:  # the report gives the organisation only
             assert any(e.strip() == r["org"] for e in entries), r["org"]
+
+
+# ---------------------------------------------------------------------------
+# Enumerated lists of chapters 1 and 2 (bulleted, numbered, run into a sentence)
+# ---------------------------------------------------------------------------
+
+
+def printed_items(report_text: str, intro: str) -> list[str]:
+    """The bullet or numbered lines that follow the line containing ``intro``, as plain text."""
+    lines = report_text.splitlines()
+    start = next(i for i, line in enumerate(lines) if intro in normalise_report_text(line))
+    items = []
+    for line in lines[start + 1:]:
+        if not line.strip():
+            continue
+        m = re.match(r"^\s*(?:-|\d+\.)\s+(.*)$", line)
+        if not m:
+            break
+        items.append(normalise_report_text(m[1]).strip().rstrip(";.,").strip())
+    return items
+
+
+def test_every_enumerated_list_has_the_reports_items(shipped_store: ox.Store, report_text: str) -> None:
+    lists = select(shipped_store, """SELECT ?l ?style ?count ?quote WHERE {
+        ?l a iop:EnumeratedList ; iop:listStyle ?style ; iop:itemCount ?count ; iop:quote ?quote }""")
+    assert len(lists) >= 10
+    items = select(shipped_store, "SELECT ?l ?pos ?quote WHERE { ?i iop:inList ?l ; iop:position ?pos ; iop:quote ?quote }")
+    for lst in lists:
+        mine = [i["quote"] for i in sorted((i for i in items if i["l"] == lst["l"]), key=lambda i: int(i["pos"]))]
+        assert len(mine) == int(lst["count"]), lst["l"]
+        if lst["style"] == "inline":
+            # The items cover the whole enumeration: removing them leaves only separators.
+            rest = normalise_report_text(lst["quote"])
+            for quote in sorted(mine, key=len, reverse=True):
+                assert quote in rest, (lst["l"], quote)
+                rest = rest.replace(quote, "", 1)
+            assert re.fullmatch(r"[\s,\"]*(?:(?:such as|as well as|and|its|to)[\s,\"]*)*", rest), (lst["l"], rest)
+        else:
+            assert printed_items(report_text, normalise_report_text(lst["quote"])) == mine, lst["l"]
+
+
+def test_lists_whose_size_the_report_states_have_that_many_items(shipped_store: ox.Store, report_text: str) -> None:
+    source = normalise_report_text(report_text)
+    words = {"two": 2, "three": 3, "four": 4, "five": 5}
+    checked = 0
+    for lst in select(shipped_store, "SELECT ?l ?count ?quote WHERE { ?l a iop:EnumeratedList ; iop:itemCount ?count ; iop:quote ?quote }"):
+        # "comprised three main steps", "three main objectives", "The three main technical building blocks"
+        if m := re.search(r"\b(two|three|four|five)\b", lst["quote"]):
+            assert words[m[1]] == int(lst["count"]), lst
+            checked += 1
+    assert checked >= 3
+    assert "The programme supports projects in five key capacity areas" in source
+    areas = select(shipped_store, "SELECT ?count WHERE { <https://w3id.org/iopgraph/id/report/d06-02/list/digital-europe-programme-capacity-areas> iop:itemCount ?count }")
+    assert int(areas[0]["count"]) == 5
