@@ -352,6 +352,24 @@ def check_methodology_lists(rows: list[dict], report_text: str, source: str) -> 
     assert all(int(r["items"]) == len({x["position"] for x in rows if x["list"] == r["list"]}) for r in rows)
 
 
+def check_stated_absences(rows: list[dict], report_text: str, source: str) -> None:
+    absences = [r for r in rows if r["kind"] == "absence"]
+    observations = [r for r in rows if r["kind"] == "observation"]
+    assert absences and observations
+    for r in rows:
+        assert normalise_report_text(r["quote"]).lower() in source.lower(), r["quote"]
+    # Section 3.3: no organisational mitigation was found for maintaining legacy systems.
+    assert "Our use case analysis did not allow to identify mitigating measure from an organisational perspective" in source
+    legacy = [r for r in absences if r["about"].endswith("/challenge/maintaining-legacy-systems")]
+    assert len(legacy) == 1
+    # "most use cases" is recorded as such, without inventing which ones.
+    most = [r for r in observations if r["extent"] == "Most use cases"]
+    assert most and all(r["useCases"] == "0" for r in most)
+    assert "faced by most use cases representatives" in source
+    # Every "all four use cases" statement names the four use cases.
+    assert all(r["useCases"] == "4" for r in observations if r["extent"] == "All four use cases")
+
+
 CHECKS: dict[str, Callable[..., None]] = {
     name.removeprefix("check_").replace("_", "-"): fn for name, fn in list(globals().items()) if name.startswith("check_")
 }

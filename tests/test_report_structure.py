@@ -282,3 +282,36 @@ def test_lists_whose_size_the_report_states_have_that_many_items(shipped_store: 
     assert "The programme supports projects in five key capacity areas" in source
     areas = select(shipped_store, "SELECT ?count WHERE { <https://w3id.org/iopgraph/id/report/d06-02/list/digital-europe-programme-capacity-areas> iop:itemCount ?count }")
     assert int(areas[0]["count"]) == 5
+
+
+# ---------------------------------------------------------------------------
+# Hierarchies the report draws
+# ---------------------------------------------------------------------------
+
+
+def test_partnership_forms_sit_under_public_private_partnership(shipped_store: ox.Store, report_text: str) -> None:
+    forms = printed_items(report_text, "These public-private partnerships can take several forms:")
+    rows = select(shipped_store, """SELECT ?label WHERE {
+        ?c skos:broader <https://w3id.org/iopgraph/concept/partnership-form/public-private-partnership> ; skos:prefLabel ?label }""")
+    assert len(rows) == len(forms) == 3
+    for r in rows:
+        assert any(_fold(r["label"]).split()[0] in _fold(f) for f in forms), r["label"]
+
+
+def test_governance_models_carry_their_defining_criterion(shipped_store: ox.Store, report_text: str) -> None:
+    source = normalise_report_text(report_text)
+    m = re.search(r"identify (\w+) governance models regarding (the role of local authorities)", source)
+    assert m and m[1] == "three"
+    models = [line for line in report_text.splitlines() if re.match(r"^\s+- The \w+ approach where", line)]
+    rows = select(shipped_store, """SELECT ?c ?criterion WHERE {
+        <https://w3id.org/iopgraph/concept/governance-model> skos:hasTopConcept ?c ; iop:definingCriterion ?criterion }""")
+    assert len(rows) == len(models) == 3
+    assert all(r["criterion"].lower().startswith(m[2]) for r in rows)
+
+
+def test_every_challenge_observation_quotes_the_report(shipped_store: ox.Store, report_text: str) -> None:
+    source = normalise_report_text(report_text).lower()
+    rows = select(shipped_store, "SELECT ?o ?quote WHERE { ?o a iop:ChallengeObservation ; iop:quote ?quote }")
+    # Each sentence of chapters 3 and 4 that says "all four use cases" / "most use cases" met something is recorded.
+    assert len(rows) >= len(re.findall(r"all four use cases analysed|faced by most use cases", source))
+    assert all(normalise_report_text(r["quote"]).lower() in source for r in rows)

@@ -109,7 +109,7 @@ def test_minted_iris_follow_the_iri_scheme(shipped_store: ox.Store) -> None:
             if m := ID_PATTERN.match(local):
                 kind, rest = m["kind"], m["rest"]
                 if kind == "report":
-                    ok = re.match(r"^d06-02(/(section|box|footnote|figure|table|questionnaire|question|list)/[a-z0-9-]+)?$", rest) is not None
+                    ok = re.match(r"^d06-02(/(section|box|footnote|figure|table|questionnaire|question|list|finding)/[a-z0-9-]+)?$", rest) is not None
                 else:
                     ok = kind in KINDS and SLUG_PATTERN.match(rest) is not None
             elif m := CONCEPT_PATTERN.match(local):
