@@ -187,6 +187,9 @@ def check_evidence_basis(rows: list[dict], report_text: str, source: str) -> Non
     families = {r["familyLabel"] for r in rows}
     assert len(families) == 2
     assert sum(int(r["mitigations"]) for r in rows) >= 50
+    # The third value, for what the report calls "our research" (the study's own analysis).
+    assert "our research" in source.lower()
+    assert {"Observed in the use cases", "Cited from literature or policy", "The study's own analysis"} == {r["basis"] for r in rows}
 
 
 def check_unaddressed_challenges(rows: list[dict], report_text: str, source: str) -> None:
