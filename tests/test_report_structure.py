@@ -239,14 +239,18 @@ def printed_items(report_text: str, intro: str) -> list[str]:
     """The bullet or numbered lines that follow the line containing ``intro``, as plain text."""
     lines = report_text.splitlines()
     start = next(i for i, line in enumerate(lines) if intro in normalise_report_text(line))
-    items = []
+    items: list[str] = []
+    bullet = True
     for line in lines[start + 1:]:
-        if not line.strip():
+        # Footnote blocks of a page break ("---", "<sup>N</sup> ...") can interrupt a list.
+        if not line.strip() or line.strip() == "---" or line.startswith("<sup>"):
             continue
-        m = re.match(r"^\s*(?:-|\d+\.)\s+(.*)$", line)
-        if not m:
+        m = re.match(r"^\s*(-|\d+\.)\s+(.*)$", line)
+        # The list ends at the first other line, or where bullets turn into numbers (or back).
+        if not m or (items and (m[1] == "-") != bullet):
             break
-        items.append(normalise_report_text(m[1]).strip().rstrip(";.,").strip())
+        bullet = m[1] == "-"
+        items.append(normalise_report_text(m[2]).strip().rstrip(";.,").strip())
     return items
 
 
