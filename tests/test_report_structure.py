@@ -319,3 +319,29 @@ def test_every_challenge_observation_quotes_the_report(shipped_store: ox.Store, 
     # Each sentence of chapters 3 and 4 that says "all four use cases" / "most use cases" met something is recorded.
     assert len(rows) >= len(re.findall(r"all four use cases analysed|faced by most use cases", source))
     assert all(normalise_report_text(r["quote"]).lower() in source for r in rows)
+
+
+# ---------------------------------------------------------------------------
+# Footnotes, Annex 3 glossary and Annex 4 bibliography
+# ---------------------------------------------------------------------------
+
+
+def test_every_footnote_of_the_report_is_a_footnote_in_the_graph(shipped_store: ox.Store, report_text: str) -> None:
+    numbers = {int(n) for n in re.findall(r"(?m)^<sup>(\d+)</sup>", report_text)}
+    assert numbers == set(range(1, max(numbers) + 1))
+    rows = select(shipped_store, "SELECT ?n WHERE { ?f a iop:Footnote ; iop:footnoteNumber ?n }")
+    assert {int(r["n"]) for r in rows} == numbers
+
+
+def test_every_annex_4_entry_is_a_publication_in_the_bibliography(shipped_store: ox.Store, report_text: str) -> None:
+    annex = report_text.split("Annex 4 – Bibliography", 1)[1].split("Annex 5 – Use cases", 1)[0]
+    entries = [line for line in annex.splitlines() if line.startswith("- ")]
+    rows = select(shipped_store, "SELECT ?p WHERE { ?p iop:inBibliography true }")
+    assert entries and len(rows) == len(entries)
+
+
+def test_every_glossary_term_of_annex_3_is_a_concept(shipped_store: ox.Store, report_text: str) -> None:
+    annex = report_text.split("Annex 3 – Glossary", 1)[1].split("Annex 4", 1)[0]
+    terms = [line.split("\t")[0].strip() for line in annex.splitlines() if "\t" in line][1:]
+    rows = select(shipped_store, """SELECT ?label WHERE { ?c skos:inScheme ?s ; skos:prefLabel ?label . ?s iop:glossaryOf ?r }""")
+    assert terms and sorted(_fold(r["label"]) for r in rows) == sorted(_fold(t) for t in terms)
