@@ -129,9 +129,18 @@ def test_every_box_of_the_report_is_a_box_in_the_graph(shipped_store: ox.Store, 
 
 
 def test_every_box_names_the_use_case_it_illustrates(shipped_store: ox.Store) -> None:
-    rows = select(shipped_store, """SELECT ?b (COUNT(?u) AS ?n) WHERE {
-        ?b a iop:Box . OPTIONAL { ?b iop:illustrates ?u . ?u a/rdfs:subClassOf* iop:Initiative } } GROUP BY ?b""")
+    rows = select(shipped_store, """SELECT ?b (COUNT(DISTINCT ?u) AS ?n) (COUNT(DISTINCT ?uc) AS ?cases) WHERE {
+        ?b a iop:Box .
+        OPTIONAL { ?b iop:illustrates ?u . ?u a/rdfs:subClassOf* iop:Initiative }
+        OPTIONAL { ?b iop:illustratesUseCase ?uc . ?uc iop:isUseCase true } } GROUP BY ?b""")
     assert rows and all(int(r["n"]) >= 1 for r in rows), [r["b"] for r in rows if int(r["n"]) == 0]
+    assert all(int(r["cases"]) == 1 for r in rows), [r["b"] for r in rows if int(r["cases"]) != 1]
+
+
+def test_every_posts_organisation_is_recorded_as_consulted_in_its_activity(shipped_store: ox.Store) -> None:
+    rows = select(shipped_store, """SELECT ?f WHERE {
+        ?f iop:consultedIn ?act ; <http://www.w3.org/ns/org#postIn> ?org . FILTER NOT EXISTS { ?org iop:consulted ?act } }""")
+    assert rows == []
 
 
 def test_every_annex_and_its_numbered_parts_are_sections(shipped_store: ox.Store, report_text: str) -> None:
