@@ -251,8 +251,9 @@ def printed_items(report_text: str, intro: str) -> list[str]:
     items: list[str] = []
     bullet = True
     for line in lines[start + 1:]:
-        # Footnote blocks of a page break ("---", "<sup>N</sup> ...") can interrupt a list.
-        if not line.strip() or line.strip() == "---" or line.startswith("<sup>"):
+        # Footnote blocks of a page break ("---", "<sup>N</sup> ...", their URL and
+        # "Available online" continuation lines) can interrupt a list.
+        if not line.strip() or re.match(r"^(---|<sup>|\[?<?https?:|\[https?:|Available online)", line.strip()):
             continue
         m = re.match(r"^\s*(-|\d+\.)\s+(.*)$", line)
         # The list ends at the first other line, or where bullets turn into numbers (or back).
@@ -354,3 +355,37 @@ def test_every_glossary_term_of_annex_3_is_a_concept(shipped_store: ox.Store, re
     terms = [line.split("\t")[0].strip() for line in annex.splitlines() if "\t" in line][1:]
     rows = select(shipped_store, """SELECT ?label WHERE { ?c skos:inScheme ?s ; skos:prefLabel ?label . ?s iop:glossaryOf ?r }""")
     assert terms and sorted(_fold(r["label"]) for r in rows) == sorted(_fold(t) for t in terms)
+
+
+# ---------------------------------------------------------------------------
+# Bulleted lists of chapters 3 and 4 that the graph holds as concepts, factors
+# and recommendations
+# ---------------------------------------------------------------------------
+
+
+def _narrower_count(store: ox.Store, broader: str, cls: str) -> int:
+    rows = select(store, f"SELECT ?c WHERE {{ ?c a iop:{cls} ; skos:broader <https://w3id.org/iopgraph/concept/{broader}> }}")
+    return len(rows)
+
+
+def test_chapter_3_and_4_lists_are_concepts_and_factors(shipped_store: ox.Store, report_text: str) -> None:
+    # Section 3.1: user participation "can take several forms:" (democratic participants, ...)
+    forms = printed_items(report_text, "is a key element of the scoping phase of smart city projects and can take several forms:")
+    scheme = select(shipped_store, "SELECT ?c WHERE { <https://w3id.org/iopgraph/concept/participation-form> skos:hasTopConcept ?c }")
+    assert len(forms) == len(scheme) == 3
+    # Section 3.2: the governance roles that steer data management (Chief ... Officers)
+    roles = printed_items(report_text, "a series of governance roles responsible for steering data management")
+    chiefs = select(shipped_store, """SELECT ?c WHERE { ?c skos:inScheme <https://w3id.org/iopgraph/concept/post-type> ;
+        skos:prefLabel ?l . FILTER(STRSTARTS(?l, "Chief")) }""")
+    assert len(roles) == len(chiefs) == 4
+    # Section 4.1: the factors behind diverging views on open data (a footnote block interrupts the list)
+    factors = printed_items(report_text, "This can be explained by multiple factors, revealed by the analysis of the four use cases:")
+    assert len(factors) == _narrower_count(shipped_store, "challenge/diverging-views-on-open-data-and-data-sharing", "ChallengeFactor") == 4
+
+
+def test_every_recommendation_the_report_lists_is_in_the_graph(shipped_store: ox.Store, report_text: str) -> None:
+    listed = {int(n) for n in re.findall(r"(?m)^- \*\*Recommendation (\d+):\*\*", report_text)}
+    cited = {int(n) for n in re.findall(r"Recommendation (\d+)\b", normalise_report_text(report_text))}
+    rows = select(shipped_store, "SELECT ?n WHERE { ?r a iop:Recommendation ; iop:recommendationNumber ?n }")
+    numbers = {int(r["n"]) for r in rows}
+    assert listed and listed <= numbers and cited <= numbers
