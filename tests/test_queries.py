@@ -410,3 +410,11 @@ def test_unaddressed_challenges_really_have_no_mitigation(shipped_store: ox.Stor
         ask = f"""PREFIX iop: <https://w3id.org/iopgraph/ontology#>
         ASK {{ ?m iop:addresses <{r['challenge']}> }}"""
         assert not shipped_store.query(ask, use_default_graph_as_union=True)
+
+
+def test_statistics_by_indicator_selects_the_world_by_the_area_dimension(shipped_store: ox.Store, source: str) -> None:
+    rows = run(shipped_store, ROOT / "queries" / "statistics-by-indicator.rq", area="https://w3id.org/iopgraph/id/place/world")
+    world = {r["indicator"].rsplit("/", 1)[1]: r["value"] for r in rows}  # type: ignore[union-attr]
+    # "while the world's average is 57%"; "below the world's average of 61%"
+    assert re.search(r"the world's average is 57%", source) and re.search(r"the world's average of 61%", source)
+    assert world == {"cities-with-entity-overseeing-smart-city-initiatives": "57", "municipal-governments-with-clear-smart-city-roles": "61"}
