@@ -187,6 +187,9 @@ def check_evidence_basis(rows: list[dict], report_text: str, source: str) -> Non
     families = {r["familyLabel"] for r in rows}
     assert len(families) == 2
     assert sum(int(r["mitigations"]) for r in rows) >= 50
+    # The third value, for what the report calls "our research" (the study's own analysis).
+    assert "our research" in source.lower()
+    assert {"Observed in the use cases", "Cited from literature or policy", "The study's own analysis"} == {r["basis"] for r in rows}
 
 
 def check_unaddressed_challenges(rows: list[dict], report_text: str, source: str) -> None:
@@ -275,6 +278,101 @@ def check_describe_initiative(triples: list[ox.Triple], report_text: str, source
     assert "Valencia, Spain\t2009\tYes" in report_text
 
 
+def check_statistics_by_indicator(rows: list[dict], report_text: str, source: str) -> None:
+    # Every European percentage of the UN review the report quotes ("64% of European cities ...")
+    # is one row, selected by the area dimension, not by text.
+    european = set(re.findall(r"(\d+)% of European", source))
+    percents = {str(int(float(r["value"]))) for r in rows if r["unit"] == "Percent"}
+    assert european <= percents, european - percents
+    entity = [r for r in rows if r["indicator"].endswith("/cities-with-entity-overseeing-smart-city-initiatives")]
+    assert len(entity) == 1 and entity[0]["populationGroup"] == "Cities"
+    assert (entity[0]["value"], entity[0]["comparisonValue"]) == ("64", "57")
+    assert "64% of European cities having setup an entity" in source and "the world's average is 57%" in source
+    # Every row has a definition; indicators are shared only where the report measures the same quantity.
+    assert all(r["definition"] for r in rows)
+
+
+def check_platforms_by_kind(rows: list[dict], report_text: str, source: str) -> None:
+    helsinki = {r["kindLabel"] for r in rows if r["initiativeLabel"] == "Helsinki 3D+ Digital Twin" and r["link"] == "runs"}
+    # Annex 5.3: "a semantic city information model (City GML model) and a visually high-quality reality mesh model"
+    assert "a semantic city information model (City GML model) and a visually high-quality reality mesh model" in source
+    assert {"Semantic city information model", "Reality mesh model"} <= helsinki
+    assert {r["broaderKindLabel"] for r in rows if r["kindLabel"] == "Reality mesh model"} == {"3D city model"}
+    # Section 3.1: citizens are consulted via AppValencia; the digital twin does not run it.
+    assert "Citizens are closely consulted via the AppValencia" in source
+    valencia = {(r["link"], r["platformLabel"]) for r in rows if r["initiativeLabel"] == "Valencia's Digital Twin"}
+    assert ("consults citizens through", "AppValencia") in valencia and ("runs", "AppValencia") not in valencia
+    assert all(r["kind"].startswith("https://w3id.org/iopgraph/concept/platform-kind/") for r in rows)
+
+
+def check_questionnaires(rows: list[dict], report_text: str, source: str) -> None:
+    annex = report_text.split("Annex 2 – Data collection tools", 1)[1].split("Annex 3 – Glossary", 1)[0]
+    scoping, in_depth = annex.split("6.2 In-depth interview questionnaire", 1)
+    for label, part, activity in (("Scoping interview questionnaire", scoping, "Scoping interviews"),
+                                  ("In-depth interview questionnaire", in_depth, "In-depth interviews")):
+        numbered = re.findall(r"(?m)^(\d+)\. ", part)
+        mine = [r for r in rows if r["questionnaireLabel"] == label]
+        assert [int(r["number"]) for r in mine] == [int(n) for n in numbered], label
+        assert {r["activityLabel"] for r in mine} == {activity}
+    # Question 15 of the in-depth questionnaire asks about the MIMs, under the MIMs heading.
+    q15 = next(r for r in rows if r["questionnaireLabel"] == "In-depth interview questionnaire" and r["number"] == "15")
+    assert q15["text"] == "Are you familiar with the Minimal Interoperability Mechanisms (MIMs)?" and "MIMs" in q15["topic"]
+    assert sum(r["optional"] == "true" for r in rows) == annex.count("[Optional]")
+
+
+def check_events(rows: list[dict], report_text: str, source: str) -> None:
+    # Box in 4.3: "The city of Valencia obtained from the World Council on City Data (WCCD) the Platinum
+    # Certification ISO 37120 [...] in 2015" - certifier, recipient and year are structure, not text.
+    m = re.search(r"The city of Valencia obtained from the World Council on City Data \(WCCD\) the Platinum Certification ISO 37120 .{0,120}? in (\d{4})", source)
+    assert m
+    cert = [r for r in rows if r["type"] == "Certification"]
+    assert len(cert) == 1 and cert[0]["date"] == m[1]
+    assert (cert[0]["agentLabel"], cert[0]["recipientLabel"]) == ("World Council on City Data", "City of Valencia")
+    # Annex 5.1: "This programme was put in place in 2017 and relaunched in 2021 by the Flemish Government"
+    m = re.search(r"put in place in (\d{4}) and relaunched in (\d{4}) by the Flemish Government", source)
+    assert m
+    flanders = {(r["type"], r["date"]) for r in rows if r["object"].endswith("/initiative/smart-flanders")}
+    assert flanders == {("Launch", m[1]), ("Relaunch", m[2])}
+    # Month precision where the report gives the month ("launched in October 2022").
+    assert "launched in October 2022" in source
+    assert any(r["date"] == "2022-10" and r["type"] == "Launch" for r in rows)
+    assert [r["date"][:4] for r in rows] == sorted(r["date"][:4] for r in rows)
+
+
+def check_methodology_lists(rows: list[dict], report_text: str, source: str) -> None:
+    # Section 1.1: "Based on eligibility and selection criteria, i.e. <a>, <b>, ..., a series of four use cases"
+    criteria = source.split("Based on eligibility and selection criteria, i.e. ", 1)[1].split(", a series of four use cases", 1)[0]
+    mine = [r for r in rows if r["kind"] == "Selection criteria"]
+    assert len(mine) == len(criteria.split(", ")) and {r["section"].rsplit("/", 1)[1] for r in mine} == {"1-1"}
+    # Chapter 1: "The methodological steps to do so comprised three main steps"
+    assert "comprised three main steps" in source
+    steps = [r["item"] for r in rows if r["kind"] == "Methodological steps"]
+    assert steps == ["Building upon previous findings", "Data collection", "Data analysis and synthesis"]
+    assert all(f"{s}:" in source for s in steps)
+    # The Open DEI building blocks join the enablers they name.
+    blocks = {r["denotes"] for r in rows if r["kind"] == "Building blocks"}
+    assert len(blocks) == 6 and all(b.startswith("https://w3id.org/iopgraph/id/enabler/open-dei-") for b in blocks)
+    assert all(int(r["items"]) == len({x["position"] for x in rows if x["list"] == r["list"]}) for r in rows)
+
+
+def check_stated_absences(rows: list[dict], report_text: str, source: str) -> None:
+    absences = [r for r in rows if r["kind"] == "absence"]
+    observations = [r for r in rows if r["kind"] == "observation"]
+    assert absences and observations
+    for r in rows:
+        assert normalise_report_text(r["quote"]).lower() in source.lower(), r["quote"]
+    # Section 3.3: no organisational mitigation was found for maintaining legacy systems.
+    assert "Our use case analysis did not allow to identify mitigating measure from an organisational perspective" in source
+    legacy = [r for r in absences if r["about"].endswith("/challenge/maintaining-legacy-systems")]
+    assert len(legacy) == 1
+    # "most use cases" is recorded as such, without inventing which ones.
+    most = [r for r in observations if r["extent"] == "Most use cases"]
+    assert most and all(r["useCases"] == "0" for r in most)
+    assert "faced by most use cases representatives" in source
+    # Every "all four use cases" statement names the four use cases.
+    assert all(r["useCases"] == "4" for r in observations if r["extent"] == "All four use cases")
+
+
 CHECKS: dict[str, Callable[..., None]] = {
     name.removeprefix("check_").replace("_", "-"): fn for name, fn in list(globals().items()) if name.startswith("check_")
 }
@@ -312,3 +410,11 @@ def test_unaddressed_challenges_really_have_no_mitigation(shipped_store: ox.Stor
         ask = f"""PREFIX iop: <https://w3id.org/iopgraph/ontology#>
         ASK {{ ?m iop:addresses <{r['challenge']}> }}"""
         assert not shipped_store.query(ask, use_default_graph_as_union=True)
+
+
+def test_statistics_by_indicator_selects_the_world_by_the_area_dimension(shipped_store: ox.Store, source: str) -> None:
+    rows = run(shipped_store, ROOT / "queries" / "statistics-by-indicator.rq", area="https://w3id.org/iopgraph/id/place/world")
+    world = {r["indicator"].rsplit("/", 1)[1]: r["value"] for r in rows}  # type: ignore[union-attr]
+    # "while the world's average is 57%"; "below the world's average of 61%"
+    assert re.search(r"the world's average is 57%", source) and re.search(r"the world's average of 61%", source)
+    assert world == {"cities-with-entity-overseeing-smart-city-initiatives": "57", "municipal-governments-with-clear-smart-city-roles": "61"}

@@ -96,3 +96,18 @@ def test_every_property_shape_has_a_message_and_severity(shape_name: str) -> Non
         assert shapes.value(c, SH.severity) in (SH.Violation, SH.Warning, SH.Info), (
             f"{shape_name}: a constraint without an explicit sh:severity"
         )
+
+
+def test_two_observations_with_the_same_dimension_values_are_refused(tmp_path: Path) -> None:
+    """Data Cube IC-12: the valid fixture's statistic, copied under another IRI, duplicates its key."""
+    valid = rdflib.Graph().parse(FIXTURES / "valid.ttl")
+    original = rdflib.URIRef("https://w3id.org/iopgraph/id/statistic/test-share")
+    copy = rdflib.URIRef("https://w3id.org/iopgraph/id/statistic/test-share-again")
+    extra = rdflib.Graph()
+    for p, o in valid.predicate_objects(original):
+        extra.add((copy, p, o))
+    fixture = tmp_path / "duplicate.ttl"
+    extra.serialize(fixture, format="turtle")
+    report, _ = _validate(FIXTURES / "valid.ttl", fixture, focus=[copy])
+    messages = [str(r.message) for r in report.results if str(r.focus_node) == str(copy)]
+    assert any("IC-12" in m for m in messages), messages

@@ -59,6 +59,8 @@ def named_people(report_text: str) -> list[str]:
         if line.startswith("- "):
             head = line[2:].split(",")[0]
             names.extend(n.strip() for n in head.split(" and "))
+    # Figure source lines that credit a person ("presentation of <Name> (European Commission ...)").
+    names.extend(re.findall(r"presentation of ([A-Z][^\s(]+(?: [A-Z][^\s(]+)+) \(", report_text))
     authors = next(line for line in lines if line.startswith("**Written and reviewed**"))
     for part in re.split(r",| and ", authors.split(" by ", 1)[1]):
         name = re.sub(r"\(.*?\)|\.", "", part).strip()
@@ -72,6 +74,7 @@ def test_the_name_list_is_read_from_the_report(report_text: str) -> None:
     # 8 scoping + 15 in-depth + 13 focus-group lines (some people twice) + 7 authors.
     assert len(people) >= 35
     assert any(p.endswith("Simonofski") for p in people)
+    assert any(p.endswith("Halmos") for p in people)  # the presenter credited under Figure 2
 
 
 def test_no_person_named_in_the_report_appears_in_the_data(report_text: str) -> None:
@@ -106,7 +109,7 @@ def test_minted_iris_follow_the_iri_scheme(shipped_store: ox.Store) -> None:
             if m := ID_PATTERN.match(local):
                 kind, rest = m["kind"], m["rest"]
                 if kind == "report":
-                    ok = re.match(r"^d06-02(/(section|box|footnote)/[a-z0-9-]+)?$", rest) is not None
+                    ok = re.match(r"^d06-02(/(section|box|footnote|figure|table|questionnaire|question|list|finding)/[a-z0-9-]+)?$", rest) is not None
                 else:
                     ok = kind in KINDS and SLUG_PATTERN.match(rest) is not None
             elif m := CONCEPT_PATTERN.match(local):
@@ -197,7 +200,7 @@ def test_section_titles_are_headings_of_the_report(shipped_store: ox.Store, repo
         if line.startswith("#")
     }
     titles = _literals(shipped_store, "http://purl.org/dc/terms/title")
-    sections = [(s, t) for s, t in titles if "/id/report/d06-02/" in s]
+    sections = [(s, t) for s, t in titles if "/id/report/d06-02/section/" in s or "/id/report/d06-02/box/" in s]
     assert len(sections) > 60
     missing = [
         t for _, t in sections
@@ -217,3 +220,51 @@ def test_data_files_are_turtle_with_section_comments() -> None:
 def test_the_report_text_is_where_the_tests_expect_it() -> None:
     assert (ROOT.parent / "shared" / "source").is_dir()
     assert Path(ROOT / "data" / "report.ttl").exists()
+
+
+def _ask(store: ox.Store, body: str) -> bool:
+    prefixes = "PREFIX iop: <https://w3id.org/iopgraph/ontology#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+    return bool(store.query(prefixes + "ASK { " + body + " }", use_default_graph_as_union=True))
+
+
+def test_only_what_the_report_presents_as_evaluation_frameworks_is_typed_so(shipped_store: ox.Store, report_text: str) -> None:
+    source = normalise_report_text(report_text)
+    # Section 4.3: "existing smart city evaluation frameworks and indicators ... such as the A, the B, the C or the D"
+    listed = source.split("existing smart city evaluation frameworks and indicators", 1)[1].split("while adapting them", 1)[0]
+    names = [n.strip() for n in re.split(r",| or ", listed.split("such as", 1)[1]) if n.strip()]
+    assert len(names) == 4
+    assert "Another resource recommended by the use cases is the Sustainable Development in Communities" in source
+    rows = shipped_store.query(
+        "PREFIX iop: <https://w3id.org/iopgraph/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+        "SELECT ?label WHERE { ?e a iop:EvaluationFramework ; rdfs:label ?label }",
+        use_default_graph_as_union=True,
+    )
+    labels = [r["label"].value for r in rows]  # type: ignore[index]
+    assert len(labels) == len(names) + 1  # the four listed and ISO 37120 ("these evaluation systems and KPIs")
+    for name in names:
+        key = re.sub(r"^the ", "", name).split("(")[0].strip().lower()[:20]
+        assert any(key in label.lower() for label in labels), (name, labels)
+    assert "In addition to evaluation frameworks, a new digital maturity assessment tool named LORDIMAS" in source
+
+
+def test_stretched_claims_stay_fixed(shipped_store: ox.Store) -> None:
+    # Citizens are consulted through AppValencia; the Valencia digital twin does not run it.
+    assert not _ask(shipped_store, "<https://w3id.org/iopgraph/id/initiative/valencia-goaigua-digital-twin> iop:runsPlatform <https://w3id.org/iopgraph/id/platform/appvalencia>")
+    # The Minecraft model renders the reality mesh, not CityGML.
+    assert _ask(shipped_store, "<https://w3id.org/iopgraph/id/platform/minecraft-helsinki3d-urban-model> iop:renders <https://w3id.org/iopgraph/id/platform/helsinki-reality-mesh-model>")
+    assert not _ask(shipped_store, "?m iop:usesPlatform|iop:usesEnabler ?x . FILTER(CONTAINS(STR(?m), 'minecraft')) ?x rdfs:label ?l . FILTER(CONTAINS(LCASE(?l), 'citygml'))")
+    # The ISO 37120 certification is the City of Valencia's, not the water digital twin's.
+    assert not _ask(shipped_store, "?m iop:usesEnabler <https://w3id.org/iopgraph/id/enabler/iso-37120> ; iop:illustratedBy <https://w3id.org/iopgraph/id/initiative/valencia-goaigua-digital-twin>")
+    # Element definitions the report does not give are absent, and say so.
+    assert not _ask(shipped_store, "?e iop:definedInReport false ; <http://www.w3.org/2004/02/skos/core#definition> ?d")
+    assert _ask(shipped_store, "<https://w3id.org/iopgraph/concept/eif4scc-element/legal> iop:definedInReport false")
+
+
+def test_sectors_the_report_does_not_state_are_marked_inferred(shipped_store: ox.Store, report_text: str) -> None:
+    source = normalise_report_text(report_text)
+    # Section 3.1 states the sectors of Valencia's quintuple helix.
+    assert "Academia is represented through the participation of the University of Valencia" in source
+    assert not _ask(shipped_store, "<https://w3id.org/iopgraph/id/organisation/university-of-valencia> iop:sectorInferred true")
+    # Ontola's sector is nowhere stated: it is the graph's inference, and marked so.
+    assert "Ontola" in source and not re.search(r"Ontola[^.]{0,40}(company|business)", source)
+    assert _ask(shipped_store, "<https://w3id.org/iopgraph/id/organisation/ontola> iop:sectorInferred true")
