@@ -68,6 +68,8 @@ def graph_nodes(triples: Iterable[ox.Triple], root: str, base_url: str,
         if isinstance(term, ox.Literal):
             return literal_value(term)
         if isinstance(term, ox.BlankNode):
+            if term not in by_subject:  # described nowhere on this page: nothing to link to
+                return Value("(unnamed node)")
             return Value(label_for("_:" + term.value, labels) if term.value in labels else "(see below)",
                          "#" + _anchor(term, root))
         if term in by_subject:
