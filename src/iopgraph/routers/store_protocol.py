@@ -18,6 +18,8 @@ graph (empty unless written to).
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
@@ -36,6 +38,7 @@ from iopgraph.stewardship.changes import (
 from iopgraph.stewardship.gate import WriteOutcome, read_source
 from iopgraph.stewardship.service import stewardship
 from iopgraph.stewardship.uploads import read_rdf_upload
+from iopgraph.views.links import service_url
 
 router = APIRouter(tags=["graph store"])
 
@@ -83,7 +86,9 @@ def written(request: Request, outcome: WriteOutcome, graph: GraphName | None) ->
     if outcome.activity:
         headers["Link"] = f'<{outcome.activity}>; rel="{PROV_LINK}"'
     if outcome.change.created and isinstance(graph, ox.NamedNode):
-        headers["Location"] = str(request.url.include_query_params(graph=graph.value))
+        # On the configured base URL, never the request's Host header.
+        headers["Location"] = service_url(request.app.state.settings.base_url, "/store") + "?" + urlencode(
+            {"graph": graph.value})
         return Response(status_code=201, headers=headers)
     return Response(status_code=204, headers=headers)
 
