@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from journey_support import shipped_server  # noqa: E402
+from journey_support import shipped_server
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -42,12 +41,6 @@ def shipped_server(folder: Path, env: dict[str, str] | None = None) -> Iterator[
     assert "IOPGRAPH_BASE_URL" not in settings, "journeys run without IOPGRAPH_BASE_URL"
     with serve([], settings, timeout=120) as base:
         yield base
-
-
-def npm_tool(name: str) -> Path | None:
-    """An npm tool installed by `make web` (web/node_modules/.bin/NAME), or None with npm absent."""
-    path = WEB_BIN / name
-    return path if path.exists() and shutil.which("node") else None
 
 
 def under(base: str, url: str) -> bool:
