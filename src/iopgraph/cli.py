@@ -128,12 +128,16 @@ def serve(
     mismatch = settings.base_url_mismatch()
     if mismatch:
         typer.echo(f"warning: {mismatch}", err=True)
-    from iopgraph.observability import log_config
-
     # On SIGTERM/SIGINT uvicorn stops accepting, lets in-flight requests finish (up to
     # IOPGRAPH_SHUTDOWN_TIMEOUT), then the app's lifespan stops the query workers and closes the store.
+    # The HTTP layer: URL/header limits, a header read timeout, problem+json for what never reaches the app,
+    # and no `server` header (src/iopgraph/http_protocol.py).
+    from iopgraph.http_protocol import protocol_class
+    from iopgraph.observability import log_config
+
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=log_config(),
-                access_log=False, timeout_graceful_shutdown=settings.shutdown_timeout or None)  # type: ignore[arg-type]
+                access_log=False, timeout_graceful_shutdown=settings.shutdown_timeout or None,  # type: ignore[arg-type]
+                http=protocol_class(), server_header=False)
 
 
 
