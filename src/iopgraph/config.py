@@ -35,7 +35,8 @@ class Settings(BaseSettings):
     base_url: str = Field(
         default="",
         description="Public base URL of this service; it prefixes every machine link (JSON-LD @context, Hydra, "
-                    "catalogue, LDES). Default: the address served, http://<host>:<port>.",
+                    "catalogue, LDES), never a request's Host header. Default: the address served, "
+                    "http://<host>:<port> (a wildcard host such as 0.0.0.0 gives 127.0.0.1).",
     )
     host: str = Field(default="127.0.0.1", description="Interface `iopgraph serve` listens on.")
     port: int = Field(default=8000, description="Port `iopgraph serve` listens on.")
