@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -53,3 +54,13 @@ from ldsupport import ld_client, ld_settings, ld_store  # noqa: E402, F401
 
 # Figures of the reliability runs (load, faults, hostile inputs, fuzzing), printed at the end of the session.
 from reliability_support import pytest_terminal_summary  # noqa: E402, F401
+
+
+@pytest.fixture(scope="session")
+def shipped_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a real `iopgraph serve` on the shipped graph (random port, no IOPGRAPH_BASE_URL), for the
+    read-only journeys in tests/journeys/."""
+    from journey_support import shipped_server
+
+    with shipped_server(tmp_path_factory.mktemp("journey-server")) as base:
+        yield base

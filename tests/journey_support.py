@@ -29,7 +29,7 @@ import httpx
 
 from live_server import serve
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 WEB_BIN = ROOT / "web" / "node_modules" / ".bin"
 
 
