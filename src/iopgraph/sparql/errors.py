@@ -160,6 +160,8 @@ def describe_syntax_error(query: str, engine_message: str) -> str:
     'line 1, column 21: the prefix rdfs: is not declared; add PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>'
     >>> describe_syntax_error("SELECT * WHERE { ?s ?p ?o", 'error at 1:26: expected one of ".", "}"')
     'line 1, column 26: found the end of the query; expected one of ".", "}"'
+    >>> describe_syntax_error("SELEC *", "error at 1:1: expected CONSTRUCT")
+    "line 1, column 1: found 'SELEC'; expected CONSTRUCT"
     """
     match = _POSITION.match(engine_message.strip())
     if match is None:
@@ -181,6 +183,8 @@ def describe_syntax_error(query: str, engine_message: str) -> str:
     token = _WORD.search(query, offset)
     found = f"found {token.group(0)[:40]!r}" if token else "found the end of the query"
     expected = _expected(rest)
-    shown = "; expected " + (expected[0] if len(expected) == 1 else "one of " + ", ".join(expected[:12])) \
+    partial = "[" in rest or len(expected) > 12  # character classes dropped: the list is not complete
+    listed = ", ".join(expected[:12]) + (", …" if partial else "")
+    shown = ("; expected " + (listed if len(expected) == 1 and not partial else "one of " + listed)) \
         if expected else ""
     return f"line {line}, column {column}: {found}{shown}"
