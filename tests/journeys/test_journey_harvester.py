@@ -69,6 +69,9 @@ def test_links_never_come_from_the_host_header(shipped_base: str) -> None:
                                                                     "application/json;q=0.8"}, timeout=30)
         assert r.status_code == 200, (path, r.text[:300])
         assert "attacker.example" not in r.headers.get("link", "") + r.text, path
+    editor = httpx.get(shipped_base + "/sparql", headers={**forged, "Accept": "text/html"}, timeout=30)
+    assert editor.status_code == 200 and "attacker.example" not in editor.text
+    assert shipped_base + "/sparql" in editor.text  # the endpoint the editor posts to: the base URL
 
 
 @pytest.mark.parametrize("path", [f"/api/{c}" for c in COLLECTIONS] + RESOURCES)

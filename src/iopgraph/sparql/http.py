@@ -68,7 +68,8 @@ async def describe_endpoint(request: Request, service: SparqlService) -> Respons
     """``GET /sparql`` without a query: the editor for browsers, a Service Description for machines."""
     media_type = negotiate(request.headers.get("accept"), DESCRIPTION_OFFERS, request.query_params.get("format"))
     if media_type == "text/html":
-        html = editor_page(service.settings, "/sparql")  # root-relative: never built from the request's Host
+        # On the configured/derived base URL, never the request's Host (YASGUI needs an absolute endpoint).
+        html = editor_page(service.settings, service.settings.base_url.rstrip("/") + "/sparql")
         return Response(html, media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
     endpoint = service.settings.base_url.rstrip("/") + "/sparql"
     rows = await service.backend.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g")
