@@ -1,11 +1,12 @@
 # The two commands of the README: `make run` and `make test`.
-# Both are idempotent: they create .venv and install what they need.
+# Both are idempotent: they create .venv and install what they need. Python alone suffices: the npm
+# packages (YASGUI, the LDES client the tests run) are installed when npm exists, skipped otherwise.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test soak check build validate clean web
+.PHONY: run test soak check build validate clean web web-if-npm
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,16 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP) web
+run: $(STAMP) web-if-npm
 	$(BIN)/iopgraph serve
 
-test: $(STAMP) web
+test: $(STAMP) web-if-npm
 	$(BIN)/ruff check src tests
 	$(BIN)/pytest -m "not slow"
 
 # The long reliability runs (marker `slow`): 60 s of load at concurrency 32, repeated SIGKILLs during
 # writes, longer API fuzzing. CI runs it after `make test`; figures in var/reliability/figures.json.
-soak: $(STAMP) web
+soak: $(STAMP) web-if-npm
 	$(BIN)/pytest -m slow
 
 validate: $(STAMP)
@@ -40,6 +41,15 @@ $(WEB_STAMP): web/package.json web/package-lock.json
 	touch $(WEB_STAMP)
 
 web: $(WEB_STAMP)
+
+# `make run` and `make test` need no npm: without it, /sparql serves a plain built-in editor and the
+# tests that drive npm tools skip (CI installs npm and runs them).
+web-if-npm:
+	@if command -v npm >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory web; \
+	else \
+	  echo "make: npm not found, skipping the web assets: /sparql serves a plain built-in editor and the tests that need npm tools skip. For the YASGUI editor install Node.js and npm (Debian/Ubuntu: apt-get install -y nodejs npm), then run 'make web'." >&2; \
+	fi
 
 clean:
 	rm -rf $(VENV) var build

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
+from requirements_support import REPORT, missing_report_reason, report_required
+
 ROOT = Path(__file__).resolve().parents[1]
-REPORT = ROOT.parent / "shared" / "source" / "000_3696df09cd36326f.txt"
 
 
 def normalise_report_text(text: str) -> str:
@@ -29,8 +31,10 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def report_text() -> str:
-    if not REPORT.exists():
-        pytest.fail(f"the report text is missing at {REPORT}; tests need ../shared/source beside the project")
+    if not REPORT.is_file():
+        if report_required():
+            pytest.fail(missing_report_reason())
+        pytest.skip(missing_report_reason())
     return REPORT.read_text(encoding="utf-8")
 
 
@@ -52,3 +56,13 @@ from ldsupport import ld_client, ld_settings, ld_store  # noqa: E402, F401
 
 # Figures of the reliability runs (load, faults, hostile inputs, fuzzing), printed at the end of the session.
 from reliability_support import pytest_terminal_summary  # noqa: E402, F401
+
+
+@pytest.fixture(scope="session")
+def shipped_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a real `iopgraph serve` on the shipped graph (random port, no IOPGRAPH_BASE_URL), for the
+    read-only journeys in tests/journeys/."""
+    from journey_support import shipped_server
+
+    with shipped_server(tmp_path_factory.mktemp("journey-server")) as base:
+        yield base

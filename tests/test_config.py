@@ -64,3 +64,80 @@ def test_serve_refuses_missing_files() -> None:
     result = CliRunner().invoke(app, ["serve", "/no/such/file.ttl"])
     assert result.exit_code == 2
     assert "no such file" in result.output
+
+
+# --- the base URL: IOPGRAPH_BASE_URL, or the address actually served (issue 10, item 1) --------------------
+
+
+def test_base_url_defaults_to_the_address_served(tmp_path: Path) -> None:
+    settings = Settings(root=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    assert settings.base_url == "http://127.0.0.1:8000" and not settings.base_url_given
+    moved = settings.serving(port=18803)
+    assert moved.port == 18803 and moved.base_url == "http://127.0.0.1:18803"
+    assert Settings(root=tmp_path, port=9001, _env_file=None).base_url == "http://127.0.0.1:9001"  # type: ignore[call-arg]
+    assert settings.serving(host="::1", port=81).base_url == "http://[::1]:81"
+    assert settings.serving(host="0.0.0.0").base_url == "http://127.0.0.1:8000"
+
+
+def test_a_given_base_url_is_kept_and_a_mismatch_is_named(tmp_path: Path) -> None:
+    given = Settings(root=tmp_path, base_url="https://kg.example.org/", _env_file=None)  # type: ignore[call-arg]
+    assert given.base_url == "https://kg.example.org" and given.base_url_given
+    moved = given.serving(port=18803)
+    assert moved.base_url == "https://kg.example.org"
+    warning = moved.base_url_mismatch()
+    assert warning and "https://kg.example.org" in warning and "http://127.0.0.1:18803" in warning
+    same = Settings(root=tmp_path, base_url="http://127.0.0.1:8000", _env_file=None)  # type: ignore[call-arg]
+    assert same.base_url_mismatch() is None
+
+
+def _serve_with_env(tmp_path: Path, env: dict[str, str], args: list[str]) -> tuple[str, str, str]:
+    """Start `iopgraph serve` with ``env``/``args`` (no --port unless given); return (base, context URL, log)."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from reliability_support import free_port, make_project
+
+    root = make_project(tmp_path)
+    port = free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("IOPGRAPH_")}
+    clean.update({"IOPGRAPH_ROOT": str(root), "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
+                  "IOPGRAPH_QUERY_WORKERS": "1", "IOPGRAPH_ACCESS_LOG": "false"})
+    clean.update({k: v.replace("{port}", str(port)) for k, v in env.items()})
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "iopgraph.cli", "serve",
+                                    *[a.replace("{port}", str(port)) for a in args]],
+                                   env=clean, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text()
+            try:
+                r = httpx.get(base + "/api/challenges", params={"limit": 1}, timeout=5)
+                if r.status_code == 200:
+                    return base, r.json()["@context"], log.read_text()
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError("iopgraph serve did not answer in time:\n" + log.read_text())
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_iopgraph_port_moves_every_link_with_it(tmp_path: Path) -> None:
+    """IOPGRAPH_PORT alone (no --port, no IOPGRAPH_BASE_URL): the JSON-LD context is on the port served."""
+    base, context, log = _serve_with_env(tmp_path, {"IOPGRAPH_PORT": "{port}"}, [])
+    assert context == base + "/context/v1.jsonld"
+    assert "warning" not in log
+
+
+def test_serve_warns_when_the_base_url_is_not_the_address_served(tmp_path: Path) -> None:
+    base, context, log = _serve_with_env(tmp_path, {"IOPGRAPH_BASE_URL": "http://127.0.0.1:9"}, ["--port", "{port}"])
+    assert context == "http://127.0.0.1:9/context/v1.jsonld"  # set on purpose: kept (e.g. behind a proxy)
+    assert f"warning: IOPGRAPH_BASE_URL is http://127.0.0.1:9 but the server listens on {base}" in log

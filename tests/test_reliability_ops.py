@@ -233,9 +233,10 @@ def test_inline_script_hashes_skip_data_blocks_and_external_scripts() -> None:
                                           inline_script_hashes(b"<script>run()</script>")[0]]
 
 
-def test_docs_pages_may_load_their_cdn_only() -> None:
-    assert "https://cdn.jsdelivr.net" in content_security_policy([], docs_page=True)
-    assert "cdn.jsdelivr.net" not in content_security_policy([], docs_page=False)
+def test_no_page_may_load_from_a_cdn() -> None:
+    """/docs serves Swagger UI from this service: every source is 'self' (tests/journeys checks it offline)."""
+    policy = content_security_policy([])
+    assert "https:" not in policy and "cdn.jsdelivr.net" not in policy
 
 
 # --- request body cap -----------------------------------------------------------------------------

@@ -217,8 +217,9 @@ def test_data_files_are_turtle_with_section_comments() -> None:
         assert re.search(r"(?i)#.*(section|annex|chapter|footnote|box)", text), f"{path.name}: cite sections in comments"
 
 
-def test_the_report_text_is_where_the_tests_expect_it() -> None:
-    assert (ROOT.parent / "shared" / "source").is_dir()
+def test_the_report_text_is_where_the_tests_expect_it(report_text: str) -> None:
+    # The fixture skips (fails in CI) with the reason when the text is absent: tests/requirements_support.py.
+    assert len(report_text) > 100_000
     assert Path(ROOT / "data" / "report.ttl").exists()
 
 

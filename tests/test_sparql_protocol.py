@@ -218,7 +218,7 @@ def test_malformed_query_gives_400_with_position(client: TestClient) -> None:
     assert r.status_code == 400
     body = r.json()
     assert body["code"] == "sparql-syntax-error"
-    assert "1:" in body["detail"]  # line:column from the parser
+    assert "line 1, column 25" in body["detail"]  # line and column from the parser, in words
 
 
 def test_two_query_parameters_give_400(client: TestClient) -> None:

@@ -39,7 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
             app.state.store = app.state.backend = app.state.sparql = None  # let the store close
 
-    app = FastAPI(title="iopgraph", version=__version__, lifespan=lifespan)
+    # /docs is served by routers/ops.py from local files (no CDN); ReDoc would need one, so it is off.
+    app = FastAPI(title="iopgraph", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
     problems.install(app)
     document_problems(app)

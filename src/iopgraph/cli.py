@@ -21,7 +21,7 @@ from iopgraph.validation import format_json, format_text, validate_files
 app = typer.Typer(help="Build, validate and serve the iopgraph knowledge graph.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 
-EXIT_OK, EXIT_INVALID, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_INPUT, EXIT_STORE = 0, 1, 2, 3
 
 
 class ReportFormat(StrEnum):
@@ -31,7 +31,13 @@ class ReportFormat(StrEnum):
 
 
 def _fail(exc: IopgraphError) -> typer.Exit:
+    """The documented exit code: 2 unreadable input, 3 store in use (or unopenable), 1 otherwise."""
+    from iopgraph.errors import StoreError
+
     typer.echo(f"error: {exc.message}", err=True)
+    if isinstance(exc, StoreError):
+        typer.echo("(is `iopgraph serve` running on this store? stop it, or write through the HTTP API)", err=True)
+        return typer.Exit(EXIT_STORE)
     return typer.Exit(EXIT_INPUT if isinstance(exc, InputError) else EXIT_INVALID)
 
 
@@ -108,31 +114,34 @@ def serve(
     import uvicorn
 
     from iopgraph.app import create_app
+    from iopgraph.config import listening_url
 
-    settings = _settings()
-    if host:
-        settings.host = host
-    if port:
-        settings.port = port
+    # --host/--port change the address served, and with it the base URL unless IOPGRAPH_BASE_URL is set.
+    settings = _settings().serving(host, port)
     if paths:
         missing = [p for p in paths if not p.exists()]
         if missing:
             typer.echo(f"error: {missing[0]}: no such file or folder", err=True)
             raise typer.Exit(EXIT_INPUT)
         settings.sources = [p.resolve() for p in paths]
-    typer.echo(f"iopgraph serving on http://{settings.host}:{settings.port}/")
-    from iopgraph.observability import log_config
-
+    typer.echo(f"iopgraph serving on {listening_url(settings.host, settings.port)}/ (links use {settings.base_url}/)")
+    mismatch = settings.base_url_mismatch()
+    if mismatch:
+        typer.echo(f"warning: {mismatch}", err=True)
     # On SIGTERM/SIGINT uvicorn stops accepting, lets in-flight requests finish (up to
     # IOPGRAPH_SHUTDOWN_TIMEOUT), then the app's lifespan stops the query workers and closes the store.
+    # The HTTP layer: URL/header limits, a header read timeout, problem+json for what never reaches the app,
+    # and no `server` header (src/iopgraph/http_protocol.py).
+    from iopgraph.http_protocol import protocol_class
+    from iopgraph.observability import log_config
+
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=log_config(),
-                access_log=False, timeout_graceful_shutdown=settings.shutdown_timeout or None)  # type: ignore[arg-type]
+                access_log=False, timeout_graceful_shutdown=settings.shutdown_timeout or None,  # type: ignore[arg-type]
+                http=protocol_class(), server_header=False)
 
 
 
 # --- stewardship: load, dump, backup, restore, release (exit code 3: the store is in use) ----------------
-
-EXIT_STORE = 3
 
 
 def _progress():  # noqa: ANN202 - rich is imported lazily so `--help` stays fast

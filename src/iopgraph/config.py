@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from iopgraph.sources import find_root
@@ -32,7 +32,12 @@ class Settings(BaseSettings):
     )
     store_update_url: str | None = Field(default=None, description="SPARQL 1.1 update endpoint of the remote store.")
     build_dir: Path | None = Field(default=None, description="Folder for dumps and releases (default: <root>/var/build).")
-    base_url: str = Field(default="http://127.0.0.1:8000", description="Public base URL of this service.")
+    base_url: str = Field(
+        default="",
+        description="Public base URL of this service; it prefixes every machine link (JSON-LD @context, Hydra, "
+                    "catalogue, LDES), never a request's Host header. Default: the address served, "
+                    "http://<host>:<port> (a wildcard host such as 0.0.0.0 gives 127.0.0.1).",
+    )
     host: str = Field(default="127.0.0.1", description="Interface `iopgraph serve` listens on.")
     port: int = Field(default=8000, description="Port `iopgraph serve` listens on.")
     query_timeout: float = Field(default=30.0, gt=0, description="Seconds a SPARQL query may run before it is stopped.")
@@ -88,6 +93,44 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    _base_url_given: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="after")
+    def _derive_base_url(self) -> Settings:
+        """Unless IOPGRAPH_BASE_URL is set, the base URL is the address actually served (never a request's Host)."""
+        self._base_url_given = bool(self.base_url)
+        self.base_url = self.base_url.rstrip("/") if self.base_url else listening_url(self.host, self.port)
+        return self
+
+    @property
+    def base_url_given(self) -> bool:
+        """True when IOPGRAPH_BASE_URL (or ``base_url=``) was set; False when it is derived from host and port."""
+        return self._base_url_given
+
+    def serving(self, host: str | None = None, port: int | None = None) -> Settings:
+        """These settings listening on ``host``/``port`` (``iopgraph serve --host/--port``); the derived base URL follows."""
+        update: dict[str, object] = {}
+        if host:
+            update["host"] = host
+        if port:
+            update["port"] = port
+        if not update:
+            return self
+        data = self.model_dump()
+        data.update(update)
+        if not self._base_url_given:
+            data["base_url"] = ""
+        return Settings(**data)  # explicit values win over the environment
+
+    def base_url_mismatch(self) -> str | None:
+        """A warning when IOPGRAPH_BASE_URL is set and is not the address served, else None."""
+        served = listening_url(self.host, self.port)
+        if self._base_url_given and self.base_url != served:
+            return (f"IOPGRAPH_BASE_URL is {self.base_url} but the server listens on {served}: every machine link "
+                    f"(JSON-LD @context, Hydra, /catalog, /ldes) points at {self.base_url}; that is right only "
+                    "behind a proxy forwarding it here (unset IOPGRAPH_BASE_URL to use the address served)")
+        return None
+
     @property
     def resolved_store_path(self) -> Path:
         return self.store_path or self.root / "var" / "store"
@@ -101,6 +144,25 @@ class Settings(BaseSettings):
         return self.max_body_bytes or max(self.max_upload_bytes, self.max_query_bytes) + 65_536
 
 
+def listening_url(host: str, port: int) -> str:
+    """The URL of ``host:port`` as clients reach it: a wildcard address becomes loopback, IPv6 gets brackets.
+
+    >>> listening_url("127.0.0.1", 18803)
+    'http://127.0.0.1:18803'
+    >>> listening_url("0.0.0.0", 80)
+    'http://127.0.0.1:80'
+    >>> listening_url("::1", 8000)
+    'http://[::1]:8000'
+    """
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def settings_reference() -> list[tuple[str, str, str]]:
     """(environment variable, default, description) for every setting, in declaration order."""
     rows = []
@@ -108,6 +170,6 @@ def settings_reference() -> list[tuple[str, str, str]]:
         if field.default_factory is not None:
             default = "[]" if field.default_factory is list else "(computed)"
         else:
-            default = "unset" if field.default is None else str(field.default)
+            default = "unset" if field.default in (None, "") else str(field.default)
         rows.append((f"IOPGRAPH_{name.upper()}", default, field.description or ""))
     return rows

@@ -29,29 +29,38 @@ class NotAcceptable(IopgraphError):
         self.offers = offers
 
 
-#: Short names accepted by ``?format=``; each maps to a media type.
-FORMAT_ALIASES: dict[str, str] = {
-    "html": "text/html",
-    "json": "application/sparql-results+json",
-    "srj": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "srx": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "ttl": "text/turtle",
-    "turtle": "text/turtle",
-    "nt": "application/n-triples",
-    "ntriples": "application/n-triples",
-    "n-triples": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "json-ld": "application/ld+json",
-    "rdf": "application/rdf+xml",
-    "rdfxml": "application/rdf+xml",
-    "rdf-xml": "application/rdf+xml",
-    "nq": "application/n-quads",
-    "nquads": "application/n-quads",
-    "trig": "application/trig",
+#: Short names accepted by ``?format=``; each maps to the media types it may stand for, tried in order
+#: against what the URL offers (``json`` is SPARQL JSON results on /sparql, JSON-LD on a graph-shaped view).
+FORMAT_ALIASES: dict[str, tuple[str, ...]] = {
+    "html": ("text/html",),
+    "json": ("application/sparql-results+json", "application/ld+json", "application/json"),
+    "srj": ("application/sparql-results+json",),
+    "xml": ("application/sparql-results+xml", "application/rdf+xml"),
+    "srx": ("application/sparql-results+xml",),
+    "csv": ("text/csv",),
+    "tsv": ("text/tab-separated-values",),
+    "ttl": ("text/turtle",),
+    "turtle": ("text/turtle",),
+    "n3": ("text/turtle",),
+    "nt": ("application/n-triples",),
+    "ntriples": ("application/n-triples",),
+    "n-triples": ("application/n-triples",),
+    "jsonld": ("application/ld+json",),
+    "json-ld": ("application/ld+json",),
+    "rdf": ("application/rdf+xml",),
+    "rdfxml": ("application/rdf+xml",),
+    "rdf-xml": ("application/rdf+xml",),
+    "rdf+xml": ("application/rdf+xml",),
+    "nq": ("application/n-quads",),
+    "nquads": ("application/n-quads",),
+    "trig": ("application/trig",),
 }
+
+
+def format_candidates(format_param: str) -> tuple[str, ...]:
+    """The media types a ``?format=`` value may stand for (a media type stands for itself)."""
+    name = format_param.strip().lower()
+    return FORMAT_ALIASES.get(name, (name,))
 
 
 @dataclass(frozen=True)
@@ -101,10 +110,9 @@ def parse_accept(header: str | None) -> list[MediaRange]:
 def negotiate(accept: str | None, offers: list[str], format_param: str | None = None) -> str:
     """The offer the client prefers most; ties go to the earlier offer (the server's preference)."""
     if format_param:
-        wanted = FORMAT_ALIASES.get(format_param.strip().lower(), format_param.strip().lower())
-        for offer in offers:
-            if offer == wanted:
-                return offer
+        for wanted in format_candidates(format_param):
+            if wanted in offers:
+                return wanted
         raise NotAcceptable(f"format={format_param}", offers)
     ranges = parse_accept(accept)
     best: tuple[float, int, int] | None = None

@@ -56,6 +56,17 @@ def syntax_for_media_type(media_type: str) -> RdfSyntax | None:
     return _BY_MEDIA_TYPE.get(base)
 
 
+#: Media types that name a syntax in responses (N-Triples used to be served as text/plain) but never in a
+#: body a client sends: ``text/plain`` says nothing about the syntax of an upload (415).
+_RESPONSE_ONLY = frozenset({"text/plain"})
+
+
+def syntax_for_body(media_type: str) -> RdfSyntax | None:
+    """The syntax of an uploaded body's Content-Type, or None (generic types such as text/plain name none)."""
+    base = media_type.split(";", 1)[0].strip().lower()
+    return None if base in _RESPONSE_ONLY else _BY_MEDIA_TYPE.get(base)
+
+
 def syntax_by_name(name: str) -> RdfSyntax | None:
     """The syntax called ``name`` (turtle, n-triples, json-ld, rdf-xml, n-quads, trig)."""
     return _BY_NAME.get(name.lower())

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from iopgraph.errors import IopgraphError
 from iopgraph.html_errors import not_found_page, prefers_html
@@ -64,6 +65,13 @@ def install(app: FastAPI) -> None:
             return not_found_page(request, "", dict(exc.headers or {}))
         code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
         return problem(exc.status_code, str(exc.detail), code, dict(exc.headers or {}))
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, _: ClientDisconnect) -> Response:
+        # The client hung up before its body was complete: nobody to answer, nothing went wrong here.
+        log.info("client disconnected before the request body was complete: %s %s", request.method,
+                 request.url.path)
+        return problem(400, "the client disconnected before the request body was complete", "client-disconnected")
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> Response:

@@ -12,8 +12,8 @@ YASGUI files are served under ``/sparql/assets/``), talk to this service only
 itself carries: their SHA-256 hashes are computed from the page body and
 added to ``script-src``, so an injected ``<script>`` is never run while the
 templates' own small scripts are. Inline styles stay allowed (YASGUI and the
-charts set them; CSS cannot run code). FastAPI's ``/docs`` and ``/redoc``
-pages load Swagger UI / ReDoc from their CDN and get that origin added.
+charts set them; CSS cannot run code). ``/docs`` (Swagger UI) is served from
+this service too (``/docs/assets/``): no page loads anything from another origin.
 
 Headers a route already set are kept.
 """
@@ -31,9 +31,6 @@ BASE_HEADERS = {
     b"referrer-policy": b"strict-origin-when-cross-origin",
 }
 HTML_HEADERS = {b"x-frame-options": b"DENY"}
-#: Pages of FastAPI's interactive docs, which load Swagger UI / ReDoc from this CDN.
-DOCS_CDN = "https://cdn.jsdelivr.net"
-DOCS_PATHS = frozenset({"/docs", "/redoc"})
 #: Largest HTML body whose inline scripts are hashed; a bigger page gets no inline script at all.
 MAX_HASHED_BYTES = 8_000_000
 
@@ -60,15 +57,14 @@ def inline_script_hashes(html: bytes) -> list[str]:
     return hashes
 
 
-def content_security_policy(script_hashes: list[str], docs_page: bool = False) -> str:
+def content_security_policy(script_hashes: list[str]) -> str:
     """The CSP of an HTML page whose own inline scripts have ``script_hashes``."""
-    cdn = f" {DOCS_CDN}" if docs_page else ""
-    scripts = " ".join(["'self'", *script_hashes]) + cdn
+    scripts = " ".join(["'self'", *script_hashes])
     return "; ".join([
         "default-src 'self'",
         f"script-src {scripts}",
-        f"style-src 'self' 'unsafe-inline'{cdn}",
-        "img-src 'self' data:" + (" https://fastapi.tiangolo.com" if docs_page else ""),
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
         "font-src 'self' data:",
         "connect-src 'self'",
         "object-src 'none'",
@@ -90,7 +86,6 @@ class SecurityHeadersMiddleware:
             return
         start: Message | None = None
         body = bytearray()
-        docs_page = scope.get("path") in DOCS_PATHS
 
         async def send_wrapper(message: Message) -> None:
             nonlocal start
@@ -113,7 +108,7 @@ class SecurityHeadersMiddleware:
                 # Whole body known (or too big to hold: then no inline script is allowed at all).
                 hashes = inline_script_hashes(bytes(body)) if not more else []
                 start["headers"].append((b"content-security-policy",
-                                         content_security_policy(hashes, docs_page).encode()))
+                                         content_security_policy(hashes).encode()))
                 await send(start)
                 await send({"type": "http.response.body", "body": bytes(body), "more_body": more})
                 start = None

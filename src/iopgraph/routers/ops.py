@@ -1,11 +1,16 @@
-"""Operations endpoints: ``/readyz`` (readiness) and ``/metrics`` (Prometheus); ``/healthz`` is in app.py."""
+"""Operations endpoints: ``/readyz`` (readiness), ``/metrics`` (Prometheus) and ``/docs`` (Swagger UI,
+served offline from the installed package); ``/healthz`` is in app.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from iopgraph.errors import ResourceNotFound
 from iopgraph.problems import problem
 from iopgraph.readiness import readiness
 
@@ -34,3 +39,37 @@ async def readyz(request: Request) -> Response:
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
     return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST, headers=_NO_STORE)
+
+
+# --- /docs: Swagger UI served from this service (the swagger-ui-py package's files), never a CDN -------------
+
+#: Swagger UI's files served under /docs/assets/ (allow-list: nothing else of the package is reachable).
+SWAGGER_ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "favicon-32x32.png": "image/png",
+}
+
+
+def swagger_ui_dir() -> Path:
+    """The folder of Swagger UI's built files inside the installed ``swagger-ui-py`` package."""
+    import swagger_ui
+
+    return Path(swagger_ui.__file__).parent / "static"
+
+
+@router.get("/docs", include_in_schema=False)
+async def api_docs(request: Request) -> Response:
+    return get_swagger_ui_html(
+        openapi_url=request.app.openapi_url or "/openapi.json", title="iopgraph API",
+        swagger_js_url="/docs/assets/swagger-ui-bundle.js", swagger_css_url="/docs/assets/swagger-ui.css",
+        swagger_favicon_url="/docs/assets/favicon-32x32.png",
+    )
+
+
+@router.get("/docs/assets/{name}", include_in_schema=False)
+async def api_docs_asset(name: str) -> Response:
+    if name not in SWAGGER_ASSETS:
+        raise ResourceNotFound(f"no API docs asset called {name[:100]!r}")
+    return FileResponse(swagger_ui_dir() / name, media_type=SWAGGER_ASSETS[name],
+                        headers={"Cache-Control": "public, max-age=86400"})

@@ -39,7 +39,8 @@ def resource_iri(path: str) -> ox.NamedNode:
 async def serve_description(request: Request, format: str | None,
                             load: Callable[[], Awaitable[Description]], template: str = "resource.html") -> Response:
     """Negotiate, answer 304 if the client is current, else describe and render."""
-    media_type = negotiate(request.headers.get("accept"), render.RDF_OFFERS, format)
+    # application/json last: JSON-LD served as plain JSON to clients that ask only for JSON.
+    media_type = negotiate(request.headers.get("accept"), [*render.RDF_OFFERS, "application/json"], format)
     validators = render.validators(request, media_type)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
@@ -47,10 +48,11 @@ async def serve_description(request: Request, format: str | None,
     if not description.exists:
         raise ResourceNotFound(f"<{description.iri.value}> is not in the graph")
     headers = {"Link": render.alternates(request, render.RDF_OFFERS, media_type),
-               "Content-Location": f"{render.header_path(request)}?format={render.FORMAT_NAMES[media_type]}"}
+               "Content-Location": f"{render.header_path(request)}?format={render.FORMAT_NAMES.get(media_type, 'jsonld')}"}
     context_url = request.app.state.settings.base_url.rstrip("/") + CONTEXT_PATH
-    if media_type == render.JSONLD:
-        return render.jsonld(documents.description_document(description, context_url), validators, headers)
+    if media_type in (render.JSONLD, "application/json"):
+        return render.jsonld(documents.description_document(description, context_url), validators, headers,
+                             media_type=media_type)
     if media_type == render.HTML:
         page = await documents.description_page(request.app.state.backend, description, context_url)
         if template == "ontology.html":

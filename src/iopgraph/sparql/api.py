@@ -24,6 +24,7 @@ from iopgraph.sparql.lexer import append_page
 from iopgraph.sparql.named import NAME_PATTERN, NamedQuery, Parameter, load_queries, load_query
 from iopgraph.sparql.protocol import ProtocolRequest
 from iopgraph.sparql.service import SparqlService
+from iopgraph.views.links import service_url
 
 SPARQL_QUERY = "application/sparql-query"
 DEFAULT_PAGE_SIZE = 100
@@ -147,8 +148,9 @@ async def run_named_query(request: Request, service: SparqlService, name: str) -
 def _page_links(request: Request, page: int, per_page: int, has_next: bool) -> str:
     kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "per_page")]
 
-    def url(n: int) -> str:
-        return str(request.url.replace(query=urlencode([*kept, ("page", str(n)), ("per_page", str(per_page))])))
+    def url(n: int) -> str:  # on the configured base URL, never the request's Host header
+        query = urlencode([*kept, ("page", str(n)), ("per_page", str(per_page))])
+        return service_url(request.app.state.settings.base_url, request.url.path) + "?" + query
 
     links = [f'<{url(1)}>; rel="first"']
     if page > 1:

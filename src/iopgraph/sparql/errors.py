@@ -22,6 +22,8 @@
 
 from __future__ import annotations
 
+import re
+
 from iopgraph.errors import IopgraphError
 
 
@@ -109,3 +111,80 @@ class UpstreamUnavailable(UpstreamError):
 class UpstreamTimeout(UpstreamError):
     status = 504
     code = "upstream-timeout"
+
+
+# --- syntax errors in words ------------------------------------------------------------------------------
+
+_POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.S)
+_PREFIXED_NAME = re.compile(r"([A-Za-z][\w.-]*)?:[\w.%-]*$")
+_WORD = re.compile(r"[^\s{}()<>\[\],;.]+|\S")
+#: Namespaces people forget to declare, with the PREFIX line to add.
+KNOWN_PREFIXES = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "iop": "https://w3id.org/iopgraph/ontology#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "org": "http://www.w3.org/ns/org#",
+    "schema": "https://schema.org/",
+}
+
+
+def _offset(query: str, line: int, column: int) -> int:
+    """The character offset of 1-based ``line``:``column`` in ``query`` (clamped to its length)."""
+    lines = query.split("\n")
+    if line < 1 or line > len(lines):
+        return len(query)
+    return min(sum(len(x) + 1 for x in lines[:line - 1]) + max(column - 1, 0), len(query))
+
+
+_EXPECTED_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\b[A-Z][A-Za-z]*\b')
+
+
+def _expected(text: str) -> list[str]:
+    """The tokens the engine expected, without its character classes (``['A'..='Z' | …]``)."""
+    text = re.sub(r"\[[^\]]*\]", "", text.removeprefix("expected one of").removeprefix("expected"))
+    text = text.replace("Prefix not found", "")
+    return _EXPECTED_TOKEN.findall(text)
+
+
+def describe_syntax_error(query: str, engine_message: str) -> str:
+    """A syntax error a person can act on: line, column, the token found, and what was expected.
+
+    >>> describe_syntax_error("SELECT * WHERE { ?s rdfs:label ?o }", "error at 1:31: expected one of Prefix not found")
+    'line 1, column 21: the prefix rdfs: is not declared; add PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>'
+    >>> describe_syntax_error("SELECT * WHERE { ?s ?p ?o", 'error at 1:26: expected one of ".", "}"')
+    'line 1, column 26: found the end of the query; expected one of ".", "}"'
+    >>> describe_syntax_error("SELEC *", "error at 1:1: expected CONSTRUCT")
+    "line 1, column 1: found 'SELEC'; expected CONSTRUCT"
+    """
+    match = _POSITION.match(engine_message.strip())
+    if match is None:
+        return engine_message
+    line, column, rest = int(match.group(1)), int(match.group(2)), match.group(3)
+    offset = _offset(query, line, column)
+    if "Prefix not found" in rest:
+        name = _PREFIXED_NAME.search(query[:offset].rstrip())
+        if name:
+            prefix = name.group(1) or ""
+            start = offset - len(query[:offset]) + len(query[:offset].rstrip()) - len(name.group(0))
+            start_line = query.count("\n", 0, start) + 1
+            start_column = start - (query.rfind("\n", 0, start) + 1) + 1
+            where = f"line {start_line}, column {start_column}"
+            if prefix in KNOWN_PREFIXES:
+                return (f"{where}: the prefix {prefix}: is not declared; "
+                        f"add PREFIX {prefix}: <{KNOWN_PREFIXES[prefix]}>")
+            return f"{where}: the prefix {prefix}: is not declared; add a PREFIX {prefix}: <…> line"
+    token = _WORD.search(query, offset)
+    found = f"found {token.group(0)[:40]!r}" if token else "found the end of the query"
+    expected = _expected(rest)
+    partial = "[" in rest or len(expected) > 12  # character classes dropped: the list is not complete
+    listed = ", ".join(expected[:12]) + (", …" if partial else "")
+    shown = ("; expected " + (listed if len(expected) == 1 and not partial else "one of " + listed)) \
+        if expected else ""
+    return f"line {line}, column {column}: {found}{shown}"

@@ -58,15 +58,18 @@ async def handle_sparql(request: Request, service: SparqlService) -> Response:
         return Response(status_code=304, headers={"ETag": prepared.etag, "Vary": "Accept"})
     answer = await service.answer(prepared)
     headers = result_headers(answer, request, service)
-    body = b"" if request.method == "HEAD" else answer.body
-    return Response(body, headers=headers)
+    if request.method == "HEAD":  # the headers GET would send, Content-Length included
+        headers["Content-Length"] = str(len(answer.body))
+        return Response(b"", headers=headers)
+    return Response(answer.body, headers=headers)
 
 
 async def describe_endpoint(request: Request, service: SparqlService) -> Response:
     """``GET /sparql`` without a query: the editor for browsers, a Service Description for machines."""
     media_type = negotiate(request.headers.get("accept"), DESCRIPTION_OFFERS, request.query_params.get("format"))
     if media_type == "text/html":
-        html = editor_page(service.settings, str(request.url_for("sparql_endpoint")))
+        # On the configured/derived base URL, never the request's Host (YASGUI needs an absolute endpoint).
+        html = editor_page(service.settings, service.settings.base_url.rstrip("/") + "/sparql")
         return Response(html, media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
     endpoint = service.settings.base_url.rstrip("/") + "/sparql"
     rows = await service.backend.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g")

@@ -31,7 +31,13 @@ from pathlib import Path
 
 from iopgraph.sparql import wire
 from iopgraph.sparql.engine import Outcome, QueryJob
-from iopgraph.sparql.errors import QueryFailed, QuerySyntaxError, QueryTimeout, WorkersUnavailable
+from iopgraph.sparql.errors import (
+    QueryFailed,
+    QuerySyntaxError,
+    QueryTimeout,
+    WorkersUnavailable,
+    describe_syntax_error,
+)
 
 log = logging.getLogger("iopgraph.sparql")
 
@@ -158,7 +164,7 @@ class WorkerPool:
         if header.get("ok"):
             return Outcome(body, int(header["count"]), bool(header["truncated"]))
         if header.get("error") == "syntax":
-            raise QuerySyntaxError(f"malformed SPARQL query: {header['message']}")
+            raise QuerySyntaxError(f"malformed SPARQL query: {describe_syntax_error(job.query, header['message'])}")
         raise QueryFailed(f"the query engine failed: {header.get('message')}")
 
     async def _acquire(self, deadline: float, timeout: float) -> _Worker:

@@ -8,7 +8,9 @@ The three query operations of https://www.w3.org/TR/sparql11-protocol/#query-ope
 
 Updates (an ``update`` parameter or ``application/sparql-update``) are refused:
 the endpoint is read-only. Unknown parameters are ignored, as clients such as
-SPARQLWrapper send their own (``format``, ``output``, ``results``, ...).
+SPARQLWrapper send their own (``format``, ``output``, ``results``, ...); ``format``
+and ``output`` override Accept only when they agree on one value. Parameters are
+decoded as strict UTF-8: bad bytes are a 400, never silently replaced.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
-from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
 from iopgraph.sparql.errors import QueryMediaTypeError, QueryTooLarge, SparqlRequestError, UpdateRefused
@@ -56,12 +57,23 @@ def _from_params(params: list[tuple[str, str]], body_query: str | None = None) -
     query = body_query if body_query is not None else _single(values("query"), "query")
     if body_query is not None and values("query"):
         raise SparqlRequestError("the query is in the body; do not also pass a 'query' parameter")
-    fmt = _single(values("format"), "format") or _single(values("output"), "output")
+    fmt = _format_override(values("format") + values("output"))
     graphs = {name: values(name) for name in ("default-graph-uri", "named-graph-uri")}
     for name, iris in graphs.items():
         for iri in iris:
             _check_graph_iri(name, iri)
     return ProtocolRequest(query, graphs["default-graph-uri"], graphs["named-graph-uri"], fmt)
+
+
+def _format_override(given: list[str]) -> str | None:
+    """The ``format``/``output`` value that overrides Accept: one value, however often repeated.
+
+    Clients such as SPARQLWrapper send both parameters, some twice with different spellings
+    (``format=tsv&format=text/tab-separated-values``) beside a correct Accept header: when the
+    values disagree, none of them overrides and the Accept header decides.
+    """
+    distinct = list(dict.fromkeys(v.strip() for v in given if v.strip()))
+    return distinct[0] if len(distinct) == 1 else None
 
 
 def _check_graph_iri(name: str, iri: str) -> None:
@@ -92,13 +104,22 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _url_params(params: QueryParams) -> list[tuple[str, str]]:
-    return list(params.multi_items())
+def _url_params(request: Request) -> list[tuple[str, str]]:
+    """The URL's parameters, percent-decoded as strict UTF-8 (400 rather than silently replacing bad bytes)."""
+    raw = request.scope.get("query_string", b"")
+    try:
+        text = raw.decode("latin-1")
+        return parse_qsl(text, keep_blank_values=True, errors="strict", encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SparqlRequestError(
+            f"a URL parameter is not valid UTF-8 once percent-decoded ({exc.reason} at byte {exc.start}); "
+            "percent-encode the query's UTF-8 bytes"
+        ) from None
 
 
 async def parse_request(request: Request, max_bytes: int) -> ProtocolRequest:
     """Read the query operation out of ``request`` (GET or POST); raises on anything the protocol forbids."""
-    url_params = _url_params(request.query_params)
+    url_params = _url_params(request)
     if request.method in ("GET", "HEAD"):
         parsed = _from_params(url_params)
     else:

@@ -21,6 +21,7 @@ from iopgraph.media_types import (
     RDF_SYNTAXES,
     RdfSyntax,
     syntax_by_name,
+    syntax_for_body,
     syntax_for_media_type,
     syntax_for_path,
 )
@@ -68,7 +69,7 @@ def media_type_of(request: Request) -> str:
 
 def syntax_of(media_type: str, filename: str | None = None) -> RdfSyntax:
     """The RDF syntax of a media type (or, for generic types, of a file name); 415 otherwise."""
-    syntax = syntax_for_media_type(media_type) if media_type else None
+    syntax = syntax_for_body(media_type) if media_type else None
     if syntax is None and filename and media_type in ("", "application/octet-stream", "text/plain"):
         syntax = syntax_for_path(filename)
     if syntax is None:
