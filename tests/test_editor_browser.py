@@ -95,6 +95,19 @@ def test_yasgui_runs_a_query_inside_the_site(base_url: str, browser: object) -> 
     page.close()
 
 
+def test_editor_opened_as_localhost_queries_its_own_origin(base_url: str, browser: object) -> None:
+    """The base URL says 127.0.0.1; a person typing localhost must still get answers (the CSP allows 'self' only)."""
+    local = base_url.replace("127.0.0.1", "localhost")
+    page, errors, outside = open_page(browser, local, "/sparql")
+    page.wait_for_selector(".yasqe .CodeMirror", timeout=60000)
+    page.evaluate("q => { window.iopgraphYasgui.getTab().setQuery(q); }", CHALLENGES)
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr table tbody tr", timeout=60000)
+    assert page.locator(".yasr table tbody tr").count() == 2
+    assert outside == [] and errors == [], (outside, errors)
+    page.close()
+
+
 REFUSED = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
 
 

@@ -3,6 +3,8 @@
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("iopgraph-editor-config").textContent);
+  // Query the origin the page came from (localhost vs 127.0.0.1 must not cross the CSP), absolute for YASGUI.
+  config.endpoint = new URL(new URL(config.endpoint, location.href).pathname, location.href).href;
   var GRAPH = "https://w3id.org/iopgraph/";
 
   function localHref(iri) {
