@@ -1,7 +1,7 @@
 """SHACL checks for stewards: an upload on its own, or a change to the stored graph.
 
     checker = Checker.from_root(root)
-    report = checker.validate_upload(quads)                    # upload + ontology vs shapes
+    report = checker.validate_upload(quads)                    # the upload's resources (ontology mixed in)
     check = checker.check_change(store, change, version="...")  # the violations a change would introduce
 
 Both run :func:`iopgraph.validation.validate_graph` (pySHACL), the project's one
@@ -156,8 +156,16 @@ class Checker:
     # -- uploads ---------------------------------------------------------------------------------
 
     def validate_upload(self, quads: list[ox.Quad]) -> ValidationReport:
-        """Validate uploaded quads (graph names dropped) together with the ontology."""
-        return validate_graph(quads_to_graph(quads), self.shapes, self.ontology)
+        """Validate uploaded quads (graph names dropped) together with the ontology.
+
+        Only results about the upload's own resources (the subjects of its
+        triples) are reported: the ontology is there so that class hierarchies
+        count, not to be judged itself.
+        """
+        data = quads_to_graph(quads)
+        own = {str(s) for s in data.subjects()}
+        report = validate_graph(data, self.shapes, self.ontology)
+        return restrict(report, {result_key(r) for r in report.results if r.focus_node in own})
 
     # -- changes ---------------------------------------------------------------------------------
 
