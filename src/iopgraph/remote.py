@@ -19,20 +19,34 @@ the service keeps no graph of its own: replicas are stateless, the store
 
 from __future__ import annotations
 
+import logging
+import os
+import tempfile
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pyoxigraph as ox
 
-from iopgraph.backend import Row, Term, _update_text
+from iopgraph.backend import Row, Term, _update_text, worker_options
 from iopgraph.config import Settings
 from iopgraph.errors import StoreError
 from iopgraph.sparql.binding import bind_values
 from iopgraph.sparql.engine import Outcome, QueryJob, serialize_triples, tsv_outcome
-from iopgraph.sparql.errors import QuerySyntaxError, UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from iopgraph.sparql.errors import (
+    QuerySyntaxError,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    WorkersUnavailable,
+)
 from iopgraph.sparql.formats import RESULT_FORMATS, TSV
+from iopgraph.sparql.pool import WorkerPool
+
+log = logging.getLogger("iopgraph")
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
@@ -53,6 +67,9 @@ class RemoteBackend:
         self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(settings.query_timeout, connect=5.0))
         self._version = uuid.uuid4().hex
         self._modified = datetime.now(UTC).replace(microsecond=0)
+        self._settings = settings
+        self._pool: WorkerPool | None = None
+        self._empty: Path | None = None
 
     @property
     def version(self) -> str:
@@ -62,11 +79,39 @@ class RemoteBackend:
     def last_modified(self) -> datetime:
         return self._modified
 
+    @property
+    def pool(self) -> WorkerPool | None:
+        """The graph-less sandboxed workers that screen queries and run isolated jobs here."""
+        return self._pool
+
     async def start(self, workers: int = 2) -> None:
-        return None
+        """Start ``workers`` sandboxed worker processes with an empty store (jobs, query screening)."""
+        if self._pool is None and workers > 0:
+            handle, name = tempfile.mkstemp(prefix="iopgraph-empty-", suffix=".nq")
+            os.close(handle)
+            self._empty = Path(name)
+
+            async def empty_snapshot() -> Path:
+                assert self._empty is not None
+                return self._empty
+
+            self._pool = WorkerPool(workers, empty_snapshot, **worker_options(self._settings))
+            await self._pool.start(wait=False)
 
     async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+        if self._empty is not None:
+            self._empty.unlink(missing_ok=True)
+            self._empty = None
         await self._client.aclose()
+
+    async def isolated(self, job: str, args: dict[str, Any], payload: bytes = b"", *,
+                       timeout: float) -> tuple[dict[str, Any], bytes]:
+        if self._pool is None:
+            raise WorkersUnavailable("no worker processes are running (the backend was not started)")
+        return await self._pool.call(job, args, payload, timeout=timeout)
 
     # -- HTTP ----------------------------------------------------------------------------------
 
@@ -124,7 +169,7 @@ class RemoteBackend:
 
     # -- users' queries --------------------------------------------------------------------------
 
-    async def run_query(self, job: QueryJob, timeout: float) -> Outcome:
+    async def run_query(self, job: QueryJob, timeout: float, client: str = "") -> Outcome:
         data: dict[str, object] = {"query": bind_values(job.query, job.substitutions)}
         if job.default_graphs is not None:
             data["default-graph-uri"] = job.default_graphs
