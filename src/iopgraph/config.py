@@ -94,11 +94,9 @@ class Settings(BaseSettings):
         description="Most query workers one client (remote address) may hold at once (0: all but one).",
     )
     max_query_operators: int = Field(
-        default=2000, gt=0,
-        description="Most UNION, OPTIONAL, MINUS, path steps or binary operators in one query (flat chains).",
-    )
-    max_header_bytes: int = Field(
-        default=8192, gt=0, description="Longest Accept header (and other negotiated header) accepted, in bytes.",
+        default=256, gt=0,
+        description="Most UNION, OPTIONAL or MINUS keywords, or operators (path steps, + - * / | & ! = < >), "
+                    "of each kind in one query; flat chains longer than this are refused (400).",
     )
 
     @field_validator("service_allowlist", "sources", mode="before")

@@ -48,6 +48,9 @@ from iopgraph.sparql.pool import WorkerPool
 
 log = logging.getLogger("iopgraph")
 
+#: Least seconds allowed for screening a query in a worker before it is forwarded.
+SCREEN_TIMEOUT = 10.0
+
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 
@@ -170,7 +173,11 @@ class RemoteBackend:
     # -- users' queries --------------------------------------------------------------------------
 
     async def run_query(self, job: QueryJob, timeout: float, client: str = "") -> Outcome:
-        data: dict[str, object] = {"query": bind_values(job.query, job.substitutions)}
+        query = bind_values(job.query, job.substitutions)
+        await self._screen(query, job.base_iri, timeout)
+        if job.base_iri:  # relative IRIs resolve against this service's endpoint, not the store's
+            query = f"BASE <{job.base_iri}>\n{query}"
+        data: dict[str, object] = {"query": query}
         if job.default_graphs is not None:
             data["default-graph-uri"] = job.default_graphs
         if job.named_graphs is not None:
@@ -186,6 +193,15 @@ class RemoteBackend:
             return Outcome(serialize_triples(triples, job.media_type), len(triples), truncated)
         lines, truncated = await self._stream_lines(data, TSV, job.max_results + 1, timeout)
         return tsv_outcome(b"".join(lines), job.media_type, truncated, max(len(lines) - 1, 0))
+
+    async def _screen(self, query: str, base: str | None, timeout: float) -> None:
+        """Parse ``query`` in a sandboxed worker and refuse non-allow-listed SERVICE calls (the store would run them)."""
+        from iopgraph.sparql.service import check_service_targets
+
+        # Its own allowance (at least 10 s): a worker may still be starting, and parsing is not the query.
+        result, _ = await self.isolated("screen-query", {"base": base}, query.encode("utf-8"),
+                                        timeout=max(timeout, SCREEN_TIMEOUT))
+        check_service_targets(list(result.get("services") or []), self._settings.service_allowlist)
 
     async def _stream_lines(self, data: dict[str, object], accept: str, max_lines: int,
                             timeout: float) -> tuple[list[bytes], bool]:

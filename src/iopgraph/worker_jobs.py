@@ -61,7 +61,15 @@ def selftest(store: ox.Store, args: dict[str, Any], payload: bytes) -> tuple[dic
     return {"done": action}, b""
 
 
+def screen_query(store: ox.Store, args: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], bytes]:
+    """Parse a SPARQL query and list its SERVICE endpoints (see :mod:`iopgraph.sparql.screen`)."""
+    from iopgraph.sparql.screen import screen_query as screen
+
+    return screen(store, args, payload)
+
+
 JOBS: dict[str, Job] = {
     "echo": echo,
     "selftest": selftest,
+    "screen-query": screen_query,
 }

@@ -118,7 +118,6 @@ class UpstreamTimeout(UpstreamError):
 #    JobTimeout (503)                 an isolated job ran past its time limit and was stopped
 #    JobFailed (500)                  an isolated job failed for a reason that is not the client's
 #    ServiceUnreachable (502)         a SERVICE call the engine attempted could not connect
-#    HeaderTooLarge (431)             a request header over the documented size limit
 
 
 class QueryTooComplex(SparqlRequestError):
@@ -143,8 +142,3 @@ class JobFailed(IopgraphError):
 class ServiceUnreachable(IopgraphError):
     status = 502
     code = "service-unreachable"
-
-
-class HeaderTooLarge(IopgraphError):
-    status = 431
-    code = "header-too-large"
