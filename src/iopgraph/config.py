@@ -81,6 +81,24 @@ class Settings(BaseSettings):
         default=30.0, ge=0, description="Seconds `iopgraph serve` lets in-flight requests finish after SIGTERM/SIGINT."
     )
 
+    worker_memory_mb: int = Field(
+        default=4096, ge=0,
+        description="Address-space limit of each worker process, in MiB (0: none); a worker over it dies, not the server.",
+    )
+    max_result_bytes: int = Field(
+        default=50_000_000, gt=0,
+        description="Most bytes of a serialised query result; more are cut at a row and flagged (Iopgraph-Truncated).",
+    )
+    query_workers_per_client: int = Field(
+        default=0, ge=0,
+        description="Most query workers one client (remote address) may hold at once (0: all but one).",
+    )
+    max_query_operators: int = Field(
+        default=256, gt=0,
+        description="Most UNION, OPTIONAL or MINUS keywords, or operators (path steps, + - * / | & ! = < >), "
+                    "of each kind in one query; flat chains longer than this are refused (400).",
+    )
+
     @field_validator("service_allowlist", "sources", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:

@@ -19,20 +19,37 @@ the service keeps no graph of its own: replicas are stateless, the store
 
 from __future__ import annotations
 
+import logging
+import os
+import tempfile
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pyoxigraph as ox
 
-from iopgraph.backend import Row, Term, _update_text
+from iopgraph.backend import Row, Term, _update_text, worker_options
 from iopgraph.config import Settings
 from iopgraph.errors import StoreError
 from iopgraph.sparql.binding import bind_values
 from iopgraph.sparql.engine import Outcome, QueryJob, serialize_triples, tsv_outcome
-from iopgraph.sparql.errors import QuerySyntaxError, UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from iopgraph.sparql.errors import (
+    QuerySyntaxError,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    WorkersUnavailable,
+)
 from iopgraph.sparql.formats import RESULT_FORMATS, TSV
+from iopgraph.sparql.pool import WorkerPool
+
+log = logging.getLogger("iopgraph")
+
+#: Least seconds allowed for screening a query in a worker before it is forwarded.
+SCREEN_TIMEOUT = 10.0
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
@@ -53,6 +70,9 @@ class RemoteBackend:
         self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(settings.query_timeout, connect=5.0))
         self._version = uuid.uuid4().hex
         self._modified = datetime.now(UTC).replace(microsecond=0)
+        self._settings = settings
+        self._pool: WorkerPool | None = None
+        self._empty: Path | None = None
 
     @property
     def version(self) -> str:
@@ -62,11 +82,39 @@ class RemoteBackend:
     def last_modified(self) -> datetime:
         return self._modified
 
+    @property
+    def pool(self) -> WorkerPool | None:
+        """The graph-less sandboxed workers that screen queries and run isolated jobs here."""
+        return self._pool
+
     async def start(self, workers: int = 2) -> None:
-        return None
+        """Start ``workers`` sandboxed worker processes with an empty store (jobs, query screening)."""
+        if self._pool is None and workers > 0:
+            handle, name = tempfile.mkstemp(prefix="iopgraph-empty-", suffix=".nq")
+            os.close(handle)
+            self._empty = Path(name)
+
+            async def empty_snapshot() -> Path:
+                assert self._empty is not None
+                return self._empty
+
+            self._pool = WorkerPool(workers, empty_snapshot, **worker_options(self._settings))
+            await self._pool.start(wait=False)
 
     async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+        if self._empty is not None:
+            self._empty.unlink(missing_ok=True)
+            self._empty = None
         await self._client.aclose()
+
+    async def isolated(self, job: str, args: dict[str, Any], payload: bytes = b"", *,
+                       timeout: float) -> tuple[dict[str, Any], bytes]:
+        if self._pool is None:
+            raise WorkersUnavailable("no worker processes are running (the backend was not started)")
+        return await self._pool.call(job, args, payload, timeout=timeout)
 
     # -- HTTP ----------------------------------------------------------------------------------
 
@@ -124,8 +172,12 @@ class RemoteBackend:
 
     # -- users' queries --------------------------------------------------------------------------
 
-    async def run_query(self, job: QueryJob, timeout: float) -> Outcome:
-        data: dict[str, object] = {"query": bind_values(job.query, job.substitutions)}
+    async def run_query(self, job: QueryJob, timeout: float, client: str = "") -> Outcome:
+        query = bind_values(job.query, job.substitutions)
+        await self._screen(query, job.base_iri, timeout)
+        if job.base_iri:  # relative IRIs resolve against this service's endpoint, not the store's
+            query = f"BASE <{job.base_iri}>\n{query}"
+        data: dict[str, object] = {"query": query}
         if job.default_graphs is not None:
             data["default-graph-uri"] = job.default_graphs
         if job.named_graphs is not None:
@@ -141,6 +193,15 @@ class RemoteBackend:
             return Outcome(serialize_triples(triples, job.media_type), len(triples), truncated)
         lines, truncated = await self._stream_lines(data, TSV, job.max_results + 1, timeout)
         return tsv_outcome(b"".join(lines), job.media_type, truncated, max(len(lines) - 1, 0))
+
+    async def _screen(self, query: str, base: str | None, timeout: float) -> None:
+        """Parse ``query`` in a sandboxed worker and refuse non-allow-listed SERVICE calls (the store would run them)."""
+        from iopgraph.sparql.service import check_service_targets
+
+        # Its own allowance (at least 10 s): a worker may still be starting, and parsing is not the query.
+        result, _ = await self.isolated("screen-query", {"base": base}, query.encode("utf-8"),
+                                        timeout=max(timeout, SCREEN_TIMEOUT))
+        check_service_targets(list(result.get("services") or []), self._settings.service_allowlist)
 
     async def _stream_lines(self, data: dict[str, object], accept: str, max_lines: int,
                             timeout: float) -> tuple[list[bytes], bool]:

@@ -92,13 +92,19 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _url_params(params: QueryParams) -> list[tuple[str, str]]:
+def _url_params(params: QueryParams, raw: bytes = b"") -> list[tuple[str, str]]:
+    """The URL's parameters; 400 when one is not valid UTF-8 once percent-decoded (never replaced silently)."""
+    if raw:
+        try:
+            parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="strict")
+        except UnicodeDecodeError as exc:
+            raise SparqlRequestError(f"a URL parameter is not valid UTF-8 once percent-decoded: {exc.reason}") from None
     return list(params.multi_items())
 
 
 async def parse_request(request: Request, max_bytes: int) -> ProtocolRequest:
     """Read the query operation out of ``request`` (GET or POST); raises on anything the protocol forbids."""
-    url_params = _url_params(request.query_params)
+    url_params = _url_params(request.query_params, request.scope.get("query_string", b""))
     if request.method in ("GET", "HEAD"):
         parsed = _from_params(url_params)
     else:
