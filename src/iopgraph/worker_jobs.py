@@ -68,8 +68,24 @@ def screen_query(store: ox.Store, args: dict[str, Any], payload: bytes) -> tuple
     return screen(store, args, payload)
 
 
+def validate_upload(store: ox.Store, args: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], bytes]:
+    """Parse an upload and SHACL-validate it (see :func:`iopgraph.stewardship.jobs.validate_upload`)."""
+    from iopgraph.stewardship import jobs  # rdflib and pySHACL load on the first job, not at worker start
+
+    return jobs.validate_upload(store, args, payload)
+
+
+def plan_write(store: ox.Store, args: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], bytes]:
+    """Parse, plan and SHACL-check a write (see :func:`iopgraph.stewardship.jobs.plan_write`)."""
+    from iopgraph.stewardship import jobs
+
+    return jobs.plan_write(store, args, payload)
+
+
 JOBS: dict[str, Job] = {
     "echo": echo,
     "selftest": selftest,
     "screen-query": screen_query,
+    "validate-upload": validate_upload,
+    "plan-write": plan_write,
 }

@@ -24,18 +24,11 @@ from fastapi import APIRouter, Request, Response
 from iopgraph import render
 from iopgraph.conneg import negotiate
 from iopgraph.errors import GraphNotFound, InputError, UnknownFormat
-from iopgraph.stewardship.changes import (
-    GraphName,
-    add_quads,
-    drop_graph,
-    graph_exists,
-    graph_label,
-    merge_into_graph,
-    replace_graph,
-)
+from iopgraph.stewardship.changes import GraphName, graph_exists, graph_label
 from iopgraph.stewardship.gate import WriteOutcome, read_source
+from iopgraph.stewardship.isolation import drop_plan, graph_plan, screen_upload
 from iopgraph.stewardship.service import stewardship
-from iopgraph.stewardship.uploads import read_rdf_upload
+from iopgraph.stewardship.uploads import RdfUpload, read_rdf_upload
 
 router = APIRouter(tags=["graph store"])
 
@@ -88,7 +81,8 @@ def written(request: Request, outcome: WriteOutcome, graph: GraphName | None) ->
     return Response(status_code=204, headers=headers)
 
 
-async def _upload(request: Request, graph: GraphName | None) -> list[ox.Quad]:
+async def _upload(request: Request, graph: GraphName | None) -> tuple[RdfUpload, str, bool]:
+    """The upload, the base IRI it resolves against, and whether it must hold triples only (parsed in a worker)."""
     steward = stewardship(request.app)
     upload = await read_rdf_upload(request, steward.settings.max_upload_bytes)
     # JSON-LD may carry named graphs, so it is accepted in both modes; into one graph only without them.
@@ -100,11 +94,8 @@ async def _upload(request: Request, graph: GraphName | None) -> list[ox.Quad]:
         raise UnknownFormat(f"/store without ?graph takes quads (TriG, N-Quads), not {upload.syntax.media_type}; "
                             "add ?graph=IRI to write triples into one graph")
     base = graph.value if isinstance(graph, ox.NamedNode) else steward.settings.base_url.rstrip("/") + "/store"
-    quads = upload.parse(base_iri=base)
-    if graph is not None and any(not isinstance(q.graph_name, ox.DefaultGraph) for q in quads):
-        raise InputError("the JSON-LD document has named graphs (a @graph with an @id); a graph takes triples: "
-                         "send it to /store without ?graph, or drop the graph names")
-    return quads
+    await screen_upload(upload, steward.limits)
+    return upload, base, graph is not None
 
 
 def _agent(request: Request) -> str:
@@ -117,9 +108,9 @@ async def put(request: Request) -> Response:
     graph = target(request)
     if graph is None:
         raise InputError("PUT needs ?graph=IRI or ?default (replacing the whole dataset is `iopgraph restore`)")
-    quads = await _upload(request, graph)
+    upload, base, triples = await _upload(request, graph)
     gate = stewardship(request.app).gate
-    outcome = await gate.write(lambda source: replace_graph(source, graph, quads), agent)
+    outcome = await gate.write(graph_plan("replace", graph, upload, base, triples), agent, client=request)
     return written(request, outcome, graph)
 
 
@@ -127,12 +118,10 @@ async def put(request: Request) -> Response:
 async def post(request: Request) -> Response:
     agent = _agent(request)
     graph = target(request)
-    quads = await _upload(request, graph)
+    upload, base, triples = await _upload(request, graph)
     gate = stewardship(request.app).gate
-    if graph is None:
-        outcome = await gate.write(lambda source: add_quads(source, quads), agent)
-    else:
-        outcome = await gate.write(lambda source: merge_into_graph(source, graph, quads), agent)
+    kind = "add" if graph is None else "merge"
+    outcome = await gate.write(graph_plan(kind, graph, upload, base, triples), agent, client=request)
     return written(request, outcome, graph)
 
 
@@ -143,5 +132,5 @@ async def delete(request: Request) -> Response:
     if graph is None:
         raise InputError("DELETE needs ?graph=IRI or ?default")
     gate = stewardship(request.app).gate
-    outcome = await gate.write(lambda source: drop_graph(source, graph), agent)
+    outcome = await gate.write(drop_plan(graph), agent, client=request)
     return written(request, outcome, graph)

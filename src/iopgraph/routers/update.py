@@ -19,8 +19,8 @@ from fastapi import APIRouter, Request, Response
 
 from iopgraph.errors import InputError, UnknownFormat
 from iopgraph.routers.store_protocol import written
+from iopgraph.stewardship.isolation import update_plan
 from iopgraph.stewardship.service import stewardship
-from iopgraph.stewardship.sparql_update import update_change
 from iopgraph.stewardship.uploads import media_type_of, read_body
 
 router = APIRouter(tags=["sparql update"])
@@ -55,5 +55,5 @@ async def update(request: Request) -> Response:
     steward = stewardship(request.app)
     agent = steward.tokens.authenticate(request.headers.get("authorization"))
     text = await update_text(request, steward.settings.max_upload_bytes)
-    outcome = await steward.gate.write(lambda source: update_change(source, text), agent)
+    outcome = await steward.gate.write(update_plan(text), agent, client=request)
     return written(request, outcome, None)

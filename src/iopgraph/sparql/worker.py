@@ -111,7 +111,8 @@ def serve(snapshot: str, inbox: BinaryIO, outbox: BinaryIO, report: dict[str, An
 
     store = ox.Store()
     if os.path.getsize(snapshot):
-        store.bulk_load(path=snapshot, format=ox.RdfFormat.N_QUADS)
+        # Labels kept (bulk_load renames blank nodes): a write planned here names the on-disk store's nodes.
+        store.bulk_extend(ox.parse(path=snapshot, format=ox.RdfFormat.N_QUADS))
     outbox.write(wire.encode({"ok": True, "ready": True, "pid": os.getpid(), **(report or {})}))
     while True:
         message = wire.read_blocking(inbox)
