@@ -40,3 +40,19 @@ def test_served_files_without_shapes_are_not_checked(tmp_path: Path) -> None:
         r = _put(server)
         assert r.status_code == 201, r.text
         assert "no shapes (served files" in server.log()
+
+
+def test_broken_shapes_stop_the_start(tmp_path: Path) -> None:
+    """The stewardship services are made at start-up: shapes that do not parse stop it, with the file named."""
+    broken = tmp_path / "broken-shapes.ttl"
+    broken.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n<x> a sh:NodeShape ;;; <")
+    server = _serve(tmp_path, "--shapes", str(broken))
+    try:
+        server.start(timeout=120)
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the server started with broken shapes")
+    finally:
+        server.stop()
+    assert "broken-shapes.ttl" in server.log()
