@@ -408,3 +408,32 @@ def test_cheap_queries_keep_answering_while_two_clients_loop_queries_of_death(li
     assert set(answers) == {400}, answers
     assert len(answers) >= 8
     assert max(latencies) < 1.0, latencies
+
+
+def test_a_hanging_remote_store_costs_one_timeout_then_fails_fast(tmp_path: Path) -> None:
+    import signal as signals
+
+    from test_service_evasion import oxigraph_process
+
+    with oxigraph_process(tmp_path) as (store_url, process):
+        env = {"IOPGRAPH_ROOT": str(ROOT), "IOPGRAPH_STORE_URL": store_url + "/query", "IOPGRAPH_QUERY_TIMEOUT": "2"}
+        with ServerProcess(tmp_path, env) as server:
+            server.wait_until("/readyz", 120)
+            process.send_signal(signals.SIGSTOP)
+            try:
+                first = httpx.get(server.url + "/sparql", params={"query": "ASK { ?s ?p 1 }"}, headers=JSON, timeout=30)
+                assert first.status_code == 504 and first.json()["code"] == "upstream-timeout"
+                started = time.monotonic()
+                second = httpx.get(server.url + "/sparql", params={"query": "ASK { ?s ?p 2 }"}, headers=JSON,
+                                   timeout=30)
+                quick = time.monotonic() - started
+            finally:
+                process.send_signal(signals.SIGCONT)
+            assert second.status_code == 503 and second.json()["code"] == "upstream-unavailable"
+            assert int(second.headers["retry-after"]) >= 1
+            assert quick < 2  # not another timeout
+            for response in (first, second):
+                assert store_url.split("//")[1] not in response.text  # the store's address is not revealed
+            server.wait_until("/readyz", 60)
+            assert httpx.get(server.url + "/sparql", params={"query": "ASK { ?s ?p 3 }"}, headers=JSON,
+                             timeout=30).status_code == 200
