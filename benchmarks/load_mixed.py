@@ -74,7 +74,7 @@ def main() -> None:
                 thread.join(timeout=60)
     summary = result.summary()
     print({"source": options.src or str(ROOT / "src"), **summary, "writes": dict(writes),
-           "statuses": dict(result.statuses)})
+           "statuses": dict(result.statuses), "unexpected": result.unexpected[:3]})
 
 
 if __name__ == "__main__":

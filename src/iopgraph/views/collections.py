@@ -13,9 +13,10 @@ check by expanding the JSON-LD with an independent processor.
 Filter values are slugs (resolved in the filter's namespace) or absolute IRIs,
 validated as RDF terms before they reach a query (``VALUES`` rows). Repeated
 values are merged; more than :data:`MAX_FILTER_VALUES` distinct filter values
-are refused (400), since each adds a join. The member query (the one whose cost
+are refused (400), since each adds a join. A filtered member query (whose cost
 grows with the filters) runs like a user's query: in a worker process, killed
-at ``IOPGRAPH_QUERY_TIMEOUT`` (503), scheduled fairly per client.
+at ``IOPGRAPH_QUERY_TIMEOUT`` (503), scheduled fairly per client; the unfiltered
+one is a fixed query of the service and runs on the on-disk store.
 """
 
 from __future__ import annotations
@@ -312,7 +313,10 @@ async def _member_rows(backend: Backend, query: str, timeout: float,
 async def collection_page(backend: Backend, spec: CollectionSpec,
                           filters: list[tuple[Filter, ox.NamedNode | ox.Literal]], page: int, limit: int,
                           timeout: float = DEFAULT_TIMEOUT, client: str = "") -> CollectionPage:
-    rows = await _member_rows(backend, _member_query(spec, filters), timeout, client)
+    query = _member_query(spec, filters)
+    # The shape of a filtered query is the client's (one join per value): it runs isolated and timed.
+    # An unfiltered one is the service's own fixed query, answered from the on-disk store.
+    rows = await (_member_rows(backend, query, timeout, client) if filters else backend.select(query))
     members = _ordered(rows, spec.tree)
     result = CollectionPage(spec, [], len(members), page, limit)
     if page > result.last_page:
