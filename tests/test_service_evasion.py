@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -120,18 +121,19 @@ def test_service_tricks_get_no_connection_from_the_embedded_store(tmp_path: Path
     assert "Traceback" not in log
 
 
-@pytest.fixture
-def oxigraph(tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def oxigraph_process(folder: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A real `oxigraph serve` on loopback holding a few shipped data files: (its URL, its process)."""
     binary = str(OXIGRAPH if OXIGRAPH.exists() else shutil.which("oxigraph") or "")
     if not binary:
         pytest.skip("the oxigraph server binary (pip package `oxigraph`) is not installed")
     files = sorted((ROOT / "data").glob("*.ttl"))[:3]
-    load = [binary, "load", "--location", str(tmp_path / "db")]
+    load = [binary, "load", "--location", str(folder / "db")]
     for file in files:
         load += ["--file", str(file)]
     subprocess.run(load, check=True, capture_output=True, timeout=120)
     port = free_port()
-    process = subprocess.Popen([binary, "serve", "--location", str(tmp_path / "db"), "--bind", f"127.0.0.1:{port}",
+    process = subprocess.Popen([binary, "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}",
                                 "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -141,10 +143,16 @@ def oxigraph(tmp_path: Path) -> Iterator[str]:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def oxigraph(tmp_path: Path) -> Iterator[str]:
+    with oxigraph_process(tmp_path) as (base, _):
+        yield base
 
 
 def test_service_tricks_never_reach_a_remote_store(tmp_path: Path, listener: Listener, oxigraph: str) -> None:

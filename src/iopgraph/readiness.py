@@ -14,7 +14,8 @@ replicas; a remote store going down turns readiness off until it is back.
 (:mod:`iopgraph.sandbox`): ``network_isolation`` (false, with
 ``network_isolation_reason``, when the platform could not isolate them, or when
 ``IOPGRAPH_SERVICE_ALLOWLIST`` keeps their network on), ``network_mode`` and
-``worker_memory_limit_mb``. These inform; they do not turn readiness off.
+``worker_memory_limit_mb``, once the first worker has started. These inform;
+they do not turn readiness off.
 """
 
 from __future__ import annotations

@@ -187,6 +187,11 @@ class WorkerPool:
     def pids(self) -> list[int]:
         return [w.pid for w in self._workers if w.alive]
 
+    @property
+    def ready_count(self) -> int:
+        """Workers that have loaded their snapshot and can answer."""
+        return sum(1 for w in self._workers if w.alive and w.ready.is_set())
+
     async def start(self, wait: bool = True) -> None:
         async with self._lock:
             for _ in range(self.size):
