@@ -200,6 +200,35 @@ def test_one_client_with_slow_work_cannot_hold_every_worker(tmp_path: Path) -> N
     asyncio.run(main())
 
 
+def test_while_every_worker_loads_a_request_waits_briefly_then_gets_503(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from iopgraph.sparql import pool as pool_module
+    from iopgraph.sparql.errors import WorkersUnavailable
+
+    monkeypatch.setattr(pool_module, "LOADING_WAIT", 0.05)
+    snapshot = tmp_path / "big.nq"
+    snapshot.write_text("".join(f"<urn:s{i}> <urn:p> \"{i}\" .\n" for i in range(200_000)))
+
+    async def make() -> Path:
+        return snapshot
+
+    async def main() -> None:
+        pool = WorkerPool(1, make)
+        await pool.start(wait=False)
+        try:
+            with pytest.raises(WorkersUnavailable) as busy:
+                await pool.call("echo", {}, timeout=30)
+            assert "still loading" in busy.value.message
+            assert getattr(busy.value, "headers", {}).get("Retry-After") == "5"
+            await pool.wait_ready()
+            result, _ = await pool.call("echo", {}, timeout=30)
+            assert result["quads"] == 200_000
+        finally:
+            await pool.close()
+
+    asyncio.run(main())
+
+
 def test_readyz_reports_the_sandbox_of_a_live_server(tmp_path: Path) -> None:
     env = {"IOPGRAPH_ROOT": str(ROOT), "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
            "IOPGRAPH_WORKER_MEMORY_MB": "3072"}
