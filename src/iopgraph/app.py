@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.backend = backend
             app.state.sparql = SparqlService(backend, settings)
             yield
+            await app.state.sparql.close()
             app.state.store = app.state.backend = app.state.sparql = None  # let the store close
 
     app = FastAPI(title="iopgraph", version=__version__, lifespan=lifespan)
