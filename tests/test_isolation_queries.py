@@ -200,6 +200,35 @@ def test_one_client_with_slow_work_cannot_hold_every_worker(tmp_path: Path) -> N
     asyncio.run(main())
 
 
+def test_while_every_worker_loads_a_request_waits_briefly_then_gets_503(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from iopgraph.sparql import pool as pool_module
+    from iopgraph.sparql.errors import WorkersUnavailable
+
+    monkeypatch.setattr(pool_module, "LOADING_WAIT", 0.05)
+    snapshot = tmp_path / "big.nq"
+    snapshot.write_text("".join(f"<urn:s{i}> <urn:p> \"{i}\" .\n" for i in range(200_000)))
+
+    async def make() -> Path:
+        return snapshot
+
+    async def main() -> None:
+        pool = WorkerPool(1, make)
+        await pool.start(wait=False)
+        try:
+            with pytest.raises(WorkersUnavailable) as busy:
+                await pool.call("echo", {}, timeout=30)
+            assert "still loading" in busy.value.message
+            assert getattr(busy.value, "headers", {}).get("Retry-After") == "5"
+            await pool.wait_ready()
+            result, _ = await pool.call("echo", {}, timeout=30)
+            assert result["quads"] == 200_000
+        finally:
+            await pool.close()
+
+    asyncio.run(main())
+
+
 def test_readyz_reports_the_sandbox_of_a_live_server(tmp_path: Path) -> None:
     env = {"IOPGRAPH_ROOT": str(ROOT), "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
            "IOPGRAPH_WORKER_MEMORY_MB": "3072"}
@@ -247,7 +276,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     folder = tmp_path_factory.mktemp("isolation")
     env = {"IOPGRAPH_ROOT": str(ROOT), "IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_QUERY_WORKERS": "2",
            "IOPGRAPH_WORKER_MEMORY_MB": "1024", "IOPGRAPH_MAX_RESULT_BYTES": str(CAP_BYTES),
-           "IOPGRAPH_QUERY_TIMEOUT": "20", "IOPGRAPH_BASE_URL": "http://iopgraph.test"}
+           "IOPGRAPH_QUERY_TIMEOUT": "20", "IOPGRAPH_BASE_URL": "http://iopgraph.test",
+           # every client of these tests is 127.0.0.1: the per-client limit is tested on the pool itself
+           "IOPGRAPH_QUERY_WORKERS_PER_CLIENT": "2"}
     with ServerProcess(folder, env) as server:
         server.wait_until("/readyz", 120)
         yield server
@@ -375,6 +406,13 @@ def test_repeated_collection_filters_are_merged_and_capped(live: ServerProcess) 
 
 def test_cheap_queries_keep_answering_while_two_clients_loop_queries_of_death(live: ServerProcess) -> None:
     deadly = [*FLAT_CHAINS.values(), EXHAUSTING]
+    # The worker-killing query costs one worker once (then it is remembered); let its replacement start.
+    httpx.post(live.url + "/sparql", data={"query": EXHAUSTING}, headers=JSON, timeout=120)
+    for _ in range(600):
+        if len(live.children()) >= 2 and ask(live).status_code == 200:
+            break
+        time.sleep(0.1)
+    count = replaced(live)
     stop = threading.Event()
     answers: list[int] = []
 
@@ -407,6 +445,7 @@ def test_cheap_queries_keep_answering_while_two_clients_loop_queries_of_death(li
             thread.join(timeout=120)
     assert set(answers) == {400}, answers
     assert len(answers) >= 8
+    assert replaced(live) == count  # looping them killed no further worker
     assert max(latencies) < 1.0, latencies
 
 

@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.sparql = SparqlService(backend, settings)
             await start_stewardship(app)  # a broken shapes/ stops the start here
             yield
+            await app.state.sparql.close()
             app.state.store = app.state.backend = app.state.sparql = app.state.stewardship = None  # let the store close
 
     app = FastAPI(title="iopgraph", version=__version__, lifespan=lifespan)

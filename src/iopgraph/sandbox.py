@@ -43,8 +43,11 @@ from typing import Any, TypeVar
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 
-#: Stack of the evaluation thread, in MiB (virtual: only touched pages cost memory).
+#: Stack of the evaluation thread, in MiB (virtual: only touched pages cost memory); at most a
+#: quarter of the address-space limit.
 EVAL_STACK_MB = 512
+
+_stack_mb = EVAL_STACK_MB
 
 T = TypeVar("T")
 
@@ -128,13 +131,13 @@ def apply(keep_network: bool, memory_mb: int | None) -> SandboxReport:
             isolated, reason = False, f"a {reason} was created but loopback is still reachable"
         mode = "none" if isolated else "unisolated"
     limit = _limit_memory(memory_mb)
-    # Reserve the evaluation stack now, so every later thread gets it.
-    threading.stack_size(EVAL_STACK_MB * 1024 * 1024)
+    global _stack_mb
+    _stack_mb = min(EVAL_STACK_MB, max(16, limit // 4)) if limit else EVAL_STACK_MB
     return SandboxReport(isolated, mode, reason, limit)
 
 
 def run_with_big_stack(call: Callable[[], T]) -> T:
-    """``call()`` in a thread with a stack of :data:`EVAL_STACK_MB`; its exception is re-raised here."""
+    """``call()`` in a thread with a big stack (see :data:`EVAL_STACK_MB`); its exception is re-raised here."""
     box: dict[str, Any] = {}
 
     def target() -> None:
@@ -143,12 +146,12 @@ def run_with_big_stack(call: Callable[[], T]) -> T:
         except BaseException as exc:  # noqa: BLE001 - handed to the caller
             box["error"] = exc
 
-    previous = threading.stack_size(EVAL_STACK_MB * 1024 * 1024)
+    previous = threading.stack_size(_stack_mb * 1024 * 1024)
     try:
         thread = threading.Thread(target=target, name="iopgraph-eval", daemon=True)
         thread.start()
     finally:
-        threading.stack_size(previous or EVAL_STACK_MB * 1024 * 1024)
+        threading.stack_size(previous)
     thread.join()
     if "error" in box:
         raise box["error"]

@@ -82,10 +82,20 @@ def plan_write(store: ox.Store, args: dict[str, Any], payload: bytes) -> tuple[d
     return jobs.plan_write(store, args, payload)
 
 
+def analyse_query(store: ox.Store, args: dict[str, Any], payload: bytes) -> tuple[dict[str, Any], bytes]:
+    """What the lexer finds in a (large) query: :class:`iopgraph.sparql.lexer.QueryInfo` as JSON."""
+    from dataclasses import asdict
+
+    from iopgraph.sparql.lexer import analyse
+
+    return asdict(analyse(payload.decode("utf-8", "surrogatepass"))), b""
+
+
 JOBS: dict[str, Job] = {
     "echo": echo,
     "selftest": selftest,
     "screen-query": screen_query,
     "validate-upload": validate_upload,
     "plan-write": plan_write,
+    "analyse-query": analyse_query,
 }

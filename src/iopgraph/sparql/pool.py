@@ -28,7 +28,8 @@ have been running for :data:`HEAVY_AFTER` seconds or more on ``per_client``
 workers (default: all but one) gets no further worker until one of them ends:
 a client looping slow queries can never hold every worker, while its (and
 everyone's) quick queries still run beside them. Waiting is bounded by the
-request's timeout (503 ``query-workers-busy``).
+request's timeout, and by :data:`LOADING_WAIT` while every worker is still
+loading the graph (503 ``query-workers-busy`` with ``Retry-After``).
 
 **The job call** (:meth:`WorkerPool.call`) runs
 ``iopgraph.worker_jobs.JOBS[job](store, args, payload)`` in a worker and returns
@@ -80,6 +81,9 @@ SnapshotMaker = Callable[[], Awaitable[Path]]
 
 #: Seconds after which a running query counts as heavy for the per-client limit.
 HEAVY_AFTER = 1.0
+#: Most seconds a request waits while every worker is still loading the graph (start-up, after a
+#: build or a reload): then 503 with Retry-After, rather than a long silent queue.
+LOADING_WAIT = 10.0
 
 _MODULE = re.compile(r"iopgraph(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
@@ -305,6 +309,8 @@ class WorkerPool:
         waiter = _Waiter(client, next(self._seq))
         self._waiters.append(waiter)
         self._dispatch()
+        if not waiter.future.done() and not any(w.ready.is_set() for w in self._workers if w.alive):
+            timeout = min(timeout, LOADING_WAIT)
         try:
             return await asyncio.wait_for(asyncio.shield(waiter.future), timeout)
         except BaseException as exc:
@@ -318,8 +324,10 @@ class WorkerPool:
                 loading = not any(w.ready.is_set() for w in self._workers if w.alive)
                 reason = ("the query workers are still loading the graph" if loading else
                           f"all {self.size} query workers stayed busy")
-                raise WorkersUnavailable(f"{reason} for {timeout:g} s, so the {what} was not started; "
-                                         "try again in a few seconds") from None
+                busy = WorkersUnavailable(f"{reason} for {timeout:g} s, so the {what} was not started; "
+                                          "try again in a few seconds")
+                busy.headers = {"Retry-After": "5"}
+                raise busy from None
             raise
 
     # -- one exchange ------------------------------------------------------------------------------

@@ -25,21 +25,26 @@ These checks are a fast first answer, not the defence: queries run in
 sandboxed worker processes without network (:mod:`iopgraph.sandbox`), where a
 ``SERVICE`` that slipped past the text check gets no connection.
 Analysing a large query takes time in proportion to its size, so
-:meth:`SparqlService.prepare_async` does it in a thread, off the event loop.
+:meth:`SparqlService.prepare_async` has it done by a sandboxed worker process of
+its own (the analysis lane, :class:`AnalysisLane`): neither the event loop nor
+the server's GIL carries work proportional to what a client sent.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
+import tempfile
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
-import anyio.to_thread
 import pyoxigraph as ox
 
-from iopgraph.backend import Backend
+from iopgraph.backend import Backend, worker_options
 from iopgraph.config import Settings
 from iopgraph.conneg import negotiate
 from iopgraph.sparql.binding import bind_values
@@ -48,12 +53,13 @@ from iopgraph.sparql.engine import Outcome, QueryJob
 from iopgraph.sparql.errors import QuerySyntaxError, QueryTooComplex, ServiceRefused, UpdateRefused
 from iopgraph.sparql.formats import canonical, offers_for
 from iopgraph.sparql.lexer import QueryInfo, analyse
+from iopgraph.sparql.pool import WorkerPool
 from iopgraph.sparql.protocol import READ_ONLY, ProtocolRequest
 
 #: Deepest nesting of { } and ( ) accepted: the engine's recursive parser must not overflow its stack.
 MAX_NESTING = 256
 
-#: Queries longer than this (characters) are analysed in a thread, off the event loop.
+#: Queries longer than this (characters) are analysed in the analysis lane, not in the server process.
 INLINE_ANALYSIS_CHARS = 8192
 
 #: How many hashes of worker-crashing queries are remembered.
@@ -117,6 +123,42 @@ def choose_media_type(form: str, accept: str | None, format_param: str | None) -
     return canonical(negotiate(accept, offers_for(form), format_param))
 
 
+class AnalysisLane:
+    """One sandboxed, graph-less worker process that runs the lexer on large queries (started on first use)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._pool: WorkerPool | None = None
+        self._empty: Path | None = None
+        self._starting = asyncio.Lock()
+
+    async def analyse(self, text: str, timeout: float) -> QueryInfo:
+        async with self._starting:
+            if self._pool is None:
+                handle, name = tempfile.mkstemp(prefix="iopgraph-empty-", suffix=".nq")
+                os.close(handle)
+                self._empty = Path(name)
+                empty = self._empty
+
+                async def snapshot() -> Path:
+                    return empty
+
+                options = {**worker_options(self._settings), "keep_network": False}
+                self._pool = WorkerPool(1, snapshot, **options)
+                await self._pool.start(wait=False)
+        result, _ = await self._pool.call("analyse-query", {}, text.encode("utf-8", "surrogatepass"),
+                                          timeout=timeout)
+        return QueryInfo(**result)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+        if self._empty is not None:
+            self._empty.unlink(missing_ok=True)
+            self._empty = None
+
+
 class SparqlService:
     """Answers SPARQL queries against a :class:`Backend`, with limits and a result cache."""
 
@@ -125,6 +167,11 @@ class SparqlService:
         self.settings = settings
         self.cache = cache if cache is not None else ResultCache(settings.cache_entries, settings.cache_bytes)
         self._deadly: OrderedDict[str, None] = OrderedDict()
+        self.analysis = AnalysisLane(settings)
+
+    async def close(self) -> None:
+        """Stop the analysis lane's worker (the query workers belong to the backend)."""
+        await self.analysis.close()
 
     @staticmethod
     def _fingerprint(query: str) -> str:
@@ -138,11 +185,19 @@ class SparqlService:
         max_results: int | None = None,
         base_iri: str | None = None,
     ) -> PreparedQuery:
-        """:meth:`prepare`, in a worker thread when the query is large (the event loop stays free)."""
+        """:meth:`prepare`, with a large query analysed in the analysis lane (the server stays free)."""
         if len(request.query or "") <= INLINE_ANALYSIS_CHARS:
             return self.prepare(request, accept, substitutions, max_results, base_iri)
-        return await anyio.to_thread.run_sync(
-            lambda: self.prepare(request, accept, substitutions, max_results, base_iri))
+        assert request.query is not None
+        self._refuse_deadly(request.query)
+        info = await self.analysis.analyse(request.query, self.settings.query_timeout)
+        return self.prepare(request, accept, substitutions, max_results, base_iri, info=info)
+
+    def _refuse_deadly(self, query: str) -> None:
+        if self._fingerprint(query) in self._deadly:
+            raise QueryTooComplex("this query made an isolated worker crash before; it is refused without "
+                                  "running it again. Simplify it (fewer UNION branches or OPTIONALs, shorter "
+                                  "property paths or expressions, smaller intermediate strings)")
 
     def prepare(
         self,
@@ -151,16 +206,16 @@ class SparqlService:
         substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
         max_results: int | None = None,
         base_iri: str | None = None,
+        info: QueryInfo | None = None,
     ) -> PreparedQuery:
         """Check ``request`` and choose its media type; raises a 4xx error for anything refused.
 
-        ``base_iri`` resolves relative IRIs of the query (the endpoint's URL for ``/sparql``)."""
+        ``base_iri`` resolves relative IRIs of the query (the endpoint's URL for ``/sparql``);
+        ``info`` is the query's analysis when it was made elsewhere (the analysis lane)."""
         assert request.query is not None
-        if self._fingerprint(request.query) in self._deadly:
-            raise QueryTooComplex("this query made an isolated worker crash before; it is refused without "
-                                  "running it again. Simplify it (fewer UNION branches or OPTIONALs, shorter "
-                                  "property paths or expressions, smaller intermediate strings)")
-        info = analyse(request.query)
+        self._refuse_deadly(request.query)
+        if info is None:
+            info = analyse(request.query)
         if info.update:
             raise UpdateRefused(f"{READ_ONLY} (this request is a SPARQL Update: {info.update})")
         check_services(info, self.settings.service_allowlist)
