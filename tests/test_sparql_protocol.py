@@ -322,7 +322,8 @@ def test_allow_listed_service_host_is_called(tmp_path_factory: pytest.TempPathFa
         r = c.get("/sparql", params={"query": "SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:1/s> { ?s ?p ?o } }"})
         assert r.status_code == 200
         loud = c.get("/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:1/s> { ?s ?p ?o } }"})
-        assert loud.status_code == 500 and loud.json()["code"] == "query-failed"
+        assert loud.status_code == 502 and loud.json()["code"] == "service-unreachable"
+        assert "could not be reached" in loud.json()["detail"]
         other = c.get("/sparql", params={"query": "SELECT * WHERE { SERVICE <http://example.net/s> { ?s ?p ?o } }"})
         assert other.status_code == 403
 

@@ -52,3 +52,28 @@ def test_focused_shapes_only_target_the_chosen_nodes() -> None:
     assert not list(shapes.triples((None, sh.targetClass, None)))
     # The place is not a focus node: its missing label is not reported.
     assert validate_graph(data, graph(SHAPES), focus_nodes=[rdflib.URIRef("http://ex/a")]).conforms
+
+
+def test_depth_screen_counts_nesting_and_ignores_strings() -> None:
+    from iopgraph.rdfio import json_depth, xml_depth
+
+    assert json_depth(b'{"a": "[[[{{{\\"[[", "b": [1, [2, {"c": 3}]]}') == 4
+    assert json_depth(b"[" * 5000 + b"]" * 5000) == 5000
+    xml = (b'<?xml version="1.0"?><!-- <a><b><c> --><rdf:RDF xmlns:rdf="r"><d rdf:about="x"><p/>'
+           b"<q><![CDATA[<x><y>]]></q></d></rdf:RDF>")
+    assert xml_depth(xml) == 3
+
+
+def test_depth_screen_refuses_deep_documents_before_parsing() -> None:
+    import pytest
+
+    from iopgraph.errors import RdfSyntaxError
+    from iopgraph.media_types import syntax_by_name
+    from iopgraph.rdfio import parse_bytes, screen
+
+    json_ld = syntax_by_name("json-ld")
+    assert json_ld is not None
+    deep = b'{"@id": "http://example.org/s", "http://example.org/p": ' + b'{"@list": [' * 100 + b"1" + b"]}" * 100 + b"}"
+    with pytest.raises(RdfSyntaxError, match="IOPGRAPH_MAX_RDF_DEPTH"):
+        screen(deep, json_ld, max_depth=64)
+    assert len(parse_bytes(deep, json_ld, max_depth=1000)) > 100

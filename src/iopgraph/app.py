@@ -24,6 +24,7 @@ from iopgraph.routers import validate as validate_router
 from iopgraph.security_headers import SecurityHeadersMiddleware
 from iopgraph.sparql.cors import ReadOnlyCors
 from iopgraph.sparql.service import SparqlService
+from iopgraph.stewardship.service import start_stewardship
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -36,8 +37,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.store = getattr(backend, "store", None)  # the embedded pyoxigraph Store, if any
             app.state.backend = backend
             app.state.sparql = SparqlService(backend, settings)
+            await start_stewardship(app)  # a broken shapes/ stops the start here
             yield
-            app.state.store = app.state.backend = app.state.sparql = None  # let the store close
+            await app.state.sparql.close()
+            app.state.store = app.state.backend = app.state.sparql = app.state.stewardship = None  # let the store close
 
     # /docs is served by routers/ops.py from local files (no CDN); ReDoc would need one, so it is off.
     app = FastAPI(title="iopgraph", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)

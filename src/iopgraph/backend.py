@@ -10,6 +10,7 @@ runs off the event loop.
     rows = await backend.select("SELECT ?s WHERE { ?s a ?c } LIMIT 3")
     triples = await backend.construct("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 3")
     outcome = await backend.run_query(job, timeout=30)   # a user's query, serialised, killable
+    result, body = await backend.isolated("echo", {"x": 1}, b"data", timeout=10)  # a job in a sandboxed worker
     await backend.close()
 
 Two implementations: :class:`LocalBackend` (the embedded on-disk Oxigraph store,
@@ -29,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio.to_thread
 import pyoxigraph as ox
@@ -37,7 +38,11 @@ import pyoxigraph as ox
 from iopgraph.errors import StoreError
 from iopgraph.snapshot import SnapshotFiles, digest_of_store
 from iopgraph.sparql.engine import Outcome, QueryJob, execute
+from iopgraph.sparql.errors import WorkersUnavailable
 from iopgraph.sparql.pool import WorkerPool
+
+if TYPE_CHECKING:
+    from iopgraph.config import Settings
 
 log = logging.getLogger("iopgraph")
 
@@ -64,8 +69,15 @@ class Backend(Protocol):
 
     async def replace_quads(self, remove: Iterable[ox.Quad], add: Iterable[ox.Quad]) -> None: ...
 
-    async def run_query(self, job: QueryJob, timeout: float) -> Outcome:
-        """Run a user's query with a hard ``timeout``; the result comes back serialised (``job.media_type``)."""
+    async def run_query(self, job: QueryJob, timeout: float, client: str = "") -> Outcome:
+        """Run a user's query with a hard ``timeout``; the result comes back serialised (``job.media_type``).
+
+        ``client`` (the remote address) is the unit of fair scheduling among the workers."""
+        ...
+
+    async def isolated(self, job: str, args: dict[str, Any], payload: bytes = b"", *,
+                       timeout: float) -> tuple[dict[str, Any], bytes]:
+        """Run ``iopgraph.worker_jobs.JOBS[job]`` in a sandboxed worker (see :meth:`WorkerPool.call`)."""
         ...
 
     async def start(self, workers: int = 2) -> None: ...
@@ -121,11 +133,13 @@ class LocalBackend:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def start(self, workers: int = 2, wait: bool = False) -> None:
-        """Start ``workers`` query worker processes (they load a snapshot in the background)."""
+    async def start(self, workers: int = 2, wait: bool = False, **options: Any) -> None:
+        """Start ``workers`` query worker processes (they load a snapshot in the background).
+
+        ``options`` are :class:`WorkerPool` keywords (see :func:`worker_options`)."""
         if self._pool is None and workers > 0:
             self._files = SnapshotFiles(self._store_path)
-            self._pool = WorkerPool(workers, self._make_snapshot)
+            self._pool = WorkerPool(workers, self._make_snapshot, **options)
             await self._pool.start(wait=wait)
             if self._verify is not None:
                 task = asyncio.ensure_future(self._verify_reused_snapshot(self._verify))
@@ -211,11 +225,17 @@ class LocalBackend:
         g = ox.NamedNode(graph) if graph else None
         return await anyio.to_thread.run_sync(lambda: list(self.store.quads_for_pattern(None, None, None, g)))
 
-    async def run_query(self, job: QueryJob, timeout: float) -> Outcome:
+    async def run_query(self, job: QueryJob, timeout: float, client: str = "") -> Outcome:
         if self._pool is None:
             # No worker processes (e.g. a backend built by hand in a test): run in a thread, no hard stop.
             return await anyio.to_thread.run_sync(lambda: execute(self.store, job))
-        return await self._pool.run(job, timeout)
+        return await self._pool.run(job, timeout, client)
+
+    async def isolated(self, job: str, args: dict[str, Any], payload: bytes = b"", *,
+                       timeout: float) -> tuple[dict[str, Any], bytes]:
+        if self._pool is None:
+            raise WorkersUnavailable("no worker processes are running (the backend was not started)")
+        return await self._pool.call(job, args, payload, timeout=timeout)
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -267,6 +287,15 @@ class LocalBackend:
         async with self._write_lock():
             await anyio.to_thread.run_sync(run)
             await self._publish(to_remove, to_add)
+
+
+def worker_options(settings: Settings) -> dict[str, Any]:
+    """The :class:`WorkerPool` keywords the settings ask for (sandbox and fairness)."""
+    return {
+        "memory_mb": settings.worker_memory_mb or None,
+        "keep_network": bool(settings.service_allowlist),
+        "per_client": settings.query_workers_per_client or None,
+    }
 
 
 def _io_problem(exc: OSError) -> str:

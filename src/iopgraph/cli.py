@@ -109,6 +109,8 @@ def serve(
              "shipped graph; loaded into IOPGRAPH_STORE_PATH if set, else a temporary store.")] = None,
     host: Annotated[str | None, typer.Option(help="Interface to listen on (IOPGRAPH_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (IOPGRAPH_PORT).")] = None,
+    shapes: Annotated[Path | None, typer.Option(help="SHACL shapes (file or folder) that writes to served files are "
+                                                "checked against (IOPGRAPH_SHAPES); none when not given.")] = None,
 ) -> None:
     """Serve the graph over HTTP (SPARQL endpoint, linked-data views)."""
     import uvicorn
@@ -124,6 +126,11 @@ def serve(
             typer.echo(f"error: {missing[0]}: no such file or folder", err=True)
             raise typer.Exit(EXIT_INPUT)
         settings.sources = [p.resolve() for p in paths]
+    if shapes:
+        if not shapes.exists():
+            typer.echo(f"error: --shapes {shapes}: no such file or folder", err=True)
+            raise typer.Exit(EXIT_INPUT)
+        settings.shapes = shapes.resolve()
     typer.echo(f"iopgraph serving on {listening_url(settings.host, settings.port)}/ (links use {settings.base_url}/)")
     mismatch = settings.base_url_mismatch()
     if mismatch:

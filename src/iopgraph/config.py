@@ -86,6 +86,48 @@ class Settings(BaseSettings):
         default=30.0, ge=0, description="Seconds `iopgraph serve` lets in-flight requests finish after SIGTERM/SIGINT."
     )
 
+    worker_memory_mb: int = Field(
+        default=4096, ge=0,
+        description="Address-space limit of each worker process, in MiB (0: none); a worker over it dies, not the server.",
+    )
+    max_result_bytes: int = Field(
+        default=50_000_000, gt=0,
+        description="Most bytes of a serialised query result; more are cut at a row and flagged (Iopgraph-Truncated).",
+    )
+    query_workers_per_client: int = Field(
+        default=0, ge=0,
+        description="Most query workers one client (remote address) may hold at once (0: all but one).",
+    )
+    max_query_operators: int = Field(
+        default=256, gt=0,
+        description="Most UNION, OPTIONAL or MINUS keywords, or operators (path steps, + - * / | & ! = < >), "
+                    "of each kind in one query; flat chains longer than this are refused (400).",
+    )
+    validation_timeout: float = Field(
+        default=30.0, gt=0,
+        description="Seconds an upload's parse and SHACL validation (/api/validate) may take in its isolated worker "
+                    "before it is stopped (503).",
+    )
+    write_timeout: float = Field(
+        default=60.0, gt=0,
+        description="Seconds a write's parse, planning and SHACL check (/store, /update) may take in its isolated "
+                    "worker, and a write may wait for the one before it, before it is stopped (503); nothing is written.",
+    )
+    max_upload_quads: int = Field(
+        default=200_000, gt=0,
+        description="Most triples/quads one upload to /api/validate or /store may hold; more are refused (413).",
+    )
+    max_rdf_depth: int = Field(
+        default=64, gt=0,
+        description="Deepest nesting of a JSON-LD document (objects and arrays) or an RDF/XML document (elements) "
+                    "accepted; deeper ones are refused (400) before any parser runs.",
+    )
+    shapes: Path | None = Field(
+        default=None,
+        description="SHACL shapes (file or folder) that writes and /api/validate check against when serving files "
+                    "(`iopgraph serve FILE --shapes PATH`); without it served files are not checked.",
+    )
+
     @field_validator("service_allowlist", "sources", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:

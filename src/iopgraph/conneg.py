@@ -17,6 +17,14 @@ from dataclasses import dataclass
 
 from iopgraph.errors import IopgraphError
 
+#: Longest Accept header that is parsed; a longer one is refused (431) before any work is done on it.
+MAX_ACCEPT_BYTES = 8192
+
+
+class AcceptTooLarge(IopgraphError):
+    status = 431
+    code = "header-too-large"
+
 
 class NotAcceptable(IopgraphError):
     status = 406
@@ -81,6 +89,8 @@ class MediaRange:
 
 def parse_accept(header: str | None) -> list[MediaRange]:
     """Parse an Accept header; malformed parts are skipped, q clamped to [0, 1]."""
+    if header is not None and len(header) > MAX_ACCEPT_BYTES:
+        raise AcceptTooLarge(f"the Accept header has {len(header)} characters; the limit is {MAX_ACCEPT_BYTES}")
     if not header or not header.strip():
         return [MediaRange("*", "*", 1.0, 0)]
     ranges = []

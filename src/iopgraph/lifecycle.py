@@ -24,7 +24,7 @@ from pathlib import Path
 
 import anyio.to_thread
 
-from iopgraph.backend import Backend, LocalBackend
+from iopgraph.backend import Backend, LocalBackend, worker_options
 from iopgraph.config import Settings
 from iopgraph.errors import InputError
 from iopgraph.media_types import rdf_source_extensions
@@ -59,6 +59,7 @@ async def open_backend(settings: Settings) -> AsyncIterator[Backend]:
         from iopgraph.remote import RemoteBackend
 
         remote = RemoteBackend(settings)
+        await remote.start(workers=min(settings.query_workers, 2))
         try:
             yield remote
         finally:
@@ -81,7 +82,7 @@ async def open_backend(settings: Settings) -> AsyncIterator[Backend]:
         # A fresh version per start: ETags issued before a restart (and any writes since) never match.
         backend = LocalBackend(store, store_path=None if temporary else path,
                                snapshot_token=f"{outcome.source_hash}:{outcome.quads}")
-        await backend.start(workers=settings.query_workers)
+        await backend.start(workers=settings.query_workers, **worker_options(settings))
         try:
             yield backend
         finally:

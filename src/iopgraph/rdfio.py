@@ -3,18 +3,26 @@
 Parsing uses Oxigraph's parsers (fast, precise line/column positions, no network
 access: JSON-LD remote contexts and XML external entities are never fetched). RDF/XML with
 entity declarations is refused outright, so no entity is ever expanded.
+
+Before a parser sees untrusted bytes, :func:`screen` answers fast what a parser
+should never be asked: invalid UTF-8, XML entity declarations, and JSON-LD or
+RDF/XML nested deeper than a limit (Oxigraph's JSON-LD parser recurses: 5,000
+nested ``@list`` crash the process). The service runs parsing itself in an
+isolated worker (:mod:`iopgraph.stewardship.jobs`); the screen is the first answer.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
+from itertools import accumulate
 from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
 from rdflib.term import Node
 
-from iopgraph.errors import RdfSyntaxError, UnknownFormat
+from iopgraph.errors import PayloadTooLarge, RdfSyntaxError, UnknownFormat
 from iopgraph.media_types import RdfSyntax, syntax_for_media_type, syntax_for_path
 
 
@@ -36,30 +44,77 @@ def parse_file(path: Path, graph: ox.NamedNode | ox.DefaultGraph | None = None) 
     return parse_bytes(data, syntax, str(path), graph)
 
 
+#: Nesting a document may have when no limit is given (IOPGRAPH_MAX_RDF_DEPTH sets the service's).
+DEFAULT_MAX_DEPTH = 64
+
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_STEPS = {ord("{"): 1, ord("["): 1, ord("}"): -1, ord("]"): -1}
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in _JSON_STEPS)
+_XML_SKIPPED = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<![^>]*>", re.DOTALL)
+_XML_TAG = re.compile(rb"<(/?)[^>]*?(/?)>", re.DOTALL)
+
+
+def json_depth(data: bytes) -> int:
+    """The deepest nesting of objects and arrays in a JSON text (strings ignored); linear, no recursion."""
+    brackets = _JSON_STRING.sub(b'""', data).translate(None, _NOT_BRACKETS)
+    return max(accumulate(_JSON_STEPS[b] for b in brackets), default=0)
+
+
+def xml_depth(data: bytes) -> int:
+    """The deepest nesting of elements in an XML text (comments, CDATA, declarations ignored)."""
+    text = _XML_SKIPPED.sub(b"", data)
+    steps = (-1 if m.group(1) else (0 if m.group(2) else 1) for m in _XML_TAG.finditer(text))
+    return max(accumulate(steps), default=0)
+
+
+def screen(data: bytes, syntax: RdfSyntax, source: str = "request body", max_depth: int = DEFAULT_MAX_DEPTH) -> None:
+    """Refuse (400) what no parser should be handed: invalid UTF-8, XML entities, nesting deeper than ``max_depth``."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RdfSyntaxError(f"not valid UTF-8 (byte {exc.start})", source) from exc
+    if syntax.format == ox.RdfFormat.RDF_XML:
+        if b"<!ENTITY" in data:
+            # Oxigraph expands internal entities: a 1 KB "billion laughs" file becomes a 3 GB literal.
+            raise RdfSyntaxError("XML entity declarations (<!ENTITY ...>) are not accepted; write the values out "
+                                 "in the document instead", source)
+        depth, what = xml_depth(data), "elements"
+    elif syntax.format == ox.RdfFormat.JSON_LD:
+        depth, what = json_depth(data), "objects and arrays"
+    else:
+        return
+    if depth > max_depth:
+        raise RdfSyntaxError(f"the document nests {what} {depth} levels deep; at most {max_depth} are accepted "
+                             "(IOPGRAPH_MAX_RDF_DEPTH): flatten it, e.g. give nested resources their own @id", source)
+
+
 def parse_bytes(
     data: bytes,
     syntax: RdfSyntax | str,
     source: str = "request body",
     graph: ox.NamedNode | ox.DefaultGraph | None = None,
     base_iri: str | None = None,
+    max_quads: int | None = None,
+    max_depth: int = DEFAULT_MAX_DEPTH,
 ) -> list[ox.Quad]:
-    """All quads of ``data`` in ``syntax`` (an :class:`RdfSyntax` or a media type)."""
+    """All quads of ``data`` in ``syntax`` (an :class:`RdfSyntax` or a media type).
+
+    ``max_quads``: more quads than that stop the parse with 413 (IOPGRAPH_MAX_UPLOAD_QUADS).
+    """
     if isinstance(syntax, str):
         found = syntax_for_media_type(syntax)
         if found is None:
             raise UnknownFormat(f"{syntax!r} is not an RDF media type this service reads")
         syntax = found
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RdfSyntaxError(f"not valid UTF-8 (byte {exc.start})", source) from exc
-    if syntax.format == ox.RdfFormat.RDF_XML and b"<!ENTITY" in data:
-        # Oxigraph expands internal entities: a 1 KB "billion laughs" file becomes a 3 GB literal.
-        raise RdfSyntaxError("XML entity declarations (<!ENTITY ...>) are not accepted; write the values out "
-                             "in the document instead", source)
+    screen(data, syntax, source, max_depth)
     try:
         # Blank nodes are renamed so that two files' _:b0 never merge.
-        quads = list(ox.parse(data, syntax.format, base_iri=base_iri, rename_blank_nodes=True))
+        quads: list[ox.Quad] = []
+        for quad in ox.parse(data, syntax.format, base_iri=base_iri, rename_blank_nodes=True):
+            quads.append(quad)
+            if max_quads is not None and len(quads) > max_quads:
+                raise PayloadTooLarge(f"{source} holds more than {max_quads} triples, the most one upload may have "
+                                      "(IOPGRAPH_MAX_UPLOAD_QUADS); split it into several writes")
     except SyntaxError as exc:
         raise _syntax_error(exc, source) from exc
     if graph is None or syntax.is_dataset:

@@ -9,6 +9,13 @@ store, the store answers a trivial query within ``timeout`` seconds (in
 remote-store mode: the remote endpoint is reachable), and at least one query
 worker process is alive. A load balancer should send traffic only to ready
 replicas; a remote store going down turns readiness off until it is back.
+
+``checks`` also reports the sandbox of the worker processes
+(:mod:`iopgraph.sandbox`): ``network_isolation`` (false, with
+``network_isolation_reason``, when the platform could not isolate them, or when
+``IOPGRAPH_SERVICE_ALLOWLIST`` keeps their network on), ``network_mode`` and
+``worker_memory_limit_mb``, once the first worker has started. These inform;
+they do not turn readiness off.
 """
 
 from __future__ import annotations
@@ -51,6 +58,13 @@ async def readiness(state: Any, timeout: float = 5.0) -> Readiness:
     if pool is not None:
         workers = len(getattr(pool, "pids", []))
         checks["query_workers"] = workers
+        sandbox = getattr(pool, "sandbox", None)
+        if isinstance(sandbox, dict):
+            checks["network_isolation"] = bool(sandbox.get("network_isolation"))
+            checks["network_mode"] = sandbox.get("network_mode")
+            if not sandbox.get("network_isolation"):
+                checks["network_isolation_reason"] = sandbox.get("sandbox_reason")
+            checks["worker_memory_limit_mb"] = sandbox.get("memory_limit_mb")
         if workers == 0:
             return Readiness(False, "no query worker process is running", checks)
     return Readiness(True, "", checks)

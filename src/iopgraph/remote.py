@@ -7,9 +7,15 @@ the service keeps no graph of its own: replicas are stateless, the store
 * Parameters are bound as RDF terms in a ``VALUES`` block at the start of the
   WHERE clause (a remote store has no substitution API); the terms are
   re-serialised by pyoxigraph, so a value can never change the query's shape.
-* Results are capped while they stream in: reading stops at ``max_results``.
-* ``timeout`` → 504, connection failure → 503, other store errors → 502; a
-  store's 400 (malformed query) stays a 400 with the store's message.
+* ``timeout`` → 504, connection failure → 503 (``IOPGRAPH_STORE_URL`` is never
+  shown to clients, only logged), other store errors → 502; a store's 400
+  (malformed query) stays a 400 with the store's message. After a failure a
+  circuit breaker answers 503 at once (with ``Retry-After``) for
+  :data:`BREAKER_SECONDS`, so a hanging store costs one timeout, not one per request.
+* Results are capped in rows and bytes while they stream in.
+* Every user query is first parsed in a sandboxed, graph-less worker
+  (:mod:`iopgraph.sparql.screen`): the store, which runs it with its own network,
+  never gets a non-allow-listed ``SERVICE``.
 * The store should present the union of its named graphs as the default graph
   (``oxigraph serve --union-default-graph``, Fuseki ``tdb:unionDefaultGraph``).
 
@@ -19,20 +25,43 @@ the service keeps no graph of its own: replicas are stateless, the store
 
 from __future__ import annotations
 
+import logging
+import os
+import tempfile
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pyoxigraph as ox
 
-from iopgraph.backend import Row, Term, _update_text
+from iopgraph.backend import Row, Term, _update_text, worker_options
 from iopgraph.config import Settings
 from iopgraph.errors import StoreError
 from iopgraph.sparql.binding import bind_values
 from iopgraph.sparql.engine import Outcome, QueryJob, serialize_triples, tsv_outcome
-from iopgraph.sparql.errors import QuerySyntaxError, UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from iopgraph.sparql.errors import (
+    QuerySyntaxError,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+    WorkersUnavailable,
+)
 from iopgraph.sparql.formats import RESULT_FORMATS, TSV
+from iopgraph.sparql.pool import WorkerPool
+
+log = logging.getLogger("iopgraph")
+
+#: Seconds to open a TCP connection to the store.
+CONNECT_TIMEOUT = 2.0
+#: Seconds requests fail fast (503) after the store could not be reached or did not answer in time.
+BREAKER_SECONDS = 5.0
+
+#: Least seconds allowed for screening a query in a worker before it is forwarded.
+SCREEN_TIMEOUT = 10.0
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
@@ -50,9 +79,14 @@ class RemoteBackend:
         self.query_url = settings.store_url
         self.update_url = settings.store_update_url
         self.timeout = settings.query_timeout
-        self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(settings.query_timeout, connect=5.0))
+        self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(settings.query_timeout,
+                                                                          connect=CONNECT_TIMEOUT))
+        self._open_until = 0.0  # circuit breaker: until then, requests fail fast with 503
         self._version = uuid.uuid4().hex
         self._modified = datetime.now(UTC).replace(microsecond=0)
+        self._settings = settings
+        self._pool: WorkerPool | None = None
+        self._empty: Path | None = None
 
     @property
     def version(self) -> str:
@@ -62,11 +96,39 @@ class RemoteBackend:
     def last_modified(self) -> datetime:
         return self._modified
 
+    @property
+    def pool(self) -> WorkerPool | None:
+        """The graph-less sandboxed workers that screen queries and run isolated jobs here."""
+        return self._pool
+
     async def start(self, workers: int = 2) -> None:
-        return None
+        """Start ``workers`` sandboxed worker processes with an empty store (jobs, query screening)."""
+        if self._pool is None and workers > 0:
+            handle, name = tempfile.mkstemp(prefix="iopgraph-empty-", suffix=".nq")
+            os.close(handle)
+            self._empty = Path(name)
+
+            async def empty_snapshot() -> Path:
+                assert self._empty is not None
+                return self._empty
+
+            self._pool = WorkerPool(workers, empty_snapshot, **worker_options(self._settings))
+            await self._pool.start(wait=False)
 
     async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+        if self._empty is not None:
+            self._empty.unlink(missing_ok=True)
+            self._empty = None
         await self._client.aclose()
+
+    async def isolated(self, job: str, args: dict[str, Any], payload: bytes = b"", *,
+                       timeout: float) -> tuple[dict[str, Any], bytes]:
+        if self._pool is None:
+            raise WorkersUnavailable("no worker processes are running (the backend was not started)")
+        return await self._pool.call(job, args, payload, timeout=timeout)
 
     # -- HTTP ----------------------------------------------------------------------------------
 
@@ -78,15 +140,34 @@ class RemoteBackend:
             raise QuerySyntaxError(f"the store refused the query: {text}")
         raise UpstreamError(f"the store answered {response.status_code}: {text}")
 
+    def _check_breaker(self) -> None:
+        """Fail fast while the breaker is open (the store failed moments ago)."""
+        left = self._open_until - time.monotonic()
+        if left > 0:
+            error = UpstreamUnavailable(
+                f"the store cannot be reached (it failed moments ago; the next attempt is in {left:.0f} s)")
+            error.headers = {"Retry-After": str(max(1, round(left)))}
+            raise error
+
+    def _failed(self, exc: Exception, timeout: float) -> Exception:
+        """The client-facing error for a transport failure; opens the breaker. The store's URL stays in the log."""
+        self._open_until = time.monotonic() + BREAKER_SECONDS
+        if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout):
+            log.warning("the store at %s did not answer within %g s", self.query_url, timeout)
+            return UpstreamTimeout(f"the store did not answer within {timeout:g} s (IOPGRAPH_QUERY_TIMEOUT)")
+        log.warning("the store at %s cannot be reached: %s", self.query_url, exc)
+        error = UpstreamUnavailable("the store cannot be reached; try again shortly (the server log has the details)")
+        error.headers = {"Retry-After": str(round(BREAKER_SECONDS))}
+        return error
+
     async def _post(self, url: str, data: dict[str, object], accept: str, timeout: float | None = None) -> bytes:
+        self._check_breaker()
         try:
             response = await self._client.post(url, data=data, headers={"Accept": accept},
                                                 timeout=timeout or self.timeout)
-        except httpx.TimeoutException:
-            raise UpstreamTimeout(
-                f"the store did not answer within {timeout or self.timeout:g} s (IOPGRAPH_QUERY_TIMEOUT)") from None
         except httpx.TransportError as exc:
-            raise UpstreamUnavailable(f"the store at {url} cannot be reached: {exc}") from None
+            raise self._failed(exc, timeout or self.timeout) from None
+        self._open_until = 0.0
         self._raise_for(response)
         return response.content
 
@@ -124,8 +205,12 @@ class RemoteBackend:
 
     # -- users' queries --------------------------------------------------------------------------
 
-    async def run_query(self, job: QueryJob, timeout: float) -> Outcome:
-        data: dict[str, object] = {"query": bind_values(job.query, job.substitutions)}
+    async def run_query(self, job: QueryJob, timeout: float, client: str = "") -> Outcome:
+        query = bind_values(job.query, job.substitutions)
+        await self._screen(query, job.base_iri, timeout)
+        if job.base_iri:  # relative IRIs resolve against this service's endpoint, not the store's
+            query = f"BASE <{job.base_iri}>\n{query}"
+        data: dict[str, object] = {"query": query}
         if job.default_graphs is not None:
             data["default-graph-uri"] = job.default_graphs
         if job.named_graphs is not None:
@@ -135,17 +220,28 @@ class RemoteBackend:
             answer = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
             return Outcome(answer.serialize(format=RESULT_FORMATS[job.media_type]) or b"", 1, False)
         if job.form in ("CONSTRUCT", "DESCRIBE"):
-            lines, truncated = await self._stream_lines(data, N_TRIPLES, job.max_results, timeout)
+            lines, truncated, cut = await self._stream_lines(data, N_TRIPLES, job.max_results, timeout, job.max_bytes)
             triples = [ox.Triple(q.subject, q.predicate, q.object)
                        for q in ox.parse(b"".join(lines), ox.RdfFormat.N_TRIPLES)]
-            return Outcome(serialize_triples(triples, job.media_type), len(triples), truncated)
-        lines, truncated = await self._stream_lines(data, TSV, job.max_results + 1, timeout)
-        return tsv_outcome(b"".join(lines), job.media_type, truncated, max(len(lines) - 1, 0))
+            return Outcome(serialize_triples(triples, job.media_type), len(triples), truncated, cut)
+        lines, truncated, cut = await self._stream_lines(data, TSV, job.max_results + 1, timeout, job.max_bytes)
+        return tsv_outcome(b"".join(lines), job.media_type, truncated, max(len(lines) - 1, 0), cut, job.max_bytes)
+
+    async def _screen(self, query: str, base: str | None, timeout: float) -> None:
+        """Parse ``query`` in a sandboxed worker and refuse non-allow-listed SERVICE calls (the store would run them)."""
+        from iopgraph.sparql.service import check_service_targets
+
+        # Its own allowance (at least 10 s): a worker may still be starting, and parsing is not the query.
+        result, _ = await self.isolated("screen-query", {"base": base}, query.encode("utf-8"),
+                                        timeout=max(timeout, SCREEN_TIMEOUT))
+        check_service_targets(list(result.get("services") or []), self._settings.service_allowlist)
 
     async def _stream_lines(self, data: dict[str, object], accept: str, max_lines: int,
-                            timeout: float) -> tuple[list[bytes], bool]:
-        """The first ``max_lines`` lines of the answer; stops reading (and says so) when there are more."""
+                            timeout: float, max_bytes: int = 0) -> tuple[list[bytes], bool, str]:
+        """The first ``max_lines`` lines (and ``max_bytes``) of the answer; stops reading (and says so) at a cap."""
+        self._check_breaker()
         lines: list[bytes] = []
+        size = 0
         try:
             async with self._client.stream("POST", self.query_url, data=data, headers={"Accept": accept},
                                            timeout=timeout) as response:
@@ -158,17 +254,21 @@ class RemoteBackend:
                     *complete, pending = pending.split(b"\n")
                     for line in complete:
                         if len(lines) >= max_lines:
-                            return lines, True
+                            return lines, True, "rows"
+                        size += len(line) + 1
+                        if max_bytes and size > max_bytes and lines:
+                            return lines, True, "bytes"
                         lines.append(line + b"\n")
+                    if max_bytes and size + len(pending) > max_bytes and lines:
+                        return lines, True, "bytes"
                 if pending.strip():
                     if len(lines) >= max_lines:
-                        return lines, True
+                        return lines, True, "rows"
                     lines.append(pending + b"\n")
-        except httpx.TimeoutException:
-            raise UpstreamTimeout(f"the store did not answer within {timeout:g} s (IOPGRAPH_QUERY_TIMEOUT)") from None
         except httpx.TransportError as exc:
-            raise UpstreamUnavailable(f"the store at {self.query_url} cannot be reached: {exc}") from None
-        return lines, False
+            raise self._failed(exc, timeout) from None
+        self._open_until = 0.0
+        return lines, False, "rows"
 
 
 __all__ = ["RemoteBackend"]

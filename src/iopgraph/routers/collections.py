@@ -27,7 +27,8 @@ def _handler(spec: CollectionSpec) -> Callable[[Request], Awaitable[Response]]:
         if render.not_modified(request, validators):
             return render.not_modified_response(validators)
         settings = request.app.state.settings
-        result = await collection_page(request.app.state.backend, spec, filters, page, limit)
+        result = await collection_page(request.app.state.backend, spec, filters, page, limit,
+                                       timeout=settings.query_timeout, client=request.client.host if request.client else "")
         links = PageLinks(settings.base_url, request.url.path, params.multi_items(), result)
         headers = {"Link": links.link_header()}
         if media_type in (render.JSONLD, "application/json"):

@@ -40,16 +40,9 @@ from iopgraph.errors import GraphNotFound, InputError, UnknownFormat
 from iopgraph.namespaces import GRAPH
 from iopgraph.routers import resources
 from iopgraph.routers.resources import resource_iri
-from iopgraph.stewardship.changes import (
-    GraphName,
-    add_quads,
-    drop_graph,
-    graph_exists,
-    graph_label,
-    merge_into_graph,
-    replace_graph,
-)
+from iopgraph.stewardship.changes import GraphName, graph_exists, graph_label
 from iopgraph.stewardship.gate import WriteOutcome, read_source
+from iopgraph.stewardship.isolation import drop_plan, graph_plan, screen_upload
 from iopgraph.stewardship.service import stewardship
 from iopgraph.stewardship.uploads import RdfUpload, media_type_of, read_body, read_rdf_upload, syntax_of
 
@@ -181,24 +174,17 @@ async def _uploads(request: Request) -> list[RdfUpload]:
     return [await read_rdf_upload(request, limit)]
 
 
-def _graph_quads(request: Request, uploads: list[RdfUpload], graph: GraphName) -> list[ox.Quad]:
-    """The triples of ``uploads`` for one graph (415 for dataset syntaxes, 400 for JSON-LD named graphs).
-
-    Relative IRIs resolve against the graph's IRI (``<base>/store`` for the default graph).
-    """
-    quads: list[ox.Quad] = []
-    base = graph.value if isinstance(graph, ox.NamedNode) else _base(request) + "/store"
+async def _graph_uploads(request: Request, uploads: list[RdfUpload], graph: GraphName) -> str:
+    """Check ``uploads`` can go into one graph (415 for dataset syntaxes), screen them; the base IRI they resolve
+    against (the graph's IRI, ``<base>/store`` for the default graph). They are parsed in an isolated worker,
+    which also refuses JSON-LD with named graphs (400)."""
     for upload in uploads:
         # JSON-LD may carry named graphs, so it is accepted when it holds none.
         if upload.syntax.is_dataset and upload.syntax.name != "json-ld":
             raise UnknownFormat(f"a graph takes triples, not {upload.syntax.media_type}; send Turtle, N-Triples, "
                                 "JSON-LD or RDF/XML, or send quads to /store without ?graph")
-        parsed = upload.parse(base_iri=base)
-        if any(not isinstance(q.graph_name, ox.DefaultGraph) for q in parsed):
-            raise InputError("the JSON-LD document has named graphs (a @graph with an @id); a graph takes triples: "
-                             "send it to /store without ?graph, or drop the graph names")
-        quads.extend(parsed)
-    return quads
+        await screen_upload(upload, stewardship(request.app).limits)
+    return graph.value if isinstance(graph, ox.NamedNode) else _base(request) + "/store"
 
 
 def _agent(request: Request) -> str:
@@ -209,21 +195,25 @@ async def _put(request: Request, graph: GraphName, location: str | None = None) 
     agent = _agent(request)
     if media_type_of(request) == MULTIPART:
         raise UnknownFormat("PUT takes one RDF document; multipart/form-data is for POST (merging its parts)")
-    quads = _graph_quads(request, await _uploads(request), graph)
-    outcome = await stewardship(request.app).gate.write(lambda source: replace_graph(source, graph, quads), agent)
+    uploads = await _uploads(request)
+    base = await _graph_uploads(request, uploads, graph)
+    plan = graph_plan("replace", graph, uploads, base, triples_only=True)
+    outcome = await stewardship(request.app).gate.write(plan, agent, client=request)
     return written(request, outcome, graph, location)
 
 
 async def _post(request: Request, graph: GraphName, location: str | None = None) -> Response:
     agent = _agent(request)
-    quads = _graph_quads(request, await _uploads(request), graph)
-    outcome = await stewardship(request.app).gate.write(lambda source: merge_into_graph(source, graph, quads), agent)
+    uploads = await _uploads(request)
+    base = await _graph_uploads(request, uploads, graph)
+    plan = graph_plan("merge", graph, uploads, base, triples_only=True)
+    outcome = await stewardship(request.app).gate.write(plan, agent, client=request)
     return written(request, outcome, graph, location)
 
 
 async def _delete(request: Request, graph: GraphName) -> Response:
     agent = _agent(request)
-    outcome = await stewardship(request.app).gate.write(lambda source: drop_graph(source, graph), agent)
+    outcome = await stewardship(request.app).gate.write(drop_plan(graph), agent, client=request)
     return written(request, outcome, graph)
 
 
@@ -242,17 +232,20 @@ async def post(request: Request) -> Response:
         return await _post(request, graph)
     agent = _agent(request)
     uploads = await _uploads(request)
+    gate = stewardship(request.app).gate
     base = _base(request) + "/store"
-    if len(uploads) == 1 and uploads[0].syntax.is_dataset:
-        quads = uploads[0].parse(base_iri=base)
-        if uploads[0].syntax.name != "json-ld" or any(not isinstance(q.graph_name, ox.DefaultGraph) for q in quads):
-            outcome = await stewardship(request.app).gate.write(lambda source: add_quads(source, quads), agent)
-            return written(request, outcome, None)
+    if len(uploads) == 1 and uploads[0].syntax.is_dataset and uploads[0].syntax.name != "json-ld":
+        await screen_upload(uploads[0], stewardship(request.app).limits)
+        outcome = await gate.write(graph_plan("add", None, uploads[0], base), agent, client=request)
+        return written(request, outcome, None)
     new = ox.NamedNode(f"{NEW_GRAPHS}{uuid.uuid4()}")
-    quads = _graph_quads(request, uploads, new)
-    if not quads:
-        raise InputError("the document holds no triples: there is no graph to create")
-    outcome = await stewardship(request.app).gate.write(lambda source: merge_into_graph(source, new, quads), agent)
+    await _graph_uploads(request, uploads, new)
+    # A JSON-LD document with named graphs loads as a dataset; any other document becomes a new graph.
+    kind = "dataset-or-new" if len(uploads) == 1 and uploads[0].syntax.name == "json-ld" else "create"
+    plan = graph_plan(kind, new, uploads, base, triples_only=kind == "create")
+    outcome = await gate.write(plan, agent, client=request)
+    if outcome.change.operation == "add to dataset":
+        return written(request, outcome, None)
     return written(request, outcome, new, new.value)
 
 

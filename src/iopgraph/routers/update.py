@@ -24,8 +24,9 @@ from fastapi import APIRouter, Request, Response
 
 from iopgraph.errors import InputError, UnknownFormat
 from iopgraph.routers.store_protocol import written
+from iopgraph.stewardship.isolation import update_plan
 from iopgraph.stewardship.service import stewardship
-from iopgraph.stewardship.sparql_update import UpdateOptions, update_change
+from iopgraph.stewardship.sparql_update import UpdateOptions
 from iopgraph.stewardship.uploads import media_type_of, read_body
 
 router = APIRouter(tags=["sparql update"])
@@ -87,5 +88,5 @@ async def update(request: Request) -> Response:
     options = UpdateOptions(using_graphs=_iris(params["using-graph-uri"], "using-graph-uri"),
                             using_named_graphs=_iris(params["using-named-graph-uri"], "using-named-graph-uri"),
                             base_iri=steward.settings.base_url.rstrip("/") + "/update")
-    outcome = await steward.gate.write(lambda source: update_change(source, text, options), agent)
+    outcome = await steward.gate.write(update_plan(text, options), agent, client=request)
     return written(request, outcome, None)

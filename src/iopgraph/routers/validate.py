@@ -8,8 +8,10 @@ resources resolve; only the results the upload would introduce are reported).
 
 The report is negotiated: JSON summary (default), the SHACL validation report
 as Turtle / JSON-LD / N-Triples, or an HTML page. 200 whatever the verdict
-(``conforms`` says it); 400 unparseable (line and column), 413 too large,
-415 not RDF, 406 for an unknown Accept.
+(``conforms`` says it); 400 unparseable (line and column) or nested too
+deeply, 413 too large (bytes or triples), 415 not RDF, 406 for an unknown
+Accept, 503 when validation runs past IOPGRAPH_VALIDATION_TIMEOUT. Parsing and
+validation run in an isolated worker; an input that crashes it gets 400.
 """
 
 from __future__ import annotations
@@ -82,13 +84,13 @@ async def validate_api(request: Request, current: bool = False, format: str | No
     upload: RdfUpload | None = None
     try:
         upload = await read_rdf_upload(request, steward.settings.max_upload_bytes)
-        quads = upload.parse()
+        with_current = current or upload.fields.get("current", "").lower() in TRUE
+        # Parsed and validated in an isolated worker (time limit IOPGRAPH_VALIDATION_TIMEOUT).
+        report, mode, triples = await steward.validate_upload(upload, with_current, request.is_disconnected)
     except IopgraphError as exc:
         if media_type != render.HTML:
             raise
         # The upload page shows the problem beside the form rather than as JSON.
         return _page(request, error=exc.message, status_code=exc.status, form=form_state(upload))
-    with_current = current or upload.fields.get("current", "").lower() in TRUE
-    report, mode = await steward.validate_upload(quads, with_current)
-    meta = {"syntax": upload.syntax.media_type, "source": upload.source, "triples": len(quads), "mode": mode}
+    meta = {"syntax": upload.syntax.media_type, "source": upload.source, "triples": triples, "mode": mode}
     return report_response(request, report, media_type, meta, form_state(upload))

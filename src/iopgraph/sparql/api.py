@@ -19,7 +19,7 @@ from iopgraph.conneg import negotiate
 from iopgraph.sparql.cache import matches
 from iopgraph.sparql.errors import BadQueryParameter, QueryNotFound
 from iopgraph.sparql.formats import offers_for
-from iopgraph.sparql.http import result_headers
+from iopgraph.sparql.http import client_of, result_headers
 from iopgraph.sparql.lexer import append_page
 from iopgraph.sparql.named import NAME_PATTERN, NamedQuery, Parameter, load_queries, load_query
 from iopgraph.sparql.protocol import ProtocolRequest
@@ -132,13 +132,13 @@ async def run_named_query(request: Request, service: SparqlService, name: str) -
         per_page = min(_positive(params.get("per_page"), "per_page", default), service.settings.max_results)
         # One row more than a page tells whether a next page exists (the cap cuts it and flags it).
         text = append_page(text, per_page + 1, (page - 1) * per_page) or text
-    prepared = service.prepare(ProtocolRequest(text, format=fmt), request.headers.get("accept"), substitutions,
-                               max_results=per_page if paged else None)
+    prepared = await service.prepare_async(ProtocolRequest(text, format=fmt), request.headers.get("accept"),
+                                           substitutions, max_results=per_page if paged else None)
     if matches(request.headers.get("if-none-match"), prepared.etag):
         return Response(status_code=304, headers={"ETag": prepared.etag, "Vary": "Accept"})
-    answer = await service.answer(prepared)
+    answer = await service.answer(prepared, client_of(request))
     headers = result_headers(answer, request, service)
-    if paged:
+    if paged and answer.cut == "rows":
         headers.pop("X-SPARQL-MaxRows", None)
         headers.pop("Iopgraph-Truncated", None)
         headers["Link"] = _page_links(request, page, per_page, has_next=answer.truncated)

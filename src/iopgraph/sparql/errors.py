@@ -113,6 +113,39 @@ class UpstreamTimeout(UpstreamError):
     code = "upstream-timeout"
 
 
+# -- isolation (worker processes, limits) -------------------------------------------------------------
+#    SparqlRequestError
+#    └── QueryTooComplex (400)        the query is over a lexer limit, or it crashed an isolated worker
+#    JobCrashed (400)                 the input of an isolated job made its worker crash (stack, memory)
+#    JobTimeout (503)                 an isolated job ran past its time limit and was stopped
+#    JobFailed (500)                  an isolated job failed for a reason that is not the client's
+#    ServiceUnreachable (502)         a SERVICE call the engine attempted could not connect
+
+
+class QueryTooComplex(SparqlRequestError):
+    code = "query-too-complex"
+
+
+class JobCrashed(IopgraphError):
+    status = 400
+    code = "isolated-worker-crashed"
+
+
+class JobTimeout(IopgraphError):
+    status = 503
+    code = "job-timeout"
+
+
+class JobFailed(IopgraphError):
+    status = 500
+    code = "job-failed"
+
+
+class ServiceUnreachable(IopgraphError):
+    status = 502
+    code = "service-unreachable"
+
+
 # --- syntax errors in words ------------------------------------------------------------------------------
 
 _POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.S)

@@ -35,13 +35,31 @@ def result_headers(answer: QueryAnswer, request: Request, service: SparqlService
         "Cache-Control": "public, no-cache",
         "Iopgraph-Result-Count": str(answer.count),
     }
-    if answer.truncated:
+    if answer.truncated and answer.cut == "bytes":
+        # Cut by size: X-SPARQL-MaxRows tells generic clients the result is partial (rows delivered),
+        # Iopgraph-Truncated says why.
+        headers["X-SPARQL-MaxRows"] = str(answer.count)
+        headers["Iopgraph-Truncated"] = (
+            f"true; bytes; the result was cut after {answer.count} rows at {answer.max_bytes} bytes "
+            "(IOPGRAPH_MAX_RESULT_BYTES); select fewer or shorter values, or use LIMIT/OFFSET to page"
+        )
+    elif answer.truncated:
         # X-SPARQL-MaxRows is the header Virtuoso sends when it cuts results; clients know it.
         headers["X-SPARQL-MaxRows"] = str(answer.max_results)
         headers["Iopgraph-Truncated"] = (
             f"true; the result was cut at {answer.max_results} (IOPGRAPH_MAX_RESULTS); use LIMIT/OFFSET to page"
         )
     return headers
+
+
+def client_of(request: Request) -> str:
+    """The unit of fair scheduling: the remote address of the connection."""
+    return request.client.host if request.client else ""
+
+
+def endpoint_url(service: SparqlService) -> str:
+    """The endpoint's own URL, against which relative IRIs in queries are resolved."""
+    return service.settings.base_url.rstrip("/") + "/sparql"
 
 
 async def handle_sparql(request: Request, service: SparqlService) -> Response:
@@ -52,11 +70,11 @@ async def handle_sparql(request: Request, service: SparqlService) -> Response:
         if request.method == "POST":
             raise SparqlRequestError("the request has no 'query' (form field or application/sparql-query body)")
         return await describe_endpoint(request, service)
-    prepared = service.prepare(parsed, request.headers.get("accept"))
+    prepared = await service.prepare_async(parsed, request.headers.get("accept"), base_iri=endpoint_url(service))
     conditional = request.method in ("GET", "HEAD")
     if conditional and matches(request.headers.get("if-none-match"), prepared.etag):
         return Response(status_code=304, headers={"ETag": prepared.etag, "Vary": "Accept"})
-    answer = await service.answer(prepared)
+    answer = await service.answer(prepared, client_of(request))
     headers = result_headers(answer, request, service)
     if request.method == "HEAD":  # the headers GET would send, Content-Length included
         headers["Content-Length"] = str(len(answer.body))
@@ -71,7 +89,7 @@ async def describe_endpoint(request: Request, service: SparqlService) -> Respons
         # On the configured/derived base URL, never the request's Host (YASGUI needs an absolute endpoint).
         html = editor_page(service.settings, service.settings.base_url.rstrip("/") + "/sparql")
         return Response(html, media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
-    endpoint = service.settings.base_url.rstrip("/") + "/sparql"
+    endpoint = endpoint_url(service)
     rows = await service.backend.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g")
     graphs = [row["g"].value for row in rows if "g" in row]
     triples = service_description(endpoint, graphs, bool(service.settings.service_allowlist))

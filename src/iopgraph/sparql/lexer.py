@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 UPDATE_OPERATIONS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 
+_CHAIN_WORDS = frozenset({"UNION", "OPTIONAL", "MINUS"})
+_OPERATORS = frozenset("+-*/|&!=<>^")
+
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
@@ -73,6 +76,14 @@ class QueryInfo:
     has_dataset: bool = False  # FROM or FROM NAMED present
     variables: list[str] = field(default_factory=list)  # names without ? or $, in order of appearance
     max_depth: int = 0  # deepest nesting of { }, ( ) and [ ] (Oxigraph's parser cost grows ~cubically with [ ])
+    #: Flat chains: how many UNION, OPTIONAL, MINUS keywords and operator characters (path steps, + - * / ...)
+    #: the text has; the engine's parse and plan time grows faster than linearly with each.
+    chains: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def longest_chain(self) -> tuple[str, int]:
+        """The kind of chain with the most members, and how many (``("", 0)`` for none)."""
+        return max(self.chains.items(), key=lambda item: item[1], default=("", 0))
 
 
 def analyse(text: str) -> QueryInfo:
@@ -99,7 +110,11 @@ def analyse(text: str) -> QueryInfo:
             info.update = first
     seen: set[str] = set()
     depth = 0
+    chains = info.chains
     for n, token in enumerate(tokens[i:], start=i):
+        if token.kind == "other" and token.text in _OPERATORS:
+            chains["operators"] = chains.get("operators", 0) + 1
+            continue
         if token.kind == "other" and token.text in "{([":
             depth += 1
             info.max_depth = max(info.max_depth, depth)
@@ -112,6 +127,8 @@ def analyse(text: str) -> QueryInfo:
                 info.variables.append(name)
         elif token.kind == "word":
             word = token.upper
+            if word in _CHAIN_WORDS:
+                chains[word] = chains.get(word, 0) + 1
             if word == "SERVICE":
                 info.services.append(_service_target(tokens, n + 1, info.prefixes))
             elif word == "FROM":

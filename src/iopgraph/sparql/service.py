@@ -14,30 +14,56 @@ Safety rules enforced here, before the engine sees the query:
 * ``SERVICE`` is refused unless its endpoint's host is on ``IOPGRAPH_SERVICE_ALLOWLIST``
   (a variable endpoint is always refused);
 * ``FROM`` / ``FROM NAMED`` / ``default-graph-uri`` / ``named-graph-uri`` only
-  select graphs of the store: nothing is ever fetched from the web.
+  select graphs of the store: nothing is ever fetched from the web;
+* nesting deeper than :data:`MAX_NESTING`, or a flat chain (UNION, OPTIONAL,
+  MINUS, operators) longer than ``IOPGRAPH_MAX_QUERY_OPERATORS``, is refused
+  (400 ``query-too-complex``) before any worker sees it;
+* a query that crashed its isolated worker is remembered (by hash) and refused
+  at once when sent again, so it cannot kill worker after worker.
+
+These checks are a fast first answer, not the defence: queries run in
+sandboxed worker processes without network (:mod:`iopgraph.sandbox`), where a
+``SERVICE`` that slipped past the text check gets no connection.
+Analysing a large query takes time in proportion to its size, so
+:meth:`SparqlService.prepare_async` has it done by a sandboxed worker process of
+its own (the analysis lane, :class:`AnalysisLane`): neither the event loop nor
+the server's GIL carries work proportional to what a client sent.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import os
+import tempfile
+from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from iopgraph.backend import Backend
+from iopgraph.backend import Backend, worker_options
 from iopgraph.config import Settings
 from iopgraph.conneg import negotiate
 from iopgraph.sparql.binding import bind_values
 from iopgraph.sparql.cache import ResultCache, etag_for
 from iopgraph.sparql.engine import Outcome, QueryJob
-from iopgraph.sparql.errors import QuerySyntaxError, ServiceRefused, UpdateRefused
+from iopgraph.sparql.errors import QuerySyntaxError, QueryTooComplex, ServiceRefused, UpdateRefused
 from iopgraph.sparql.formats import canonical, offers_for
 from iopgraph.sparql.lexer import QueryInfo, analyse
+from iopgraph.sparql.pool import WorkerPool
 from iopgraph.sparql.protocol import READ_ONLY, ProtocolRequest
 
 #: Deepest nesting of { } and ( ) accepted: the engine's recursive parser must not overflow its stack.
 MAX_NESTING = 256
+
+#: Queries longer than this (characters) are analysed in the analysis lane, not in the server process.
+INLINE_ANALYSIS_CHARS = 8192
+
+#: How many hashes of worker-crashing queries are remembered.
+DEADLY_REMEMBERED = 4096
 
 #: ``format=`` short names that mean something else for graph results.
 _GRAPH_FORMAT_ALIASES = {"json": "application/ld+json", "xml": "application/rdf+xml"}
@@ -66,12 +92,19 @@ class QueryAnswer:
     max_results: int
     etag: str
     cached: bool
+    cut: str = "rows"  # what cut a truncated result: "rows" or "bytes"
+    max_bytes: int = 0
 
 
 def check_services(info: QueryInfo, allowlist: list[str]) -> None:
     """Refuse SERVICE calls to endpoints whose host is not allow-listed."""
+    check_service_targets(info.services, allowlist)
+
+
+def check_service_targets(targets: list[str | None], allowlist: list[str]) -> None:
+    """Refuse SERVICE endpoints (None: a variable) whose host is not allow-listed (403)."""
     allowed = {h.strip().lower() for h in allowlist if h.strip()}
-    for target in info.services:
+    for target in targets:
         if target is None:
             raise ServiceRefused("SERVICE with a variable endpoint is not allowed here; name the endpoint's IRI")
         host = (urlsplit(target).hostname or "").lower()
@@ -90,6 +123,42 @@ def choose_media_type(form: str, accept: str | None, format_param: str | None) -
     return canonical(negotiate(accept, offers_for(form), format_param))
 
 
+class AnalysisLane:
+    """One sandboxed, graph-less worker process that runs the lexer on large queries (started on first use)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._pool: WorkerPool | None = None
+        self._empty: Path | None = None
+        self._starting = asyncio.Lock()
+
+    async def analyse(self, text: str, timeout: float) -> QueryInfo:
+        async with self._starting:
+            if self._pool is None:
+                handle, name = tempfile.mkstemp(prefix="iopgraph-empty-", suffix=".nq")
+                os.close(handle)
+                self._empty = Path(name)
+                empty = self._empty
+
+                async def snapshot() -> Path:
+                    return empty
+
+                options = {**worker_options(self._settings), "keep_network": False}
+                self._pool = WorkerPool(1, snapshot, **options)
+                await self._pool.start(wait=False)
+        result, _ = await self._pool.call("analyse-query", {}, text.encode("utf-8", "surrogatepass"),
+                                          timeout=timeout)
+        return QueryInfo(**result)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+        if self._empty is not None:
+            self._empty.unlink(missing_ok=True)
+            self._empty = None
+
+
 class SparqlService:
     """Answers SPARQL queries against a :class:`Backend`, with limits and a result cache."""
 
@@ -97,6 +166,38 @@ class SparqlService:
         self.backend = backend
         self.settings = settings
         self.cache = cache if cache is not None else ResultCache(settings.cache_entries, settings.cache_bytes)
+        self._deadly: OrderedDict[str, None] = OrderedDict()
+        self.analysis = AnalysisLane(settings)
+
+    async def close(self) -> None:
+        """Stop the analysis lane's worker (the query workers belong to the backend)."""
+        await self.analysis.close()
+
+    @staticmethod
+    def _fingerprint(query: str) -> str:
+        return hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest()
+
+    async def prepare_async(
+        self,
+        request: ProtocolRequest,
+        accept: str | None,
+        substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
+        max_results: int | None = None,
+        base_iri: str | None = None,
+    ) -> PreparedQuery:
+        """:meth:`prepare`, with a large query analysed in the analysis lane (the server stays free)."""
+        if len(request.query or "") <= INLINE_ANALYSIS_CHARS:
+            return self.prepare(request, accept, substitutions, max_results, base_iri)
+        assert request.query is not None
+        self._refuse_deadly(request.query)
+        info = await self.analysis.analyse(request.query, self.settings.query_timeout)
+        return self.prepare(request, accept, substitutions, max_results, base_iri, info=info)
+
+    def _refuse_deadly(self, query: str) -> None:
+        if self._fingerprint(query) in self._deadly:
+            raise QueryTooComplex("this query made an isolated worker crash before; it is refused without "
+                                  "running it again. Simplify it (fewer UNION branches or OPTIONALs, shorter "
+                                  "property paths or expressions, smaller intermediate strings)")
 
     def prepare(
         self,
@@ -104,16 +205,31 @@ class SparqlService:
         accept: str | None,
         substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
         max_results: int | None = None,
+        base_iri: str | None = None,
+        info: QueryInfo | None = None,
     ) -> PreparedQuery:
-        """Check ``request`` and choose its media type; raises a 4xx error for anything refused."""
+        """Check ``request`` and choose its media type; raises a 4xx error for anything refused.
+
+        ``base_iri`` resolves relative IRIs of the query (the endpoint's URL for ``/sparql``);
+        ``info`` is the query's analysis when it was made elsewhere (the analysis lane)."""
         assert request.query is not None
-        info = analyse(request.query)
+        self._refuse_deadly(request.query)
+        if info is None:
+            info = analyse(request.query)
         if info.update:
             raise UpdateRefused(f"{READ_ONLY} (this request is a SPARQL Update: {info.update})")
         check_services(info, self.settings.service_allowlist)
         if info.max_depth > MAX_NESTING:
             raise QuerySyntaxError(
                 f"the query nests groups or expressions {info.max_depth} levels deep; the limit is {MAX_NESTING}"
+            )
+        kind, length = info.longest_chain
+        if length > self.settings.max_query_operators:
+            what = f"{length} {kind} keywords" if kind != "operators" else f"{length} operators (path steps, + - * / ...)"
+            raise QueryTooComplex(
+                f"the query has {what}; the limit is {self.settings.max_query_operators} of each kind "
+                "(IOPGRAPH_MAX_QUERY_OPERATORS). Split it into several queries, or use VALUES instead of long "
+                "UNION chains"
             )
         form = info.form or "SELECT"  # malformed: the engine reports the syntax error
         media_type = choose_media_type(form, accept, request.format)
@@ -132,23 +248,34 @@ class SparqlService:
             union_default_graph=not info.has_dataset and default_graphs is None,
             default_graphs=default_graphs,
             named_graphs=named_graphs,
+            base_iri=base_iri,
+            max_bytes=self.settings.max_result_bytes,
         )
         key = (
-            self.backend.version, request.query, media_type,
+            self.backend.version, request.query, media_type, base_iri,
             tuple(default_graphs) if default_graphs is not None else None,
             tuple(named_graphs) if named_graphs is not None else None,
             tuple(subs.items()), cap,
         )
         return PreparedQuery(job, info, key)
 
-    async def answer(self, prepared: PreparedQuery) -> QueryAnswer:
-        """Run ``prepared`` (or take its result from the cache)."""
+    def _remember_deadly(self, query: str) -> None:
+        self._deadly[self._fingerprint(query)] = None
+        while len(self._deadly) > DEADLY_REMEMBERED:
+            self._deadly.popitem(last=False)
+
+    async def answer(self, prepared: PreparedQuery, client: str = "") -> QueryAnswer:
+        """Run ``prepared`` (or take its result from the cache); ``client`` is the requester's address."""
         cached = self.cache.get(prepared.key)
         outcome: Outcome
         if cached is not None:
             outcome = cached
         else:
-            outcome = await self.backend.run_query(prepared.job, self.settings.query_timeout)
+            try:
+                outcome = await self.backend.run_query(prepared.job, self.settings.query_timeout, client)
+            except QueryTooComplex:
+                self._remember_deadly(prepared.key[1])  # type: ignore[index]
+                raise
             # Only keep it if no write happened meanwhile (the key names the version it was run on).
             if prepared.key[0] == self.backend.version:  # type: ignore[index]
                 self.cache.put(prepared.key, outcome)
@@ -161,4 +288,6 @@ class SparqlService:
             max_results=prepared.job.max_results,
             etag=prepared.etag,
             cached=cached is not None,
+            cut=outcome.cut,
+            max_bytes=prepared.job.max_bytes,
         )

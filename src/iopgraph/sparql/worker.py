@@ -1,27 +1,41 @@
-"""A query worker process: an in-memory copy of the graph that answers queries one at a time.
+"""A worker process: a sandboxed, in-memory copy of the graph that answers queries and jobs one at a time.
 
-Started by :mod:`iopgraph.sparql.pool` as ``python -m iopgraph.sparql.worker SNAPSHOT.nq``.
-It loads the N-Quads snapshot into an in-memory Oxigraph store, says ``ready``,
-then reads messages from stdin and answers on stdout (see :mod:`wire`):
+Started by :mod:`iopgraph.sparql.pool` as
+``python -m iopgraph.sparql.worker SNAPSHOT.nq [--memory-mb N] [--keep-network]``.
+Before it reads anything it enters the sandbox (:mod:`iopgraph.sandbox`: no
+network unless ``--keep-network``, an address-space limit, no core files);
+then it loads the N-Quads snapshot (an empty file: a graph-less worker, as in
+remote-store mode) into an in-memory Oxigraph store, says ``ready`` with the
+sandbox report, and answers messages from stdin on stdout (see :mod:`wire`),
+all in one thread with a big stack:
 
-* ``{"op": "query", ...QueryJob}`` → ``{"ok": true, "count", "truncated"}`` + body,
-  or ``{"ok": false, "error": "syntax"|"engine", "message"}``;
-* ``{"op": "apply"}`` + N-Quads payload ``REMOVE\\0ADD``: apply a write (no answer).
+* ``{"op": "query", ...QueryJob}`` → ``{"ok": true, "count", "truncated", "cut"}`` + body,
+  or ``{"ok": false, "error": "syntax"|"network"|"engine", "message"}`` ("network": a SERVICE fetch failed);
+* ``{"op": "apply"}`` + N-Quads payload ``REMOVE\\0ADD``: apply a write (no answer);
+* ``{"op": "call", "job": NAME, "args": {...}}`` + payload: run
+  ``iopgraph.worker_jobs.JOBS[NAME](store, args, payload) -> (dict, bytes)``
+  (the module is imported on the first call) and answer
+  ``{"ok": true, "result": dict}`` + bytes. A job raising an
+  :class:`~iopgraph.errors.IopgraphError` answers ``{"ok": false, "error":
+  "iopgraph", "class": "module.Class", "message", "attrs": {JSON attributes}}``
+  (the service re-raises it as that class; JSON only, never pickle); any
+  other exception ``{"ok": false, "error": "internal", "message"}``.
 
-A query that runs too long is not interrupted here: the service kills the whole
-process, which is the only way to stop Oxigraph in the middle of an aggregate.
+Running out of memory (``MemoryError``, or an allocation failing inside
+Oxigraph) ends the process: the service sees the pipe close and replaces it.
+A query or job that runs too long is not interrupted here: the service kills
+the whole process, the only way to stop Oxigraph in the middle of an aggregate.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-import pyoxigraph as ox
-
+from iopgraph import sandbox
 from iopgraph.sparql import wire
-from iopgraph.sparql.engine import QueryJob, execute
 
 
 def _private_stdout() -> BinaryIO:
@@ -31,7 +45,9 @@ def _private_stdout() -> BinaryIO:
     return channel
 
 
-def _apply(store: ox.Store, payload: bytes) -> None:
+def _apply(store: Any, payload: bytes) -> None:
+    import pyoxigraph as ox
+
     remove, _, add = payload.partition(b"\0")
     if remove:
         for quad in ox.parse(remove, ox.RdfFormat.N_QUADS):
@@ -40,11 +56,64 @@ def _apply(store: ox.Store, payload: bytes) -> None:
         store.extend(ox.parse(add, ox.RdfFormat.N_QUADS))
 
 
-def serve(snapshot: str, inbox: BinaryIO, outbox: BinaryIO) -> None:
+def _jsonable(value: object) -> bool:
+    import json
+
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _call(store: Any, header: dict[str, Any], payload: bytes) -> bytes:
+    from iopgraph.errors import IopgraphError
+    from iopgraph.worker_jobs import JOBS
+
+    name = header.get("job")
+    job = JOBS.get(name) if isinstance(name, str) else None
+    if job is None:
+        return wire.encode({"ok": False, "error": "internal", "message": f"no job called {name!r}"})
+    try:
+        result, body = job(store, header.get("args") or {}, payload)
+    except MemoryError:
+        raise
+    except IopgraphError as exc:
+        attrs = {k: v for k, v in vars(exc).items() if k != "message" and not k.startswith("_") and _jsonable(v)}
+        return wire.encode({"ok": False, "error": "iopgraph", "class": f"{type(exc).__module__}.{type(exc).__qualname__}",
+                            "message": exc.message, "attrs": attrs})
+    except Exception as exc:  # noqa: BLE001 - reported, the worker lives on
+        return wire.encode({"ok": False, "error": "internal", "message": f"{type(exc).__name__}: {exc}"[:2000]})
+    if not _jsonable(result):
+        return wire.encode({"ok": False, "error": "internal", "message": f"job {name} returned a non-JSON result"})
+    return wire.encode({"ok": True, "result": result}, body)
+
+
+def _query(store: Any, header: dict[str, Any]) -> bytes:
+    from iopgraph.sparql.engine import QueryJob, execute
+
+    try:
+        outcome = execute(store, QueryJob.from_header(header))
+    except MemoryError:
+        raise
+    except SyntaxError as exc:
+        return wire.encode({"ok": False, "error": "syntax", "message": str(exc)})
+    except OSError as exc:  # the in-memory store does no I/O but the HTTP client of SERVICE
+        return wire.encode({"ok": False, "error": "network", "message": str(exc)[:1000]})
+    except Exception as exc:  # noqa: BLE001 - the engine's errors are reported, the worker lives on
+        return wire.encode({"ok": False, "error": "engine", "message": f"{type(exc).__name__}: {exc}"[:4000]})
+    return wire.encode({"ok": True, "count": outcome.count, "truncated": outcome.truncated, "cut": outcome.cut},
+                       outcome.body)
+
+
+def serve(snapshot: str, inbox: BinaryIO, outbox: BinaryIO, report: dict[str, Any] | None = None) -> None:
+    import pyoxigraph as ox
+
     store = ox.Store()
     if os.path.getsize(snapshot):
-        store.bulk_load(path=snapshot, format=ox.RdfFormat.N_QUADS)
-    outbox.write(wire.encode({"ok": True, "ready": True, "pid": os.getpid()}))
+        # Labels kept (bulk_load renames blank nodes): a write planned here names the on-disk store's nodes.
+        store.bulk_extend(ox.parse(path=snapshot, format=ox.RdfFormat.N_QUADS))
+    outbox.write(wire.encode({"ok": True, "ready": True, "pid": os.getpid(), **(report or {})}))
     while True:
         message = wire.read_blocking(inbox)
         if message is None:
@@ -54,23 +123,27 @@ def serve(snapshot: str, inbox: BinaryIO, outbox: BinaryIO) -> None:
         if op == "apply":
             _apply(store, payload)
             continue
-        if op != "query":
-            outbox.write(wire.encode({"ok": False, "error": "engine", "message": f"unknown operation {op!r}"}))
-            continue
-        try:
-            outcome = execute(store, QueryJob.from_header(header))
-        except SyntaxError as exc:
-            reply = wire.encode({"ok": False, "error": "syntax", "message": str(exc)})
-        except Exception as exc:  # noqa: BLE001 - the engine's errors are reported, the worker lives on
-            reply = wire.encode({"ok": False, "error": "engine", "message": f"{type(exc).__name__}: {exc}"})
+        if op == "query":
+            reply = _query(store, header)
+        elif op == "call":
+            reply = _call(store, header, payload)
         else:
-            reply = wire.encode({"ok": True, "count": outcome.count, "truncated": outcome.truncated}, outcome.body)
+            reply = wire.encode({"ok": False, "error": "engine", "message": f"unknown operation {op!r}"})
         outbox.write(reply)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="iopgraph.sparql.worker")
+    parser.add_argument("snapshot")
+    parser.add_argument("--memory-mb", type=int, default=0)
+    parser.add_argument("--keep-network", action="store_true")
+    options = parser.parse_args(argv)
+    report = sandbox.apply(keep_network=options.keep_network, memory_mb=options.memory_mb or None)
     outbox = _private_stdout()
-    serve(sys.argv[1], sys.stdin.buffer, outbox)
+    try:
+        sandbox.run_with_big_stack(lambda: serve(options.snapshot, sys.stdin.buffer, outbox, report.as_header()))
+    except MemoryError:
+        os._exit(70)  # state unknown: the service replaces this worker
 
 
 if __name__ == "__main__":

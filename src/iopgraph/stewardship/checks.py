@@ -1,7 +1,7 @@
 """SHACL checks for stewards: an upload on its own, or a change to the stored graph.
 
     checker = Checker.from_root(root)
-    report = checker.validate_upload(quads)                    # upload + ontology vs shapes
+    report = checker.validate_upload(quads)                    # the upload's resources (ontology mixed in)
     check = checker.check_change(store, change, version="...")  # the violations a change would introduce
 
 Both run :func:`iopgraph.validation.validate_graph` (pySHACL), the project's one
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import rdflib
@@ -29,7 +30,7 @@ from rdflib.namespace import RDF, SH, XSD
 
 from iopgraph.namespaces import PREFIXES
 from iopgraph.rdfio import quads_to_graph
-from iopgraph.sources import graph_sources
+from iopgraph.sources import graph_sources, rdf_files, source_for_path
 from iopgraph.stewardship.changes import Change, is_system_graph
 from iopgraph.validation import (
     ValidationReport,
@@ -145,6 +146,23 @@ class Checker:
         ontology_files = [f for f in graph_sources(root) if f.relative.startswith("ontology/")]
         return cls(load_shapes(root), load_graph(ontology_files).graph)
 
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> Checker:
+        """The checker a :func:`checker_spec` describes (the service's and its workers' are the same)."""
+        root = Path(spec["root"])
+        if spec.get("shapes"):
+            shapes = Path(spec["shapes"])
+            files = rdf_files(shapes, shapes) if shapes.is_dir() else [source_for_path(shapes, root)]
+            ontology = rdflib.Graph() if spec.get("served") else cls.from_root(root).ontology
+            return cls(load_graph(files).graph, ontology)
+        if spec.get("served"):
+            return cls(rdflib.Graph(), rdflib.Graph())  # served files without --shapes: nothing to check against
+        return cls.from_root(root)
+
+    @property
+    def has_shapes(self) -> bool:
+        return len(self.shapes) > 0
+
     @property
     def model(self):  # noqa: ANN201 - ShapeModel, imported lazily (it is only needed by writes)
         from iopgraph.stewardship.neighbourhood import ShapeModel
@@ -156,14 +174,29 @@ class Checker:
     # -- uploads ---------------------------------------------------------------------------------
 
     def validate_upload(self, quads: list[ox.Quad]) -> ValidationReport:
-        """Validate uploaded quads (graph names dropped) together with the ontology."""
-        return validate_graph(quads_to_graph(quads), self.shapes, self.ontology)
+        """Validate uploaded quads (graph names dropped) together with the ontology.
+
+        Only results about the upload's own resources are reported: those it
+        describes (subjects of its triples) and those it links to that the
+        ontology does not define (a dangling link is a finding about the upload).
+        The ontology is there so that class hierarchies count, not to be judged.
+        """
+        if not self.has_shapes:
+            return restrict(empty_report(), set())
+        data = quads_to_graph(quads)
+        defined = set(self.ontology.subjects())
+        own = {str(s) for s in data.subjects()}
+        own |= {str(o) for o in data.objects() if not isinstance(o, rdflib.Literal) and o not in defined}
+        report = validate_graph(data, self.shapes, self.ontology)
+        return restrict(report, {result_key(r) for r in report.results if r.focus_node in own})
 
     # -- changes ---------------------------------------------------------------------------------
 
     def check_change(self, source: ox.Store, change: Change, mode: str = "neighbourhood",
                      version: str | None = None) -> ChangeCheck:
         """The results ``change`` would introduce into the graph held by ``source``."""
+        if not self.has_shapes:
+            return ChangeCheck(restrict(empty_report(), set()), "no shapes", 0)
         if mode == "neighbourhood":
             plan = self.model.plan(source, change)  # type: ignore[attr-defined]
             if plan is not None:
@@ -188,3 +221,21 @@ class Checker:
         """``check``'s change landed and the store is now at ``version``: keep its full report for the next check."""
         if check.full_after is not None:
             self._full_before = (version, check.full_after)
+
+
+def checker_spec(root: Path, shapes: Path | None, served: bool) -> dict[str, Any]:
+    """What a checker is made of, as JSON: the service builds its checker from it, and so do its workers.
+
+    The project's ``shapes/`` (and ontology), or ``shapes`` (``--shapes``/IOPGRAPH_SHAPES); files
+    served with ``iopgraph serve FILE`` and no shapes are not checked.
+    """
+    return {"root": str(root), "shapes": str(shapes.resolve()) if shapes else None, "served": served}
+
+
+def describe_spec(spec: dict[str, Any]) -> str:
+    """One line for the start-up log: which shapes writes and /api/validate check against."""
+    if spec.get("shapes"):
+        return f"the shapes in {spec['shapes']}"
+    if spec.get("served"):
+        return "no shapes (served files; give --shapes PATH or IOPGRAPH_SHAPES to check writes)"
+    return f"the project's shapes in {Path(spec['root']) / 'shapes'}"
