@@ -108,7 +108,7 @@ def protocol_class() -> type[asyncio.Protocol] | str:
         def on_header(self, name: bytes, value: bytes) -> None:
             self._header_bytes += len(name) + len(value) + 4
             if self._header_bytes > MAX_HEADER_BYTES:
-                self._refusal = (431, "request-header-fields-too-large",
+                self._refusal = (431, "header-too-large",
                                  f"the request headers are larger than {MAX_HEADER_BYTES} bytes in all")
                 raise _Refused
             super().on_header(name, value)

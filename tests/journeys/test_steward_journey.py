@@ -81,8 +81,6 @@ def test_step_2_the_file_alone_reports_its_links_outside_it(client: httpx.Client
     assert all(r["message"] and r["severity"] == "Violation" for r in mine)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 10 item 2 (iso-write): validating a file alone also reports "
-                                       "92 false violations about the project's own ontology")
 def test_step_2_the_file_alone_reports_only_its_own_resources(client: httpx.Client) -> None:
     report = validate_alone(client)
     assert {r["focus_node"] for r in report["results"]} == {INITIATIVE}
@@ -175,8 +173,6 @@ def test_step_4_the_correction(steps_3_and_4: dict[str, httpx.Response], client:
     assert any(t.predicate.value.endswith("#isActive") and t.object.value == "false" for t in triples)
 
 
-@pytest.mark.xfail("PREFIX rdfs:" not in PROVENANCE_QUERY, strict=True,
-                   reason="issue 10 item 6 (first-hour-a): the guide's provenance query uses rdfs: undeclared")
 def test_step_4_the_guides_provenance_query(steps_3_and_4: dict[str, httpx.Response], client: httpx.Client) -> None:
     answer = client.post("/sparql", data={"query": PROVENANCE_QUERY}, headers={"Accept": "text/csv"})
     assert answer.status_code == 200, answer.text
