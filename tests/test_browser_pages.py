@@ -61,6 +61,8 @@ def test_guidance_form_with_the_keyboard(site, page) -> None:
     assert page.get_by_label("Defining the problem").is_checked()
     page.get_by_role("button", name="Show guidance").press("Enter")
     page.wait_for_url("**/guidance?challenge=*")
+    box = page.locator("#results").bounding_box()
+    assert box is not None and box["y"] < page.viewport_size["height"]  # the answer is where the user looks
     ranked = page.locator("ol.ranked > li h3 a").all_inner_texts()
     assert ranked[0] == "Co-creation workshops"
     assert set(ranked) == {"Co-creation workshops", "Change champions", "Political sponsorship"}
@@ -76,3 +78,17 @@ def test_statistics_and_matrix_render(site, page) -> None:
     page.goto(site + "/matrix")
     assert page.locator("table.matrix tbody tr").count() == 7
     page.screenshot(path=str(ARTIFACTS / "matrix.png"), full_page=True)
+
+
+def test_screenshots_of_the_new_pages(site, page) -> None:
+    """The pages added for issue 10 render in Chromium (screenshots kept in test-artifacts/ for review)."""
+    for path, name, heading in [("/ontology", "ontology", "iopgraph ontology"), ("/catalog", "catalog", "Data catalogue"),
+                                ("/ldes", "ldes", "LDES feed"), ("/no/such/page", "not-found", "Page not found"),
+                                ("/validate", "validate", "Validate RDF")]:
+        page.goto(site + path)
+        assert page.locator("h1").inner_text() == heading
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=name != "ontology")
+    page.goto(site + "/ontology#DataSpace")
+    assert page.locator("#DataSpace").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "ontology-term.png"))

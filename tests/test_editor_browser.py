@@ -1,30 +1,49 @@
-"""The SPARQL editor in real headless Chromium: open /sparql, run a query, see the results table."""
+"""The SPARQL editor in real headless Chromium, against `iopgraph serve` on the shipped graph.
+
+With YASGUI (``make web``): open /sparql, run a query, see the results table; result IRIs of the graph link
+to this server; errors read as text. Without the npm assets (a project folder without ``web/``): the built-in
+editor runs an example query, renders the table, shows errors readably and says how to get YASGUI.
+"""
 
 from __future__ import annotations
 
-import shutil
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from browser_support import ARTIFACTS, CHROMIUM, NEEDS_CHROMIUM
 from live_server import ROOT, serve
-from sparql_support import EX, GRAPH
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 YASGUI = ROOT / "web" / "node_modules" / "@zazuko" / "yasgui" / "build" / "yasgui.min.js"
+PROJECT_FOLDERS = ("ontology", "data", "shapes", "queries", "docs")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (apt-get install chromium)"),
-]
+pytestmark = [pytest.mark.browser, NEEDS_CHROMIUM]
+
+
+def without_npm_assets(folder: Path) -> Path:
+    """A project folder with the sources of this checkout but no ``web/`` (as after a clone without npm)."""
+    for name in PROJECT_FOLDERS:
+        (folder / name).symlink_to(ROOT / name, target_is_directory=True)
+    return folder
 
 
 @pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not YASGUI.exists():
         pytest.fail("YASGUI is not installed: run `make web` (npm install into web/node_modules)")
-    with serve([GRAPH]) as base:
+    folder = tmp_path_factory.mktemp("editor")
+    with serve([], {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_BUILD_DIR": str(folder / "build")},
+               timeout=120) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def plain_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = without_npm_assets(tmp_path_factory.mktemp("no-npm"))
+    with serve([], env={"IOPGRAPH_ROOT": str(root)}, timeout=120) as base:
         yield base
 
 
@@ -32,44 +51,125 @@ def base_url() -> Iterator[str]:
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
+    from browser_support import ARGS
+
+    ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
 
 
-def test_run_a_query_and_see_the_results_table(base_url: str, browser: object) -> None:
-    page = browser.new_page()  # type: ignore[attr-defined]
+def open_page(browser: object, base: str, url: str) -> tuple[object, list[str], list[str]]:
+    """A new page at ``url``, with the console errors and the requests that left the server."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    errors: list[str] = []
     outside: list[str] = []
-    page.on("request", lambda request: None if request.url.startswith(base_url) or request.url.startswith("data:")
-            else outside.append(request.url))
-    page.goto(base_url + "/sparql")
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: None if r.url.startswith(base) or r.url.startswith("data:") else outside.append(r.url))
+    page.goto(base + url)
+    return page, errors, outside
+
+
+CHALLENGES = ("SELECT ?c ?label WHERE { ?c <http://www.w3.org/2004/02/skos/core#prefLabel> ?label ; "
+              "a <https://w3id.org/iopgraph/ontology#ChallengeFamily> } ORDER BY ?label")
+
+
+def test_yasgui_runs_a_query_inside_the_site(base_url: str, browser: object) -> None:
+    page, errors, outside = open_page(browser, base_url, "/sparql")
     page.wait_for_selector(".yasqe .CodeMirror", timeout=15000)
-    assert "PREFIX iop:" in page.evaluate("window.iopgraphYasgui.getTab().getQuery()")  # project prefixes preloaded
-    query = f"SELECT ?person ?label WHERE {{ ?person a <{EX}Person> ; <http://www.w3.org/2000/01/rdf-schema#label> ?label }} ORDER BY ?label"
-    page.evaluate("q => { window.iopgraphYasgui.getTab().setQuery(q); }", query)
+    assert page.locator("header.site nav").is_visible()  # the site's header and style
+    assert "PREFIX iop:" in page.evaluate("window.iopgraphYasgui.getTab().getQuery()")
+    page.evaluate("q => { window.iopgraphYasgui.getTab().setQuery(q); }", CHALLENGES)
     page.click(".yasqe_queryButton")
     page.wait_for_selector(".yasr table tbody tr", timeout=15000)
-    table = page.inner_text(".yasr table")
-    assert "Alice" in table and "Robert" in table
-    rows = page.locator(".yasr table tbody tr").count()
-    assert rows == 4  # Alice, Bob, Robert (en), Carol
+    assert page.locator(".yasr table tbody tr").count() == 2  # the two challenge families
+    hrefs = page.eval_on_selector_all(".yasr table tbody a", "as => as.map(a => a.getAttribute('href'))")
+    assert hrefs and all(h.startswith("/concept/challenge/") for h in hrefs), hrefs
+    page.screenshot(path=str(ARTIFACTS / "sparql-yasgui.png"), full_page=True)
+    assert httpx.get(base_url + hrefs[0], headers={"Accept": "text/html"}).status_code == 200
     assert outside == [], f"the editor fetched from outside the service: {outside}"
+    assert errors == []
+    page.close()
+
+
+REFUSED = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
+
+
+def test_yasgui_shows_an_error_as_text(base_url: str, browser: object) -> None:
+    page, _, _ = open_page(browser, base_url, "/sparql")
+    page.wait_for_selector(".yasqe .CodeMirror", timeout=15000)
+    page.evaluate("q => { window.iopgraphYasgui.getTab().setQuery(q); }", REFUSED)  # valid, but refused (403)
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector("#sparql-error", timeout=15000)
+    text = page.inner_text("#sparql-error")
+    expected = httpx.post(base_url + "/sparql", data={"query": REFUSED}).json()["detail"]
+    assert "Forbidden (403)" in text and expected in text
+    assert '"detail"' not in text  # the message, not the JSON document
+    assert page.eval_on_selector("#sparql-error pre", "e => getComputedStyle(e).whiteSpace") == "pre-wrap"
+    page.screenshot(path=str(ARTIFACTS / "sparql-yasgui-error.png"), full_page=True)
     page.close()
 
 
 def test_example_queries_open_in_a_tab(base_url: str, browser: object) -> None:
-    page = browser.new_page()  # type: ignore[attr-defined]
-    page.goto(base_url + "/sparql")
+    page, _, _ = open_page(browser, base_url, "/sparql")
     page.wait_for_selector(".yasqe .CodeMirror", timeout=15000)
     options = page.locator("#examples option")
-    assert options.count() > 1  # the shipped queries/*.rq
+    assert options.count() == len(list((ROOT / "queries").glob("*.rq"))) + 1
     label = options.nth(1).inner_text()
     page.select_option("#examples", index=1)
-    page.wait_for_function("() => window.iopgraphYasgui.getTab().getQuery().includes('SELECT') || "
-                           "window.iopgraphYasgui.getTab().getQuery().includes('CONSTRUCT') || "
-                           "window.iopgraphYasgui.getTab().getQuery().includes('DESCRIBE')", timeout=10000)
+    page.wait_for_function("() => /SELECT|CONSTRUCT|DESCRIBE|ASK/.test(window.iopgraphYasgui.getTab().getQuery())",
+                           timeout=10000)
     assert label in page.inner_text(".tabsList")
+    page.close()
+
+
+def test_without_npm_the_page_links_no_missing_asset(plain_base_url: str) -> None:
+    html = httpx.get(plain_base_url + "/sparql", headers={"Accept": "text/html"}).text
+    assert "/sparql/assets/" not in html
+    assert "make web" in html and "npm" in html
+    assert httpx.get(plain_base_url + "/sparql/assets/yasgui.min.js").status_code == 404
+
+
+def test_built_in_editor_runs_every_example(plain_base_url: str, browser: object) -> None:
+    page, errors, outside = open_page(browser, plain_base_url, "/sparql")
+    assert page.locator("#builtin-note").is_visible()
+    assert "PREFIX iop:" in page.input_value("#query")
+    count = page.locator("#examples option").count() - 1
+    assert count == len(list((ROOT / "queries").glob("*.rq")))
+    for index in range(1, count + 1):
+        page.select_option("#examples", index=index)
+        assert page.input_value("#query").strip()
+        page.click("#run")
+        page.wait_for_selector("#results .sparql-results, #results .ask-result, #results pre.graph-result, "
+                               "#results #sparql-error", timeout=30000)
+        assert page.locator("#results #sparql-error").count() == 0, page.inner_text("#results")
+    assert errors == [] and outside == []
+    page.close()
+
+
+def test_built_in_editor_table_links_and_errors(plain_base_url: str, browser: object) -> None:
+    page, errors, _ = open_page(browser, plain_base_url, "/sparql")
+    page.fill("#query", CHALLENGES)
+    page.click("#run")
+    page.wait_for_selector("#results table tbody tr", timeout=30000)
+    assert page.locator("#results table tbody tr").count() == 2
+    assert "2 rows" in page.inner_text("#results .count")
+    hrefs = page.eval_on_selector_all("#results table a", "as => as.map(a => a.getAttribute('href'))")
+    assert all(h.startswith("/concept/challenge/") for h in hrefs), hrefs
+    page.screenshot(path=str(ARTIFACTS / "sparql-builtin.png"), full_page=True)
+    page.click(f"#results a[href='{hrefs[0]}']")
+    page.wait_for_load_state()
+    assert page.url == plain_base_url + hrefs[0]
+    page.go_back()
+    page.fill("#query", "SELECT * WHERE { ?s ?p }")
+    page.keyboard.press("Control+Enter")  # the shortcut runs it too
+    page.wait_for_selector("#sparql-error", timeout=30000)
+    text = page.inner_text("#sparql-error")
+    expected = httpx.post(plain_base_url + "/sparql", data={"query": "SELECT * WHERE { ?s ?p }"}).json()["detail"]
+    assert expected in text and "Bad Request (400)" in text
+    assert json.dumps(expected) not in text
+    page.screenshot(path=str(ARTIFACTS / "sparql-builtin-error.png"), full_page=True)
+    assert [e for e in errors if "400" not in e] == []  # the browser logs the failed request itself
     page.close()

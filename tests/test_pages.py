@@ -140,3 +140,126 @@ def test_guidance_page_form_and_results(ld_client) -> None:
     assert 'href="/id/recommendation/eif4scc-r1"' in results and 'href="/id/report/d06-02/section/3-1"' in results
     bad = ld_client.get("/guidance?challenge=no-such-thing")
     assert bad.status_code == 400 and 'role="alert"' in bad.text
+
+
+# --- on `iopgraph serve` with the shipped graph: what browsers and machines get (issue 10) ------------------
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - yields an httpx client
+    import httpx
+
+    from live_server import serve
+
+    folder = tmp_path_factory.mktemp("shipped-pages")
+    env = {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_BUILD_DIR": str(folder / "build")}
+    with serve([], env, timeout=120) as base, httpx.Client(base_url=base, timeout=60) as client:
+        yield client
+
+
+def test_a_missing_page_is_an_html_404_for_browsers_only(shipped) -> None:
+    page = shipped.get("/no/such/page", headers={"Accept": BROWSER})
+    assert page.status_code == 404 and page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "<h1>Page not found</h1>" in page.text
+    assert {"/", "/sparql", "/challenges"} <= _hrefs(page.text)
+    assert shipped.get("/id/initiative/nowhere", headers={"Accept": BROWSER}).status_code == 404
+    for accept in ("*/*", "application/json", "application/problem+json", None):
+        machine = shipped.get("/no/such/page", headers={"Accept": accept} if accept else {})
+        assert machine.status_code == 404 and machine.headers["content-type"] == "application/problem+json"
+        assert machine.json()["status"] == 404
+
+
+@pytest.mark.parametrize(("path", "machine_type", "heading"), [
+    ("/catalog", "application/ld+json", "Data catalogue"),
+    ("/.well-known/void", "application/ld+json", "VoID description"),
+    ("/ldes", "text/turtle; charset=utf-8", "LDES feed"),
+    ("/ldes/fragment/0", "text/turtle; charset=utf-8", "LDES feed: fragment 0"),
+])
+def test_catalogue_and_feed_have_a_page_for_browsers(shipped, path, machine_type, heading) -> None:
+    page = shipped.get(path, headers={"Accept": BROWSER})
+    assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
+    assert f"<h1>{heading}</h1>" in page.text and "Vary" in page.headers
+    assert "{" not in page.text.split("<main", 1)[1].split("</main>", 1)[0]  # a page, not JSON
+    machine = shipped.get(path)  # */*: what harvesters got before, unchanged
+    assert machine.status_code == 200 and machine.headers["content-type"] == machine_type
+    assert shipped.get(path, params={"format": "html"}).headers["content-type"] == "text/html; charset=utf-8"
+
+
+def test_favicon(shipped) -> None:
+    icon = shipped.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+    assert icon.content[:4] == b"\0\0\1\0"  # an ICO file
+    assert '<link rel="icon" href="/favicon.ico"' in shipped.get("/", headers={"Accept": BROWSER}).text
+
+
+def test_the_ontology_reads_as_documentation(shipped) -> None:
+    html = shipped.get("/ontology", headers={"Accept": BROWSER}).text
+    data_space = html.split('id="DataSpace"', 1)[1].split("</section>", 1)[0]
+    assert "data space" in data_space and "shared digital infrastructure" in data_space
+    assert 'Subclass of</dt><dd><a href="#Initiative">smart-city initiative</a>' in data_space
+    assert 'Disjoint with</dt><dd><a href="#LocalDigitalTwin">' in data_space
+    addresses = html.split('id="addresses"', 1)[1].split("</section>", 1)[0]
+    assert "Domain</dt>" in addresses and "Range</dt>" in addresses and 'href="#Mitigation"' in addresses
+    assert html.count('<section class="term"') == 30 + 41 + 21  # classes, object and datatype properties
+    assert 'id="diagram"' in html and "<script" not in html.replace('<script type="application/ld+json">', "")
+    initiative = html.split('id="Initiative"', 1)[1].split("</section>", 1)[0]
+    assert 'Aligned with' in initiative or "Subclass of" in initiative
+    assert "project" in initiative  # schema:Project, labelled from the vocabulary, not from its IRI
+
+
+def test_guidance_lists_each_challenge_once_with_numbered_places(shipped) -> None:
+    html = shipped.get("/guidance", params=[("challenge", "vendor-lock-in"), ("challenge", "lack-of-trust")],
+                       headers={"Accept": BROWSER}).text
+    assert html.index('id="results"') < html.index('<form method="get" action="/guidance"')  # answer first
+    items = html.split('<ol class="ranked">', 1)[1].split("<h2>", 1)[0].split("<h3>")[1:]
+    assert items
+    for item in items:
+        why = re.sub(r"<[^>]+>", "", item.split('<p class="why">', 1)[1].split("</p>", 1)[0])
+        reasons = [r.split(" (via", 1)[0].strip() for r in why.split(":", 1)[1].split(";")]
+        assert len(reasons) == len(set(reasons)), why  # a challenge once
+        boxes = re.findall(r">(box [^<]*)</a>", item)
+        assert all(re.match(r"box \d+(\.\d+)* “", b) for b in boxes), boxes  # each box with its section number
+        numbers = [int(n) for n in re.findall(r">EIF4SCC recommendation (\d+)</a>", item)]
+        assert numbers == sorted(numbers)
+    titles = re.findall(r">(box [^<]*)</a>", html)
+    assert "box 3.3 “How can open source contribute to smart city initiatives?”" in titles
+    assert "box 4.1 “How can open source contribute to smart city initiatives?”" in titles
+
+
+def test_the_guide_is_a_page_of_the_site(shipped) -> None:
+    validate = shipped.get("/validate", headers={"Accept": BROWSER}).text
+    assert "/guides/add-an-initiative" in _hrefs(validate)
+    assert "/validate" in _hrefs(shipped.get("/", headers={"Accept": BROWSER}).text)
+    guide = shipped.get("/guides/add-an-initiative", headers={"Accept": BROWSER})
+    assert guide.status_code == 200 and "<h1" in guide.text and "Adding an initiative" in guide.text
+    assert "/guides/examples/new-initiative.ttl" in _hrefs(guide.text)
+    example = shipped.get("/guides/examples/new-initiative.ttl")
+    assert example.status_code == 200 and example.headers["content-type"].startswith("text/turtle")
+    for bad in ("/guides/..%2Fpyproject", "/guides/examples/..%2F..%2Fpyproject.toml", "/guides/nope"):
+        assert shipped.get(bad).status_code == 404
+
+
+def test_numbers_and_labels_for_people(shipped) -> None:
+    statistics = shipped.get("/statistics", headers={"Accept": BROWSER}).text
+    assert "EUR 7.5 billion" in statistics and "e+09" not in statistics and " Count" not in statistics
+    budget = shipped.get("/id/statistic/digital-europe-programme-budget-2021-2027", headers={"Accept": BROWSER}).text
+    assert "7,500,000,000" in budget and "(decimal)" not in budget and "(langString)" not in budget
+    ontology = shipped.get("/id/report/d06-02", headers={"Accept": BROWSER}).text
+    assert "version i r i" not in ontology
+    vito = shipped.get("/id/organisation/vito", headers={"Accept": BROWSER}).text
+    assert re.search(r'Type:\s*<a href="http://www.w3.org/ns/org#Organization">organisation</a>', vito)
+
+
+def test_search_by_label(shipped) -> None:
+    page = shipped.get("/search", params={"q": "  TRUST  "}, headers={"Accept": BROWSER})
+    assert page.status_code == 200
+    assert '<a href="/concept/challenge/lack-of-trust">Lack of trust</a>' in page.text
+    assert 'action="/search"' in shipped.get("/no/such/page", headers={"Accept": BROWSER}).text  # from the 404
+    for hostile in ('"} } SELECT * { ?s ?p ?o', "\\", "x\ny", "😀", "}{"):
+        answer = shipped.get("/search", params={"q": hostile}, headers={"Accept": BROWSER})
+        assert answer.status_code == 200 and "Nothing has that in its label" in answer.text, hostile
+    too_long = shipped.get("/search", params={"q": "a" * 201}, headers={"Accept": BROWSER})
+    assert too_long.status_code == 400 and "at most 200 characters" in too_long.text
+    assert shipped.get("/sparql", params={"query": "ASK {}"}).status_code == 200  # the server is up

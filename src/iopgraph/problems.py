@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from iopgraph.errors import IopgraphError
+from iopgraph.html_errors import not_found_page, prefers_html
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 DOCS = "https://w3id.org/iopgraph/docs/errors#"
@@ -42,7 +43,9 @@ def install(app: FastAPI) -> None:
     """Register the handlers that turn every exception into a problem response."""
 
     @app.exception_handler(IopgraphError)
-    async def _iopgraph(_: Request, exc: IopgraphError) -> Response:
+    async def _iopgraph(request: Request, exc: IopgraphError) -> Response:
+        if exc.status == 404 and prefers_html(request):
+            return not_found_page(request, exc.message, getattr(exc, "headers", None))
         extra = getattr(exc, "problem_extra", {}) or {}
         return problem(exc.status, exc.message, exc.code, getattr(exc, "headers", None), **extra)
 
@@ -56,7 +59,9 @@ def install(app: FastAPI) -> None:
         return problem(422, detail, "invalid-parameter", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> Response:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and prefers_html(request):
+            return not_found_page(request, "", dict(exc.headers or {}))
         code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
         return problem(exc.status_code, str(exc.detail), code, dict(exc.headers or {}))
 

@@ -199,3 +199,30 @@ def html(request: Request, template: str, context: dict[str, Any], v: Validators
     )
     assert isinstance(response, HTMLResponse)
     return response
+
+
+FORMAT_TITLES = {JSONLD: "JSON-LD", "text/turtle": "Turtle", "application/n-triples": "N-Triples",
+                 "application/rdf+xml": "RDF/XML", "application/n-quads": "N-Quads", "application/trig": "TriG"}
+
+
+async def graph_html(request: Request, triples: Iterable[ox.Triple], root: str, title: str, intro: str,
+                     offers: Iterable[str], v: Validators | None = None,
+                     headers: dict[str, str] | None = None) -> HTMLResponse:
+    """A small RDF graph (catalogue, VoID, LDES) as a page: its resources with their properties.
+
+    Labels of the properties, types and values come from the graph itself, then from the store.
+    """
+    from iopgraph.views.describe import labels_from, summaries
+    from iopgraph.views.graph_page import graph_nodes
+
+    triples = list(triples)
+    terms = [t.predicate for t in triples] + [t.object for t in triples]
+    known = labels_from(await summaries(request.app.state.backend, terms))  # type: ignore[arg-type]
+
+    path = header_path(request)
+    formats = [{"href": f"{path}?format={FORMAT_NAMES[m]}", "type": m, "name": FORMAT_TITLES.get(m, m)}
+               for m in offers if m != HTML and m in FORMAT_NAMES]
+    nodes = graph_nodes(triples, root, request.app.state.settings.base_url, known)
+    return html(request, "graph.html", {"title": title, "intro": intro, "nodes": nodes, "formats": formats,
+                                        "alternates": [{"type": f["type"], "href": f["href"]} for f in formats]},
+                v, headers)

@@ -11,7 +11,14 @@ from iopgraph.views import catalog as views
 from iopgraph.views.jsonld import CONTEXT_PATH, document, frame
 
 router = APIRouter(tags=["catalogue"])
-OFFERS = [render.JSONLD, "text/turtle", "application/n-triples", "application/rdf+xml"]
+OFFERS = [render.JSONLD, "text/turtle", "application/n-triples", "application/rdf+xml", render.HTML]
+#: Titles and introductions of the HTML views (browsers prefer text/html; machines keep their formats).
+PAGES = {
+    views.CATALOG: ("Data catalogue", "The DCAT-AP 3 catalogue of this service: the dataset, its downloads, the "
+                                      "SPARQL service and the LDES feed."),
+    views.BASE + "void#dataset": ("VoID description", "The size and parts of the dataset, its example resources, "
+                                                      "SPARQL endpoint and dumps (VoID)."),
+}
 
 
 async def _serve(request: Request, root: str, build) -> Response:  # noqa: ANN001 - an async triple builder
@@ -21,6 +28,9 @@ async def _serve(request: Request, root: str, build) -> Response:  # noqa: ANN00
         return render.not_modified_response(validators)
     triples = await build()
     headers = {"Link": render.alternates(request, OFFERS, media_type)}
+    if media_type == render.HTML:
+        title, intro = PAGES[root]
+        return await render.graph_html(request, triples, root, title, intro, OFFERS, validators, headers)
     if media_type == render.JSONLD:
         base = request.app.state.settings.base_url.rstrip("/")
         return render.jsonld(document(base + CONTEXT_PATH, frame(triples, [ox.NamedNode(root)])), validators, headers)

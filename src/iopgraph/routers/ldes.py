@@ -7,6 +7,7 @@ docs/linked-data.md.
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Request, Response
 
 from iopgraph import render
@@ -15,7 +16,17 @@ from iopgraph.errors import ResourceNotFound
 from iopgraph.views import ldes
 
 router = APIRouter(tags=["LDES"])
-OFFERS = ["text/turtle", "application/n-triples", "application/ld+json", "application/n-quads", "application/trig"]
+OFFERS = ["text/turtle", "application/n-triples", "application/ld+json", "application/n-quads", "application/trig",
+          render.HTML]
+INTRO = ("The Linked Data Event Stream of the graph: every change is a member (a version of a resource); "
+         "fragments link to the next ones. Harvest it with an LDES client; this page is its human view.")
+
+
+async def _rdf_or_page(request: Request, triples: list[ox.Triple], media_type: str, v: render.Validators, root: str,
+                 title: str) -> Response:
+    if media_type == render.HTML:
+        return await render.graph_html(request, triples, root, title, INTRO, OFFERS, v)
+    return render.rdf(triples, media_type, v)
 IMMUTABLE = "public, max-age=31536000, immutable"
 LIVE = "public, max-age=10"
 
@@ -44,7 +55,8 @@ async def stream(request: Request) -> Response:
     v = render.validators(request, media_type, version=f"ldes-stream-{len(log.versions)}", cache_control=LIVE)
     if render.not_modified(request, v):
         return render.not_modified_response(v)
-    return render.rdf(ldes.stream_triples(base), media_type, v)
+    return await _rdf_or_page(request, ldes.stream_triples(base), media_type, v, ldes.stream_iri(base),
+                        "LDES feed")
 
 
 @router.get("/ldes/fragment/{index}", summary="One fragment (tree:Node) of the stream")
@@ -57,7 +69,8 @@ async def fragment(request: Request, index: int) -> Response:
     v = render.validators(request, media_type, version=key, cache_control=IMMUTABLE if closed else LIVE)
     if render.not_modified(request, v):
         return render.not_modified_response(v)
-    return render.rdf(ldes.fragment_triples(base, log, index), media_type, v)
+    return await _rdf_or_page(request, ldes.fragment_triples(base, log, index), media_type, v,
+                        ldes.fragment_iri(base, index), f"LDES feed: fragment {index}")
 
 
 @router.get("/ldes/version/{seq}", summary="One member: a version of a resource")
@@ -68,4 +81,5 @@ async def version(request: Request, seq: int) -> Response:
     v = render.validators(request, media_type, version=f"ldes-version-{seq}", cache_control=IMMUTABLE)
     if render.not_modified(request, v):
         return render.not_modified_response(v)
-    return render.rdf(ldes.member_triples(base, log.versions[seq]), media_type, v)
+    return await _rdf_or_page(request, ldes.member_triples(base, log.versions[seq]), media_type, v,
+                        ldes.member_iri(base, log.versions[seq]).value, f"LDES feed: version {seq}")

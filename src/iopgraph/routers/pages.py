@@ -10,8 +10,10 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from iopgraph import render
-from iopgraph.views import pages
+from iopgraph.errors import InvalidParameter, ResourceNotFound
+from iopgraph.views import guides, pages
 from iopgraph.views.collections import COLLECTIONS
+from iopgraph.views.search import search
 
 router = APIRouter(tags=["pages"])
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -84,6 +86,20 @@ for _name in LISTS:
     _list_route(_name)
 
 
+@router.get("/search", summary="Search the graph's resources by label (HTML)")
+async def search_page(request: Request, q: str = "") -> Response:
+    validators = render.validators(request, render.HTML)
+    if render.not_modified(request, validators):
+        return render.not_modified_response(validators)
+    context: dict[str, Any] = {"title": "Search", "q": q.strip()}
+    try:
+        context["hits"], context["more"] = await search(request.app.state.backend, q)
+    except InvalidParameter as exc:
+        return render.html(request, "search.html", {**context, "error": exc.message, "q": q[:200]}, validators,
+                           status_code=400)
+    return render.html(request, "search.html", context, validators)
+
+
 @router.get("/statistics", summary="The statistics of the report, with a chart (HTML)")
 async def statistics(request: Request) -> Response:
     async def build() -> dict[str, Any]:
@@ -102,11 +118,74 @@ async def matrix(request: Request) -> Response:
     return await page(request, "matrix.html", build)
 
 
-@router.get("/static/style.css", include_in_schema=False)
-async def stylesheet(request: Request) -> Response:
-    text = (STATIC / "style.css").read_bytes()
-    validators = render.validators(request, "text/css", version=hashlib.sha256(text).hexdigest(), vary=None,
+STATIC_FILES = {"style.css": "text/css; charset=utf-8", "favicon.ico": "image/x-icon", "favicon.svg": "image/svg+xml",
+                "sparql-editor.js": "text/javascript; charset=utf-8"}
+
+
+def _static(request: Request, name: str) -> Response:
+    body = (STATIC / name).read_bytes()
+    validators = render.validators(request, STATIC_FILES[name], version=hashlib.sha256(body).hexdigest(), vary=None,
                                    cache_control="public, max-age=3600")
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
-    return render.bytes_response(text, "text/css; charset=utf-8", validators)
+    return render.bytes_response(body, STATIC_FILES[name], validators)
+
+
+@router.get("/static/style.css", include_in_schema=False)
+async def stylesheet(request: Request) -> Response:
+    return _static(request, "style.css")
+
+
+@router.get("/static/favicon.svg", include_in_schema=False)
+async def favicon_svg(request: Request) -> Response:
+    return _static(request, "favicon.svg")
+
+
+@router.get("/static/sparql-editor.js", include_in_schema=False)
+async def editor_script(request: Request) -> Response:
+    return _static(request, "sparql-editor.js")
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon(request: Request) -> Response:
+    return _static(request, "favicon.ico")
+
+
+def _docs(request: Request) -> Path:
+    return Path(request.app.state.settings.root) / "docs"
+
+
+@router.get("/guides", summary="The project's guides (docs/*.md) as pages (HTML)")
+async def guides_index(request: Request) -> Response:
+    async def build() -> dict[str, Any]:
+        docs = _docs(request)
+        found = [guides.render_guide(docs / f"{name}.md") for name in guides.guide_names(docs)]
+        return {"title": "Guides", "guides": found}
+
+    return await page(request, "guides.html", build)
+
+
+@router.get("/guides/{name}", summary="One guide of the project (docs/<name>.md) as a page (HTML)")
+async def guide(request: Request, name: str) -> Response:
+    docs = _docs(request)
+    if name not in guides.guide_names(docs):
+        raise ResourceNotFound(f"no guide called {name[:100]!r}; the guides are listed at /guides")
+
+    async def build() -> dict[str, Any]:
+        found = guides.render_guide(docs / f"{name}.md")
+        return {"title": found.title, "guide": found}
+
+    return await page(request, "guide.html", build)
+
+
+@router.get("/guides/examples/{name}", summary="An example file of the guides (docs/examples/<name>)")
+async def guide_example(request: Request, name: str) -> Response:
+    path = _docs(request) / "examples" / name
+    if not guides.EXAMPLE.match(name) or not path.is_file():
+        raise ResourceNotFound(f"no example file called {name[:100]!r}")
+    body = path.read_bytes()
+    media_type = "text/turtle; charset=utf-8" if name.endswith(".ttl") else "text/plain; charset=utf-8"
+    validators = render.validators(request, media_type, version=hashlib.sha256(body).hexdigest(), vary=None)
+    if render.not_modified(request, validators):
+        return render.not_modified_response(validators)
+    return render.bytes_response(body, media_type, validators)

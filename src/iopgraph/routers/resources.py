@@ -18,10 +18,12 @@ from fastapi import APIRouter, Request, Response
 from iopgraph import render
 from iopgraph.conneg import negotiate
 from iopgraph.errors import ResourceNotFound
+from iopgraph.sources import content_hash, shape_sources
 from iopgraph.views import documents
 from iopgraph.views.describe import Description, describe, describe_graph, describe_ontology
 from iopgraph.views.jsonld import CONTEXT_PATH, context_text
 from iopgraph.views.links import graph_iri
+from iopgraph.views.ontology_page import ontology_page
 
 router = APIRouter(tags=["linked data"])
 
@@ -35,7 +37,7 @@ def resource_iri(path: str) -> ox.NamedNode:
 
 
 async def serve_description(request: Request, format: str | None,
-                            load: Callable[[], Awaitable[Description]]) -> Response:
+                            load: Callable[[], Awaitable[Description]], template: str = "resource.html") -> Response:
     """Negotiate, answer 304 if the client is current, else describe and render."""
     media_type = negotiate(request.headers.get("accept"), render.RDF_OFFERS, format)
     validators = render.validators(request, media_type)
@@ -51,7 +53,10 @@ async def serve_description(request: Request, format: str | None,
         return render.jsonld(documents.description_document(description, context_url), validators, headers)
     if media_type == render.HTML:
         page = await documents.description_page(request.app.state.backend, description, context_url)
-        return render.html(request, "resource.html", page, validators, headers)
+        if template == "ontology.html":
+            page["onto"] = ontology_page(description, request.app.state.settings.root / "docs" / "model.md")
+            page["title"] = page["onto"].title
+        return render.html(request, template, page, validators, headers)
     return render.rdf(description.triples, media_type, validators, headers)
 
 
@@ -76,7 +81,31 @@ async def named_graph(request: Request, path: str, format: str | None = None) ->
 @router.get("/ontology", summary="The iopgraph ontology (https://w3id.org/iopgraph/ontology#)")
 @router.get("/ontology/{version}", summary="A version IRI of the ontology; the current ontology is served")
 async def ontology(request: Request, format: str | None = None, version: str | None = None) -> Response:
-    return await serve_description(request, format, lambda: describe_ontology(request.app.state.backend))
+    return await serve_description(request, format, lambda: describe_ontology(request.app.state.backend),
+                                   template="ontology.html")
+
+
+SHAPES = "https://w3id.org/iopgraph/shapes"
+SHAPES_OFFERS = [render.HTML, "text/turtle", "application/n-triples", "application/rdf+xml"]
+
+
+@router.get("/shapes", summary="The SHACL shapes data is validated against (https://w3id.org/iopgraph/shapes#...)")
+async def shapes(request: Request, format: str | None = None) -> Response:
+    media_type = negotiate(request.headers.get("accept"), SHAPES_OFFERS, format)
+    files = shape_sources(request.app.state.settings.root)
+    validators = render.validators(request, media_type, version="shapes-" + content_hash(files))
+    if render.not_modified(request, validators):
+        return render.not_modified_response(validators)
+    triples: list[ox.Triple] = []
+    for f in files:
+        triples += [q.triple for q in ox.parse(path=str(f.path))]
+    headers = {"Link": render.alternates(request, SHAPES_OFFERS, media_type)}
+    if media_type == render.HTML:
+        return await render.graph_html(
+            request, triples, SHAPES, "SHACL shapes",
+            "What each kind of resource must carry: the shapes every upload, write and build is validated "
+            "against, with the messages a data steward sees.", SHAPES_OFFERS, validators, headers)
+    return render.rdf(triples, media_type, validators, headers)
 
 
 @router.get(CONTEXT_PATH, summary="The JSON-LD context of every JSON-LD response (version 1)")

@@ -26,7 +26,7 @@ from iopgraph.errors import IopgraphError
 from iopgraph.media_types import RDF_SYNTAXES
 from iopgraph.rdfio import from_rdflib
 from iopgraph.stewardship.service import stewardship
-from iopgraph.stewardship.uploads import read_rdf_upload
+from iopgraph.stewardship.uploads import RdfUpload, read_rdf_upload
 from iopgraph.validation import ValidationReport
 
 router = APIRouter(tags=["validation"])
@@ -46,12 +46,24 @@ async def validate_page(request: Request) -> Response:
     return _page(request)
 
 
-def report_response(request: Request, report: ValidationReport, media_type: str, meta: dict[str, Any]) -> Response:
+def form_state(upload: RdfUpload | None) -> dict[str, Any]:
+    """What the form showed at submit time, to show it again (a file input cannot be refilled: its name is shown)."""
+    if upload is None:
+        return {}
+    fields = upload.fields
+    pasted = upload.source == "pasted text"
+    return {"text": fields.get("text", "") if pasted else "", "syntax": fields.get("syntax", ""),
+            "current": fields.get("current", "").lower() in TRUE,
+            "file": None if pasted or upload.source == "request body" else upload.source}
+
+
+def report_response(request: Request, report: ValidationReport, media_type: str, meta: dict[str, Any],
+                    form: dict[str, Any] | None = None) -> Response:
     headers = {"Vary": "Accept", "Cache-Control": "no-store"}
     if media_type == JSON:
         return render.jsonld({**report.to_json(), **meta}, headers=headers, media_type=JSON)
     if media_type == render.HTML:
-        return _page(request, report=report, meta=meta)
+        return _page(request, report=report, meta=meta, form=form or {})
     if media_type == render.JSONLD:
         # rdflib writes rdf:type as @type and compacts with the report's prefixes.
         context = {"sh": str(SH), "xsd": str(XSD), "rdf": str(RDF)}
@@ -67,6 +79,7 @@ async def validate_api(request: Request, current: bool = False, format: str | No
     fmt = JSON if (format or "").lower() == "json" else format
     media_type = negotiate(request.headers.get("accept"), REPORT_OFFERS, fmt)
     steward = stewardship(request.app)
+    upload: RdfUpload | None = None
     try:
         upload = await read_rdf_upload(request, steward.settings.max_upload_bytes)
         quads = upload.parse()
@@ -74,8 +87,8 @@ async def validate_api(request: Request, current: bool = False, format: str | No
         if media_type != render.HTML:
             raise
         # The upload page shows the problem beside the form rather than as JSON.
-        return _page(request, error=exc.message, status_code=exc.status)
+        return _page(request, error=exc.message, status_code=exc.status, form=form_state(upload))
     with_current = current or upload.fields.get("current", "").lower() in TRUE
     report, mode = await steward.validate_upload(quads, with_current)
     meta = {"syntax": upload.syntax.media_type, "source": upload.source, "triples": len(quads), "mode": mode}
-    return report_response(request, report, media_type, meta)
+    return report_response(request, report, media_type, meta, form_state(upload))

@@ -1,8 +1,11 @@
-"""The browser SPARQL editor at ``/sparql``: YASGUI, served from this service, preloaded with examples.
+"""The browser SPARQL editor at ``/sparql``, a page of the site, preloaded with the example queries.
 
 YASGUI (npm ``@zazuko/yasgui``) is installed by ``make web`` into
 ``web/node_modules`` (git-ignored) and served under ``/sparql/assets/``; no
-third-party code is committed and the page needs no internet access.
+third-party code is committed and the page needs no internet access. Without
+those assets (Python only, no npm) the page offers a plain built-in editor
+(``static/sparql-editor.js``: a textarea, the examples, a results table) and
+says how to get YASGUI.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from iopgraph.config import Settings
 from iopgraph.namespaces import PREFIXES
 from iopgraph.sparql.lexer import tokenize
 from iopgraph.sparql.named import NamedQuery, load_queries
+from iopgraph.views.jsonld import CONTEXT_PATH
 
 ASSETS_PATH = "/sparql/assets"
 #: Files of the YASGUI package served under ASSETS_PATH.
@@ -24,11 +28,16 @@ _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).resolve().parents[1] / "templates"),
     autoescape=True,
 )
+_env.globals["context_path"] = CONTEXT_PATH
 
 
 def assets_dir(settings: Settings) -> Path:
     """Where ``make web`` installed YASGUI's built files."""
     return settings.root / "web" / "node_modules" / "@zazuko" / "yasgui" / "build"
+
+
+def yasgui_installed(settings: Settings) -> bool:
+    return (assets_dir(settings) / "yasgui.min.js").is_file()
 
 
 def prologue() -> str:
@@ -67,13 +76,15 @@ def editor_page(settings: Settings, endpoint: str) -> str:
         {"name": q.name, "summary": q.summary, "query": with_examples(q)}
         for q in load_queries(settings.root / "queries").values()
     ]
+    yasgui = yasgui_installed(settings)
     config = {
+        "yasgui": yasgui,
         "endpoint": endpoint,
         "prefixes": PREFIXES,
         "defaultQuery": prologue() + DEFAULT_QUERY_BODY,
         "examples": examples,
     }
     return _env.get_template("sparql_editor.html").render(
-        endpoint=endpoint, assets=ASSETS_PATH, config=config, examples=examples,
+        endpoint=endpoint, assets=ASSETS_PATH, config=config, examples=examples, yasgui=yasgui, wide=True,
         max_results=settings.max_results, timeout=f"{settings.query_timeout:g}",
     )

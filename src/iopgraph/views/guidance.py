@@ -25,6 +25,7 @@ from iopgraph.errors import InvalidParameter
 from iopgraph.iri import is_slug
 from iopgraph.namespaces import CONCEPT, ONTOLOGY, PREFIXES
 from iopgraph.views.describe import RDF_TYPE, labels_from, outgoing, summaries, values_block
+from iopgraph.views.labels import label_for
 
 IOP = ONTOLOGY
 CHALLENGE_NS = CONCEPT + "challenge/"
@@ -75,6 +76,25 @@ class RankedMitigation:
         return (-self.covered, -self.strength, -int(self.good_practice), -len(self.recommendations), self.label.lower())
 
 
+    def reasons(self) -> list[Reason]:
+        """One reason per chosen challenge: the strongest match, with the challenges it goes through."""
+        best: dict[str, Reason] = {}
+        for m in self.matches:  # sorted strongest first
+            found = best.get(m.challenge)
+            if found is None:
+                best[m.challenge] = Reason(m.challenge, m.relation, [] if m.relation == "direct" else [m.via])
+            elif found.relation == m.relation and m.relation != "direct" and m.via not in found.via:
+                found.via.append(m.via)
+        return list(best.values())
+
+
+@dataclass
+class Reason:
+    challenge: str
+    relation: str  # direct | narrower | broader
+    via: list[str]
+
+
 @dataclass
 class Guidance:
     challenges: list[ox.NamedNode]
@@ -82,6 +102,21 @@ class Guidance:
     triples: list[ox.Triple]
     labels: dict[str, str]
     descriptions: dict[str, str]
+    numbers: dict[str, int] = field(default_factory=dict)  # recommendation → its number
+    notations: dict[str, str] = field(default_factory=dict)  # section or box → section number
+
+    def label(self, iri: str) -> str:
+        return label_for(iri, self.labels)
+
+    def place(self, iri: str, box: bool = False) -> str:
+        """A section or box as the report numbers it: ``3.3 Title``; a box ``box 3.3 “Title”``."""
+        number = self.notations.get(iri)
+        if box:
+            return f"box {number} “{self.label(iri)}”" if number else f"box “{self.label(iri)}”"
+        return f"{number} {self.label(iri)}" if number else self.label(iri)
+
+    def recommendation_key(self, iri: str) -> tuple[int, str]:
+        return (self.numbers.get(iri, 10**6), iri)
 
     def ranked(self, prop: str) -> list[tuple[str, int]]:
         """Recommendations or use cases by how many of the ranked mitigations cite them."""
@@ -89,7 +124,9 @@ class Guidance:
         for m in self.mitigations:
             for iri in getattr(m, prop):
                 counts[iri] = counts.get(iri, 0) + 1
-        return sorted(counts.items(), key=lambda kv: (-kv[1], self.labels.get(kv[0], kv[0]).lower()))
+        if prop == "recommendations":
+            return sorted(counts.items(), key=lambda kv: (-kv[1], self.recommendation_key(kv[0])))
+        return sorted(counts.items(), key=lambda kv: (-kv[1], self.label(kv[0]).lower()))
 
 
 def parse_challenges(values: list[str]) -> list[ox.NamedNode]:
@@ -138,6 +175,12 @@ async def guidance(backend: Backend, chosen: list[ox.NamedNode]) -> Guidance:
     descriptions = {t.subject.value: t.object.value for t in triples
                     if t.predicate.value in (PREFIXES["dcterms"] + "description", PREFIXES["skos"] + "definition")}
 
+    numbers = {t.subject.value: int(t.object.value) for t in rec_triples
+               if t.predicate.value == IOP + "recommendationNumber" and t.object.value.isdigit()}
+    places = sorted({t.object for t in own if t.predicate.value in (IOP + "section", IOP + "describedInBox")
+                     and isinstance(t.object, ox.NamedNode)}, key=str)
+    notations = await section_numbers(backend, places)  # type: ignore[arg-type]
+
     ranked = []
     for iri, matches in found.items():
         mine = [t for t in own if t.subject.value == iri]
@@ -150,11 +193,27 @@ async def guidance(backend: Backend, chosen: list[ox.NamedNode]) -> Guidance:
             label=labels.get(iri, iri),
             good_practice=any(t.predicate.value == RDF_TYPE and t.object.value == IOP + "GoodPractice" for t in mine),
             matches=sorted(matches, key=lambda m: (-WEIGHTS[m.relation], m.challenge)),
-            recommendations=objects(IOP + "backedBy"),
+            recommendations=sorted(objects(IOP + "backedBy"), key=lambda r: (numbers.get(r, 10**6), r)),
             use_cases=objects(IOP + "illustratedBy"),
-            sections=objects(IOP + "section"),
+            sections=[x for x in objects(IOP + "section") if x not in objects(IOP + "describedInBox")],
             boxes=objects(IOP + "describedInBox"),
             description=descriptions.get(iri),
         ))
     ranked.sort(key=RankedMitigation.sort_key)
-    return Guidance(chosen, ranked, triples, labels, descriptions)
+    return Guidance(chosen, ranked, triples, labels, descriptions, numbers, notations)
+
+
+async def section_numbers(backend: Backend, places: list[ox.NamedNode]) -> dict[str, str]:
+    """The report's number of each section, and of the section each box is part of."""
+    if not places:
+        return {}
+    rows = await backend.select(
+        f"SELECT ?x ?n WHERE {{ VALUES ?x {{ {values_block(places)} }} "
+        f"?x <{PREFIXES['dcterms']}isPartOf>* ?s . ?s <{PREFIXES['skos']}notation> ?n }}"
+    )
+    found: dict[str, str] = {}
+    for r in rows:  # the nearest numbered section is the one with the longest number
+        x, n = r["x"].value, r["n"].value
+        if len(n) > len(found.get(x, "")):
+            found[x] = n
+    return found

@@ -15,6 +15,7 @@ from iopgraph.backend import Backend
 from iopgraph.namespaces import ONTOLOGY, PREFIXES
 from iopgraph.views.collections import COLLECTIONS, CollectionPage, collection_page, parse_filters
 from iopgraph.views.describe import RDF_TYPE, labels_from
+from iopgraph.views.labels import format_quantity, label_for
 from iopgraph.views.links import local_href
 
 IOP = ONTOLOGY
@@ -47,7 +48,7 @@ class Index:
         return None
 
     def link(self, iri: str) -> Link:
-        return Link(self.labels.get(iri, iri.rsplit("/", 1)[-1]), local_href(iri), iri)
+        return Link(label_for(iri, self.labels), local_href(iri), iri)
 
     def links(self, subject: str, predicate: str) -> list[Link]:
         return sorted((self.link(v) for v in self.values(subject, predicate)), key=lambda link: link.text.lower())
@@ -203,11 +204,23 @@ class Figure:
     comparison_area: str | None
     challenges: list[Link]
     measure: str | None
+    notation: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The value as people write it (``77%``, ``EUR 7.5 billion``, ``4``)."""
+        return format_quantity(self.value, self.notation)
+
+    @property
+    def comparison_shown(self) -> str:
+        return format_quantity(self.comparison, self.notation) if self.comparison is not None else ""
 
 
 async def statistics(backend: Backend) -> list[Figure]:
     page = await everything(backend, "statistics")
     ix = Index(page.triples)
+    notations = {r["u"].value: r["n"].value for r in await backend.select(
+        f"SELECT ?u ?n WHERE {{ ?s <{IOP}unit> ?u . ?u <{SKOS}notation> ?n }}")}
     figures = []
     for member in page.members:
         iri = member.value
@@ -219,11 +232,12 @@ async def statistics(backend: Backend) -> list[Figure]:
         area = ix.first(iri, IOP + "area")
         comparison_area = ix.first(iri, IOP + "comparisonArea")
         figures.append(Figure(
-            ix.link(iri), float(value), ix.labels.get(unit, unit.rsplit("/", 1)[-1]),
+            ix.link(iri), float(value), label_for(unit, ix.labels) if unit else "",
             ix.labels.get(area, "") if area else "", ix.first(iri, IOP + "year"),
             float(comparison) if comparison is not None else None,
             ix.labels.get(comparison_area, "") if comparison_area else None,
             ix.links(iri, IOP + "describes"), ix.first(iri, IOP + "measure"),
+            notations.get(unit),
         ))
     return figures
 
@@ -254,7 +268,7 @@ async def matrix(backend: Backend) -> tuple[list[Link], list[MatrixRow]]:
     practices: dict[tuple[str, str], set[Link]] = defaultdict(set)
     for r in rows:
         m = r["m"].value
-        label = r["label"].value if "label" in r else m.rsplit("/", 1)[-1]
+        label = r["label"].value if "label" in r else label_for(m, {})
         practices[(r["c"].value, r["u"].value)].add(Link(label, local_href(m), m))
     observed = {(r["c"].value, r["u"].value)
                 for r in await backend.select(f"SELECT ?c ?u WHERE {{ ?c <{IOP}observedIn> ?u }}")}
@@ -294,10 +308,10 @@ def chart(figures: list[Figure], scale: float = 7.0) -> Chart | None:
     y = 22
     for f in shown:
         caption = f.link.text if len(f.link.text) <= 110 else f.link.text[:107] + "…"
-        result.bars.append(Bar(y, f.value * scale, f"{f.value:g}% {f.area}".strip(), "value", caption))
+        result.bars.append(Bar(y, f.value * scale, f"{f.shown} {f.area}".strip(), "value", caption))
         y += result.bar + 3
         if f.comparison is not None and 0 <= f.comparison <= 100:
-            result.bars.append(Bar(y, f.comparison * scale, f"{f.comparison:g}% {f.comparison_area or ''}".strip(),
+            result.bars.append(Bar(y, f.comparison * scale, f"{f.comparison_shown} {f.comparison_area or ''}".strip(),
                                    "comparison"))
             y += result.bar + 3
         y += 24

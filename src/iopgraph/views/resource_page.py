@@ -15,11 +15,15 @@ import pyoxigraph as ox
 from iopgraph.backend import Backend
 from iopgraph.namespaces import ONTOLOGY, PREFIXES
 from iopgraph.views.describe import DEFINITION_PREDICATES, RDF_TYPE, Description, labels_from, summaries
+from iopgraph.views.labels import format_number, label_for
 from iopgraph.views.links import local_href
 
 IOP = ONTOLOGY
 SECTION = IOP + "section"
 QUOTE = IOP + "quote"
+XSD = PREFIXES["xsd"]
+NUMERIC = {XSD + t for t in ("decimal", "integer", "double", "float", "nonNegativeInteger", "positiveInteger", "int",
+                             "long")}
 
 #: Headings for incoming links, by predicate: "<subject> <predicate> <this>" read from this side.
 INCOMING_HEADINGS = {
@@ -77,24 +81,24 @@ class ResourcePage:
     incoming_truncated: bool
 
 
-def humanise(iri: str) -> str:
-    """A readable fallback label from an IRI's last segment (``illustratedBy`` → ``illustrated by``)."""
-    local = iri.rstrip("/#").replace("#", "/").rsplit("/", 1)[-1]
-    words = []
-    for ch in local:
-        if ch.isupper() and words and words[-1] != " ":
-            words.append(" ")
-        words.append(ch.lower() if ch.isupper() else ch)
-    return "".join(words).replace("-", " ").replace("_", " ") or iri
+#: Datatypes whose values read well without naming the datatype.
+_PLAIN_DATATYPES = {XSD + "string", PREFIXES["rdf"] + "langString", XSD + "gYear", XSD + "boolean", *NUMERIC}
+
+
+def literal_value(term: ox.Literal) -> Value:
+    """A literal for people: numbers with thousands separators, the datatype named only when it helps."""
+    dt = term.datatype.value
+    text = format_number(term.value) if dt in NUMERIC else term.value
+    return Value(text, language=term.language,
+                 datatype=None if dt in _PLAIN_DATATYPES else label_for(dt, {}))
 
 
 def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal, labels: dict[str, str]) -> Value:
     if isinstance(term, ox.Literal):
-        dt = term.datatype.value
-        return Value(term.value, language=term.language, datatype=None if dt.endswith("#string") else dt)
+        return literal_value(term)
     if isinstance(term, ox.BlankNode):
         return Value(f"_:{term.value}")
-    return Value(labels.get(term.value) or humanise(term.value), local_href(term.value), term.value)
+    return Value(label_for(term.value, labels), local_href(term.value), term.value)
 
 
 def _best_literal(triples: list[ox.Triple], predicates: tuple[str, ...]) -> str | None:
@@ -119,21 +123,21 @@ async def resource_page(backend: Backend, d: Description) -> ResourcePage:
     wanted = {t.predicate.value for t in d.outgoing} | {t.predicate.value for t in d.incoming} | type_iris
     labels = labels_from(d.triples) | await predicate_labels(backend, wanted)
 
-    label = labels.get(iri) or humanise(iri)
+    label = label_for(iri, labels)
     definition = _best_literal(own, DEFINITION_PREDICATES)
     rows: dict[str, Row] = {}
-    for t in sorted(own, key=lambda t: (labels.get(t.predicate.value, humanise(t.predicate.value)), str(t.object))):
+    for t in sorted(own, key=lambda t: (label_for(t.predicate.value, labels), str(t.object))):
         p = t.predicate.value
         if p in _SHOWN_ELSEWHERE:
             continue
         if isinstance(t.object, ox.Literal) and t.object.value in (label, definition):
             continue  # already the page's heading or lead paragraph
-        row = rows.setdefault(p, Row(p, labels.get(p) or humanise(p)))
+        row = rows.setdefault(p, Row(p, label_for(p, labels)))
         row.values.append(_value(t.object, labels))
     incoming: dict[str, Row] = {}
     for t in d.incoming:
         p = t.predicate.value
-        heading = INCOMING_HEADINGS.get(p) or f"Linked here as “{labels.get(p) or humanise(p)}”"
+        heading = INCOMING_HEADINGS.get(p) or f"Linked here as “{label_for(p, labels)}”"
         row = incoming.setdefault(p, Row(p, heading))
         row.values.append(_value(t.subject, labels))
     for row in incoming.values():
