@@ -58,6 +58,7 @@ def stewardship(app: FastAPI) -> Stewardship:
         gate = WriteGate(app.state.backend, checker, settings.write_validation)
         found = Stewardship(settings, WriteTokens.from_settings(settings), checker, gate)
         _connect_feed(app, gate)
+        _connect_search(app, gate)
         app.state.stewardship = found
     return found
 
@@ -73,3 +74,14 @@ def _connect_feed(app: FastAPI, gate: WriteGate) -> None:
             await record_versions(app.state.backend, ldes_log(app), resources)
 
     gate.listeners.append(to_feed)
+
+
+def _connect_search(app: FastAPI, gate: WriteGate) -> None:
+    """Each accepted write re-indexes the resources it changed, before the write is acknowledged."""
+
+    async def to_index(outcome: WriteOutcome) -> None:
+        search = getattr(app.state, "search", None)
+        if search is not None:
+            await search.refresh([r.value for r in changed_resources(outcome.change)])
+
+    gate.listeners.append(to_index)
