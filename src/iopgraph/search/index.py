@@ -7,12 +7,15 @@ Tables:
 * ``fts`` (FTS5, ``porter unicode61`` tokenizer: English stemming, diacritics
   folded): the four weighted fields label, alt, definition, quote; ranked with
   FTS5's ``bm25()`` with column weights 10 > 5 > 2 > 1;
+* ``words`` (FTS5, no stemming): the same fields, so that a hit with the very
+  words typed ranks above one that only shares their stems;
 * ``names`` (FTS5, no stemming, prefix indexes): labels and alternative labels,
   for suggestions as the user types;
 * ``facet``: (resource, facet, value, label) rows, for filters and counts;
 * ``meta``: the digest of the records the index was built from.
 
-Ranking is FTS5's: an exact (case-folded) label match first, then bm25. All
+Ranking is FTS5's: an exact (case-folded) label match first, then the sum of the
+stemmed and the unstemmed bm25. All
 statements bind their parameters; the MATCH text comes from
 :func:`iopgraph.search.query.parse` only. One connection, used under a lock
 from worker threads (reads take well under a millisecond to a few ms).
@@ -34,11 +37,14 @@ from pathlib import Path
 from iopgraph.search.query import ParsedQuery, normalise
 from iopgraph.search.records import FACETS, Record, as_text
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 WEIGHTS = (10.0, 5.0, 2.0, 1.0)  # label, alt, definition, quote
 OPEN, CLOSE = "\x02", "\x03"  # highlight markers (control characters never indexed)
 FIELD_NAMES = ("label", "alt", "definition", "quote")
 _BM25 = "bm25(fts, " + ", ".join(map(str, WEIGHTS)) + ")"
+#: The same fields unstemmed: a hit with the very words typed adds this bm25 to its stemmed one.
+_EXACT = ("LEFT JOIN (SELECT rowid AS id, bm25(words, " + ", ".join(map(str, WEIGHTS)) + ") AS score "
+          "FROM words WHERE words MATCH ?) AS same ON same.id = fts.rowid")
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -51,6 +57,8 @@ CREATE INDEX IF NOT EXISTS facet_value ON facet(name, value, doc);
 CREATE INDEX IF NOT EXISTS facet_doc ON facet(doc);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5({", ".join(FIELD_NAMES)},
     tokenize='porter unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS words USING fts5({", ".join(FIELD_NAMES)},
+    tokenize='unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE IF NOT EXISTS names USING fts5(label, alt,
     tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4');
 """
@@ -146,7 +154,7 @@ class SearchIndex:
         with self._lock:
             self._db.execute("BEGIN")
             try:
-                for table in ("doc", "facet", "fts", "names"):
+                for table in ("doc", "facet", "fts", "words", "names"):
                     self._db.execute(f"DELETE FROM {table}")
                 self._insert(records)
                 self._set_digest(digest)
@@ -186,7 +194,8 @@ class SearchIndex:
             if not ids:
                 continue
             id_marks = ",".join("?" * len(ids))
-            for table, column in (("doc", "id"), ("facet", "doc"), ("fts", "rowid"), ("names", "rowid")):
+            for table, column in (("doc", "id"), ("facet", "doc"), ("fts", "rowid"), ("words", "rowid"),
+                                  ("names", "rowid")):
                 self._db.execute(f"DELETE FROM {table} WHERE {column} IN ({id_marks})", ids)
 
     def _insert(self, records: list[Record]) -> None:
@@ -198,8 +207,9 @@ class SearchIndex:
                             record.label_predicate, json.dumps(sorted(record.types))))
             rowid = cursor.lastrowid
             alt = _clean(as_text(record.alt))
-            cursor.execute("INSERT INTO fts(rowid, label, alt, definition, quote) VALUES (?, ?, ?, ?, ?)",
-                           (rowid, label, alt, _clean(as_text(record.definition)), _clean(as_text(record.quote))))
+            fields = (rowid, label, alt, _clean(as_text(record.definition)), _clean(as_text(record.quote)))
+            cursor.execute("INSERT INTO fts(rowid, label, alt, definition, quote) VALUES (?, ?, ?, ?, ?)", fields)
+            cursor.execute("INSERT INTO words(rowid, label, alt, definition, quote) VALUES (?, ?, ?, ?, ?)", fields)
             cursor.execute("INSERT INTO names(rowid, label, alt) VALUES (?, ?, ?)", (rowid, label, alt))
             cursor.executemany("INSERT INTO facet VALUES (?, ?, ?, ?)",
                                [(rowid, name, value, text) for name, value, text in record.facets])
@@ -229,8 +239,9 @@ class SearchIndex:
                 args: list[object] = [query.match, *params]
                 total = int(db.execute(f"SELECT count(*) {base}", args).fetchone()[0])
                 ids = [row[0] for row in db.execute(
-                    f"SELECT doc.id {base} ORDER BY (doc.norm = ?) DESC, {_BM25}, doc.label LIMIT ? OFFSET ?",
-                    [*args, query.normalised, limit, offset])]
+                    f"SELECT doc.id FROM fts JOIN doc ON doc.id = fts.rowid {_EXACT} WHERE fts MATCH ?{where} "
+                    f"ORDER BY (doc.norm = ?) DESC, {_BM25} + coalesce(same.score, 0), doc.label LIMIT ? OFFSET ?",
+                    [query.match, *args, query.normalised, limit, offset])]
                 members = f"SELECT fts.rowid FROM fts JOIN doc ON doc.id = fts.rowid WHERE fts MATCH ?{where}"
             else:
                 base = f"FROM doc WHERE 1{where}"
