@@ -41,6 +41,9 @@ SCHEMA_VERSION = "3"
 WEIGHTS = (10.0, 5.0, 2.0, 1.0)  # label, alt, definition, quote
 OPEN, CLOSE = "\x02", "\x03"  # highlight markers (control characters never indexed)
 FIELD_NAMES = ("label", "alt", "definition", "quote")
+#: Facet counts are exact up to this many hits; above it they count the best-ranked FACET_SAMPLE hits
+#: (so that a query matching most of a large graph stays fast).
+FACET_SAMPLE = 1000
 _BM25 = "bm25(fts, " + ", ".join(map(str, WEIGHTS)) + ")"
 #: The same fields unstemmed: a hit with the very words typed adds this bm25 to its stemmed one.
 _EXACT = ("LEFT JOIN (SELECT rowid AS id, bm25(words, " + ", ".join(map(str, WEIGHTS)) + ") AS score "
@@ -92,6 +95,7 @@ class SearchPage:
     hits: list[Hit]
     total: int
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    counted: int = 0  # the facet counts are over this many best hits (all of them up to FACET_SAMPLE)
 
 
 @dataclass(frozen=True)
@@ -199,20 +203,23 @@ class SearchIndex:
                 self._db.execute(f"DELETE FROM {table} WHERE {column} IN ({id_marks})", ids)
 
     def _insert(self, records: list[Record]) -> None:
-        cursor = self._db.cursor()
-        for record in records:
+        first = int(self._db.execute("SELECT coalesce(max(id), 0) FROM doc").fetchone()[0]) + 1
+        docs, texts, names, facets = [], [], [], []
+        for rowid, record in enumerate(records, start=first):
             label = _clean(record.label) or record.iri.rstrip("/#").rsplit("/", 1)[-1]
-            cursor.execute("INSERT INTO doc(iri, label, norm, kind, sections, label_predicate, types) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           (record.iri, label, normalise(label), record.kind, json.dumps(record.sections),
-                            record.label_predicate, json.dumps(sorted(record.types))))
-            rowid = cursor.lastrowid
+            docs.append((rowid, record.iri, label, normalise(label), record.kind, json.dumps(record.sections),
+                         record.label_predicate, json.dumps(sorted(record.types))))
             alt = _clean(as_text(record.alt))
-            fields = (rowid, label, alt, _clean(as_text(record.definition)), _clean(as_text(record.quote)))
-            cursor.execute("INSERT INTO fts(rowid, label, alt, definition, quote) VALUES (?, ?, ?, ?, ?)", fields)
-            cursor.execute("INSERT INTO words(rowid, label, alt, definition, quote) VALUES (?, ?, ?, ?, ?)", fields)
-            cursor.execute("INSERT INTO names(rowid, label, alt) VALUES (?, ?, ?)", (rowid, label, alt))
-            cursor.executemany("INSERT INTO facet VALUES (?, ?, ?, ?)",
-                               [(rowid, name, value, text) for name, value, text in record.facets])
+            texts.append((rowid, label, alt, _clean(as_text(record.definition)), _clean(as_text(record.quote))))
+            names.append((rowid, label, alt))
+            facets += [(rowid, name, value, text) for name, value, text in record.facets]
+        db = self._db
+        db.executemany("INSERT INTO doc(id, iri, label, norm, kind, sections, label_predicate, types) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", docs)
+        db.executemany("INSERT INTO fts(rowid, label, alt, definition, quote) VALUES (?, ?, ?, ?, ?)", texts)
+        db.executemany("INSERT INTO words(rowid, label, alt, definition, quote) VALUES (?, ?, ?, ?, ?)", texts)
+        db.executemany("INSERT INTO names(rowid, label, alt) VALUES (?, ?, ?)", names)
+        db.executemany("INSERT INTO facet VALUES (?, ?, ?, ?)", facets)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -230,34 +237,33 @@ class SearchIndex:
     def search(self, query: ParsedQuery, filters: dict[str, list[str]], offset: int, limit: int) -> SearchPage:
         """A page of hits for ``query`` (or, with no words, every resource the filters keep, by label)."""
         if query.typed and not query.match:
-            return SearchPage([], 0, {name: [] for name in FACETS})  # only symbols typed: nothing has them
+            return SearchPage([], 0, {name: [] for name in FACETS}, 0)  # only symbols typed: nothing has them
         where, params = self._filter_sql(filters, "doc.id")
         with self._lock:
             db = self._db
             if query.match:
-                base = f"FROM fts JOIN doc ON doc.id = fts.rowid WHERE fts MATCH ?{where}"
                 args: list[object] = [query.match, *params]
-                total = int(db.execute(f"SELECT count(*) {base}", args).fetchone()[0])
-                ids = [row[0] for row in db.execute(
+                total = int(db.execute(f"SELECT count(*) FROM fts JOIN doc ON doc.id = fts.rowid "
+                                       f"WHERE fts MATCH ?{where}", args).fetchone()[0])
+                ranked = [row[0] for row in db.execute(
                     f"SELECT doc.id FROM fts JOIN doc ON doc.id = fts.rowid {_EXACT} WHERE fts MATCH ?{where} "
-                    f"ORDER BY (doc.norm = ?) DESC, {_BM25} + coalesce(same.score, 0), doc.label LIMIT ? OFFSET ?",
-                    [query.match, *args, query.normalised, limit, offset])]
-                members = f"SELECT fts.rowid FROM fts JOIN doc ON doc.id = fts.rowid WHERE fts MATCH ?{where}"
+                    f"ORDER BY (doc.norm = ?) DESC, {_BM25} + coalesce(same.score, 0), doc.label LIMIT ?",
+                    [query.match, *args, query.normalised, max(FACET_SAMPLE, offset + limit)])]
             else:
-                base = f"FROM doc WHERE 1{where}"
                 args = list(params)
-                total = int(db.execute(f"SELECT count(*) {base}", args).fetchone()[0])
-                ids = [row[0] for row in db.execute(
-                    f"SELECT doc.id {base} ORDER BY doc.norm, doc.iri LIMIT ? OFFSET ?", [*args, limit, offset])]
-                members = f"SELECT doc.id FROM doc WHERE 1{where}"
-            hits = self._hits(ids, query)
+                total = int(db.execute(f"SELECT count(*) FROM doc WHERE 1{where}", args).fetchone()[0])
+                ranked = [row[0] for row in db.execute(
+                    f"SELECT doc.id FROM doc WHERE 1{where} ORDER BY doc.norm, doc.iri LIMIT ?",
+                    [*args, max(FACET_SAMPLE, offset + limit)])]
+            hits = self._hits(ranked[offset:offset + limit], query)
+            sample = ranked[:FACET_SAMPLE]
             counts = db.execute(
-                f"SELECT name, value, label, count(*) FROM facet WHERE doc IN ({members}) "
-                "GROUP BY name, value ORDER BY name, count(*) DESC, label", args).fetchall()
+                f"SELECT name, value, label, count(*) FROM facet WHERE doc IN ({','.join('?' * len(sample))}) "
+                "GROUP BY name, value ORDER BY name, count(*) DESC, label", sample).fetchall() if sample else []
         facets: dict[str, list[FacetValue]] = {name: [] for name in FACETS}
         for name, value, label, n in counts:
             facets[name].append(FacetValue(value, label, int(n), value in filters.get(name, [])))
-        return SearchPage(hits, total, facets)
+        return SearchPage(hits, total, facets, min(total, FACET_SAMPLE))
 
     def _hits(self, ids: list[int], query: ParsedQuery) -> list[Hit]:
         if not ids:

@@ -14,14 +14,18 @@ and its facet values:
     records = await read_records(backend)                 # every resource
     records = await read_records(backend, [iri1, iri2])   # only these (after a write)
 
-The queries are the same for the embedded store and a remote SPARQL endpoint.
-Provenance activities, agents and releases (system graphs) are not indexed.
+The embedded store is read with quad patterns (each predicate scanned once for a
+full build; per-subject lookups after a write); a remote store is copied into
+memory first. Provenance activities, agents and releases are not indexed.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+
+import anyio.to_thread
+import pyoxigraph as ox
 
 from iopgraph.backend import Backend
 from iopgraph.namespaces import ID, ONTOLOGY, PREFIXES, REPORT
@@ -66,16 +70,6 @@ class Record:
         return bool(self.label or self.alt or self.definition or self.quote)
 
 
-def _values(subjects: list[str] | None, var: str = "r") -> str:
-    if subjects is None:
-        return ""
-    return f"VALUES ?{var} {{ {' '.join(f'<{s}>' for s in subjects)} }}\n"
-
-
-def _iris(*predicates: str) -> str:
-    return " ".join(f"<{p}>" for p in predicates)
-
-
 def facet_key(iri: str, kind: str) -> str:
     """The short value of a facet (``lack-of-trust``, ``Mitigation``, ``skos:Concept``) used in URLs."""
     if kind == "type":
@@ -93,121 +87,202 @@ def _is_system(iri: str) -> bool:
 
 
 async def read_records(backend: Backend, subjects: list[str] | None = None) -> list[Record]:
-    """The records of ``subjects`` (all resources when None); subjects without text get none."""
-    vals = _values(subjects)
+    """The records of ``subjects`` (all resources when None); subjects without text get none.
+
+    The embedded store is read in place (quad patterns, in a worker thread); a remote store is
+    copied into memory first.
+    """
+    store = getattr(backend, "store", None)
+    if not isinstance(store, ox.Store):
+        copy = ox.Store()
+        quads = await backend.quads()
+        await anyio.to_thread.run_sync(lambda: copy.bulk_extend(quads))
+        store = copy
+    source = store
+    return await anyio.to_thread.run_sync(lambda: records_from_store(source, subjects))
+
+
+class _Graph:
+    """Lookups on the union of the store's graphs, by IRI string."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+
+    def objects(self, subject: str | None, predicate: str) -> list[tuple[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
+        s = ox.NamedNode(subject) if subject else None
+        return [(q.subject.value, q.object) for q in self.store.quads_for_pattern(s, ox.NamedNode(predicate), None)
+                if isinstance(q.subject, ox.NamedNode)]
+
+    def pairs(self, subjects: list[str] | None, predicate: str) -> set[tuple[str, str]]:
+        """(subject, object IRI) of ``predicate``, for ``subjects`` (all subjects when None)."""
+        found: set[tuple[str, str]] = set()
+        for subject in subjects if subjects is not None else [None]:
+            found.update((s, o.value) for s, o in self.objects(subject, predicate) if isinstance(o, ox.NamedNode))
+        return found
+
+    def subjects(self, predicate: str | None, obj: ox.NamedNode | ox.Literal) -> set[str]:
+        p = ox.NamedNode(predicate) if predicate else None
+        return {q.subject.value for q in self.store.quads_for_pattern(None, p, obj) if isinstance(q.subject, ox.NamedNode)}
+
+    def typed(self, *classes: str) -> set[str]:
+        return {s for c in classes for s in self.subjects(RDF + "type", ox.NamedNode(c))}
+
+
+def _english(term: object) -> bool:
+    return isinstance(term, ox.Literal) and term.language in (None, "en")
+
+
+def records_from_store(store: ox.Store, subjects: list[str] | None = None) -> list[Record]:
+    """:func:`read_records` on an Oxigraph store (blocking)."""
+    g = _Graph(store)
     records: dict[str, Record] = {}
     precedence: dict[str, int] = {}
-    text_rows = await backend.select(
-        "SELECT DISTINCT ?r ?p ?v WHERE {\n" + vals
-        + f"VALUES ?p {{ {_iris(*_FIELD_OF)} }}\n?r ?p ?v .\n"
-        "FILTER(isIRI(?r) && isLiteral(?v) && (lang(?v) = '' || langMatches(lang(?v), 'en')))\n}")
-    for row in text_rows:
-        iri, predicate, value = row["r"].value, row["p"].value, " ".join(row["v"].value.split())
-        if _is_system(iri) or not value:
-            continue
-        record = records.setdefault(iri, Record(iri))
-        name = _FIELD_OF[predicate]
-        if name == "label":
-            rank = LABEL.index(predicate)
-            if not record.label or (rank, value) < (precedence[iri], record.label):
-                if record.label and record.label != value:
-                    record.alt.append(record.label)
-                record.label, record.label_predicate, precedence[iri] = value, predicate, rank
-            elif value != record.label:
-                record.alt.append(value)
-        else:
-            getattr(record, name).append(value)
+    for predicate, name in _FIELD_OF.items():
+        for subject in subjects if subjects is not None else [None]:
+            for iri, term in g.objects(subject, predicate):
+                if not _english(term) or _is_system(iri):
+                    continue
+                value = " ".join(term.value.split())
+                if not value:
+                    continue
+                record = records.setdefault(iri, Record(iri))
+                if name == "label":
+                    rank = LABEL.index(predicate)
+                    if not record.label or (rank, value) < (precedence[iri], record.label):
+                        if record.label and record.label != value:
+                            record.alt.append(record.label)
+                        record.label, record.label_predicate, precedence[iri] = value, predicate, rank
+                    elif value != record.label:
+                        record.alt.append(value)
+                else:
+                    getattr(record, name).append(value)
     if not records:
         return []
     chosen = sorted(records)
-    # Every later query is restricted to the records read (all of them: no VALUES block is needed).
-    vals = _values(chosen) if subjects is not None else ""
+    wanted = chosen if subjects is not None else None  # None: scan each predicate once for all records
     for record in records.values():
         record.alt = sorted(set(record.alt) - {record.label})
-        record.definition.sort()
-        record.quote.sort()
+        record.definition = sorted(set(record.definition))
+        record.quote = sorted(set(record.quote))
 
-    links: dict[str, list[tuple[str, str]]] = defaultdict(list)  # facet targets by record
-    for row in await backend.select(f"SELECT DISTINCT ?r ?t WHERE {{ {vals} ?r <{RDF}type> ?t . FILTER(isIRI(?t)) }}"):
-        if row["r"].value in records:
-            records[row["r"].value].types.append(row["t"].value)
-            links[row["r"].value].append(("type", row["t"].value))
+    links: dict[str, set[tuple[str, str]]] = defaultdict(set)  # facet targets by record
+    for iri, t in g.pairs(wanted, RDF + "type"):
+        if iri in records:
+            records[iri].types.append(t)
+            links[iri].add(("type", t))
 
-    # Report sections cited, in reading order; the chapter is the section's ancestor just under the report.
-    sections: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    for row in await backend.select(
-            f"SELECT DISTINCT ?r ?s ?o WHERE {{ {vals} {{ ?r <{IOP}section> ?s }} UNION "
-            f"{{ ?r <{DCT}isPartOf> ?s . ?s a <{IOP}ReportSection> }} FILTER(isIRI(?s)) "
-            f"OPTIONAL {{ ?s <{IOP}order> ?o }} }}"):
-        order = float(row["o"].value) if "o" in row else float("inf")
-        sections[row["r"].value].append((order, row["s"].value))
-    for row in await backend.select(
-            f"SELECT DISTINCT ?r ?c WHERE {{ {vals} {{ ?r <{IOP}section> ?s }} UNION "
-            f"{{ ?r a ?k . VALUES ?k {{ <{IOP}ReportSection> <{IOP}Box> }} BIND(?r AS ?s) }} "
-            f"?s <{DCT}isPartOf>* ?c . ?c <{DCT}isPartOf> <{REPORT}> }}"):
-        links[row["r"].value].append(("chapter", row["c"].value))
+    # Report sections cited (or, for a section or box, the section it is part of), in reading order;
+    # the chapter is the section's ancestor just under the report.
+    section_like = g.typed(IOP + "ReportSection", IOP + "Box")
+    cited: dict[str, set[str]] = defaultdict(set)
+    for iri, s in g.pairs(wanted, IOP + "section"):
+        cited[iri].add(s)
+    for iri, s in g.pairs(wanted, DCT + "isPartOf"):
+        if iri in section_like and s in section_like:
+            cited[iri].add(s)
+    parents: dict[str, set[str]] = {}
+
+    def parent(node: str) -> set[str]:
+        if node not in parents:
+            parents[node] = {o for _, o in g.pairs([node], DCT + "isPartOf")}
+        return parents[node]
+
+    chapters: dict[str, set[str]] = {}
+
+    def chapter(node: str) -> set[str]:
+        if node not in chapters:
+            chapters[node] = set()
+            up = parent(node)
+            chapters[node] = {node} if REPORT in up else {c for p in up if p != node for c in chapter(p)}
+        return chapters[node]
+
+    order: dict[str, float] = {}
+    for iri in {s for ss in cited.values() for s in ss}:
+        found = [o for _, o in g.objects(iri, IOP + "order") if isinstance(o, ox.Literal)]
+        try:
+            order[iri] = float(found[0].value) if found else float("inf")
+        except ValueError:
+            order[iri] = float("inf")
+    for iri in records:
+        for c in {c for s in cited.get(iri, ()) for c in chapter(s)} | (chapter(iri) if iri in section_like else set()):
+            links[iri].add(("chapter", c))
 
     # Challenges of each record (itself, what it addresses or describes, the challenges observed in it,
-    # the challenges of the mitigations a recommendation backs), then their families.
+    # the challenges of the mitigations a recommendation backs), then their families along skos:broader.
+    challenge_like = g.typed(*(IOP + k for k in ("ChallengeFamily", "ChallengeCluster", "SubChallenge",
+                                                  "ChallengeFactor", "Challenge")))
+    families = g.typed(IOP + "ChallengeFamily")
     challenges: dict[str, set[str]] = defaultdict(set)
-    for row in await backend.select(
-            f"SELECT DISTINCT ?r ?c WHERE {{ {vals} "
-            f"{{ ?r <{IOP}addresses>|<{IOP}describes> ?c }} UNION {{ ?c <{IOP}observedIn> ?r }} UNION "
-            f"{{ ?m <{IOP}backedBy> ?r ; <{IOP}addresses> ?c }} UNION {{ ?r <{SKOS}inScheme> ?x . BIND(?r AS ?c) }} "
-            f"?c a ?ck . VALUES ?ck {{ <{IOP}ChallengeFamily> <{IOP}ChallengeCluster> <{IOP}SubChallenge> "
-            f"<{IOP}ChallengeFactor> <{IOP}Challenge> }} }}"):
-        challenges[row["r"].value].add(row["c"].value)
-    all_challenges = sorted({c for cs in challenges.values() for c in cs})
-    family_of: dict[str, set[str]] = defaultdict(set)
-    if all_challenges:
-        for row in await backend.select(
-                f"SELECT DISTINCT ?c ?f WHERE {{ {_values(all_challenges, 'c')} ?c <{SKOS}broader>* ?f . "
-                f"?f a <{IOP}ChallengeFamily> }}"):
-            family_of[row["c"].value].add(row["f"].value)
-    for iri, cs in challenges.items():
-        for family in sorted({f for c in cs for f in family_of[c]}):
-            links[iri].append(("family", family))
+    for predicate in (IOP + "addresses", IOP + "describes"):
+        for iri, c in g.pairs(wanted, predicate):
+            challenges[iri].add(c)
+    for iri in records:
+        if iri in challenge_like:
+            challenges[iri].add(iri)
+    observed = [(c, u) for c, u in g.pairs(None, IOP + "observedIn")] if subjects is None else \
+        [(c, u) for u in chosen for c in g.subjects(IOP + "observedIn", ox.NamedNode(u))]
+    for c, iri in observed:
+        challenges[iri].add(c)
+    backed = g.pairs(None, IOP + "backedBy") if subjects is None else \
+        {(m, r) for r in chosen for m in g.subjects(IOP + "backedBy", ox.NamedNode(r))}
+    for m, iri in backed:
+        challenges[iri].update(c for _, c in g.pairs([m], IOP + "addresses"))
+    family_of: dict[str, set[str]] = {}
 
-    for row in await backend.select(
-            f"SELECT DISTINCT ?r ?u WHERE {{ {vals} {{ ?u <{IOP}isUseCase> true . BIND(?u AS ?r) }} UNION "
-            f"{{ ?u <{IOP}isUseCase> true . ?r ?p ?u }} UNION "
-            f"{{ ?u <{IOP}isUseCase> true . ?x <{IOP}participationIn> ?u ; <{IOP}participant> ?r }} }}"):
-        links[row["r"].value].append(("use-case", row["u"].value))
-    for row in await backend.select(
-            f"SELECT DISTINCT ?r ?b WHERE {{ {vals} ?r <{IOP}evidenceBasis> ?b . FILTER(isIRI(?b)) }}"):
-        links[row["r"].value].append(("evidence-basis", row["b"].value))
+    def family(node: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        if node not in family_of:
+            found = {node} if node in families else set()
+            for _, up in g.pairs([node], SKOS + "broader"):
+                if up not in seen:
+                    found |= family(up, seen | {node})
+            family_of[node] = found
+        return family_of[node]
+
+    for iri, cs in challenges.items():
+        if iri in records:
+            for c in cs:
+                if c in challenge_like:
+                    links[iri].update(("family", f) for f in family(c))
+
+    true = ox.Literal("true", datatype=ox.NamedNode(PREFIXES["xsd"] + "boolean"))
+    for use_case in g.subjects(IOP + "isUseCase", true):
+        members = {use_case} | g.subjects(None, ox.NamedNode(use_case))
+        for x in g.subjects(IOP + "participationIn", ox.NamedNode(use_case)):
+            members |= {o for _, o in g.pairs([x], IOP + "participant")}
+        for iri in members & records.keys():
+            links[iri].add(("use-case", use_case))
+    for iri, basis in g.pairs(wanted, IOP + "evidenceBasis"):
+        if iri in records:
+            links[iri].add(("evidence-basis", basis))
 
     # Labels of the sections and facet values (which need not be among the records read).
-    targets = sorted({t for iri, ls in links.items() if iri in records for _, t in ls}
-                     | {s for iri, ss in sections.items() if iri in records for _, s in ss})
-    labels = await _labels(backend, targets)
-    for iri, cited in sections.items():
-        if iri not in records:
-            continue
-        records[iri].sections = [(s, labels.get(s) or label_for(s, labels)) for _, s in sorted(set(cited))]
-    for iri, found in links.items():
-        if iri not in records:
-            continue
-        record = records[iri]
-        record.facets = sorted({(name, facet_key(t, name), labels.get(t) or label_for(t, labels))
-                                for name, t in found})
+    targets = {t for iri, ls in links.items() for _, t in ls} | {s for ss in cited.values() for s in ss}
+    labels = _labels(g, targets, records)
+    for iri, ss in cited.items():
+        if iri in records:
+            records[iri].sections = [(s, labels.get(s) or label_for(s, labels))
+                                     for s in sorted(ss, key=lambda s: (order.get(s, float("inf")), s))]
+    for iri, found_links in links.items():
+        records[iri].facets = sorted({(name, facet_key(t, name), labels.get(t) or label_for(t, labels))
+                                      for name, t in found_links})
     for record in records.values():
+        record.types.sort()
         record.kind = _kind(record.types, labels)
     return [records[iri] for iri in chosen if records[iri].has_text]
 
 
-async def _labels(backend: Backend, iris: list[str]) -> dict[str, str]:
-    found: dict[str, tuple[int, str]] = {}
-    for start in range(0, len(iris), 2000):
-        chunk = iris[start:start + 2000]
-        for row in await backend.select(
-                f"SELECT DISTINCT ?x ?p ?l WHERE {{ {_values(chunk, 'x')} VALUES ?p {{ {_iris(*LABEL)} }} ?x ?p ?l . "
-                "FILTER(lang(?l) = '' || langMatches(lang(?l), 'en')) }"):
-            key = (LABEL.index(row["p"].value), row["l"].value)
-            iri = row["x"].value
-            if iri not in found or key < found[iri]:
-                found[iri] = key
-    return {iri: value for iri, (_, value) in found.items()}
+def _labels(g: _Graph, iris: set[str], records: dict[str, Record]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for iri in iris:
+        if iri in records and records[iri].label:
+            found[iri] = records[iri].label
+            continue
+        for predicate in LABEL:
+            values = sorted(o.value for _, o in g.objects(iri, predicate) if _english(o))
+            if values:
+                found[iri] = values[0]
+                break
+    return found
 
 
 #: Types shown in preference to the others a resource also has (the more specific or the more telling).

@@ -43,6 +43,7 @@ SEARCH_CONTEXT: JsonObject = {
     "selected": {"@id": "search:selected", "@type": "xsd:boolean"},
     "filter": {"@id": "search:filter", "@type": "@id"},
     "query": "search:query",
+    "facetCountsOver": {"@id": "search:facetCountsOver", "@type": "xsd:integer"},
 }
 
 
@@ -166,6 +167,7 @@ def search_document(result: SearchPage, params: SearchParams, base_url: str, pat
         "member": [_member(h) for h in result.hits],
         "view": view,
         "facets": facets,
+        "facetCountsOver": result.counted,
     }
 
 
@@ -202,4 +204,5 @@ def page_model(result: SearchPage, params: SearchParams) -> dict[str, object]:
         "hidden": [(name, value) for name in FACETS for value in params.filters.get(name, [])],
         "api": params.url("/api/search", params.page),
         "searched": bool(params.text or params.filters),
+        "counted": result.counted,
     }
