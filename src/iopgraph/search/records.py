@@ -145,7 +145,7 @@ def records_from_store(store: ox.Store, subjects: list[str] | None = None) -> li
                 value = " ".join(term.value.split())
                 if not value:
                     continue
-                record = records.setdefault(iri, Record(iri))
+                record = records.get(iri) or records.setdefault(iri, Record(iri))
                 if name == "label":
                     rank = LABEL.index(predicate)
                     if not record.label or (rank, value) < (precedence[iri], record.label):
@@ -258,16 +258,20 @@ def records_from_store(store: ox.Store, subjects: list[str] | None = None) -> li
     # Labels of the sections and facet values (which need not be among the records read).
     targets = {t for iri, ls in links.items() for _, t in ls} | {s for ss in cited.values() for s in ss}
     labels = _labels(g, targets, records)
+    shown = {t: labels.get(t) or label_for(t, labels) for t in targets}
+    keys = {(name, t): facet_key(t, name) for ls in links.values() for name, t in ls}
     for iri, ss in cited.items():
         if iri in records:
-            records[iri].sections = [(s, labels.get(s) or label_for(s, labels))
-                                     for s in sorted(ss, key=lambda s: (order.get(s, float("inf")), s))]
+            records[iri].sections = [(s, shown[s]) for s in sorted(ss, key=lambda s: (order.get(s, float("inf")), s))]
     for iri, found_links in links.items():
-        records[iri].facets = sorted({(name, facet_key(t, name), labels.get(t) or label_for(t, labels))
-                                      for name, t in found_links})
+        records[iri].facets = sorted({(name, keys[name, t], shown[t]) for name, t in found_links})
+    kinds: dict[tuple[str, ...], str] = {}
     for record in records.values():
         record.types.sort()
-        record.kind = _kind(record.types, labels)
+        signature = tuple(record.types)
+        if signature not in kinds:
+            kinds[signature] = _kind(record.types, labels)
+        record.kind = kinds[signature]
     return [records[iri] for iri in chosen if records[iri].has_text]
 
 
@@ -291,10 +295,9 @@ _GENERIC = {SKOS + "Concept", PREFIXES["owl"] + "NamedIndividual", IOP + "Challe
 
 
 def _kind(types: list[str], labels: dict[str, str]) -> str:
-    if not types:
-        return ""
-    specific = sorted(t for t in types if t not in _GENERIC) or sorted(types)
-    return labels.get(specific[0]) or label_for(specific[0], labels)
+    """The labels of the resource's telling types (``standard, evaluation framework or KPI set``)."""
+    specific = [t for t in types if t not in _GENERIC] or types
+    return ", ".join(sorted({labels.get(t) or label_for(t, labels) for t in specific})[:3])
 
 
 def as_text(values: list[str]) -> str:
