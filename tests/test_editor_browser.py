@@ -63,6 +63,7 @@ def browser() -> Iterator[object]:
 def open_page(browser: object, base: str, url: str) -> tuple[object, list[str], list[str]]:
     """A new page at ``url``, with the console errors and the requests that left the server."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page.set_default_timeout(90_000)  # generous: a loaded 2-core machine
     errors: list[str] = []
     outside: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -78,12 +79,12 @@ CHALLENGES = ("SELECT ?c ?label WHERE { ?c <http://www.w3.org/2004/02/skos/core#
 
 def test_yasgui_runs_a_query_inside_the_site(base_url: str, browser: object) -> None:
     page, errors, outside = open_page(browser, base_url, "/sparql")
-    page.wait_for_selector(".yasqe .CodeMirror", timeout=15000)
+    page.wait_for_selector(".yasqe .CodeMirror", timeout=60000)
     assert page.locator("header.site nav").is_visible()  # the site's header and style
     assert "PREFIX iop:" in page.evaluate("window.iopgraphYasgui.getTab().getQuery()")
     page.evaluate("q => { window.iopgraphYasgui.getTab().setQuery(q); }", CHALLENGES)
     page.click(".yasqe_queryButton")
-    page.wait_for_selector(".yasr table tbody tr", timeout=15000)
+    page.wait_for_selector(".yasr table tbody tr", timeout=60000)
     assert page.locator(".yasr table tbody tr").count() == 2  # the two challenge families
     hrefs = page.eval_on_selector_all(".yasr table tbody a", "as => as.map(a => a.getAttribute('href'))")
     assert hrefs and all(h.startswith("/concept/challenge/") for h in hrefs), hrefs
@@ -99,10 +100,10 @@ REFUSED = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
 
 def test_yasgui_shows_an_error_as_text(base_url: str, browser: object) -> None:
     page, _, _ = open_page(browser, base_url, "/sparql")
-    page.wait_for_selector(".yasqe .CodeMirror", timeout=15000)
+    page.wait_for_selector(".yasqe .CodeMirror", timeout=60000)
     page.evaluate("q => { window.iopgraphYasgui.getTab().setQuery(q); }", REFUSED)  # valid, but refused (403)
     page.click(".yasqe_queryButton")
-    page.wait_for_selector("#sparql-error", timeout=15000)
+    page.wait_for_selector("#sparql-error", timeout=60000)
     text = page.inner_text("#sparql-error")
     expected = httpx.post(base_url + "/sparql", data={"query": REFUSED}).json()["detail"]
     assert "Forbidden (403)" in text and expected in text
@@ -112,16 +113,20 @@ def test_yasgui_shows_an_error_as_text(base_url: str, browser: object) -> None:
     page.close()
 
 
-def test_example_queries_open_in_a_tab(base_url: str, browser: object) -> None:
-    page, _, _ = open_page(browser, base_url, "/sparql")
-    page.wait_for_selector(".yasqe .CodeMirror", timeout=15000)
+def test_example_queries_open_in_a_tab_and_run(base_url: str, browser: object) -> None:
+    page, errors, outside = open_page(browser, base_url, "/sparql")
+    page.wait_for_selector(".yasqe .CodeMirror", timeout=60000)
     options = page.locator("#examples option")
     assert options.count() == len(list((ROOT / "queries").glob("*.rq"))) + 1
     label = options.nth(1).inner_text()
     page.select_option("#examples", index=1)
     page.wait_for_function("() => /SELECT|CONSTRUCT|DESCRIBE|ASK/.test(window.iopgraphYasgui.getTab().getQuery())",
-                           timeout=10000)
+                           timeout=60000)
     assert label in page.inner_text(".tabsList")
+    page.locator(".yasqe_queryButton").last.click()  # run the example in its tab
+    page.wait_for_selector(".yasr table tbody tr, .yasr .yasr_results pre", timeout=90000)
+    assert page.locator("#sparql-error").count() == 0
+    assert errors == [] and outside == []  # no console errors, nothing fetched from elsewhere
     page.close()
 
 
@@ -143,7 +148,7 @@ def test_built_in_editor_runs_every_example(plain_base_url: str, browser: object
         assert page.input_value("#query").strip()
         page.click("#run")
         page.wait_for_selector("#results .sparql-results, #results .ask-result, #results pre.graph-result, "
-                               "#results #sparql-error", timeout=30000)
+                               "#results #sparql-error", timeout=90000)
         assert page.locator("#results #sparql-error").count() == 0, page.inner_text("#results")
     assert errors == [] and outside == []
     page.close()
@@ -153,7 +158,7 @@ def test_built_in_editor_table_links_and_errors(plain_base_url: str, browser: ob
     page, errors, _ = open_page(browser, plain_base_url, "/sparql")
     page.fill("#query", CHALLENGES)
     page.click("#run")
-    page.wait_for_selector("#results table tbody tr", timeout=30000)
+    page.wait_for_selector("#results table tbody tr", timeout=90000)
     assert page.locator("#results table tbody tr").count() == 2
     assert "2 rows" in page.inner_text("#results .count")
     hrefs = page.eval_on_selector_all("#results table a", "as => as.map(a => a.getAttribute('href'))")
@@ -165,7 +170,7 @@ def test_built_in_editor_table_links_and_errors(plain_base_url: str, browser: ob
     page.go_back()
     page.fill("#query", "SELECT * WHERE { ?s ?p }")
     page.keyboard.press("Control+Enter")  # the shortcut runs it too
-    page.wait_for_selector("#sparql-error", timeout=30000)
+    page.wait_for_selector("#sparql-error", timeout=90000)
     text = page.inner_text("#sparql-error")
     expected = httpx.post(plain_base_url + "/sparql", data={"query": "SELECT * WHERE { ?s ?p }"}).json()["detail"]
     assert expected in text and "Bad Request (400)" in text

@@ -203,6 +203,7 @@ def test_the_validate_form_in_chromium(server: str, tmp_path: Path) -> None:
     broken.write_text(BROKEN_SYNTAX, encoding="utf-8")
     with chromium_page() as page:
         page.set_viewport_size({"width": 1280, "height": 900})
+        page.set_default_timeout(120_000)  # a loaded 2-core machine validates slowly
         page.goto(server + "/")
         page.get_by_role("link", name="Validate", exact=True).click()  # linked from every page
         assert page.url == server + "/validate"
@@ -210,7 +211,7 @@ def test_the_validate_form_in_chromium(server: str, tmp_path: Path) -> None:
         assert guide.get_attribute("href") == "/guides/add-an-initiative"
 
         page.set_input_files("#file", str(EXAMPLE))
-        page.click("button[type=submit]")
+        page.click("form.validate button[type=submit]")
         assert page.inner_text("#verdict") == "Does not conform"
         assert page.locator("#report table.results tbody tr").count() >= len(OWN_FINDINGS)
         assert page.evaluate("document.documentElement.scrollWidth") <= 1280  # the table wraps
@@ -219,14 +220,14 @@ def test_the_validate_form_in_chromium(server: str, tmp_path: Path) -> None:
 
         page.set_input_files("#file", str(EXAMPLE))
         page.check("#current")
-        page.click("button[type=submit]")
+        page.click("form.validate button[type=submit]")
         assert page.inner_text("#verdict") == "Conforms"
         assert page.is_checked("#current")  # the form keeps the checkbox
 
         page.set_input_files("#file", [])
         page.fill("#text", SHAPE_VIOLATION)
         page.select_option("#syntax", "text/turtle")
-        page.click("button[type=submit]")
+        page.click("form.validate button[type=submit]")
         assert page.inner_text("#verdict") == "Does not conform"
         assert "iop:city" in page.inner_text("#report table.results")
         assert page.input_value("#text") == SHAPE_VIOLATION  # the pasted text stays
@@ -235,7 +236,7 @@ def test_the_validate_form_in_chromium(server: str, tmp_path: Path) -> None:
 
         page.fill("#text", "")
         page.set_input_files("#file", str(broken))
-        page.click("button[type=submit]")
+        page.click("form.validate button[type=submit]")
         assert "line" in page.inner_text("#error") and "column" in page.inner_text("#error")
         page.screenshot(path=str(ARTIFACTS / "validate-broken.png"), full_page=True)
 
