@@ -79,7 +79,7 @@ def client(store_folder: Path) -> Iterator[httpx.Client]:
         yield c
 
 
-def search(client: httpx.Client, q: str, **params: str | int) -> dict:  # type: ignore[type-arg]
+def search(client: httpx.Client, q: str, **params: str | int | list[str]) -> dict:  # type: ignore[type-arg]
     answer = client.get("/api/search", params={"q": q, **params})
     assert answer.status_code == 200, (q, answer.text)
     assert answer.headers["content-type"].startswith("application/ld+json")
@@ -214,3 +214,25 @@ def test_a_missing_index_is_rebuilt_from_the_store_at_start(tmp_path: Path) -> N
         found = again.get("/api/search", params={"q": "Helsinki district digital twins"}).json()["member"]
         assert found[0]["@id"] == NEW
     assert (tmp_path / "store.search.sqlite").exists()
+
+
+def test_lists_browse_a_to_z_and_filter(client: httpx.Client, shipped_store: ox.Store) -> None:
+    footnote = ox.NamedNode("https://w3id.org/iopgraph/ontology#Footnote")
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    footnotes = {q.subject.value for q in shipped_store.quads_for_pattern(None, rdf_type, footnote)}
+    labels = primary_labels(shipped_store)
+    listed = search(client, "", type="Footnote", limit=100)
+    assert listed["totalItems"] == len(footnotes) > 100
+    names = [label_of(m).casefold() for m in listed["member"]]
+    assert names == sorted(names)  # browsing without words: by label
+    page = client.get("/search", params={"type": "Footnote"}, headers={"Accept": "text/html"}).text
+    az = re.findall(r'<li><a href="([^"]+)">(\w)</a></li>', page.split('aria-label="A to Z"')[1].split("</nav>")[0])
+    assert {letter for _, letter in az} == {labels[f][0].upper() for f in footnotes}
+    for href, letter in az:
+        target, anchor = href.replace("&amp;", "&").split("#")
+        assert f'id="{anchor}"' in client.get(target, headers={"Accept": "text/html"}).text, letter
+    mitigations = client.get("/mitigations", headers={"Accept": "text/html"}).text
+    assert 'class="list-filter"' in mitigations and '<input type="hidden" name="type" value="GoodPractice">' in mitigations
+    found = search(client, "sandbox", type=["Mitigation", "GoodPractice"])  # what the list's box sends
+    assert found["totalItems"] > 0
+    assert all({"Mitigation", "GoodPractice"} & set(m["@type"]) for m in found["member"])

@@ -72,6 +72,22 @@ def test_no_serious_or_critical_axe_violations(base: str, browser: Any, name: st
         context.close()
 
 
+def test_the_matrix_keeps_its_header_row_and_first_column_in_view(base: str, browser: Any) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(base + PAGES["matrix"], wait_until="load")
+        position = "e => getComputedStyle(e).position"
+        assert page.locator("table.matrix thead th").first.evaluate(position) == "sticky"
+        assert page.locator("table.matrix tbody th").first.evaluate(position) == "sticky"
+        region = page.locator(".matrix-scroll")
+        region.evaluate("e => e.scrollTo(0, 600)")
+        header = page.locator("table.matrix thead th").nth(1)
+        assert abs(header.bounding_box()["y"] - region.bounding_box()["y"]) < 2  # still at the top of the region
+    finally:
+        context.close()
+
+
 def test_pages_print(base: str, browser: Any, tmp_path: Path) -> None:
     context = browser.new_context()
     try:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 
 from iopgraph import render
 from iopgraph.errors import ResourceNotFound
+from iopgraph.search.views import LIST_TYPES, list_query
 from iopgraph.views import guides, pages
 from iopgraph.views.collections import COLLECTIONS
 
@@ -71,7 +72,8 @@ def _list_route(name: str) -> None:
 
     async def handler(request: Request) -> Response:
         async def build() -> dict[str, Any]:
-            return {"title": title, "intro": intro, "api": f"/api/{name}",
+            return {"title": title, "intro": intro, "api": f"/api/{name}", "find": LIST_TYPES.get(name, ()),
+                    "find_query": list_query(name) if name in LIST_TYPES else "",
                     "cards": await pages.cards(request.app.state.backend, name),
                     "participants_caption": "Takes part in", "participants_columns": ("Initiative", "Role")}
 

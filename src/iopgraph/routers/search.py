@@ -47,8 +47,10 @@ async def search_page(request: Request) -> Response:
     except InvalidParameter as exc:
         context = {"title": "Search", "q": " ".join(raw.split())[:200], "error": exc.message, "searched": False}
         return render.html(request, "search.html", context, validators, status_code=400)
-    result = await _search(request).search(params.query, params.filters, params.offset, params.limit)
-    model = page_model(result, params)
+    search = _search(request)
+    result = await search.search(params.query, params.filters, params.offset, params.limit)
+    browsing = not params.text and bool(params.filters)
+    model = page_model(result, params, await search.initials(params.filters) if browsing else None)
     title = f"Search: {params.text}" if params.text else "Search"
     return render.html(request, "search.html", {"title": title, **model,
                                                 "alternates": [{"type": render.JSONLD, "href": model["api"]}]},

@@ -265,6 +265,19 @@ class SearchIndex:
             facets[name].append(FacetValue(value, label, int(n), value in filters.get(name, [])))
         return SearchPage(hits, total, facets, min(total, FACET_SAMPLE))
 
+    def initials(self, filters: dict[str, list[str]]) -> list[tuple[str, int]]:
+        """(first letter of the label, how many labels before it) of what the filters keep, in label order:
+        the A–Z index of a browsed list (the position gives the page each letter starts on)."""
+        where, params = self._filter_sql(filters, "doc.id")
+        with self._lock:
+            rows = self._db.execute(f"SELECT upper(substr(norm, 1, 1)), count(*) FROM doc WHERE 1{where} "
+                                    "GROUP BY substr(norm, 1, 1) ORDER BY substr(norm, 1, 1)", params).fetchall()
+        found, before = [], 0
+        for letter, n in rows:
+            found.append((str(letter), before))
+            before += int(n)
+        return found
+
     def _hits(self, ids: list[int], query: ParsedQuery) -> list[Hit]:
         if not ids:
             return []

@@ -5,7 +5,7 @@ label, alternative labels, definitions/descriptions and verbatim quotes (the
 four weighted fields), its types, the report sections it cites (``iop:section``)
 and its facet values:
 
-* ``type``: each ``rdf:type`` (``Mitigation``, ``GoodPractice``, ``skos:Concept``, ...);
+* ``type``: each ``rdf:type`` and its superclasses in the ontology (``Mitigation``, ``Enabler``, ...);
 * ``family``: the challenge family it belongs to, addresses or describes (via ``skos:broader*``);
 * ``use-case``: the use cases (``iop:isUseCase true``) it links to, or takes part in;
 * ``evidence-basis``: ``iop:evidenceBasis``;
@@ -166,10 +166,22 @@ def records_from_store(store: ox.Store, subjects: list[str] | None = None) -> li
         record.quote = sorted(set(record.quote))
 
     links: dict[str, set[tuple[str, str]]] = defaultdict(set)  # facet targets by record
+    supers: dict[str, set[str]] = {}
+
+    def superclasses(cls: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        """``cls`` and its superclasses in the store's ontology (``rdfs:subClassOf*``)."""
+        if cls not in supers:
+            found = {cls}
+            for _, up in g.pairs([cls], RDFS + "subClassOf"):
+                if up not in seen and up != cls:
+                    found |= superclasses(up, seen | {cls})
+            supers[cls] = found
+        return supers[cls]
+
     for iri, t in g.pairs(wanted, RDF + "type"):
         if iri in records:
             records[iri].types.append(t)
-            links[iri].add(("type", t))
+            links[iri].update(("type", c) for c in superclasses(t))  # type=Enabler finds every kind of enabler
 
     # Report sections cited (or, for a section or box, the section it is part of), in reading order;
     # the chapter is the section's ancestor just under the report.

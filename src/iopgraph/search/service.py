@@ -93,6 +93,10 @@ class SearchService:
         await self.ensure_built()
         return await anyio.to_thread.run_sync(self.index.search, query, filters, offset, limit)
 
+    async def initials(self, filters: dict[str, list[str]]) -> list[tuple[str, int]]:
+        await self.ensure_built()
+        return await anyio.to_thread.run_sync(self.index.initials, filters)
+
     async def suggest(self, query: ParsedQuery, limit: int) -> list[Suggestion]:
         await self.ensure_built()
         return await anyio.to_thread.run_sync(self.index.suggest, query, limit)

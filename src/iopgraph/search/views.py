@@ -183,13 +183,57 @@ class FacetGroup:
     values: list[tuple[FacetValue, str]]  # (value, URL toggling it)
 
 
-def page_model(result: SearchPage, params: SearchParams) -> dict[str, object]:
-    """What templates/search.html shows."""
+#: The type filters of each list page of the site (the list's "find in this list" box searches these).
+LIST_TYPES: dict[str, tuple[str, ...]] = {
+    "challenges": ("Challenge", "ChallengeFamily", "ChallengeCluster", "SubChallenge", "ChallengeFactor"),
+    "mitigations": ("Mitigation", "GoodPractice"),
+    "initiatives": ("Initiative", "DataSpace", "LocalDigitalTwin"),
+    "organisations": ("org:Organization", "org:OrganizationalUnit", "org:FormalOrganization",
+                      "org:OrganizationalCollaboration", "m8g:PublicOrganisation", "Network"),
+    "enablers": ("Enabler",),
+    "recommendations": ("Recommendation",),
+    "statistics": ("Statistic",),
+    "publications": ("dcterms:BibliographicResource",),
+    "footnotes": ("Footnote",),
+    "report": ("ReportSection", "Box"),
+}
+#: Lists to browse A–Z from the search page.
+BROWSE = (("Challenges", "challenges"), ("Mitigations and good practices", "mitigations"),
+          ("Initiatives", "initiatives"), ("Organisations", "organisations"),
+          ("Enablers (standards, platforms, frameworks…)", "enablers"), ("Recommendations", "recommendations"),
+          ("Statistics", "statistics"), ("Publications", "publications"), ("Footnotes", "footnotes"),
+          ("Report sections and boxes", "report"))
+
+
+def _anchor(letter: str) -> str:
+    return letter if letter.isalnum() and letter.isascii() else f"u{ord(letter[:1] or ' '):x}"
+
+
+def list_query(name: str) -> str:
+    """The query string that browses list ``name`` A–Z (``type=Mitigation&type=GoodPractice``)."""
+    return urlencode([("type", t) for t in LIST_TYPES[name]])
+
+
+def page_model(result: SearchPage, params: SearchParams,
+               initials: list[tuple[str, int]] | None = None) -> dict[str, object]:
+    """What templates/search.html shows; ``initials`` (browsing without words) gives the A–Z index."""
     last = last_page(result.total, params.limit)
+    az = [(letter, params.url("/search", before // params.limit + 1) + f"#letter-{_anchor(letter)}")
+          for letter, before in initials or []]
+    firsts: set[int] = set()
+    if initials is not None:  # browsing A–Z: the first hit of each letter on this page is an anchor
+        seen: set[str] = set()
+        for i, h in enumerate(result.hits):
+            letter = " ".join(plain(h.label).casefold().split())[:1].upper()
+            if letter not in seen:
+                seen.add(letter)
+                firsts.add(i)
     hits = [{"href": local_href(h.iri), "label": marked_html(h.label), "kind": h.kind, "field": h.field,
              "snippet": marked_html(h.snippet) if h.snippet else None, "exact": h.exact,
-             "sections": [{"href": local_href(i), "label": label} for i, label in h.sections]}
-            for h in result.hits]
+             "sections": [{"href": local_href(i), "label": label} for i, label in h.sections],
+             "anchor": f"letter-{_anchor(' '.join(plain(h.label).casefold().split())[:1].upper())}"
+             if n in firsts else None}
+            for n, h in enumerate(result.hits)]
     groups = [FacetGroup(name, FACET_TITLES[name],
                          [(v, params.url("/search", toggle=(name, v.value))) for v in result.facets.get(name, [])])
               for name in FACETS if result.facets.get(name)]
@@ -205,4 +249,6 @@ def page_model(result: SearchPage, params: SearchParams) -> dict[str, object]:
         "api": params.url("/api/search", params.page),
         "searched": bool(params.text or params.filters),
         "counted": result.counted,
+        "az": az,
+        "browse": [(title, f"/search?{list_query(name)}") for title, name in BROWSE],
     }
