@@ -92,6 +92,8 @@ def test_the_header_search_works_without_javascript(base: str) -> None:
         with page.expect_navigation():
             page.press("#site-q", "Enter")
         assert page.get_by_role("link", name="Regulatory sandboxes").count() >= 1
-        page.locator('.facets a[href*="type=Mitigation"]').first.click()  # a facet narrows the results
-        assert "type=Mitigation" in page.url
-        assert page.locator('.facets a[aria-current="true"]').count() == 1
+        page.locator('.facets input[name="type"][value="Mitigation"]').check()  # a facet narrows the results
+        with page.expect_navigation():
+            page.get_by_role("button", name="Apply filters").click()
+        assert "type=Mitigation" in page.url and "q=sandboxes" in page.url
+        assert page.locator('.facets input[value="Mitigation"]').is_checked()
