@@ -102,7 +102,7 @@ class SearchParams:
             params.append(("limit", str(self.limit)))
         if page is not None and page > 1:
             params.append(("page", str(page)))
-        return path + ("?" + urlencode(params) if params else "")
+        return path + ("?" + urlencode(params, safe=":") if params else "")
 
 
 def _whole(name: str, value: str, low: int, high: int) -> int:
@@ -211,7 +211,7 @@ def _anchor(letter: str) -> str:
 
 def list_query(name: str) -> str:
     """The query string that browses list ``name`` A–Z (``type=Mitigation&type=GoodPractice``)."""
-    return urlencode([("type", t) for t in LIST_TYPES[name]])
+    return urlencode([("type", t) for t in LIST_TYPES[name]], safe=":")
 
 
 def page_model(result: SearchPage, params: SearchParams,

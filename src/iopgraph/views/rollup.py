@@ -115,3 +115,26 @@ async def breadcrumbs(backend: Backend, iri: str, limit: int = 8) -> list[Crumb]
             trail.insert(0, Crumb(text, href))
             break
     return trail
+
+
+#: (heading, pattern linking ?x to the resource ?me) of the "cited in" lists.
+CITED_IN = (
+    ("Boxes of the report that mention this", f"{{ ?me <{IOP}section> ?x }} UNION {{ ?me <{IOP}describedInBox> ?x }} "
+                                             f"?x a <{IOP}Box> ."),
+    ("Mitigations and good practices that cite this", f"?x <{IOP}backedBy>|<{IOP}usesEnabler> ?me ."),
+    ("Footnotes that cite this", f"?x <{IOP}cites> ?me ."),
+)
+
+
+async def cited_in(backend: Backend, iri: str) -> list[tuple[str, list[Crumb]]]:
+    """Where the resource is cited: the boxes that mention it, the practices and footnotes that cite it."""
+    me = ox.NamedNode(iri)
+    found = []
+    for heading, pattern in CITED_IN:
+        rows = await backend.select(
+            f"SELECT DISTINCT ?x ?xl WHERE {{ VALUES ?me {{ {me} }} {pattern} {_LABEL} FILTER(isIRI(?x)) }}")
+        crumbs = sorted({Crumb(_text(r, "xl", r["x"].value), local_href(r["x"].value)) for r in rows},
+                        key=lambda c: c.text.lower())
+        if crumbs:
+            found.append((heading, crumbs))
+    return found
