@@ -236,3 +236,19 @@ def test_lists_browse_a_to_z_and_filter(client: httpx.Client, shipped_store: ox.
     found = search(client, "sandbox", type=["Mitigation", "GoodPractice"])  # what the list's box sends
     assert found["totalItems"] > 0
     assert all({"Mitigation", "GoodPractice"} & set(m["@type"]) for m in found["member"])
+
+
+def test_the_json_ld_expands_to_triples_of_the_store(client: httpx.Client, shipped_store: ox.Store) -> None:
+    from ldsupport import jsonld_triples, store_triples
+
+    doc = search(client, "ISO 37120", limit=30)
+    triples = jsonld_triples(doc, doc["@context"][0])
+    store = store_triples(shipped_store)
+    members = {ox.NamedNode(m["@id"]) for m in doc["member"]}
+    hydra = "http://www.w3.org/ns/hydra/core#"
+    search_terms = "https://w3id.org/iopgraph/ontology/search#"  # snippet, matchedIn, exactLabelMatch
+    about_members = {t for t in triples if t.subject in members and not t.predicate.value.startswith(search_terms)}
+    assert about_members and about_members <= store  # labels, types, sections: nothing the store does not say
+    assert {t.object for t in triples if t.predicate.value == hydra + "member"} == members
+    sections = {t for t in about_members if t.predicate.value.endswith(("#section", "/isPartOf"))}
+    assert sections  # each hit's section is a real iop:section / dcterms:isPartOf of the store

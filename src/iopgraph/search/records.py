@@ -188,7 +188,8 @@ def records_from_store(store: ox.Store, subjects: list[str] | None = None) -> li
     section_like = g.typed(IOP + "ReportSection", IOP + "Box")
     cited: dict[str, set[str]] = defaultdict(set)
     for iri, s in g.pairs(wanted, IOP + "section"):
-        cited[iri].add(s)
+        if iri not in section_like:  # a section or box is placed by dcterms:isPartOf instead
+            cited[iri].add(s)
     for iri, s in g.pairs(wanted, DCT + "isPartOf"):
         if iri in section_like and s in section_like:
             cited[iri].add(s)

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 
 from iopgraph.errors import InvalidParameter
+from iopgraph.namespaces import ONTOLOGY as IOP
 from iopgraph.search.index import CLOSE, OPEN, FacetValue, Hit, SearchPage, Suggestion
 from iopgraph.search.query import ParsedQuery, parse
 from iopgraph.search.records import FACET_TITLES, FACETS
@@ -134,8 +135,9 @@ def _member(hit: Hit) -> JsonObject:
     term = ctx.forward.get(hit.label_predicate)
     member: JsonObject = {"@id": hit.iri, "@type": [ctx.compact_type(t) for t in hit.types],
                           (term.name if term else "label"): plain(hit.label)}
-    if hit.sections:
-        member["section"] = [{"@id": iri, "label": label} for iri, label in hit.sections]
+    if hit.sections:  # a section or box is part of its section; anything else cites them (iop:section)
+        key = "isPartOf" if {IOP + "ReportSection", IOP + "Box"} & set(hit.types) else "section"
+        member[key] = [{"@id": iri, "label": label} for iri, label in hit.sections]
     member["matchedIn"] = hit.field
     if hit.snippet:
         member["snippet"] = plain(hit.snippet)
@@ -237,7 +239,8 @@ def page_model(result: SearchPage, params: SearchParams,
     groups = [FacetGroup(name, FACET_TITLES[name],
                          [(v, params.url("/search", toggle=(name, v.value))) for v in result.facets.get(name, [])])
               for name in FACETS if result.facets.get(name)]
-    selected = [(FACET_TITLES[name], value, params.url("/search", toggle=(name, value)))
+    shown = {(name, v.value): v.label for name in FACETS for v in result.facets.get(name, [])}
+    selected = [(FACET_TITLES[name], shown.get((name, value), value), params.url("/search", toggle=(name, value)))
                 for name in FACETS for value in params.filters.get(name, [])]
     return {
         "q": params.text, "hits": hits, "total": result.total, "page": params.page, "last_page": last,
