@@ -135,3 +135,19 @@ def test_the_index_is_reused_only_for_the_same_records(tmp_path: Path, backend: 
     asyncio.run(after_write.build())
     assert after_write.rebuilt  # a write since the build: the digest no longer holds
     after_write.close()
+
+
+def test_a_damaged_index_file_is_replaced_at_start(tmp_path: Path, backend: LocalBackend) -> None:
+    from iopgraph.config import Settings
+    from iopgraph.search.service import index_path, open_search
+
+    settings = Settings(root=tmp_path, store_path=tmp_path / "store")
+    path = index_path(settings)
+    assert path == tmp_path / "store.search.sqlite"
+    path.write_bytes(b"this is not an SQLite database, just bytes" * 100)
+    service = asyncio.run(open_search(settings, backend))
+    try:
+        assert service.rebuilt and not service.stale
+        assert service.index.search(parse("Lack of trust"), {}, 0, 1).hits[0].exact
+    finally:
+        service.close()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 from dataclasses import asdict
 from pathlib import Path
 
@@ -107,7 +108,16 @@ class SearchService:
 
 async def open_search(settings: Settings, backend: Backend) -> SearchService:
     """The service's search index, built or reused (see the module docstring)."""
-    service = SearchService(SearchIndex(index_path(settings)), backend)
+    path = index_path(settings)
+    try:
+        index = SearchIndex(path)
+    except sqlite3.DatabaseError as exc:  # not an SQLite file (damaged, truncated): it is only a cache
+        assert path is not None
+        log.warning("search index %s is unreadable (%s); building a new one", path, exc)
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        index = SearchIndex(path)
+    service = SearchService(index, backend)
     try:
         await service.build()
     except Exception as exc:  # the service still starts; the first search tries again
