@@ -1,4 +1,4 @@
-"""What the search index holds for each resource, read from the store with a few SPARQL queries.
+"""What the search index holds for each resource, read from the store.
 
 One :class:`Record` per resource (an IRI subject with a label or a text): its
 label, alternative labels, definitions/descriptions and verbatim quotes (the
