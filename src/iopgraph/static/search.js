@@ -30,6 +30,8 @@
   form.appendChild(status);
 
   function close() {
+    clearTimeout(timer);
+    latest++;  // an answer still on its way must not open the list again
     list.hidden = true;
     input.setAttribute("aria-expanded", "false");
     input.removeAttribute("aria-activedescendant");
