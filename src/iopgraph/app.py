@@ -17,10 +17,12 @@ from iopgraph.openapi_errors import install as document_problems
 from iopgraph.routers import catalog, collections, dumps, guidance, ldes, pages, resources
 from iopgraph.routers import ops as ops_router
 from iopgraph.routers import queries as queries_router
+from iopgraph.routers import search as search_router
 from iopgraph.routers import sparql as sparql_router
 from iopgraph.routers import store_protocol as store_protocol_router
 from iopgraph.routers import update as update_router
 from iopgraph.routers import validate as validate_router
+from iopgraph.search.service import open_search
 from iopgraph.security_headers import SecurityHeadersMiddleware
 from iopgraph.sparql.cors import ReadOnlyCors
 from iopgraph.sparql.service import SparqlService
@@ -37,10 +39,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.store = getattr(backend, "store", None)  # the embedded pyoxigraph Store, if any
             app.state.backend = backend
             app.state.sparql = SparqlService(backend, settings)
+            app.state.search = await open_search(settings, backend)
             await start_stewardship(app)  # a broken shapes/ stops the start here
-            yield
+            try:
+                yield
+            finally:
+                app.state.search.close()
             await app.state.sparql.close()
             app.state.store = app.state.backend = app.state.sparql = app.state.stewardship = None  # let the store close
+            app.state.search = None
 
     # /docs is served by routers/ops.py from local files (no CDN); ReDoc would need one, so it is off.
     app = FastAPI(title="iopgraph", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
@@ -59,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(queries_router.build_router(settings))
     app.include_router(resources.router)
     app.include_router(collections.router)
+    app.include_router(search_router.router)
     app.include_router(pages.router)
     app.include_router(guidance.router)
     app.include_router(catalog.router)

@@ -10,10 +10,10 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from iopgraph import render
-from iopgraph.errors import InvalidParameter, ResourceNotFound
+from iopgraph.errors import ResourceNotFound
+from iopgraph.search.views import LIST_TYPES, list_query
 from iopgraph.views import guides, pages
 from iopgraph.views.collections import COLLECTIONS
-from iopgraph.views.search import search
 
 router = APIRouter(tags=["pages"])
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -72,7 +72,8 @@ def _list_route(name: str) -> None:
 
     async def handler(request: Request) -> Response:
         async def build() -> dict[str, Any]:
-            return {"title": title, "intro": intro, "api": f"/api/{name}",
+            return {"title": title, "intro": intro, "api": f"/api/{name}", "find": LIST_TYPES.get(name, ()),
+                    "find_query": list_query(name) if name in LIST_TYPES else "",
                     "cards": await pages.cards(request.app.state.backend, name),
                     "participants_caption": "Takes part in", "participants_columns": ("Initiative", "Role")}
 
@@ -84,20 +85,6 @@ def _list_route(name: str) -> None:
 
 for _name in LISTS:
     _list_route(_name)
-
-
-@router.get("/search", summary="Search the graph's resources by label (HTML)")
-async def search_page(request: Request, q: str = "") -> Response:
-    validators = render.validators(request, render.HTML)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
-    context: dict[str, Any] = {"title": "Search", "q": q.strip()}
-    try:
-        context["hits"], context["more"] = await search(request.app.state.backend, q)
-    except InvalidParameter as exc:
-        return render.html(request, "search.html", {**context, "error": exc.message, "q": q[:200]}, validators,
-                           status_code=400)
-    return render.html(request, "search.html", context, validators)
 
 
 @router.get("/statistics", summary="The statistics of the report, with a chart (HTML)")

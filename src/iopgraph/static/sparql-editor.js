@@ -136,6 +136,30 @@
       yasr: {prefixes: config.prefixes}
     });
     window.iopgraphYasgui = yasgui;
+    /* YASGUI's own markup, made accessible: labelled inputs, a keyboard-reachable scroller, tab roles. */
+    function accessible() {
+      var root = document.getElementById("yasgui");
+      Array.prototype.forEach.call(root.querySelectorAll(".CodeMirror textarea:not([aria-label])"), function (t) {
+        t.setAttribute("aria-label", "SPARQL query");
+      });
+      Array.prototype.forEach.call(root.querySelectorAll("input.autocomplete:not([aria-label])"), function (i) {
+        i.setAttribute("aria-label", "SPARQL endpoint");
+      });
+      Array.prototype.forEach.call(root.querySelectorAll(".CodeMirror-scroll:not([tabindex=\"0\"])"), function (s) {
+        s.setAttribute("tabindex", "0");
+      });
+      /* the tab bar holds an "add tab" button, which a tablist may not: the tabs are plain links instead */
+      Array.prototype.forEach.call(root.querySelectorAll('.tabsList[role="tablist"]'), function (l) {
+        l.removeAttribute("role");
+      });
+      Array.prototype.forEach.call(root.querySelectorAll('.tabsList a[role="tab"]'), function (a) {
+        a.removeAttribute("role");
+        if (a.getAttribute("aria-selected") === "true") { a.setAttribute("aria-current", "true"); }
+        a.removeAttribute("aria-selected");
+      });
+    }
+    accessible();
+    new MutationObserver(accessible).observe(document.getElementById("yasgui"), {childList: true, subtree: true});
     /* Result IRIs of the graph link to this server's pages, in the same tab. */
     new MutationObserver(function () {
       var links = document.querySelectorAll('#yasgui .yasr a[href^="' + GRAPH + '"]');

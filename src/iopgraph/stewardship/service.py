@@ -74,6 +74,7 @@ async def start_stewardship(app: FastAPI) -> Stewardship:
     gate = WriteGate(app.state.backend, checker, settings.write_validation, limits)
     found = Stewardship(settings, WriteTokens.from_settings(settings), checker, gate, limits)
     _connect_feed(app, gate)
+    _connect_search(app, gate)
     app.state.stewardship = found
     log.info("writes and /api/validate check against %s", describe_spec(limits.checker))
     return found
@@ -98,3 +99,14 @@ def _connect_feed(app: FastAPI, gate: WriteGate) -> None:
             await record_versions(app.state.backend, ldes_log(app), resources)
 
     gate.listeners.append(to_feed)
+
+
+def _connect_search(app: FastAPI, gate: WriteGate) -> None:
+    """Each accepted write re-indexes the resources it changed, before the write is acknowledged."""
+
+    async def to_index(outcome: WriteOutcome) -> None:
+        search = getattr(app.state, "search", None)
+        if search is not None:
+            await search.refresh([r.value for r in changed_resources(outcome.change)])
+
+    gate.listeners.append(to_index)

@@ -11,6 +11,7 @@ from iopgraph.views.describe import Description
 from iopgraph.views.jsonld import JsonObject, document, frame
 from iopgraph.views.links import local_href
 from iopgraph.views.resource_page import resource_page
+from iopgraph.views.rollup import breadcrumbs, cited_in, rollup
 
 FORMAT_LABELS = {"text/html": "HTML", "application/ld+json": "JSON-LD", "text/turtle": "Turtle",
                  "application/n-triples": "N-Triples", "application/rdf+xml": "RDF/XML"}
@@ -38,6 +39,9 @@ async def description_page(backend: Backend, d: Description, context_url: str) -
         "format_links": links,
         "alternates": [{"type": link["type"], "href": link["href"]} for link in links],
         "jsonld": _script_safe(description_document(d, context_url)),
+        "breadcrumbs": await breadcrumbs(backend, d.iri.value),
+        "rollup": await rollup(backend, d.iri.value),
+        "cited_in": await cited_in(backend, d.iri.value),
     }
 
 
