@@ -44,7 +44,7 @@ from iopgraph.stewardship.changes import GraphName, graph_exists, graph_label
 from iopgraph.stewardship.gate import WriteOutcome, read_source
 from iopgraph.stewardship.isolation import drop_plan, graph_plan, screen_upload
 from iopgraph.stewardship.service import stewardship
-from iopgraph.stewardship.uploads import RdfUpload, media_type_of, read_body, read_rdf_upload, syntax_of
+from iopgraph.stewardship.uploads import RdfUpload, media_type_of, read_form, read_rdf_upload, syntax_of
 
 router = APIRouter(tags=["graph store"])
 
@@ -146,15 +146,7 @@ def written(request: Request, outcome: WriteOutcome, graph: GraphName | None, lo
 
 async def _multipart_uploads(request: Request, limit: int) -> list[RdfUpload]:
     """Every RDF part of a multipart/form-data body (GSP §5.5: all of them are merged)."""
-    body = await read_body(request, limit)
-
-    async def replay() -> dict[str, object]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    try:
-        form = await Request(request.scope, replay).form(max_part_size=limit)
-    except Exception as exc:  # malformed multipart: python-multipart raises several types
-        raise InputError(f"the multipart body cannot be read: {exc}") from exc
+    form = await read_form(request, limit)
     uploads = []
     for name, part in form.multi_items():
         if not isinstance(part, UploadFile):

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 
 from iopgraph.errors import IopgraphError
+from iopgraph.namespaces import PREFIXES
 
 
 class SparqlRequestError(IopgraphError):
@@ -151,21 +152,8 @@ class ServiceUnreachable(IopgraphError):
 _POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.S)
 _PREFIXED_NAME = re.compile(r"([A-Za-z][\w.-]*)?:[\w.%-]*$")
 _WORD = re.compile(r"[^\s{}()<>\[\],;.]+|\S")
-#: Namespaces people forget to declare, with the PREFIX line to add.
-KNOWN_PREFIXES = {
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
-    "iop": "https://w3id.org/iopgraph/ontology#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-    "org": "http://www.w3.org/ns/org#",
-    "schema": "https://schema.org/",
-}
+#: Namespaces people forget to declare, with the PREFIX line to add: the project's own prefixes.
+KNOWN_PREFIXES = PREFIXES
 
 
 def _offset(query: str, line: int, column: int) -> int:

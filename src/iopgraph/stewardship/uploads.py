@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 
 from iopgraph.errors import InputError, PayloadTooLarge, UnknownFormat
@@ -83,6 +83,19 @@ async def read_body(request: Request, limit: int) -> bytes:
     return await read_limited(request.stream(), limit)
 
 
+async def read_form(request: Request, limit: int) -> FormData:
+    """The form of ``request`` (multipart or urlencoded), its body read within ``limit`` bytes; 400 if malformed."""
+    body = await read_body(request, limit)
+
+    async def replay() -> dict[str, object]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        return await Request(request.scope, replay).form(max_part_size=limit)
+    except Exception as exc:  # malformed multipart: python-multipart raises several types
+        raise InputError(f"the form data cannot be read: {exc}") from exc
+
+
 async def read_rdf_upload(request: Request, limit: int, file_field: str = "file") -> RdfUpload:
     """The RDF of a request: a body with an RDF media type, or a form with a file (or a ``text`` field).
 
@@ -93,15 +106,7 @@ async def read_rdf_upload(request: Request, limit: int, file_field: str = "file"
     if media_type not in FORM_TYPES:
         syntax = syntax_of(media_type)
         return RdfUpload(await read_body(request, limit), syntax, "request body", {})
-    body = await read_body(request, limit)
-
-    async def replay() -> dict[str, object]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    try:
-        form = await Request(request.scope, replay).form(max_part_size=limit)
-    except Exception as exc:  # malformed multipart: python-multipart raises several types
-        raise InputError(f"the form data cannot be read: {exc}") from exc
+    form = await read_form(request, limit)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     upload = form.get(file_field)
     declared = fields.get("syntax", "").strip()
