@@ -21,6 +21,7 @@ from iopgraph.routers import sparql as sparql_router
 from iopgraph.routers import store_protocol as store_protocol_router
 from iopgraph.routers import update as update_router
 from iopgraph.routers import validate as validate_router
+from iopgraph.routers import workbench as workbench_router
 from iopgraph.security_headers import SecurityHeadersMiddleware
 from iopgraph.sparql.cors import ReadOnlyCors
 from iopgraph.sparql.service import SparqlService
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_router.router)
     app.include_router(sparql_router.router)
     app.include_router(queries_router.build_router(settings))
+    app.include_router(workbench_router.router)  # before resources: /id/<path>/history
     app.include_router(resources.router)
     app.include_router(collections.router)
     app.include_router(pages.router)
