@@ -513,7 +513,9 @@ async def revert(request: Request, path: str) -> Response:
     kinds = form_models(request.app)
     types = {t.object.value for t in [*snapshot, *(await _resource(request, iri))] if t.predicate.value == RDF_TYPE}
     graph = await _graph_of(request, iri, kinds.kind_of(types) or "initiative")
-    plan = resource_plan(iri, graph, snapshot, None, f"restore version {wanted} in the workbench")
+    operation = ("withdraw the resource in the workbench" if wanted == "none"
+                 else f"restore version {wanted} in the workbench")
+    plan = resource_plan(iri, graph, snapshot, None, operation)
     try:
         await stewardship(request.app).gate.write(plan, session.agent)
     except ValidationFailed as exc:

@@ -7,6 +7,7 @@
   var csrf = form.querySelector("input[name=csrf_token]").value;
   var timer = null;
   var sequence = 0;
+  var requested = 0;
 
   function values() {
     var data = new FormData(form);
@@ -49,6 +50,7 @@
   }
 
   function check() {
+    var mine = ++requested;  // only the answer to the latest check is shown
     var body = JSON.stringify({
       kind: form.getAttribute("data-kind"),
       iri: form.querySelector("input[name=iri]").value || null,
@@ -60,6 +62,7 @@
     }).then(function (response) {
       return response.json().then(function (answer) { return {ok: response.ok, answer: answer}; });
     }).then(function (result) {
+      if (mine !== requested) { return; }
       if (result.ok) { render(result.answer); } else {
         show(document.getElementById("wb-general"), [result.answer.detail || "The check failed."]);
       }
