@@ -383,3 +383,60 @@ def test_the_history_of_a_shipped_resource_is_public(server: str) -> None:
     assert page.status_code == 200
     assert "built from the project&#39;s files" in page.text or "built from the project's files" in page.text
     assert httpx.get(server + "/id/initiative/no-such-thing/history", timeout=60).status_code == 404
+
+
+# --- editing, restoring, shipped data ------------------------------------------------------------------
+
+
+def accept(publisher: httpx.Client, location: str) -> None:
+    answer = publisher.post(location + "/accept", data={"csrf_token": csrf_of(publisher)})
+    assert answer.status_code == 303, answer.text
+    assert "accepted by eu-publisher" in publisher.get(location).text
+
+
+def description_of(base: str, iri: str) -> list[str]:
+    rows = httpx.get(base + "/sparql", timeout=60, headers={"Accept": "application/sparql-results+json"}, params={
+        "query": f"SELECT ?d WHERE {{ <{iri}> <http://purl.org/dc/terms/description> ?d }}"}).json()
+    return sorted(b["d"]["value"] for b in rows["results"]["bindings"])
+
+
+def test_edit_an_accepted_resource_then_restore_its_first_version(server: str) -> None:
+    publisher = sign_in(server, PUBLISHER_TOKEN)
+    iri = ID + "initiative/restore-probe-initiative"
+    accept(publisher, propose(publisher, initiative_values("Restore probe initiative")))
+    form = publisher.get("/edit", params={"iri": iri}).text
+    assert 'value="Restore probe initiative"' in form
+    values = {**initiative_values("Restore probe initiative"), "dcterms.description": ["A corrected description."]}
+    answer = publisher.post("/edit", data={**values, "kind": "initiative", "iri": iri,
+                                           "csrf_token": csrf_of(publisher)})
+    assert answer.status_code == 303
+    review = publisher.get(answer.headers["location"]).text
+    assert "A corrected description." in review and "A test initiative of the workbench." in review  # + and -
+    accept(publisher, answer.headers["location"])
+    assert description_of(server, iri) == ["A corrected description."]
+
+    path = "/id/initiative/restore-probe-initiative/history"
+    history = publisher.get(path).text
+    seqs = re.findall(r'<li class="wb-version" id="version-(\d+)"', history)
+    assert len(seqs) == 2
+    answer = publisher.post(path, data={"csrf_token": csrf_of(publisher, path), "version": seqs[-1]})
+    assert answer.status_code == 303
+    assert description_of(server, iri) == ["A test initiative of the workbench."]
+    history = publisher.get(path).text
+    assert history.count('class="wb-version"') == 3 and f"restore version {seqs[-1]} in the workbench" in history
+
+
+def test_removing_a_shipped_statement_is_refused_and_nothing_is_written(server: str) -> None:
+    publisher = sign_in(server, PUBLISHER_TOKEN)
+    iri = ID + "initiative/flanders-smart-data-space"
+    form = publisher.get("/edit", params={"iri": iri}).text
+    fields = {k: v for k, v in re.findall(r'<input type="(?:text|url)" id="[^"]+" name="([^"]+)" value="([^"]*)"', form)}
+    fields["rdfs.label"] = "Flanders renamed"
+    answer = publisher.post("/edit", data={**{k: [v] for k, v in fields.items()}, "kind": "initiative", "iri": iri,
+                                           "csrf_token": csrf_of(publisher)})
+    assert answer.status_code == 303
+    before = store_hash(server)
+    refused = publisher.post(answer.headers["location"] + "/accept", data={"csrf_token": csrf_of(publisher)})
+    assert refused.status_code == 403
+    assert "comes from the shipped graph" in refused.text and "iopgraph build" in refused.text
+    assert store_hash(server) == before

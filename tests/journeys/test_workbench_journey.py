@@ -151,7 +151,8 @@ def test_author_review_publish_and_revert_in_the_browser(server: str) -> None:
         assert "Helsinki" in diff and "city or region" in diff.lower() and "added" in diff
         assert page.locator("table.wb-diff tbody tr.wb-add").count() == len(values)
         assert "eu-publisher" in page.inner_text("#wb-provenance")
-        page.screenshot(path=str(ARTIFACTS / "workbench-review.png"), full_page=True)
+        assert "Helsinki district digital twins" in diff  # the new resource is named by its own label
+        page.locator("main").screenshot(path=str(ARTIFACTS / "workbench-review.png"))
         page.get_by_role("button", name="Accept and publish").click()
         page.wait_for_url(proposal_url)
         assert page.inner_text("#wb-state").startswith("accepted by eu-publisher")
@@ -161,6 +162,7 @@ def test_author_review_publish_and_revert_in_the_browser(server: str) -> None:
         # 5. Published: its page, the search, /sparql, /ldes and the provenance graph show it.
         published = httpx.get(server + PAGE, timeout=120)
         assert published.status_code == 200 and "Helsinki district digital twins" in published.text
+        assert f'href="{PAGE}/history"' in published.text  # the page links to its history
         found = httpx.get(server + "/search", params={"q": "Helsinki district digital twins"}, timeout=120)
         assert PAGE in found.text
         ask = sparql(server, f"ASK {{ <{INITIATIVE}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}")
@@ -180,7 +182,7 @@ def test_author_review_publish_and_revert_in_the_browser(server: str) -> None:
         assert versions.count() == 2
         text = page.inner_text("ol.wb-history")
         assert text.count("eu-publisher") == 2 and "withdraw the resource in the workbench" in text
-        page.screenshot(path=str(ARTIFACTS / "workbench-history.png"), full_page=True)
+        page.locator("li.wb-version").first.screenshot(path=str(ARTIFACTS / "workbench-history.png"))
     # The page stays (the provenance graph still links to the IRI) but describes nothing any more.
     after = httpx.get(server + PAGE, timeout=120)
     assert after.status_code == 200
