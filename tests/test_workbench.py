@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib.namespace import SH
@@ -426,17 +427,41 @@ def test_edit_an_accepted_resource_then_restore_its_first_version(server: str) -
     assert history.count('class="wb-version"') == 3 and f"restore version {seqs[-1]} in the workbench" in history
 
 
+def shipped_values(base: str, iri: str) -> dict[str, list[str]]:
+    """The form's values of a stored resource, as the edit form shows them."""
+    from iopgraph.workbench.formmodel import FormModels
+
+    answer = httpx.get(base + "/sparql", timeout=60, headers={"Accept": "application/n-triples"},
+                       params={"query": f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}"})
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(answer.content, ox.RdfFormat.N_TRIPLES)]
+    return FormModels.from_root(ROOT).form("initiative").values_of(iri, triples)
+
+
 def test_removing_a_shipped_statement_is_refused_and_nothing_is_written(server: str) -> None:
     publisher = sign_in(server, PUBLISHER_TOKEN)
     iri = ID + "initiative/flanders-smart-data-space"
-    form = publisher.get("/edit", params={"iri": iri}).text
-    fields = {k: v for k, v in re.findall(r'<input type="(?:text|url)" id="[^"]+" name="([^"]+)" value="([^"]*)"', form)}
-    fields["rdfs.label"] = "Flanders renamed"
-    answer = publisher.post("/edit", data={**{k: [v] for k, v in fields.items()}, "kind": "initiative", "iri": iri,
+    values = {**shipped_values(server, iri), "rdfs.label": ["Flanders renamed"]}
+    answer = publisher.post("/edit", data={**values, "kind": "initiative", "iri": iri,
                                            "csrf_token": csrf_of(publisher)})
     assert answer.status_code == 303
     before = store_hash(server)
     refused = publisher.post(answer.headers["location"] + "/accept", data={"csrf_token": csrf_of(publisher)})
     assert refused.status_code == 403
-    assert "comes from the shipped graph" in refused.text and "iopgraph build" in refused.text
+    assert "http://www.w3.org/2000/01/rdf-schema#label" in refused.text and "iopgraph build" in refused.text
     assert store_hash(server) == before
+
+
+def test_a_statement_can_be_added_to_a_shipped_resource(server: str) -> None:
+    publisher = sign_in(server, PUBLISHER_TOKEN)
+    iri = ID + "initiative/flanders-smart-data-space"
+    values = shipped_values(server, iri)
+    values["iop.quote"] = [*values["iop.quote"], "A quote added in the workbench."]
+    answer = publisher.post("/edit", data={**values, "kind": "initiative", "iri": iri,
+                                           "csrf_token": csrf_of(publisher)})
+    review = publisher.get(answer.headers["location"]).text
+    assert review.count('class="wb-add"') == 1 and 'class="wb-remove"' not in review
+    accept(publisher, answer.headers["location"])
+    graph = "https://w3id.org/iopgraph/graph/contrib/flanders-smart-data-space"
+    stored = httpx.get(server + "/store", params={"graph": graph}, headers={"Accept": "application/n-triples"},
+                       timeout=60).text
+    assert len(stored.strip().splitlines()) == 1 and "A quote added in the workbench." in stored

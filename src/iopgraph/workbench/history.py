@@ -52,7 +52,8 @@ class Entry:
 
 
 def parse(text: str) -> list[ox.Triple]:
-    return list(ox.parse(text.encode("utf-8"), ox.RdfFormat.N_TRIPLES)) if text else []
+    parsed = ox.parse(text.encode("utf-8"), ox.RdfFormat.N_TRIPLES) if text else []
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in parsed]
 
 
 async def activities(backend: Backend, iri: str) -> list[Activity]:

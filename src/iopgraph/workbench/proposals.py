@@ -51,7 +51,8 @@ class Proposal:
 
     @property
     def triples(self) -> list[ox.Triple]:
-        return list(ox.parse(self.ntriples.encode("utf-8"), ox.RdfFormat.N_TRIPLES)) if self.ntriples else []
+        parsed = ox.parse(self.ntriples.encode("utf-8"), ox.RdfFormat.N_TRIPLES) if self.ntriples else []
+        return [ox.Triple(q.subject, q.predicate, q.object) for q in parsed]
 
 
 def _now() -> str:
