@@ -465,3 +465,14 @@ def test_a_statement_can_be_added_to_a_shipped_resource(server: str) -> None:
     stored = httpx.get(server + "/store", params={"graph": graph}, headers={"Accept": "application/n-triples"},
                        timeout=60).text
     assert len(stored.strip().splitlines()) == 1 and "A quote added in the workbench." in stored
+
+
+def test_the_stewards_guide_shows_its_screenshots(server: str) -> None:
+    page = httpx.get(server + "/guides/stewards", timeout=60)
+    assert page.status_code == 200
+    images = re.findall(r'<img src="(img/[^"]+\.png)" alt="[^"]+"', page.text)
+    assert {Path(i).name for i in images} == {p.name for p in (ROOT / "docs" / "img").glob("workbench-*.png")}
+    for src in images:
+        answer = httpx.get(f"{server}/guides/{src}", timeout=60)
+        assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+    assert httpx.get(server + "/guides/img/nothing.png", timeout=60).status_code == 404

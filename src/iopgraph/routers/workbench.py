@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -53,6 +54,7 @@ router = APIRouter(tags=["workbench"])
 STATIC = Path(__file__).resolve().parents[1] / "static"
 STATIC_TYPES = {"workbench.js": "text/javascript; charset=utf-8", "workbench.css": "text/css; charset=utf-8"}
 MAX_LOOKUP = 200
+IMAGE = re.compile(r"^[a-z0-9][a-z0-9-]*\.png$")
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -536,6 +538,16 @@ def _static(name: str) -> Response:
 @router.get("/static/workbench.js", include_in_schema=False)
 async def script() -> Response:
     return _static("workbench.js")
+
+
+@router.get("/guides/img/{name}", include_in_schema=False)
+async def guide_image(request: Request, name: str) -> Response:
+    """The screenshots of docs/stewards.md (docs/img/*.png), so the guide's page shows them too."""
+    folder = request.app.state.settings.root / "docs" / "img"
+    if not IMAGE.match(name) or not (folder / name).is_file():
+        raise ResourceNotFound(f"there is no guide image {name}")
+    return Response((folder / name).read_bytes(), media_type="image/png",
+                    headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/static/workbench.css", include_in_schema=False)
