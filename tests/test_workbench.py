@@ -465,6 +465,10 @@ def test_a_statement_can_be_added_to_a_shipped_resource(server: str) -> None:
     stored = httpx.get(server + "/store", params={"graph": graph}, headers={"Accept": "application/n-triples"},
                        timeout=60).text
     assert len(stored.strip().splitlines()) == 1 and "A quote added in the workbench." in stored
+    history = publisher.get("/id/initiative/flanders-smart-data-space/history").text
+    newest = history[history.index('class="wb-version"'):].split('class="wb-version"')[1]
+    assert "by <strong>eu-publisher</strong>" in newest and "1 statement(s) added" in newest
+    assert "built from the project" in history  # the shipped version comes before the edit
 
 
 def test_the_stewards_guide_shows_its_screenshots(server: str) -> None:

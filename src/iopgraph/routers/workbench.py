@@ -33,12 +33,14 @@ from iopgraph.errors import Forbidden, InputError, IopgraphError, ResourceNotFou
 from iopgraph.iri import mint, slugify
 from iopgraph.namespaces import ID
 from iopgraph.routers.ldes import ldes_log
+from iopgraph.stewardship.changes import is_file_graph, is_system_graph
 from iopgraph.stewardship.service import stewardship
 from iopgraph.views.describe import labels_from, summaries
+from iopgraph.views.ldes import sync
 from iopgraph.workbench.diff import diff_lines, labels_for, triples_of
 from iopgraph.workbench.formmodel import KINDS, RDF_TYPE, Form, FormModels, steward_graph
 from iopgraph.workbench.history import Entry, history, parse
-from iopgraph.workbench.plans import resource_plan, steward_graph_of
+from iopgraph.workbench.plans import resource_plan
 from iopgraph.workbench.proposals import ACCEPTED, OPEN, REJECTED, Proposal, ProposalBox
 from iopgraph.workbench.sessions import (
     CSRF_FIELD,
@@ -261,13 +263,12 @@ async def _target(request: Request, form: Form, iri: str | None, values: dict[st
 
 
 async def _graph_of(request: Request, iri: str, kind: str) -> str:
+    """The steward graph holding ``iri`` (the first, by name), else the graph a new resource of ``kind`` gets."""
     backend = request.app.state.backend
     rows = await backend.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {ox.NamedNode(iri)} ?p ?o }} }}")
-    quads = [ox.Quad(ox.NamedNode(iri), ox.NamedNode(RDF_TYPE), ox.NamedNode(RDF_TYPE), r["g"])  # type: ignore[arg-type]
-             for r in rows if isinstance(r.get("g"), ox.NamedNode)]
-    probe = ox.Store()
-    probe.extend(quads)
-    return steward_graph_of(probe, iri) or steward_graph(kind, iri.rstrip("/").rsplit("/", 1)[-1])
+    graphs = sorted(g.value for g in (r.get("g") for r in rows)
+                    if isinstance(g, ox.NamedNode) and not is_file_graph(g) and not is_system_graph(g))
+    return graphs[0] if graphs else steward_graph(kind, iri.rstrip("/").rsplit("/", 1)[-1])
 
 
 def _sorted_messages(form: Form, iri: str | None, report: dict[str, Any]
@@ -454,6 +455,7 @@ async def accept(request: Request, pid: str) -> Response:
         if p.status != OPEN:
             return await _review(request, session, p, f"This proposal was {p.status} already.", 409)
         gate = stewardship(request.app).gate
+        await sync(request.app.state.backend, ldes_log(request.app))  # the feed holds the state before the write
         plan = resource_plan(p.iri, p.graph, p.triples, None if p.paths is None else set(p.paths))
         try:
             outcome = await gate.write(plan, session.agent)
@@ -519,6 +521,7 @@ async def revert(request: Request, path: str) -> Response:
                  else f"restore version {wanted} in the workbench")
     plan = resource_plan(iri, graph, snapshot, None, operation)
     try:
+        await sync(request.app.state.backend, ldes_log(request.app))
         await stewardship(request.app).gate.write(plan, session.agent)
     except ValidationFailed as exc:
         return await _history_page(request, iri, f"The gate refused the restore: {exc.message}.", 422)

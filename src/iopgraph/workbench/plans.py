@@ -17,18 +17,10 @@ from collections.abc import Callable
 
 import pyoxigraph as ox
 
-from iopgraph.stewardship.changes import Change, ProtectedGraph, is_file_graph, is_system_graph, replace_graph
+from iopgraph.stewardship.changes import Change, ProtectedGraph, is_file_graph, replace_graph
 
 Plan = Callable[[ox.Store], Change]
 OPERATION = "edit resource in the workbench"
-
-
-def steward_graph_of(source: ox.Store, iri: str) -> str | None:
-    """The first steward graph (not shipped, not a system graph) holding statements about ``iri``."""
-    graphs = sorted({q.graph_name.value for q in source.quads_for_pattern(ox.NamedNode(iri), None, None)
-                     if isinstance(q.graph_name, ox.NamedNode) and not is_file_graph(q.graph_name)
-                     and not is_system_graph(q.graph_name)})
-    return graphs[0] if graphs else None
 
 
 def _in_shipped(source: ox.Store, t: ox.Triple) -> str | None:
