@@ -52,9 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics.watch(app.state)
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics, log_requests=settings.access_log)
     app.include_router(ops_router.router)
+    app.include_router(workbench_router.router)  # before resources: /id/<path>/history
     app.include_router(sparql_router.router)
     app.include_router(queries_router.build_router(settings))
-    app.include_router(workbench_router.router)  # before resources: /id/<path>/history
     app.include_router(resources.router)
     app.include_router(collections.router)
     app.include_router(pages.router)
