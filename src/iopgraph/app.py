@@ -14,14 +14,13 @@ from iopgraph.config import Settings
 from iopgraph.lifecycle import open_backend
 from iopgraph.observability import Metrics, ObservabilityMiddleware
 from iopgraph.openapi_errors import install as document_problems
-from iopgraph.routers import catalog, collections, dumps, guidance, ldes, pages, resources
+from iopgraph.routers import catalog, collections, dumps, guidance, ldes, pages, resources, workbench
 from iopgraph.routers import ops as ops_router
 from iopgraph.routers import queries as queries_router
 from iopgraph.routers import sparql as sparql_router
 from iopgraph.routers import store_protocol as store_protocol_router
 from iopgraph.routers import update as update_router
 from iopgraph.routers import validate as validate_router
-from iopgraph.routers import workbench as workbench_router
 from iopgraph.security_headers import SecurityHeadersMiddleware
 from iopgraph.sparql.cors import ReadOnlyCors
 from iopgraph.sparql.service import SparqlService
@@ -52,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics.watch(app.state)
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics, log_requests=settings.access_log)
     app.include_router(ops_router.router)
-    app.include_router(workbench_router.router)  # before resources: /id/<path>/history
+    app.include_router(workbench.router)  # before resources: /id/<path>/history
     app.include_router(sparql_router.router)
     app.include_router(queries_router.build_router(settings))
     app.include_router(resources.router)
