@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from iopgraph.backend import Backend
 from iopgraph.views.describe import labels_from, summaries
-from iopgraph.workbench.formmodel import curie
+from iopgraph.views.labels import label_for
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class DiffLine:
 
 def _word(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, labels: dict[str, str]) -> str:
     if isinstance(term, ox.NamedNode):
-        return labels.get(term.value) or curie(term.value)
+        return label_for(term.value, labels)
     if isinstance(term, ox.Literal):
         return term.value
     return str(term)
