@@ -212,6 +212,13 @@ def test_the_workbench_pages_pass_axe_core(server: str) -> None:
                          "/id/initiative/flanders-smart-data-space/history"):
                 page.goto(server + path)
                 check_axe(page, path)
+            page.goto(server + "/edit/new/participation")  # a proposal to review: its page too
+            answer = page.request.post(server + "/edit", form={
+                "csrf_token": page.input_value("input[name=csrf_token]"), "kind": "participation", "iri": "",
+                "rdfs.label": "Axe probe participation", "rdf.type": "https://w3id.org/iopgraph/ontology#Participation"})
+            assert answer.ok and "/proposals/" in answer.url
+            page.goto(answer.url)
+            check_axe(page, "a proposal's review")
             # Control: axe does run and would report an unlabelled field on these pages.
             page.evaluate("document.getElementById('main').appendChild(document.createElement('input'))")
             with pytest.raises(AssertionError, match="label"):
