@@ -384,6 +384,8 @@ def test_the_history_of_a_shipped_resource_is_public(server: str) -> None:
     assert page.status_code == 200
     assert "built from the project&#39;s files" in page.text or "built from the project's files" in page.text
     assert httpx.get(server + "/id/initiative/no-such-thing/history", timeout=60).status_code == 404
+    # a path that cannot be part of an IRI (found by the schema fuzzer): 404, not a server error
+    assert_problem(httpx.get(server + "/id/%C3%86%22%F3%A0%9A%B1/history", timeout=60), 404, "resource-not-found")
 
 
 # --- editing, restoring, shipped data ------------------------------------------------------------------

@@ -33,6 +33,7 @@ from iopgraph.errors import Forbidden, InputError, IopgraphError, ResourceNotFou
 from iopgraph.iri import mint, slugify
 from iopgraph.namespaces import ID
 from iopgraph.routers.ldes import ldes_log
+from iopgraph.routers.resources import resource_iri
 from iopgraph.stewardship.changes import is_file_graph, is_system_graph
 from iopgraph.stewardship.service import stewardship
 from iopgraph.views.describe import labels_from, summaries
@@ -497,14 +498,14 @@ async def _history_page(request: Request, iri: str, error: str | None = None, st
 @router.get("/id/{path:path}/history", summary="The versions of a resource: who, when, what changed",
             response_model=None)
 async def resource_history(request: Request, path: str) -> Response:
-    return await _history_page(request, ID + path)
+    return await _history_page(request, resource_iri("id/" + path).value)
 
 
 @router.post("/id/{path:path}/history", summary="Restore a version of a resource (publisher; a gated write)",
              response_model=None)
 async def revert(request: Request, path: str) -> Response:
     session, fields = await _posting(request, publisher=True)
-    iri = ID + path
+    iri = resource_iri("id/" + path).value
     wanted = (fields.get("version") or [""])[0]
     entries = await history(request.app.state.backend, ldes_log(request.app), iri)
     if wanted == "none":
