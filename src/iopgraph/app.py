@@ -14,7 +14,7 @@ from iopgraph.config import Settings
 from iopgraph.lifecycle import open_backend
 from iopgraph.observability import Metrics, ObservabilityMiddleware
 from iopgraph.openapi_errors import install as document_problems
-from iopgraph.routers import catalog, collections, dumps, guidance, ldes, pages, resources
+from iopgraph.routers import catalog, collections, dumps, guidance, ldes, pages, resources, workbench
 from iopgraph.routers import ops as ops_router
 from iopgraph.routers import queries as queries_router
 from iopgraph.routers import search as search_router
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics.watch(app.state)
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics, log_requests=settings.access_log)
     app.include_router(ops_router.router)
+    app.include_router(workbench.router)  # before resources: /id/<path>/history
     app.include_router(sparql_router.router)
     app.include_router(queries_router.build_router(settings))
     app.include_router(resources.router)

@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     shutdown_timeout: float = Field(
         default=30.0, ge=0, description="Seconds `iopgraph serve` lets in-flight requests finish after SIGTERM/SIGINT."
     )
+    session_lifetime: int = Field(
+        default=1800, ge=60, le=86400,
+        description="Seconds a workbench sign-in (browser session cookie) lasts; then the steward signs in again.",
+    )
 
     worker_memory_mb: int = Field(
         default=4096, ge=0,
