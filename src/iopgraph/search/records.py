@@ -44,7 +44,9 @@ FIELDS = {"label": LABEL, "alt": ALT, "definition": DEFINITION, "quote": QUOTE}
 _FIELD_OF = {p: name for name, preds in FIELDS.items() for p in preds}
 
 #: Subjects under these IRIs are the service's own records (writes, agents, releases), not content.
-SYSTEM_PREFIXES = (ID + "activity/", ID + "agent/", ID + "release/")
+#: Provenance activities are minted as ``activity/write-…`` (stewardship/provenance.py); the report's own
+#: activities (consultations, dated events) live under ``activity/`` too and are content.
+SYSTEM_PREFIXES = (ID + "activity/write-", ID + "agent/", ID + "release/")
 FACETS = ("type", "family", "use-case", "evidence-basis", "chapter")
 FACET_TITLES = {"type": "Type", "family": "Challenge family", "use-case": "Use case",
                 "evidence-basis": "Evidence basis", "chapter": "Report chapter"}
