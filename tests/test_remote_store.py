@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import shutil
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from iopgraph.app import create_app
+from oxigraph_support import OXIGRAPH, oxigraph_serve
 from sparql_support import EX, GRAPH, csv_rows, json_rows, settings_for, triples
 
-OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 pytestmark = pytest.mark.skipif(not OXIGRAPH.exists() and not shutil.which("oxigraph"),
                                 reason="the oxigraph server binary (pip package `oxigraph`) is not installed")
 
@@ -31,27 +28,8 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("oxigraph")
-    binary = str(OXIGRAPH if OXIGRAPH.exists() else shutil.which("oxigraph"))
-    subprocess.run([binary, "load", "--location", str(folder / "db"), "--file", str(GRAPH)], check=True,
-                   capture_output=True, timeout=60)
-    port = free_port()
-    process = subprocess.Popen([binary, "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}",
-                                "--union-default-graph", "--timeout-s", "10"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(base + "/query", params={"query": "ASK {}"}, timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("oxigraph serve did not start")
+    with oxigraph_serve(tmp_path_factory.mktemp("oxigraph"), [(GRAPH, None)], "--timeout-s", "10") as (base, _):
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

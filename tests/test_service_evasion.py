@@ -13,9 +13,7 @@ sees it. Each case states the one answer it gets in each mode.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,10 +22,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reliability_support import ROOT, ServerProcess, free_port
+from oxigraph_support import oxigraph_serve
+from reliability_support import ROOT, ServerProcess
 from test_isolation_queries import Listener
 
-OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 EX = "PREFIX ex: <http://example.org/>\n"
 JSON = {"Accept": "application/sparql-results+json"}
 
@@ -124,29 +122,8 @@ def test_service_tricks_get_no_connection_from_the_embedded_store(tmp_path: Path
 @contextmanager
 def oxigraph_process(folder: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A real `oxigraph serve` on loopback holding a few shipped data files: (its URL, its process)."""
-    binary = str(OXIGRAPH if OXIGRAPH.exists() else shutil.which("oxigraph") or "")
-    if not binary:
-        pytest.skip("the oxigraph server binary (pip package `oxigraph`) is not installed")
-    files = sorted((ROOT / "data").glob("*.ttl"))[:3]
-    load = [binary, "load", "--location", str(folder / "db")]
-    for file in files:
-        load += ["--file", str(file)]
-    subprocess.run(load, check=True, capture_output=True, timeout=120)
-    port = free_port()
-    process = subprocess.Popen([binary, "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}",
-                                "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(base + "/query", params={"query": "ASK {}"}, timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield base, process
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with oxigraph_serve(folder, [(file, None) for file in sorted((ROOT / "data").glob("*.ttl"))[:3]]) as served:
+        yield served
 
 
 @pytest.fixture

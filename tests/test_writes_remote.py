@@ -9,19 +9,15 @@ the store is unchanged.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from reliability_support import TOKEN, ServerProcess, free_port
+from oxigraph_support import OXIGRAPH, oxigraph_serve
+from reliability_support import TOKEN, ServerProcess
 from steward_support import FIXTURE, INVALID_PROJECT, VALID_PROJECT, project
 
-OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 pytestmark = pytest.mark.skipif(not OXIGRAPH.exists() and not shutil.which("oxigraph"),
                                 reason="the oxigraph server binary (pip package `oxigraph`) is not installed")
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -32,26 +28,9 @@ NEW_GRAPH = "http://example.org/graph/remote-new"
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("oxigraph-writes")
-    binary = str(OXIGRAPH if OXIGRAPH.exists() else shutil.which("oxigraph"))
-    for file, graph in ((FIXTURE / "data" / "base.ttl", BASE_GRAPH), (FIXTURE / "ontology" / "mini.ttl", ONTOLOGY)):
-        subprocess.run([binary, "load", "--location", str(folder / "db"), "--file", str(file), "--graph", graph],
-                       check=True, capture_output=True, timeout=60)
-    port = free_port()
-    process = subprocess.Popen([binary, "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}",
-                                "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(base + "/query", params={"query": "ASK {}"}, timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    files = [(FIXTURE / "data" / "base.ttl", BASE_GRAPH), (FIXTURE / "ontology" / "mini.ttl", ONTOLOGY)]
+    with oxigraph_serve(tmp_path_factory.mktemp("oxigraph-writes"), files) as (base, _):
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
