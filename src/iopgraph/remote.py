@@ -26,13 +26,10 @@ the service keeps no graph of its own: replicas are stateless, the store
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import time
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -51,7 +48,7 @@ from iopgraph.sparql.errors import (
     WorkersUnavailable,
 )
 from iopgraph.sparql.formats import RESULT_FORMATS, TSV
-from iopgraph.sparql.pool import WorkerPool
+from iopgraph.sparql.pool import WorkerPool, empty_snapshot
 
 log = logging.getLogger("iopgraph")
 
@@ -86,7 +83,6 @@ class RemoteBackend:
         self._modified = datetime.now(UTC).replace(microsecond=0)
         self._settings = settings
         self._pool: WorkerPool | None = None
-        self._empty: Path | None = None
 
     @property
     def version(self) -> str:
@@ -104,14 +100,6 @@ class RemoteBackend:
     async def start(self, workers: int = 2) -> None:
         """Start ``workers`` sandboxed worker processes with an empty store (jobs, query screening)."""
         if self._pool is None and workers > 0:
-            handle, name = tempfile.mkstemp(prefix="iopgraph-empty-", suffix=".nq")
-            os.close(handle)
-            self._empty = Path(name)
-
-            async def empty_snapshot() -> Path:
-                assert self._empty is not None
-                return self._empty
-
             self._pool = WorkerPool(workers, empty_snapshot, **worker_options(self._settings))
             await self._pool.start(wait=False)
 
@@ -119,9 +107,6 @@ class RemoteBackend:
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
-        if self._empty is not None:
-            self._empty.unlink(missing_ok=True)
-            self._empty = None
         await self._client.aclose()
 
     async def isolated(self, job: str, args: dict[str, Any], payload: bytes = b"", *,

@@ -97,6 +97,11 @@ class WorkerDied(Exception):
         self.how = how
 
 
+async def empty_snapshot() -> Path:
+    """The snapshot of a graph-less pool (remote mode, query analysis): an empty file, so an empty store."""
+    return Path(os.devnull)
+
+
 @dataclass(eq=False)
 class _Worker:
     process: asyncio.subprocess.Process

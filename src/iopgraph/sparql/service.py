@@ -34,12 +34,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
-import tempfile
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
@@ -53,7 +50,7 @@ from iopgraph.sparql.engine import Outcome, QueryJob
 from iopgraph.sparql.errors import QuerySyntaxError, QueryTooComplex, ServiceRefused, UpdateRefused
 from iopgraph.sparql.formats import canonical, offers_for
 from iopgraph.sparql.lexer import QueryInfo, analyse
-from iopgraph.sparql.pool import WorkerPool
+from iopgraph.sparql.pool import WorkerPool, empty_snapshot
 from iopgraph.sparql.protocol import READ_ONLY, ProtocolRequest
 
 #: Deepest nesting of { } and ( ) accepted: the engine's recursive parser must not overflow its stack.
@@ -129,22 +126,13 @@ class AnalysisLane:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._pool: WorkerPool | None = None
-        self._empty: Path | None = None
         self._starting = asyncio.Lock()
 
     async def analyse(self, text: str, timeout: float) -> QueryInfo:
         async with self._starting:
             if self._pool is None:
-                handle, name = tempfile.mkstemp(prefix="iopgraph-empty-", suffix=".nq")
-                os.close(handle)
-                self._empty = Path(name)
-                empty = self._empty
-
-                async def snapshot() -> Path:
-                    return empty
-
                 options = {**worker_options(self._settings), "keep_network": False}
-                self._pool = WorkerPool(1, snapshot, **options)
+                self._pool = WorkerPool(1, empty_snapshot, **options)
                 await self._pool.start(wait=False)
         result, _ = await self._pool.call("analyse-query", {}, text.encode("utf-8", "surrogatepass"),
                                           timeout=timeout)
@@ -154,9 +142,6 @@ class AnalysisLane:
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
-        if self._empty is not None:
-            self._empty.unlink(missing_ok=True)
-            self._empty = None
 
 
 class SparqlService:
