@@ -96,15 +96,15 @@ def generate(triples: int, seed: int = 7) -> tuple[str, int]:
     return "\n".join(lines) + "\n", planted
 
 
-NEW_PROJECT = """
-<{id}new> a <{ex}Project> ; <{rdfs}label> "New project"@en ; <{dct}description> "d"@en ;
-  <{ex}city> <{id}city1> ; <{ex}lead> <{id}org1> ; <{ex}addresses> <{id}challenge7> .
-<{id}new-part0> <{ex}partOf> <{id}new> . <{id}new-part1> <{ex}partOf> <{id}new> .
-<{id}new-tag> a <{ex}Tag> ; <{rdfs}label> "t"@en .
-<{id}new-org> a <{ex}Organisation> ; <{rdfs}label> "O"@en ; <{ex}basedIn> <{id}city2> .
-<{id}new-c> a <{ex}Challenge> ; <{skos}broader> <{id}challenge3> .
-<{id}new> <{ex}altLabel> "NP"@en .
-""".format(id=ID, ex=EX, rdfs=RDFS, dct=DCT, skos=SKOS)
+NEW_PROJECT = f"""
+<{ID}new> a <{EX}Project> ; <{RDFS}label> "New project"@en ; <{DCT}description> "d"@en ;
+  <{EX}city> <{ID}city1> ; <{EX}lead> <{ID}org1> ; <{EX}addresses> <{ID}challenge7> .
+<{ID}new-part0> <{EX}partOf> <{ID}new> . <{ID}new-part1> <{EX}partOf> <{ID}new> .
+<{ID}new-tag> a <{EX}Tag> ; <{RDFS}label> "t"@en .
+<{ID}new-org> a <{EX}Organisation> ; <{RDFS}label> "O"@en ; <{EX}basedIn> <{ID}city2> .
+<{ID}new-c> a <{EX}Challenge> ; <{SKOS}broader> <{ID}challenge3> .
+<{ID}new> <{EX}altLabel> "NP"@en .
+"""
 
 
 def peak_rss_mb() -> float:
@@ -116,13 +116,13 @@ def run_case(kind: str, data: Path, triples: int) -> dict[str, object]:
     import pyoxigraph as ox
 
     sys.path.insert(0, str(ROOT / "src"))
-    from iopgraph.rdfio import quads_to_graph
+    from iopgraph.core.rdfio import quads_to_graph
     from iopgraph.stewardship.changes import Change
     from iopgraph.stewardship.checks import Checker
     from iopgraph.validation import load_graph, load_shapes, validate_graph
 
     shapes = load_shapes(FIXTURE)
-    ontology = load_graph([f for f in __import__("iopgraph.sources", fromlist=["x"]).graph_sources(FIXTURE)
+    ontology = load_graph([f for f in __import__("iopgraph.core.sources", fromlist=["x"]).graph_sources(FIXTURE)
                            if f.relative.startswith("ontology/")]).graph
     t0 = time.perf_counter()
     store = ox.Store()

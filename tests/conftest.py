@@ -41,8 +41,8 @@ def report_text() -> str:
 @pytest.fixture(scope="session")
 def shipped_store() -> ox.Store:
     """An in-memory store holding the shipped ontology and data, one named graph per file."""
-    from iopgraph.sources import graph_sources
-    from iopgraph.store import load_sources
+    from iopgraph.core.sources import graph_sources
+    from iopgraph.store.local import load_sources
 
     store = ox.Store()
     load_sources(store, graph_sources(ROOT))

@@ -32,7 +32,7 @@ def make_fixture_root(folder: Path, data: Path = FIXTURE) -> Path:
 
 
 def make_settings(folder: Path, **extra: Any):  # noqa: ANN201 - Settings, imported lazily
-    from iopgraph.config import Settings
+    from iopgraph.core.settings import Settings
 
     root = make_fixture_root(folder / "project")
     return Settings(root=root, store_path=folder / "store", base_url=BASE_URL, query_workers=1, **extra)
@@ -87,7 +87,7 @@ def store_triples(store: ox.Store, subject: str | None = None) -> set[ox.Triple]
 
 
 def parse_body(body: bytes, media_type: str) -> set[ox.Triple]:
-    from iopgraph.media_types import syntax_for_media_type
+    from iopgraph.core.media_types import syntax_for_media_type
 
     syntax = syntax_for_media_type(media_type)
     assert syntax is not None, media_type

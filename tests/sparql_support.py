@@ -11,7 +11,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from iopgraph.config import Settings
+from iopgraph.core.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sparql"
 GRAPH = FIXTURES / "graph.trig"

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from iopgraph.config import Settings
+from iopgraph.core.settings import Settings
 
 FIXTURE = Path(__file__).parent / "fixtures" / "steward"
 TOKEN = "test-token-0123456789abcdef"

@@ -26,8 +26,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from iopgraph.sources import graph_sources
-from iopgraph.store import build_interrupted, ensure_built, kept_on_rebuild, open_store, stored_hash
+from iopgraph.core.sources import graph_sources
+from iopgraph.store.local import build_interrupted, ensure_built, kept_on_rebuild, open_store, stored_hash
 from reliability_support import record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,7 +143,7 @@ def _kill_loop(tmp_path: Path, steward_quads: int, rounds: int) -> dict[str, int
 
 
 def _hash(root: Path) -> str:
-    from iopgraph.sources import content_hash
+    from iopgraph.core.sources import content_hash
 
     return content_hash(graph_sources(root))
 

@@ -151,8 +151,8 @@ def test_console_script_entry_point_runs() -> None:
 
 
 def test_the_store_is_readable_through_rdflib_without_copying(tmp_path: Path) -> None:
-    from iopgraph.sources import graph_sources
-    from iopgraph.store import ensure_built, open_store, rdflib_dataset
+    from iopgraph.core.sources import graph_sources
+    from iopgraph.store.local import ensure_built, open_store, rdflib_dataset
 
     store = open_store(tmp_path / "store")
     outcome = ensure_built(store, tmp_path / "store", graph_sources(ROOT))

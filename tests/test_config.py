@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from iopgraph.cli import app
-from iopgraph.config import Settings, settings_reference
+from iopgraph.core.settings import Settings, settings_reference
 
 REQUIRED = ["IOPGRAPH_STORE_PATH", "IOPGRAPH_STORE_URL", "IOPGRAPH_STORE_UPDATE_URL", "IOPGRAPH_BASE_URL",
             "IOPGRAPH_QUERY_TIMEOUT", "IOPGRAPH_MAX_RESULTS", "IOPGRAPH_MAX_QUERY_BYTES",

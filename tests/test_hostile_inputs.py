@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from iopgraph.app import create_app
-from iopgraph.config import Settings
+from iopgraph.core.settings import Settings
 from reliability_support import TOKEN, Recorder, dataset_fingerprint, make_project, record
 
 PLACEHOLDER = "RECORDER"  # replaced by the recorder's base URL in every case

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from iopgraph.http_protocol import HEADER_TIMEOUT, MAX_HEADER_BYTES, MAX_URL_BYTES
+from iopgraph.http.server_protocol import HEADER_TIMEOUT, MAX_HEADER_BYTES, MAX_URL_BYTES
 from reliability_support import TOKEN, ServerProcess, make_project
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

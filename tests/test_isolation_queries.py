@@ -18,9 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
-from iopgraph.errors import ValidationFailed
-from iopgraph.sparql.errors import JobCrashed, JobFailed, JobTimeout
-from iopgraph.sparql.pool import WorkerPool, rebuild_error
+from iopgraph.core.errors import ValidationFailed
+from iopgraph.query.errors import JobCrashed, JobFailed, JobTimeout
+from iopgraph.store.pool import WorkerPool, rebuild_error
 from reliability_support import ROOT, ServerProcess
 
 
@@ -108,12 +108,12 @@ def test_job_errors_travel_as_json_and_are_reraised_as_their_class(tmp_path: Pat
 
 
 def test_only_iopgraph_error_classes_are_rebuilt() -> None:
-    for name in ("builtins.SystemExit", "os.system", "subprocess.Popen", "iopgraph.sparql.pool.WorkerPool",
-                 "iopgraph.nosuchmodule.Error", "iopgraph.errors.__class__"):
+    for name in ("builtins.SystemExit", "os.system", "subprocess.Popen", "iopgraph.store.pool.WorkerPool",
+                 "iopgraph.nosuchmodule.Error", "iopgraph.core.errors.__class__"):
         error = rebuild_error({"class": name, "message": "x", "attrs": {"status": 200}})
         assert type(error) is JobFailed, name
         assert error.status == 500
-    error = rebuild_error({"class": "iopgraph.errors.InvalidParameter", "message": "bad page",
+    error = rebuild_error({"class": "iopgraph.core.errors.InvalidParameter", "message": "bad page",
                            "attrs": {"__class__": "nope", "_private": 1, "detail": "kept"}})
     assert type(error).__name__ == "InvalidParameter" and error.message == "bad page"
     assert error.detail == "kept" and not hasattr(error, "_private")
@@ -202,8 +202,8 @@ def test_one_client_with_slow_work_cannot_hold_every_worker(tmp_path: Path) -> N
 
 def test_while_every_worker_loads_a_request_waits_briefly_then_gets_503(tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from iopgraph.sparql import pool as pool_module
-    from iopgraph.sparql.errors import WorkersUnavailable
+    from iopgraph.query.errors import WorkersUnavailable
+    from iopgraph.store import pool as pool_module
 
     monkeypatch.setattr(pool_module, "LOADING_WAIT", 0.05)
     snapshot = tmp_path / "big.nq"

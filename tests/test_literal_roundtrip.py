@@ -18,8 +18,8 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import ROOT
-from iopgraph.sources import SourceFile, graph_sources
-from iopgraph.store import load_sources
+from iopgraph.core.sources import SourceFile, graph_sources
+from iopgraph.store.local import load_sources
 
 SOURCES = graph_sources(ROOT)
 

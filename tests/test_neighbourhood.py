@@ -23,12 +23,12 @@ import pytest
 import rdflib
 from rdflib.namespace import RDF, SH
 
-from iopgraph.rdfio import quads_to_graph
-from iopgraph.sources import graph_sources
+from iopgraph.core.rdfio import quads_to_graph
+from iopgraph.core.sources import graph_sources
 from iopgraph.stewardship.changes import Change
 from iopgraph.stewardship.checks import Checker, data_graph, result_key
 from iopgraph.stewardship.neighbourhood import ShapeModel
-from iopgraph.store import load_sources
+from iopgraph.store.local import load_sources
 from steward_support import EX, FIXTURE, ID, PREFIXES
 
 DATA_GRAPH = ox.NamedNode("https://w3id.org/iopgraph/graph/data/base")

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import ROOT, normalise_report_text
-from iopgraph.sparql.binding import bind_values
+from iopgraph.query.binding import bind_values
 from iopgraph.sparql.named import load_query
 
 QUERIES = sorted((ROOT / "queries").glob("*.rq"))

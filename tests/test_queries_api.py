@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from iopgraph.app import create_app
-from iopgraph.sparql.errors import BadQueryParameter
+from iopgraph.query.errors import BadQueryParameter
 from iopgraph.sparql.named import load_queries, load_query, parse_header
 from sparql_support import EX, FIXTURES, csv_rows, json_rows, settings_for, triples
 
@@ -182,7 +182,7 @@ SHIPPED = sorted((ROOT / "queries").glob("*.rq"))
 
 @pytest.fixture(scope="module")
 def shipped_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    from iopgraph.config import Settings
+    from iopgraph.core.settings import Settings
 
     folder = tmp_path_factory.mktemp("shipped")
     settings = Settings(root=ROOT, store_path=folder / "store", query_workers=1)

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from iopgraph.app import create_app
-from iopgraph.config import Settings
-from iopgraph.security_headers import content_security_policy, inline_script_hashes
+from iopgraph.core.settings import Settings
+from iopgraph.http.security_headers import content_security_policy, inline_script_hashes
 from reliability_support import TOKEN, make_project
 
 COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -277,7 +277,7 @@ def test_body_under_the_cap_is_answered(small_client: TestClient) -> None:
 
 
 def test_a_non_numeric_content_length_is_a_400(small_client: TestClient) -> None:
-    from iopgraph.body_limit import BodyLimitMiddleware
+    from iopgraph.http.body_limit import BodyLimitMiddleware
 
     async def inner(scope, receive, send):  # noqa: ANN001, ANN202 - never reached
         raise AssertionError("the app must not see the request")

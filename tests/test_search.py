@@ -13,13 +13,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from iopgraph.backend import LocalBackend
-from iopgraph.errors import InvalidParameter
+from iopgraph.core.errors import InvalidParameter
 from iopgraph.search.index import CLOSE, OPEN, SearchIndex
 from iopgraph.search.query import MAX_QUERY_CHARS, MAX_TERMS, parse
 from iopgraph.search.records import read_records
 from iopgraph.search.service import SearchService
 from iopgraph.search.views import marked_html
+from iopgraph.store.backend import LocalBackend
 
 HOSTILE = ['"', '""', '"unbalanced', "trust OR", "OR", "NOT trust", "trust AND", "NEAR(trust data)", "label: trust",
            "{label alt}: trust", "^trust", "trust*", "*", "**", "-trust", "+", "(", ")", "trust)", "'; DROP TABLE doc; --",
@@ -138,7 +138,7 @@ def test_the_index_is_reused_only_for_the_same_records(tmp_path: Path, backend: 
 
 
 def test_a_damaged_index_file_is_replaced_at_start(tmp_path: Path, backend: LocalBackend) -> None:
-    from iopgraph.config import Settings
+    from iopgraph.core.settings import Settings
     from iopgraph.search.service import index_path, open_search
 
     settings = Settings(root=tmp_path, store_path=tmp_path / "store")

@@ -6,7 +6,7 @@ past (escapes in prefixed names turn the rest of a line into a "comment" or a
 network, so a SERVICE that slips through fails to connect (502
 ``service-unreachable``, or no solutions with SILENT). In remote-store mode the
 store runs queries with its own network, so the service parses each query in
-a sandboxed worker first (:mod:`iopgraph.sparql.screen`): a hidden SERVICE is
+a sandboxed worker first (:mod:`iopgraph.query.screen`): a hidden SERVICE is
 found (403) or the query does not parse and is refused (400); the store never
 sees it. Each case states the one answer it gets in each mode.
 """

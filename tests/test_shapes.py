@@ -15,7 +15,7 @@ import pytest
 import rdflib
 from rdflib.namespace import RDF, SH
 
-from iopgraph.sources import source_for_path
+from iopgraph.core.sources import source_for_path
 from iopgraph.validation import load_graph, load_shapes, validate_graph
 
 ROOT = Path(__file__).resolve().parents[1]

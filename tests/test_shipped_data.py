@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from conftest import ROOT, normalise_report_text
 from iopgraph.cli import app
-from iopgraph.iri import KINDS, SLUG_PATTERN
-from iopgraph.namespaces import BASE, ONTOLOGY
-from iopgraph.sources import graph_sources
+from iopgraph.core.iri import KINDS, SLUG_PATTERN
+from iopgraph.core.namespaces import BASE, ONTOLOGY
+from iopgraph.core.sources import graph_sources
 
 DATA_FILES = sorted((ROOT / "data").glob("*.ttl"))
 IOP = "https://w3id.org/iopgraph/ontology#"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from iopgraph.sparql.binding import bind_values
-from iopgraph.sparql.lexer import analyse, append_page, find_where_brace
+from iopgraph.query.binding import bind_values
+from iopgraph.query.lexer import analyse, append_page, find_where_brace
 
 
 @pytest.mark.parametrize(("text", "form"), [

@@ -401,7 +401,7 @@ def test_service_description_for_machines(client: TestClient) -> None:
 def test_editor_for_browsers(client: TestClient) -> None:
     r = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
-    from iopgraph.sparql.editor import yasgui_installed
+    from iopgraph.views.sparql_editor import yasgui_installed
 
     with_yasgui = yasgui_installed(client.app.state.settings)  # type: ignore[attr-defined]
     assert ("/sparql/assets/yasgui.min.js" in r.text) is with_yasgui  # else the built-in editor

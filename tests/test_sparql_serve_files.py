@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from iopgraph.app import create_app
-from iopgraph.errors import InputError
-from iopgraph.lifecycle import served_files
+from iopgraph.core.errors import InputError
+from iopgraph.store.lifecycle import served_files
 from sparql_support import json_rows, settings_for
 
 FILES = {

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from iopgraph.app import create_app
-from iopgraph.sparql.engine import QueryJob
-from iopgraph.sparql.errors import QueryTimeout
-from iopgraph.sparql.pool import WorkerPool
+from iopgraph.query.errors import QueryTimeout
+from iopgraph.store.engine import QueryJob
+from iopgraph.store.pool import WorkerPool
 from sparql_support import json_rows, settings_for
 
 NUMBERS = " ".join(str(i) for i in range(600))

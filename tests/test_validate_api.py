@@ -202,7 +202,7 @@ def test_upload_page_and_html_report(client: TestClient) -> None:
 
 def test_shipped_example_conforms_against_the_project_shapes(root: Path, tmp_path: Path) -> None:
     """The template of docs/add-an-initiative.md validates (with the current graph) through the API."""
-    from iopgraph.config import Settings
+    from iopgraph.core.settings import Settings
 
     example = root / "docs" / "examples" / "new-initiative.ttl"
     if not example.exists():

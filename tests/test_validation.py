@@ -55,7 +55,7 @@ def test_focused_shapes_only_target_the_chosen_nodes() -> None:
 
 
 def test_depth_screen_counts_nesting_and_ignores_strings() -> None:
-    from iopgraph.rdfio import json_depth, xml_depth
+    from iopgraph.core.rdfio import json_depth, xml_depth
 
     assert json_depth(b'{"a": "[[[{{{\\"[[", "b": [1, [2, {"c": 3}]]}') == 4
     assert json_depth(b"[" * 5000 + b"]" * 5000) == 5000
@@ -67,9 +67,9 @@ def test_depth_screen_counts_nesting_and_ignores_strings() -> None:
 def test_depth_screen_refuses_deep_documents_before_parsing() -> None:
     import pytest
 
-    from iopgraph.errors import RdfSyntaxError
-    from iopgraph.media_types import syntax_by_name
-    from iopgraph.rdfio import parse_bytes, screen
+    from iopgraph.core.errors import RdfSyntaxError
+    from iopgraph.core.media_types import syntax_by_name
+    from iopgraph.core.rdfio import parse_bytes, screen
 
     json_ld = syntax_by_name("json-ld")
     assert json_ld is not None

@@ -18,7 +18,7 @@ import pytest
 import rdflib
 from rdflib.namespace import SH
 
-from iopgraph.config import Settings
+from iopgraph.core.settings import Settings
 from iopgraph.stewardship.auth import PROPOSER, PUBLISHER, WriteTokens
 from live_server import ROOT, serve
 

@@ -14,16 +14,16 @@ import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
-from iopgraph import backend as backend_module
 from iopgraph.app import create_app
-from iopgraph.backend import LocalBackend
-from iopgraph.config import Settings
-from iopgraph.sources import graph_sources
+from iopgraph.core.settings import Settings
+from iopgraph.core.sources import graph_sources
 from iopgraph.stewardship.auth import WriteTokens
 from iopgraph.stewardship.changes import Change, merge_into_graph
 from iopgraph.stewardship.checks import Checker
 from iopgraph.stewardship.gate import WriteGate
-from iopgraph.store import load_sources
+from iopgraph.store import backend as backend_module
+from iopgraph.store.backend import LocalBackend
+from iopgraph.store.local import load_sources
 from steward_support import (
     AUTH,
     FIXTURE,

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from fastapi.testclient import TestClient
 
 from iopgraph.app import create_app
-from iopgraph.config import Settings
+from iopgraph.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "docs" / "examples" / "new-initiative.ttl"

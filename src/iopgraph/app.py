@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
-from iopgraph import __version__, problems
-from iopgraph.body_limit import BodyLimitMiddleware
-from iopgraph.config import Settings
-from iopgraph.lifecycle import open_backend
-from iopgraph.observability import Metrics, ObservabilityMiddleware
-from iopgraph.openapi_errors import install as document_problems
+from iopgraph import __version__
+from iopgraph.core.settings import Settings
+from iopgraph.http import problems
+from iopgraph.http.body_limit import BodyLimitMiddleware
+from iopgraph.http.cors import ReadOnlyCors
+from iopgraph.http.observability import Metrics, ObservabilityMiddleware
+from iopgraph.http.openapi_errors import install as document_problems
+from iopgraph.http.security_headers import SecurityHeadersMiddleware
 from iopgraph.routers import catalog, collections, dumps, guidance, ldes, pages, resources, workbench
 from iopgraph.routers import ops as ops_router
 from iopgraph.routers import queries as queries_router
@@ -23,10 +25,12 @@ from iopgraph.routers import store_protocol as store_protocol_router
 from iopgraph.routers import update as update_router
 from iopgraph.routers import validate as validate_router
 from iopgraph.search.service import open_search
-from iopgraph.security_headers import SecurityHeadersMiddleware
-from iopgraph.sparql.cors import ReadOnlyCors
 from iopgraph.sparql.service import SparqlService
+from iopgraph.stewardship.gate import WriteGate, WriteOutcome
+from iopgraph.stewardship.provenance import changed_resources
 from iopgraph.stewardship.service import start_stewardship
+from iopgraph.store.lifecycle import open_backend
+from iopgraph.views.ldes import record_versions
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,7 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.backend = backend
             app.state.sparql = SparqlService(backend, settings)
             app.state.search = await open_search(settings, backend)
-            await start_stewardship(app)  # a broken shapes/ stops the start here
+            stewardship = await start_stewardship(app)  # a broken shapes/ stops the start here
+            _connect_feed(app, stewardship.gate)
+            _connect_search(app, stewardship.gate)
             try:
                 yield
             finally:
@@ -82,3 +88,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return "ok"
 
     return app
+
+
+def _connect_feed(app: FastAPI, gate: WriteGate) -> None:
+    """Each accepted write appends a new member version of every resource it changed to the LDES feed."""
+    async def to_feed(outcome: WriteOutcome) -> None:
+        resources = changed_resources(outcome.change)
+        if resources:
+            await record_versions(app.state.backend, ldes.ldes_log(app), resources)
+
+    gate.listeners.append(to_feed)
+
+
+def _connect_search(app: FastAPI, gate: WriteGate) -> None:
+    """Each accepted write re-indexes the resources it changed, before the write is acknowledged."""
+
+    async def to_index(outcome: WriteOutcome) -> None:
+        search = getattr(app.state, "search", None)
+        if search is not None:
+            await search.refresh([r.value for r in changed_resources(outcome.change)])
+
+    gate.listeners.append(to_index)

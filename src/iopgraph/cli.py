@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from iopgraph.errors import InputError, IopgraphError
+from iopgraph.core.errors import InputError, IopgraphError
 from iopgraph.validation import format_json, format_text, validate_files
 
 app = typer.Typer(help="Build, validate and serve the iopgraph knowledge graph.", no_args_is_help=True,
@@ -32,7 +32,7 @@ class ReportFormat(StrEnum):
 
 def _fail(exc: IopgraphError) -> typer.Exit:
     """The documented exit code: 2 unreadable input, 3 store in use (or unopenable), 1 otherwise."""
-    from iopgraph.errors import StoreError
+    from iopgraph.core.errors import StoreError
 
     typer.echo(f"error: {exc.message}", err=True)
     if isinstance(exc, StoreError):
@@ -42,7 +42,7 @@ def _fail(exc: IopgraphError) -> typer.Exit:
 
 
 def _settings():  # noqa: ANN202 - imported lazily so `--help` stays fast
-    from iopgraph.config import Settings
+    from iopgraph.core.settings import Settings
 
     return Settings()
 
@@ -76,9 +76,9 @@ def build(
     force: Annotated[bool, typer.Option(help="Reload even if the sources did not change.")] = False,
 ) -> None:
     """Load ontology/ and data/ into the embedded Oxigraph store and write dumps."""
-    from iopgraph.dumps import write_dumps
-    from iopgraph.sources import graph_sources
-    from iopgraph.store import ensure_built, open_store
+    from iopgraph.core.sources import graph_sources
+    from iopgraph.store.dumps import write_dumps
+    from iopgraph.store.local import ensure_built, open_store
 
     settings = _settings()
     try:
@@ -95,7 +95,7 @@ def build(
 
 def _settings_help() -> str:
     """Every setting with its environment variable and default, for `iopgraph serve --help`."""
-    from iopgraph.config import settings_reference
+    from iopgraph.core.settings import settings_reference
 
     lines = ["Settings (environment variables; a .env file in the working folder may add to them):"]
     lines += [f"{name} (default: {default}): {description}" for name, default, description in settings_reference()]
@@ -116,7 +116,7 @@ def serve(
     import uvicorn
 
     from iopgraph.app import create_app
-    from iopgraph.config import listening_url
+    from iopgraph.core.settings import listening_url
 
     # --host/--port change the address served, and with it the base URL unless IOPGRAPH_BASE_URL is set.
     settings = _settings().serving(host, port)
@@ -138,9 +138,9 @@ def serve(
     # On SIGTERM/SIGINT uvicorn stops accepting, lets in-flight requests finish (up to
     # IOPGRAPH_SHUTDOWN_TIMEOUT), then the app's lifespan stops the query workers and closes the store.
     # The HTTP layer: URL/header limits, a header read timeout, problem+json for what never reaches the app,
-    # and no `server` header (src/iopgraph/http_protocol.py).
-    from iopgraph.http_protocol import protocol_class
-    from iopgraph.observability import log_config
+    # and no `server` header (src/iopgraph/http/server_protocol.py).
+    from iopgraph.http.observability import log_config
+    from iopgraph.http.server_protocol import protocol_class
 
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=log_config(),
                 access_log=False, timeout_graceful_shutdown=settings.shutdown_timeout or None,  # type: ignore[arg-type]
@@ -168,7 +168,7 @@ def _progress():  # noqa: ANN202 - rich is imported lazily so `--help` stays fas
 
 def _steward_fail(exc: IopgraphError) -> typer.Exit:
     """A readable message (the SHACL results for a rejected write) and the documented exit code."""
-    from iopgraph.errors import StoreError, ValidationFailed
+    from iopgraph.core.errors import StoreError, ValidationFailed
 
     typer.echo(f"error: {exc.message}", err=True)
     if isinstance(exc, ValidationFailed):
@@ -195,8 +195,8 @@ def _on_store(work):  # noqa: ANN001,ANN202 - work: Callable[[ox.Store], T] -> T
     """
     import gc
 
-    from iopgraph.sources import graph_sources
-    from iopgraph.store import ensure_built, open_store
+    from iopgraph.core.sources import graph_sources
+    from iopgraph.store.local import ensure_built, open_store
 
     settings = _settings()
     if settings.store_url:
@@ -278,7 +278,7 @@ def dump(
     import gzip
     import sys
 
-    from iopgraph.media_types import syntax_by_name
+    from iopgraph.core.media_types import syntax_by_name
     from iopgraph.stewardship.backup import dump_store
 
     syntax = syntax_by_name(fmt.value)
@@ -320,9 +320,9 @@ def restore(
     """Replace the whole store by the backup SOURCE (the dataset comes back isomorphic)."""
     import json
 
-    from iopgraph.sources import content_hash, graph_sources
+    from iopgraph.core.sources import content_hash, graph_sources
     from iopgraph.stewardship.backup import restore_store
-    from iopgraph.store import _meta_path
+    from iopgraph.store.local import _meta_path
 
     settings = _settings()
     if not source.is_file():

@@ -20,10 +20,10 @@ import pyshacl
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 
-from iopgraph.errors import IopgraphError
-from iopgraph.namespaces import PREFIXES
-from iopgraph.rdfio import parse_file, quads_to_graph
-from iopgraph.sources import SourceFile, graph_sources, rdf_files, shape_sources, source_for_path
+from iopgraph.core.errors import IopgraphError
+from iopgraph.core.namespaces import PREFIXES
+from iopgraph.core.rdfio import parse_file, quads_to_graph
+from iopgraph.core.sources import SourceFile, graph_sources, rdf_files, shape_sources, source_for_path
 
 
 class InvalidShapes(IopgraphError):

@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pytest
 
-from iopgraph.namespaces import PREFIXES
+from iopgraph.core.namespaces import PREFIXES
 from iopgraph.views.labels import VOCABULARY_LABELS
 from live_server import serve
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
-from iopgraph import render
-from iopgraph.conneg import negotiate
+from iopgraph.core.conneg import negotiate
+from iopgraph.core.media_types import HTML, JSONLD
+from iopgraph.http import render
 from iopgraph.views import catalog as views
 from iopgraph.views.jsonld import CONTEXT_PATH, document, frame
 
 router = APIRouter(tags=["catalogue"])
-OFFERS = [render.JSONLD, "text/turtle", "application/n-triples", "application/rdf+xml", render.HTML]
+OFFERS = [JSONLD, "text/turtle", "application/n-triples", "application/rdf+xml", HTML]
 #: Titles and introductions of the HTML views (browsers prefer text/html; machines keep their formats).
 PAGES = {
     views.CATALOG: ("Data catalogue", "The DCAT-AP 3 catalogue of this service: the dataset, its downloads, the "
@@ -28,10 +29,10 @@ async def _serve(request: Request, root: str, build) -> Response:  # noqa: ANN00
         return render.not_modified_response(validators)
     triples = await build()
     headers = {"Link": render.alternates(request, OFFERS, media_type)}
-    if media_type == render.HTML:
+    if media_type == HTML:
         title, intro = PAGES[root]
         return await render.graph_html(request, triples, root, title, intro, OFFERS, validators, headers)
-    if media_type == render.JSONLD:
+    if media_type == JSONLD:
         base = request.app.state.settings.base_url.rstrip("/")
         return render.jsonld(document(base + CONTEXT_PATH, frame(triples, [ox.NamedNode(root)])), validators, headers)
     return render.rdf(triples, media_type, validators, headers)

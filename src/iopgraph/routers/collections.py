@@ -7,14 +7,15 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, Request, Response
 
-from iopgraph import render
-from iopgraph.conneg import negotiate
+from iopgraph.core.conneg import negotiate
+from iopgraph.core.media_types import JSONLD
+from iopgraph.http import render
 from iopgraph.views.collections import COLLECTIONS, CollectionSpec, collection_page, paging, parse_filters
 from iopgraph.views.hydra import PageLinks, collection_document, hydra_triples
 from iopgraph.views.jsonld import CONTEXT_PATH
 
 router = APIRouter(tags=["collections"])
-OFFERS = [render.JSONLD, "application/json", "text/turtle", "application/n-triples"]
+OFFERS = [JSONLD, "application/json", "text/turtle", "application/n-triples"]
 
 
 def _handler(spec: CollectionSpec) -> Callable[[Request], Awaitable[Response]]:
@@ -31,7 +32,7 @@ def _handler(spec: CollectionSpec) -> Callable[[Request], Awaitable[Response]]:
                                        timeout=settings.query_timeout, client=request.client.host if request.client else "")
         links = PageLinks(settings.base_url, request.url.path, params.multi_items(), result)
         headers = {"Link": links.link_header()}
-        if media_type in (render.JSONLD, "application/json"):
+        if media_type in (JSONLD, "application/json"):
             doc = collection_document(result, links, settings.base_url.rstrip("/") + CONTEXT_PATH)
             return render.jsonld(doc, validators, headers, media_type=media_type)
         return render.rdf([*result.triples, *hydra_triples(result, links)], media_type, validators, headers)

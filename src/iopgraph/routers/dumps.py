@@ -7,8 +7,9 @@ import re
 
 from fastapi import APIRouter, Request, Response
 
-from iopgraph import render
-from iopgraph.errors import ResourceNotFound
+from iopgraph.core.errors import ResourceNotFound
+from iopgraph.core.media_types import HTML
+from iopgraph.http import render
 from iopgraph.views.dumps import DUMPS, dump_bytes
 from iopgraph.views.jsonld import CONTEXT_PATH
 
@@ -72,7 +73,7 @@ async def release_file(request: Request, version: str, name: str) -> Response:
 
 @router.get("/downloads", summary="Downloads page (HTML)")
 async def downloads(request: Request) -> Response:
-    validators = render.validators(request, render.HTML)
+    validators = render.validators(request, HTML)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
     return render.html(request, "downloads.html", {"title": "Downloads", "dumps": list(DUMPS.values())}, validators)

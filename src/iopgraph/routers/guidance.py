@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from iopgraph import render
-from iopgraph.conneg import negotiate
-from iopgraph.errors import InvalidParameter
+from iopgraph.core.conneg import negotiate
+from iopgraph.core.errors import InvalidParameter
+from iopgraph.core.media_types import HTML, JSONLD
+from iopgraph.http import render
 from iopgraph.views import pages
 from iopgraph.views.guidance import guidance, parse_challenges
 from iopgraph.views.guidance_doc import guidance_document, guidance_triples
 from iopgraph.views.jsonld import CONTEXT_PATH
 
 router = APIRouter(tags=["guidance"])
-OFFERS = [render.JSONLD, "application/json", "text/turtle", "application/n-triples"]
+OFFERS = [JSONLD, "application/json", "text/turtle", "application/n-triples"]
 
 
 @router.get("/api/guidance", summary="Ranked mitigations, recommendations and use cases for chosen challenges")
@@ -31,14 +32,14 @@ async def guidance_api(request: Request) -> Response:
     result = await guidance(request.app.state.backend, chosen)
     base = request.app.state.settings.base_url.rstrip("/")
     url = base + str(request.url.path) + ("?" + request.url.query if request.url.query else "")
-    if media_type in (render.JSONLD, "application/json"):
+    if media_type in (JSONLD, "application/json"):
         return render.jsonld(guidance_document(result, url, base + CONTEXT_PATH), validators, media_type=media_type)
     return render.rdf(guidance_triples(result, url), media_type, validators)
 
 
 @router.get("/guidance", summary="Guidance page: pick challenges, get ranked mitigations (HTML)")
 async def guidance_page(request: Request) -> Response:
-    validators = render.validators(request, render.HTML)
+    validators = render.validators(request, HTML)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
     backend = request.app.state.backend

@@ -10,21 +10,22 @@ from __future__ import annotations
 import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Request, Response
 
-from iopgraph import render
-from iopgraph.conneg import negotiate
-from iopgraph.errors import ResourceNotFound
+from iopgraph.core.conneg import negotiate
+from iopgraph.core.errors import ResourceNotFound
+from iopgraph.core.media_types import HTML
+from iopgraph.http import render
 from iopgraph.views import ldes
 
 router = APIRouter(tags=["LDES"])
 OFFERS = ["text/turtle", "application/n-triples", "application/ld+json", "application/n-quads", "application/trig",
-          render.HTML]
+          HTML]
 INTRO = ("The Linked Data Event Stream of the graph: every change is a member (a version of a resource); "
          "fragments link to the next ones. Harvest it with an LDES client; this page is its human view.")
 
 
 async def _rdf_or_page(request: Request, triples: list[ox.Triple], media_type: str, v: render.Validators, root: str,
                  title: str) -> Response:
-    if media_type == render.HTML:
+    if media_type == HTML:
         return await render.graph_html(request, triples, root, title, INTRO, OFFERS, v)
     return render.rdf(triples, media_type, v)
 IMMUTABLE = "public, max-age=31536000, immutable"

@@ -10,9 +10,9 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from iopgraph.errors import ResourceNotFound
-from iopgraph.problems import problem
-from iopgraph.readiness import readiness
+from iopgraph.core.errors import ResourceNotFound
+from iopgraph.http.problems import problem
+from iopgraph.http.readiness import readiness
 
 router = APIRouter(tags=["Operations"])
 

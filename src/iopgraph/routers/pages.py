@@ -9,8 +9,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from iopgraph import render
-from iopgraph.errors import ResourceNotFound
+from iopgraph.core.errors import ResourceNotFound
+from iopgraph.core.media_types import HTML, JSONLD
+from iopgraph.http import render
 from iopgraph.search.views import LIST_TYPES, list_query
 from iopgraph.views import guides, pages
 from iopgraph.views.collections import COLLECTIONS
@@ -32,7 +33,7 @@ LISTS = {
 
 
 async def page(request: Request, template: str, build: Callable[[], Awaitable[dict[str, Any]]]) -> Response:
-    validators = render.validators(request, render.HTML)
+    validators = render.validators(request, HTML)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
     return render.html(request, template, await build(), validators)
@@ -51,7 +52,7 @@ async def home(request: Request) -> Response:
 async def challenges(request: Request) -> Response:
     async def build() -> dict[str, Any]:
         return {"title": "Challenge tree", "tree": await pages.challenge_tree(request.app.state.backend),
-                "alternates": [{"type": render.JSONLD, "href": "/api/challenges"}]}
+                "alternates": [{"type": JSONLD, "href": "/api/challenges"}]}
 
     return await page(request, "challenges.html", build)
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from iopgraph.config import Settings
-from iopgraph.sparql.api import listing, openapi_parameters, run_named_query
+from iopgraph.core.settings import Settings
+from iopgraph.http.query_api import listing, openapi_parameters, run_named_query
 from iopgraph.sparql.named import NamedQuery, load_queries
 from iopgraph.sparql.service import SparqlService
 

@@ -15,10 +15,11 @@ from collections.abc import Awaitable, Callable
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
-from iopgraph import render
-from iopgraph.conneg import negotiate
-from iopgraph.errors import ResourceNotFound
-from iopgraph.sources import content_hash, shape_sources
+from iopgraph.core.conneg import negotiate
+from iopgraph.core.errors import ResourceNotFound
+from iopgraph.core.media_types import FORMAT_NAMES, HTML, JSONLD, RDF_OFFERS
+from iopgraph.core.sources import content_hash, shape_sources
+from iopgraph.http import render
 from iopgraph.views import documents
 from iopgraph.views.describe import Description, describe, describe_graph, describe_ontology
 from iopgraph.views.jsonld import CONTEXT_PATH, context_text
@@ -40,20 +41,20 @@ async def serve_description(request: Request, format: str | None,
                             load: Callable[[], Awaitable[Description]], template: str = "resource.html") -> Response:
     """Negotiate, answer 304 if the client is current, else describe and render."""
     # application/json last: JSON-LD served as plain JSON to clients that ask only for JSON.
-    media_type = negotiate(request.headers.get("accept"), [*render.RDF_OFFERS, "application/json"], format)
+    media_type = negotiate(request.headers.get("accept"), [*RDF_OFFERS, "application/json"], format)
     validators = render.validators(request, media_type)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
     description = await load()
     if not description.exists:
         raise ResourceNotFound(f"<{description.iri.value}> is not in the graph")
-    headers = {"Link": render.alternates(request, render.RDF_OFFERS, media_type),
-               "Content-Location": f"{render.header_path(request)}?format={render.FORMAT_NAMES.get(media_type, 'jsonld')}"}
+    headers = {"Link": render.alternates(request, RDF_OFFERS, media_type),
+               "Content-Location": f"{render.header_path(request)}?format={FORMAT_NAMES.get(media_type, 'jsonld')}"}
     context_url = request.app.state.settings.base_url.rstrip("/") + CONTEXT_PATH
-    if media_type in (render.JSONLD, "application/json"):
+    if media_type in (JSONLD, "application/json"):
         return render.jsonld(documents.description_document(description, context_url), validators, headers,
                              media_type=media_type)
-    if media_type == render.HTML:
+    if media_type == HTML:
         page = await documents.description_page(request.app.state.backend, description, context_url)
         if template == "ontology.html":
             page["onto"] = ontology_page(description, request.app.state.settings.root / "docs" / "model.md")
@@ -88,7 +89,7 @@ async def ontology(request: Request, format: str | None = None, version: str | N
 
 
 SHAPES = "https://w3id.org/iopgraph/shapes"
-SHAPES_OFFERS = [render.HTML, "text/turtle", "application/n-triples", "application/rdf+xml"]
+SHAPES_OFFERS = [HTML, "text/turtle", "application/n-triples", "application/rdf+xml"]
 
 
 @router.get("/shapes", summary="The SHACL shapes data is validated against (https://w3id.org/iopgraph/shapes#...)")
@@ -102,7 +103,7 @@ async def shapes(request: Request, format: str | None = None) -> Response:
     for f in files:
         triples += [q.triple for q in ox.parse(path=str(f.path))]
     headers = {"Link": render.alternates(request, SHAPES_OFFERS, media_type)}
-    if media_type == render.HTML:
+    if media_type == HTML:
         return await render.graph_html(
             request, triples, SHAPES, "SHACL shapes",
             "What each kind of resource must carry: the shapes every upload, write and build is validated "
@@ -113,7 +114,7 @@ async def shapes(request: Request, format: str | None = None) -> Response:
 @router.get(CONTEXT_PATH, summary="The JSON-LD context of every JSON-LD response (version 1)")
 async def context(request: Request) -> Response:
     text = context_text()
-    validators = render.validators(request, render.JSONLD, version="context-v1", vary=None,
+    validators = render.validators(request, JSONLD, version="context-v1", vary=None,
                                    cache_control="public, max-age=86400")
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
 
-from iopgraph import render
-from iopgraph.conneg import negotiate
-from iopgraph.errors import InvalidParameter
+from iopgraph.core.conneg import negotiate
+from iopgraph.core.errors import InvalidParameter
+from iopgraph.core.media_types import HTML, JSONLD, JSONLD_OFFERS
+from iopgraph.http import render
 from iopgraph.search.service import SearchService
 from iopgraph.search.views import (
     MAX_LIMIT,
@@ -38,7 +39,7 @@ def _validators(request: Request, media_type: str) -> render.Validators:
 
 @router.get("/search", summary="Full-text search (HTML)", description=FACET_DOC)
 async def search_page(request: Request) -> Response:
-    validators = _validators(request, render.HTML)
+    validators = _validators(request, HTML)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
     raw = request.query_params.get("q", "")
@@ -53,7 +54,7 @@ async def search_page(request: Request) -> Response:
     model = page_model(result, params, await search.initials(params.filters) if browsing else None)
     title = f"Search: {params.text}" if params.text else "Search"
     return render.html(request, "search.html", {"title": title, **model,
-                                                "alternates": [{"type": render.JSONLD, "href": model["api"]}]},
+                                                "alternates": [{"type": JSONLD, "href": model["api"]}]},
                        validators)
 
 
@@ -61,7 +62,7 @@ async def search_page(request: Request) -> Response:
             description="`q`: words (all must match), \"quoted phrases\", `word*` for a prefix; at most 200 "
                         f"characters. Paging: `page` (from 1) and `limit` (1-{MAX_LIMIT}, default 20). {FACET_DOC}")
 async def search_api(request: Request) -> Response:
-    media_type = negotiate(request.headers.get("accept"), render.JSONLD_OFFERS, request.query_params.get("format"))
+    media_type = negotiate(request.headers.get("accept"), JSONLD_OFFERS, request.query_params.get("format"))
     params = SearchParams.from_query(request.query_params.multi_items())
     validators = _validators(request, media_type)
     if render.not_modified(request, validators):

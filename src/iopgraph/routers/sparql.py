@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
-from iopgraph.sparql.editor import ASSET_FILES, assets_dir
-from iopgraph.sparql.errors import AssetNotFound, MethodNotAllowed
-from iopgraph.sparql.http import handle_sparql
+from iopgraph.http.sparql import handle_sparql
+from iopgraph.query.errors import AssetNotFound, MethodNotAllowed
 from iopgraph.sparql.service import SparqlService
+from iopgraph.views.sparql_editor import ASSET_FILES, assets_dir
 
 router = APIRouter(tags=["SPARQL"])
 

@@ -34,10 +34,11 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from starlette.datastructures import UploadFile
 
-from iopgraph import render
-from iopgraph.conneg import negotiate
-from iopgraph.errors import GraphNotFound, InputError, UnknownFormat
-from iopgraph.namespaces import GRAPH
+from iopgraph.core.conneg import negotiate
+from iopgraph.core.errors import GraphNotFound, InputError, UnknownFormat
+from iopgraph.core.media_types import JSONLD
+from iopgraph.core.namespaces import GRAPH
+from iopgraph.http import render
 from iopgraph.routers import resources
 from iopgraph.routers.resources import resource_iri
 from iopgraph.stewardship.changes import GraphName, graph_exists, graph_label
@@ -48,7 +49,7 @@ from iopgraph.stewardship.uploads import RdfUpload, media_type_of, read_form, re
 
 router = APIRouter(tags=["graph store"])
 
-GRAPH_OFFERS = ["text/turtle", render.JSONLD, "application/n-triples", "application/rdf+xml"]
+GRAPH_OFFERS = ["text/turtle", JSONLD, "application/n-triples", "application/rdf+xml"]
 DATASET_OFFERS = ["application/trig", "application/n-quads"]
 PROV_LINK = "http://www.w3.org/ns/prov#has_provenance"
 MULTIPART = "multipart/form-data"

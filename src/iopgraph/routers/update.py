@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
-from iopgraph.errors import InputError, UnknownFormat
+from iopgraph.core.errors import InputError, UnknownFormat
 from iopgraph.routers.store_protocol import written
 from iopgraph.stewardship.isolation import update_plan
 from iopgraph.stewardship.service import stewardship

@@ -22,11 +22,11 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from rdflib.namespace import RDF, SH, XSD
 
-from iopgraph import render
-from iopgraph.conneg import negotiate
-from iopgraph.errors import IopgraphError
-from iopgraph.media_types import RDF_SYNTAXES
-from iopgraph.rdfio import from_rdflib
+from iopgraph.core.conneg import negotiate
+from iopgraph.core.errors import IopgraphError
+from iopgraph.core.media_types import HTML, JSONLD, RDF_SYNTAXES
+from iopgraph.core.rdfio import from_rdflib
+from iopgraph.http import render
 from iopgraph.stewardship.service import stewardship
 from iopgraph.stewardship.uploads import RdfUpload, read_rdf_upload
 from iopgraph.validation import ValidationReport
@@ -34,7 +34,7 @@ from iopgraph.validation import ValidationReport
 router = APIRouter(tags=["validation"])
 
 JSON = "application/json"
-REPORT_OFFERS = [JSON, render.JSONLD, "text/turtle", "application/n-triples", render.HTML]
+REPORT_OFFERS = [JSON, JSONLD, "text/turtle", "application/n-triples", HTML]
 TRUE = ("1", "true", "on", "yes")
 
 
@@ -64,13 +64,13 @@ def report_response(request: Request, report: ValidationReport, media_type: str,
     headers = {"Vary": "Accept", "Cache-Control": "no-store"}
     if media_type == JSON:
         return render.jsonld({**report.to_json(), **meta}, headers=headers, media_type=JSON)
-    if media_type == render.HTML:
+    if media_type == HTML:
         return _page(request, report=report, meta=meta, form=form or {})
-    if media_type == render.JSONLD:
+    if media_type == JSONLD:
         # rdflib writes rdf:type as @type and compacts with the report's prefixes.
         context = {"sh": str(SH), "xsd": str(XSD), "rdf": str(RDF)}
         body = report.report_graph.serialize(format="json-ld", context=context, auto_compact=True)
-        return render.bytes_response(body.encode(), render.JSONLD, headers=headers)
+        return render.bytes_response(body.encode(), JSONLD, headers=headers)
     triples = [ox.Triple(from_rdflib(s), from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
                for s, p, o in report.report_graph]
     return render.rdf(triples, media_type, headers=headers)
@@ -88,7 +88,7 @@ async def validate_api(request: Request, current: bool = False, format: str | No
         # Parsed and validated in an isolated worker (time limit IOPGRAPH_VALIDATION_TIMEOUT).
         report, mode, triples = await steward.validate_upload(upload, with_current, request.is_disconnected)
     except IopgraphError as exc:
-        if media_type != render.HTML:
+        if media_type != HTML:
             raise
         # The upload page shows the problem beside the form rather than as JSON.
         return _page(request, error=exc.message, status_code=exc.status, form=form_state(upload))

@@ -28,10 +28,10 @@ import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from iopgraph import render
-from iopgraph.errors import Forbidden, InputError, IopgraphError, ResourceNotFound, ValidationFailed
-from iopgraph.iri import mint, slugify
-from iopgraph.namespaces import ID
+from iopgraph.core.errors import Forbidden, InputError, IopgraphError, ResourceNotFound, ValidationFailed
+from iopgraph.core.iri import mint, slugify
+from iopgraph.core.namespaces import ID
+from iopgraph.http import render
 from iopgraph.routers.ldes import ldes_log
 from iopgraph.routers.resources import resource_iri
 from iopgraph.stewardship.changes import is_file_graph, is_system_graph

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from iopgraph.errors import InvalidParameter
+from iopgraph.core.errors import InvalidParameter
 
 #: Longest query accepted, in characters (the longest label of the shipped graph has 187).
 MAX_QUERY_CHARS = 200

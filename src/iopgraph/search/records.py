@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 import anyio.to_thread
 import pyoxigraph as ox
 
-from iopgraph.backend import Backend
-from iopgraph.namespaces import ID, ONTOLOGY, PREFIXES, REPORT
+from iopgraph.core.namespaces import ID, ONTOLOGY, PREFIXES, REPORT
+from iopgraph.store.backend import Backend
 from iopgraph.views.labels import label_for
 
 SKOS, RDFS, DCT, RDF = PREFIXES["skos"], PREFIXES["rdfs"], PREFIXES["dcterms"], PREFIXES["rdf"]

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import anyio.to_thread
 
-from iopgraph.backend import Backend
-from iopgraph.config import Settings
+from iopgraph.core.settings import Settings
 from iopgraph.search.index import SearchIndex, SearchPage, Suggestion
 from iopgraph.search.query import ParsedQuery
 from iopgraph.search.records import Record, read_records
+from iopgraph.store.backend import Backend
 
 log = logging.getLogger("iopgraph.search")
 

@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup
 
-from iopgraph.errors import InvalidParameter
-from iopgraph.namespaces import ONTOLOGY as IOP
+from iopgraph.core.errors import InvalidParameter
+from iopgraph.core.namespaces import ONTOLOGY as IOP
 from iopgraph.search.index import CLOSE, OPEN, FacetValue, Hit, SearchPage, Suggestion
 from iopgraph.search.query import ParsedQuery, parse
 from iopgraph.search.records import FACET_TITLES, FACETS

@@ -13,7 +13,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Hashable
 
-from iopgraph.sparql.engine import Outcome
+from iopgraph.store.engine import Outcome
 
 
 class ResultCache:

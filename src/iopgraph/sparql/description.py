@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from iopgraph.namespaces import ID
+from iopgraph.core.namespaces import ID
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"

@@ -39,8 +39,8 @@ from typing import Any
 import pyoxigraph as ox
 import yaml
 
-from iopgraph.sparql.errors import BadQueryParameter
-from iopgraph.sparql.lexer import analyse
+from iopgraph.query.errors import BadQueryParameter
+from iopgraph.query.lexer import analyse
 
 log = logging.getLogger("iopgraph.sparql")
 

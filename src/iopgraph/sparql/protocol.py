@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl
 import pyoxigraph as ox
 from starlette.requests import Request
 
-from iopgraph.sparql.errors import QueryMediaTypeError, QueryTooLarge, SparqlRequestError, UpdateRefused
+from iopgraph.query.errors import QueryMediaTypeError, QueryTooLarge, SparqlRequestError, UpdateRefused
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"

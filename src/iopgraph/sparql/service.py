@@ -22,7 +22,7 @@ Safety rules enforced here, before the engine sees the query:
   at once when sent again, so it cannot kill worker after worker.
 
 These checks are a fast first answer, not the defence: queries run in
-sandboxed worker processes without network (:mod:`iopgraph.sandbox`), where a
+sandboxed worker processes without network (:mod:`iopgraph.store.sandbox`), where a
 ``SERVICE`` that slipped past the text check gets no connection.
 Analysing a large query takes time in proportion to its size, so
 :meth:`SparqlService.prepare_async` has it done by a sandboxed worker process of
@@ -37,21 +37,21 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from iopgraph.backend import Backend, worker_options
-from iopgraph.config import Settings
-from iopgraph.conneg import negotiate
-from iopgraph.sparql.binding import bind_values
+from iopgraph.core.conneg import negotiate
+from iopgraph.core.settings import Settings
+from iopgraph.query.binding import bind_values
+from iopgraph.query.errors import QuerySyntaxError, QueryTooComplex, UpdateRefused
+from iopgraph.query.formats import canonical, offers_for
+from iopgraph.query.lexer import QueryInfo, analyse
+from iopgraph.query.screen import check_service_targets
 from iopgraph.sparql.cache import ResultCache, etag_for
-from iopgraph.sparql.engine import Outcome, QueryJob
-from iopgraph.sparql.errors import QuerySyntaxError, QueryTooComplex, ServiceRefused, UpdateRefused
-from iopgraph.sparql.formats import canonical, offers_for
-from iopgraph.sparql.lexer import QueryInfo, analyse
-from iopgraph.sparql.pool import WorkerPool, empty_snapshot
 from iopgraph.sparql.protocol import READ_ONLY, ProtocolRequest
+from iopgraph.store.backend import Backend, worker_options
+from iopgraph.store.engine import Outcome, QueryJob
+from iopgraph.store.pool import WorkerPool, empty_snapshot
 
 #: Deepest nesting of { } and ( ) accepted: the engine's recursive parser must not overflow its stack.
 MAX_NESTING = 256
@@ -98,19 +98,6 @@ def check_services(info: QueryInfo, allowlist: list[str]) -> None:
     check_service_targets(info.services, allowlist)
 
 
-def check_service_targets(targets: list[str | None], allowlist: list[str]) -> None:
-    """Refuse SERVICE endpoints (None: a variable) whose host is not allow-listed (403)."""
-    allowed = {h.strip().lower() for h in allowlist if h.strip()}
-    for target in targets:
-        if target is None:
-            raise ServiceRefused("SERVICE with a variable endpoint is not allowed here; name the endpoint's IRI")
-        host = (urlsplit(target).hostname or "").lower()
-        if host not in allowed:
-            listed = ", ".join(sorted(allowed)) or "none"
-            raise ServiceRefused(
-                f"SERVICE <{target}> is not allowed: its host {host or '(none)'} is not on the allow-list "
-                f"(IOPGRAPH_SERVICE_ALLOWLIST; allowed: {listed})"
-            )
 
 
 def choose_media_type(form: str, accept: str | None, format_param: str | None) -> str:

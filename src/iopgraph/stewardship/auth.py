@@ -21,8 +21,8 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 
-from iopgraph.config import Settings
-from iopgraph.errors import Forbidden, StoreError, Unauthorized, WritesDisabled
+from iopgraph.core.errors import Forbidden, StoreError, Unauthorized, WritesDisabled
+from iopgraph.core.settings import Settings
 
 MIN_TOKEN_LENGTH = 16
 PUBLISHER = "publisher"

@@ -24,9 +24,9 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from iopgraph.errors import InputError, RdfSyntaxError
-from iopgraph.media_types import RdfSyntax, syntax_by_name, syntax_for_path
-from iopgraph.namespaces import PREFIXES
+from iopgraph.core.errors import InputError, RdfSyntaxError
+from iopgraph.core.media_types import RdfSyntax, syntax_by_name, syntax_for_path
+from iopgraph.core.namespaces import PREFIXES
 from iopgraph.stewardship.changes import is_system_graph
 
 Progress = Callable[[int], None]

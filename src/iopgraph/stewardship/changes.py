@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 import rdflib
 
-from iopgraph.errors import Forbidden, GraphNotFound
-from iopgraph.namespaces import GRAPH
-from iopgraph.rdfio import to_rdflib
-from iopgraph.store import FILE_GRAPH_PREFIXES
+from iopgraph.core.errors import Forbidden, GraphNotFound
+from iopgraph.core.namespaces import GRAPH
+from iopgraph.core.rdfio import to_rdflib
+from iopgraph.store.local import FILE_GRAPH_PREFIXES
 
 PROVENANCE_GRAPH = GRAPH + "provenance"
 RELEASES_GRAPH = GRAPH + "releases"

@@ -28,9 +28,9 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF, SH, XSD
 
-from iopgraph.namespaces import PREFIXES
-from iopgraph.rdfio import quads_to_graph
-from iopgraph.sources import graph_sources, rdf_files, source_for_path
+from iopgraph.core.namespaces import PREFIXES
+from iopgraph.core.rdfio import quads_to_graph
+from iopgraph.core.sources import graph_sources, rdf_files, source_for_path
 from iopgraph.stewardship.changes import Change, is_system_graph
 from iopgraph.validation import (
     ValidationReport,

@@ -33,12 +33,12 @@ import anyio.to_thread
 import pyoxigraph as ox
 from starlette.requests import Request
 
-from iopgraph.backend import Backend
-from iopgraph.errors import IopgraphError, ValidationFailed
+from iopgraph.core.errors import IopgraphError, ValidationFailed
 from iopgraph.stewardship.changes import Change
 from iopgraph.stewardship.checks import ChangeCheck, Checker
 from iopgraph.stewardship.isolation import ClientGone, Limits, WritePlan, change_from, report_from, run_job
 from iopgraph.stewardship.provenance import activity_quads
+from iopgraph.store.backend import Backend
 
 log = logging.getLogger("iopgraph.writes")
 

@@ -22,14 +22,14 @@ import anyio.to_thread
 import pyoxigraph as ox
 import rdflib
 
-from iopgraph.backend import Backend
-from iopgraph.errors import IopgraphError
-from iopgraph.namespaces import PREFIXES
-from iopgraph.rdfio import screen
-from iopgraph.sparql.errors import JobTimeout
+from iopgraph.core.errors import IopgraphError
+from iopgraph.core.namespaces import PREFIXES
+from iopgraph.core.rdfio import screen
+from iopgraph.query.errors import JobTimeout
 from iopgraph.stewardship.changes import Change, GraphName
 from iopgraph.stewardship.sparql_update import UpdateOptions
 from iopgraph.stewardship.uploads import RdfUpload
+from iopgraph.store.backend import Backend
 from iopgraph.validation import ValidationReport, ValidationResult
 
 

@@ -1,6 +1,6 @@
 """The stewardship work that runs in isolated workers: parsing uploads, SHACL validation, planning writes.
 
-Registered in :data:`iopgraph.worker_jobs.JOBS` and called by the service with
+Registered in :data:`iopgraph.jobs.JOBS` and called by the service with
 ``backend.isolated(name, args, payload, timeout=...)``
 (:mod:`iopgraph.stewardship.isolation` builds the calls and reads the answers).
 Everything here runs inside a worker process: no network, bounded memory,
@@ -30,10 +30,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from iopgraph.errors import InputError
-from iopgraph.media_types import RdfSyntax, syntax_by_name
-from iopgraph.namespaces import GRAPH
-from iopgraph.rdfio import parse_bytes
+from iopgraph.core.errors import InputError
+from iopgraph.core.media_types import RdfSyntax, syntax_by_name
+from iopgraph.core.namespaces import GRAPH
+from iopgraph.core.rdfio import parse_bytes
 from iopgraph.stewardship.changes import (
     Change,
     add_quads,

@@ -14,12 +14,12 @@ from pathlib import Path
 import anyio
 import pyoxigraph as ox
 
-from iopgraph.backend import LocalBackend
-from iopgraph.iri import slugify
-from iopgraph.namespaces import GRAPH
+from iopgraph.core.iri import slugify
+from iopgraph.core.namespaces import GRAPH
 from iopgraph.stewardship.changes import Change, merge_into_graph, replace_graph
 from iopgraph.stewardship.checks import Checker
 from iopgraph.stewardship.gate import WriteGate, WriteOutcome
+from iopgraph.store.backend import LocalBackend
 
 CONTRIB = GRAPH + "contrib/"
 

@@ -47,8 +47,8 @@ from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node, URIRef, Variable
 
-from iopgraph.rdfio import from_rdflib, to_rdflib
-from iopgraph.stewardship.algebra import walk_algebra
+from iopgraph.core.rdfio import from_rdflib, to_rdflib
+from iopgraph.query.algebra import walk_algebra
 from iopgraph.stewardship.changes import Change, is_system_graph
 
 ANY = None  # an edge reading every predicate

@@ -25,8 +25,8 @@ from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
-from iopgraph.iri import mint
-from iopgraph.namespaces import GRAPH, ONTOLOGY, PREFIXES
+from iopgraph.core.iri import mint
+from iopgraph.core.namespaces import GRAPH, ONTOLOGY, PREFIXES
 from iopgraph.stewardship.changes import PROVENANCE_GRAPH, Change, is_system_graph
 
 PROV = PREFIXES["prov"]

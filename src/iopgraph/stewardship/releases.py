@@ -29,9 +29,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from iopgraph.errors import InputError
-from iopgraph.iri import mint
-from iopgraph.namespaces import BASE, PREFIXES
+from iopgraph.core.errors import InputError
+from iopgraph.core.iri import mint
+from iopgraph.core.namespaces import BASE, PREFIXES
 from iopgraph.stewardship.backup import store_quads
 from iopgraph.stewardship.changes import RELEASES_GRAPH
 

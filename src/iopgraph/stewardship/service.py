@@ -10,7 +10,7 @@ instead of surfacing as a 500 on the first validation. The log says which shapes
 writes and ``/api/validate`` check against.
 
 Uploads are parsed and validated in isolated workers (:mod:`iopgraph.stewardship.jobs`):
-this process only screens them (:func:`iopgraph.rdfio.screen`) and reads back JSON
+this process only screens them (:func:`iopgraph.core.rdfio.screen`) and reads back JSON
 and N-Triples.
 """
 
@@ -22,13 +22,12 @@ from dataclasses import dataclass
 import anyio.to_thread
 from fastapi import FastAPI
 
-from iopgraph.config import Settings
+from iopgraph.core.settings import Settings
 from iopgraph.stewardship.auth import WriteTokens
 from iopgraph.stewardship.checks import Checker, checker_spec, describe_spec
-from iopgraph.stewardship.gate import Disconnected, WriteGate, WriteOutcome
+from iopgraph.stewardship.gate import Disconnected, WriteGate
 from iopgraph.stewardship.isolation import Limits, report_from, run_job, screen_upload
 from iopgraph.stewardship.jobs import UPLOAD_GRAPH
-from iopgraph.stewardship.provenance import changed_resources
 from iopgraph.stewardship.uploads import RdfUpload
 from iopgraph.validation import ValidationReport
 
@@ -73,8 +72,6 @@ async def start_stewardship(app: FastAPI) -> Stewardship:
     checker = await anyio.to_thread.run_sync(Checker.from_spec, limits.checker)
     gate = WriteGate(app.state.backend, checker, settings.write_validation, limits)
     found = Stewardship(settings, WriteTokens.from_settings(settings), checker, gate, limits)
-    _connect_feed(app, gate)
-    _connect_search(app, gate)
     app.state.stewardship = found
     log.info("writes and /api/validate check against %s", describe_spec(limits.checker))
     return found
@@ -87,26 +84,3 @@ def stewardship(app: FastAPI) -> Stewardship:
         raise RuntimeError("the stewardship services are made in the app's lifespan; start the app first")
     return found
 
-
-def _connect_feed(app: FastAPI, gate: WriteGate) -> None:
-    """Each accepted write appends a new member version of every resource it changed to the LDES feed."""
-    from iopgraph.routers.ldes import ldes_log
-    from iopgraph.views.ldes import record_versions
-
-    async def to_feed(outcome: WriteOutcome) -> None:
-        resources = changed_resources(outcome.change)
-        if resources:
-            await record_versions(app.state.backend, ldes_log(app), resources)
-
-    gate.listeners.append(to_feed)
-
-
-def _connect_search(app: FastAPI, gate: WriteGate) -> None:
-    """Each accepted write re-indexes the resources it changed, before the write is acknowledged."""
-
-    async def to_index(outcome: WriteOutcome) -> None:
-        search = getattr(app.state, "search", None)
-        if search is not None:
-            await search.refresh([r.value for r in changed_resources(outcome.change)])
-
-    gate.listeners.append(to_index)

@@ -46,9 +46,9 @@ from rdflib.plugins.sparql.sparql import QueryContext
 from rdflib.store import Store
 from rdflib.term import BNode, Literal, Node, URIRef, Variable
 
-from iopgraph.errors import InputError, IopgraphError, UpdateNotAllowed
-from iopgraph.rdfio import from_rdflib, to_rdflib
-from iopgraph.stewardship.algebra import walk_algebra
+from iopgraph.core.errors import InputError, IopgraphError, UpdateNotAllowed
+from iopgraph.core.rdfio import from_rdflib, to_rdflib
+from iopgraph.query.algebra import walk_algebra
 from iopgraph.stewardship.changes import Change, GraphName, is_protected, protected_graph_error
 
 DEFAULT = ox.DefaultGraph()

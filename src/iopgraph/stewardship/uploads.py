@@ -16,8 +16,8 @@ import pyoxigraph as ox
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 
-from iopgraph.errors import InputError, PayloadTooLarge, UnknownFormat
-from iopgraph.media_types import (
+from iopgraph.core.errors import InputError, PayloadTooLarge, UnknownFormat
+from iopgraph.core.media_types import (
     RDF_SYNTAXES,
     RdfSyntax,
     syntax_by_name,
@@ -25,7 +25,7 @@ from iopgraph.media_types import (
     syntax_for_media_type,
     syntax_for_path,
 )
-from iopgraph.rdfio import parse_bytes
+from iopgraph.core.rdfio import parse_bytes
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 

@@ -16,9 +16,9 @@ from datetime import datetime
 
 import pyoxigraph as ox
 
-from iopgraph.backend import Backend
-from iopgraph.namespaces import BASE, ONTOLOGY, PREFIXES, REPORT
+from iopgraph.core.namespaces import BASE, ONTOLOGY, PREFIXES, REPORT
 from iopgraph.stewardship.changes import RELEASES_GRAPH
+from iopgraph.store.backend import Backend
 from iopgraph.views.dumps import DUMPS
 
 DCAT = PREFIXES["dcat"]

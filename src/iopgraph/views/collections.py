@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from iopgraph.backend import Backend
-from iopgraph.errors import InvalidParameter, ResourceNotFound
-from iopgraph.iri import is_slug
-from iopgraph.namespaces import CONCEPT, ID, ONTOLOGY, PREFIXES
-from iopgraph.sparql.engine import QueryJob
+from iopgraph.core.errors import InvalidParameter, ResourceNotFound
+from iopgraph.core.iri import is_slug
+from iopgraph.core.namespaces import CONCEPT, ID, ONTOLOGY, PREFIXES
+from iopgraph.store.backend import Backend
+from iopgraph.store.engine import QueryJob
 from iopgraph.views.describe import RDF_TYPE, labels_from, outgoing, summaries, values_block
 
 IOP = ONTOLOGY

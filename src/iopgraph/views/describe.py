@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from iopgraph.backend import Backend
-from iopgraph.namespaces import ONTOLOGY, PREFIXES
+from iopgraph.core.namespaces import ONTOLOGY, PREFIXES
+from iopgraph.store.backend import Backend
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 LABEL_PREDICATES = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from iopgraph.backend import Backend
-from iopgraph.render import FORMAT_NAMES, RDF_OFFERS
+from iopgraph.core.media_types import FORMAT_NAMES, RDF_OFFERS
+from iopgraph.store.backend import Backend
 from iopgraph.views.describe import Description
 from iopgraph.views.jsonld import JsonObject, document, frame
 from iopgraph.views.links import local_href

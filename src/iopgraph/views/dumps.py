@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import anyio.to_thread
 import pyoxigraph as ox
 
-from iopgraph.backend import Backend
-from iopgraph.media_types import RdfSyntax, syntax_by_name
-from iopgraph.namespaces import PREFIXES
+from iopgraph.core.media_types import RdfSyntax, syntax_by_name
+from iopgraph.core.namespaces import PREFIXES
+from iopgraph.store.backend import Backend
 from iopgraph.views.jsonld import document, frame
 
 STEM = "iopgraph"

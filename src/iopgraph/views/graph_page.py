@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from iopgraph.namespaces import PREFIXES
+from iopgraph.core.namespaces import PREFIXES
 from iopgraph.views.describe import DEFINITION_PREDICATES, RDF_TYPE, labels_from
 from iopgraph.views.labels import label_for
 from iopgraph.views.links import local_href

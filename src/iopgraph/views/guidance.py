@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from iopgraph.backend import Backend
-from iopgraph.errors import InvalidParameter
-from iopgraph.iri import is_slug
-from iopgraph.namespaces import CONCEPT, ONTOLOGY, PREFIXES
+from iopgraph.core.errors import InvalidParameter
+from iopgraph.core.iri import is_slug
+from iopgraph.core.namespaces import CONCEPT, ONTOLOGY, PREFIXES
+from iopgraph.store.backend import Backend
 from iopgraph.views.describe import RDF_TYPE, labels_from, outgoing, summaries, values_block
 from iopgraph.views.labels import label_for
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from urllib.parse import unquote, urlsplit
 
-from iopgraph.namespaces import PREFIXES
+from iopgraph.core.namespaces import PREFIXES
 
 _P = PREFIXES
 

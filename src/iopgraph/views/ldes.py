@@ -34,7 +34,7 @@ import anyio
 import anyio.to_thread
 import pyoxigraph as ox
 
-from iopgraph.backend import Backend
+from iopgraph.store.backend import Backend
 
 PAGE_SIZE = 250
 LDES = "https://w3id.org/ldes#"

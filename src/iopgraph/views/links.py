@@ -14,7 +14,7 @@ local paths, so they work on any host and behind the w3id redirect.
 
 from __future__ import annotations
 
-from iopgraph.namespaces import BASE
+from iopgraph.core.namespaces import BASE
 
 
 def local_href(iri: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from iopgraph.namespaces import ONTOLOGY, PREFIXES
+from iopgraph.core.namespaces import ONTOLOGY, PREFIXES
 from iopgraph.views.describe import DEFINITION_PREDICATES, RDF_TYPE, Description, labels_from
 from iopgraph.views.labels import label_for, prefixed_name
 from iopgraph.views.links import local_href

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from iopgraph.backend import Backend
-from iopgraph.namespaces import ONTOLOGY, PREFIXES
+from iopgraph.core.namespaces import ONTOLOGY, PREFIXES
+from iopgraph.store.backend import Backend
 from iopgraph.views.collections import COLLECTIONS, CollectionPage, collection_page, parse_filters
 from iopgraph.views.describe import RDF_TYPE, labels_from
 from iopgraph.views.labels import format_quantity, label_for

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from iopgraph.backend import Backend
-from iopgraph.namespaces import ONTOLOGY, PREFIXES
+from iopgraph.core.namespaces import ONTOLOGY, PREFIXES
+from iopgraph.store.backend import Backend
 from iopgraph.views.describe import DEFINITION_PREDICATES, RDF_TYPE, Description, labels_from, summaries
 from iopgraph.views.labels import format_number, label_for
 from iopgraph.views.links import local_href

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from iopgraph.backend import Backend
-from iopgraph.namespaces import ONTOLOGY, PREFIXES
+from iopgraph.core.namespaces import ONTOLOGY, PREFIXES
+from iopgraph.store.backend import Backend
 from iopgraph.views.links import local_href
 
 IOP, SKOS, DCT, RDFS = ONTOLOGY, PREFIXES["skos"], PREFIXES["dcterms"], PREFIXES["rdfs"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from iopgraph.backend import Backend
+from iopgraph.store.backend import Backend
 from iopgraph.views.describe import labels_from, summaries
 from iopgraph.views.labels import label_for
 

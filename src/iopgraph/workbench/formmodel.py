@@ -25,9 +25,9 @@ import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import RDFS, SH, SKOS
 
-from iopgraph.namespaces import GRAPH, ONTOLOGY, PREFIXES
-from iopgraph.rdfio import parse_file, quads_to_graph
-from iopgraph.sources import graph_sources, shape_sources
+from iopgraph.core.namespaces import GRAPH, ONTOLOGY, PREFIXES
+from iopgraph.core.rdfio import parse_file, quads_to_graph
+from iopgraph.core.sources import graph_sources, shape_sources
 
 XSD = PREFIXES["xsd"]
 RDF_LANGSTRING = PREFIXES["rdf"] + "langString"

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from iopgraph.backend import Backend
 from iopgraph.stewardship.changes import PROVENANCE_GRAPH
+from iopgraph.store.backend import Backend
 from iopgraph.views.ldes import EventLog, Version, sync
 
 ACTIVITIES = """

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI, Request, Response
 
-from iopgraph.errors import Forbidden
+from iopgraph.core.errors import Forbidden
 
 COOKIE = "iopgraph_session"
 SIGNIN_COOKIE = "iopgraph_signin"

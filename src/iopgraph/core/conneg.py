@@ -1,0 +1,143 @@
+"""Content negotiation: pick a representation from an Accept header, q-values honoured.
+
+A pure function, table-tested in tests/test_conneg.py:
+
+    >>> negotiate("text/turtle;q=0.9, application/ld+json", ["text/html", "text/turtle", "application/ld+json"])
+    'application/ld+json'
+    >>> negotiate("*/*", ["text/html", "text/turtle"])
+    'text/html'
+
+A ``format`` override (``?format=ttl`` or a media type) wins over the header.
+Nothing acceptable raises :class:`NotAcceptable` listing the alternatives (406).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iopgraph.core.errors import IopgraphError
+
+#: Longest Accept header that is parsed; a longer one is refused (431) before any work is done on it.
+MAX_ACCEPT_BYTES = 8192
+
+
+class AcceptTooLarge(IopgraphError):
+    status = 431
+    code = "header-too-large"
+
+
+class NotAcceptable(IopgraphError):
+    status = 406
+    code = "not-acceptable"
+
+    def __init__(self, requested: str, offers: list[str]) -> None:
+        super().__init__(
+            f"none of the requested media types ({requested}) can be served here; available: {', '.join(offers)}"
+        )
+        self.offers = offers
+
+
+#: Short names accepted by ``?format=``; each maps to the media types it may stand for, tried in order
+#: against what the URL offers (``json`` is SPARQL JSON results on /sparql, JSON-LD on a graph-shaped view).
+FORMAT_ALIASES: dict[str, tuple[str, ...]] = {
+    "html": ("text/html",),
+    "json": ("application/sparql-results+json", "application/ld+json", "application/json"),
+    "srj": ("application/sparql-results+json",),
+    "xml": ("application/sparql-results+xml", "application/rdf+xml"),
+    "srx": ("application/sparql-results+xml",),
+    "csv": ("text/csv",),
+    "tsv": ("text/tab-separated-values",),
+    "ttl": ("text/turtle",),
+    "turtle": ("text/turtle",),
+    "n3": ("text/turtle",),
+    "nt": ("application/n-triples",),
+    "ntriples": ("application/n-triples",),
+    "n-triples": ("application/n-triples",),
+    "jsonld": ("application/ld+json",),
+    "json-ld": ("application/ld+json",),
+    "rdf": ("application/rdf+xml",),
+    "rdfxml": ("application/rdf+xml",),
+    "rdf-xml": ("application/rdf+xml",),
+    "rdf+xml": ("application/rdf+xml",),
+    "nq": ("application/n-quads",),
+    "nquads": ("application/n-quads",),
+    "trig": ("application/trig",),
+}
+
+
+def format_candidates(format_param: str) -> tuple[str, ...]:
+    """The media types a ``?format=`` value may stand for (a media type stands for itself)."""
+    name = format_param.strip().lower()
+    return FORMAT_ALIASES.get(name, (name,))
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    type: str
+    subtype: str
+    q: float
+    order: int
+
+    @property
+    def specificity(self) -> int:
+        return (self.type != "*") + (self.subtype != "*")
+
+    def matches(self, media_type: str) -> bool:
+        t, _, s = media_type.partition("/")
+        return self.type in ("*", t) and self.subtype in ("*", s)
+
+
+def parse_accept(header: str | None) -> list[MediaRange]:
+    """Parse an Accept header; malformed parts are skipped, q clamped to [0, 1]."""
+    if header is not None and len(header) > MAX_ACCEPT_BYTES:
+        raise AcceptTooLarge(f"the Accept header has {len(header)} characters; the limit is {MAX_ACCEPT_BYTES}")
+    if not header or not header.strip():
+        return [MediaRange("*", "*", 1.0, 0)]
+    ranges = []
+    for order, part in enumerate(header.split(",")):
+        pieces = [p.strip() for p in part.split(";")]
+        media = pieces[0].lower()
+        if "/" not in media:
+            if media == "*":
+                media = "*/*"
+            else:
+                continue
+        t, _, s = media.partition("/")
+        if not t or not s or (t == "*" and s != "*"):
+            continue
+        q = 1.0
+        for param in pieces[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(max(float(value.strip()), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        ranges.append(MediaRange(t, s, q, order))
+    return ranges
+
+
+def negotiate(accept: str | None, offers: list[str], format_param: str | None = None) -> str:
+    """The offer the client prefers most; ties go to the earlier offer (the server's preference)."""
+    if format_param:
+        for wanted in format_candidates(format_param):
+            if wanted in offers:
+                return wanted
+        raise NotAcceptable(f"format={format_param}", offers)
+    ranges = parse_accept(accept)
+    best: tuple[float, int, int] | None = None
+    chosen: str | None = None
+    for index, offer in enumerate(offers):
+        matching = [r for r in ranges if r.matches(offer)]
+        if not matching:
+            continue
+        # The most specific range decides the q of an offer (RFC 9110 §12.5.1).
+        top = max(matching, key=lambda r: (r.specificity, -r.order))
+        if top.q <= 0:
+            continue
+        score = (top.q, top.specificity, -index)
+        if best is None or score > best:
+            best, chosen = score, offer
+    if chosen is None:
+        raise NotAcceptable(accept or "", offers)
+    return chosen

@@ -1,0 +1,1 @@
+"""The HTTP edge: rendering, conditional GET, problem+json, middleware, the uvicorn protocol."""

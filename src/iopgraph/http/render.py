@@ -1,0 +1,222 @@
+"""The one module that turns view results into HTTP responses: RDF, JSON-LD, HTML, 304.
+
+Routers pick a media type (``conneg.negotiate``) and call a view; the view
+returns triples, a JSON-LD document or a page model; this module serialises
+it and adds the headers every representation carries:
+
+- ``ETag`` (from the backend's ``version``, the URL and the media type) and
+  ``Last-Modified`` (the backend's ``last_modified``); ``If-None-Match`` /
+  ``If-Modified-Since`` answer ``304 Not Modified`` before any work is done;
+- ``Vary: Accept`` when the representation was negotiated;
+- ``Link: <...>; rel="alternate"; type="..."`` for each other format.
+
+    validators = render.validators(request, media_type)
+    if render.not_modified(request, validators):
+        return render.not_modified_response(validators)
+    return render.rdf(triples, media_type, validators)
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pyoxigraph as ox
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from iopgraph.core.media_types import (
+    FORMAT_NAMES,
+    HTML,
+    JSONLD,
+    syntax_for_media_type,
+)
+from iopgraph.core.namespaces import PREFIXES
+from iopgraph.views.jsonld import CONTEXT_PATH
+from iopgraph.views.links import local_href
+
+_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+RDF_PREFIXES = {**PREFIXES, "hydra": "http://www.w3.org/ns/hydra/core#", "tree": "https://w3id.org/tree#",
+                "ldes": "https://w3id.org/ldes#", "void": "http://rdfs.org/ns/void#",
+                "dcatap": "http://data.europa.eu/r5r/", "sd": "http://www.w3.org/ns/sparql-service-description#"}
+
+
+@dataclass(frozen=True)
+class Validators:
+    """The cache validators of one representation."""
+
+    etag: str
+    last_modified: datetime
+    vary: str | None = "Accept"
+    cache_control: str = "public, max-age=60"
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "ETag": self.etag,
+            "Last-Modified": format_datetime(self.last_modified, usegmt=True),
+            "Cache-Control": self.cache_control,
+        }
+        if self.vary:
+            headers["Vary"] = self.vary
+        return headers
+
+
+def validators(request: Request, media_type: str, *, version: str | None = None,
+               last_modified: datetime | None = None, vary: str | None = "Accept",
+               cache_control: str | None = None) -> Validators:
+    """Validators for the representation of this URL in ``media_type`` at the store's current version."""
+    backend = request.app.state.backend
+    settings = request.app.state.settings
+    query = "&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items()))
+    key = "|".join((version or backend.version, request.url.path, query, media_type))
+    tag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+    age = getattr(settings, "cache_max_age", 60)
+    return Validators(tag, last_modified or backend.last_modified, vary,
+                      cache_control or f"public, max-age={age}")
+
+
+def not_modified(request: Request, v: Validators) -> bool:
+    """RFC 9110 §13.2.2: If-None-Match wins over If-Modified-Since."""
+    inm = request.headers.get("if-none-match")
+    if inm is not None:
+        tags = [t.strip() for t in inm.split(",")]
+        return "*" in tags or any(t.removeprefix("W/") == v.etag for t in tags)
+    ims = request.headers.get("if-modified-since")
+    if ims:
+        try:
+            since = parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            return False
+        if since.tzinfo is None:
+            return False
+        return v.last_modified.replace(microsecond=0) <= since
+    return False
+
+
+def not_modified_response(v: Validators) -> Response:
+    return Response(status_code=304, headers=v.headers())
+
+
+def header_path(request: Request) -> str:
+    """The request path, percent-encoded, for use in a header (headers are Latin-1; paths may hold any character)."""
+    return quote(request.url.path)
+
+
+def alternates(request: Request, offers: Iterable[str], chosen: str) -> str:
+    """A Link header listing the other representations of this URL."""
+    path = header_path(request)
+    links = []
+    for media_type in offers:
+        name = FORMAT_NAMES.get(media_type)
+        if name is None or media_type == chosen:
+            continue
+        links.append(f'<{path}?format={name}>; rel="alternate"; type="{media_type}"')
+    return ", ".join(links)
+
+
+def _with(headers: dict[str, str] | None, v: Validators | None) -> dict[str, str]:
+    merged = dict(v.headers()) if v else {}
+    merged.update(headers or {})
+    return merged
+
+
+def serialize_rdf(triples: Iterable[ox.Triple] | Iterable[ox.Quad], media_type: str) -> bytes:
+    syntax = syntax_for_media_type(media_type)
+    if syntax is None:  # pragma: no cover - callers negotiate among known syntaxes
+        raise ValueError(f"{media_type} is not an RDF syntax")
+    ordered = sorted(dict.fromkeys(triples), key=str)  # type: ignore[arg-type]
+    return ox.serialize(ordered, format=syntax.format, prefixes=RDF_PREFIXES) or b""
+
+
+def rdf(triples: Iterable[ox.Triple] | Iterable[ox.Quad], media_type: str, v: Validators | None = None,
+        headers: dict[str, str] | None = None) -> Response:
+    """Turtle, N-Triples, RDF/XML, N-Quads or TriG of ``triples``."""
+    body = serialize_rdf(triples, media_type)
+    charset = "; charset=utf-8" if media_type.startswith("text/") else ""
+    return Response(body, media_type=media_type + charset, headers=_with(headers, v))
+
+
+def jsonld(doc: dict[str, Any], v: Validators | None = None, headers: dict[str, str] | None = None,
+           media_type: str = JSONLD) -> Response:
+    """A JSON-LD document; as ``application/json`` it points at its context with a Link header too."""
+    extra = dict(headers or {})
+    if media_type == "application/json" and isinstance(doc.get("@context"), str):
+        link = f'<{doc["@context"]}>; rel="http://www.w3.org/ns/json-ld#context"; type="{JSONLD}"'
+        extra["Link"] = ", ".join(filter(None, [extra.get("Link"), link]))
+    body = json.dumps(doc, ensure_ascii=False, indent=1).encode()
+    return Response(body, media_type=media_type, headers=_with(extra, v))
+
+
+def context_document(text: str, v: Validators) -> Response:
+    return Response(text.encode(), media_type=JSONLD, headers=v.headers())
+
+
+def bytes_response(body: bytes, media_type: str, v: Validators | None = None,
+                   headers: dict[str, str] | None = None, gzip_it: bool = False) -> Response:
+    """A download (dumps); gzip-encoded when the client asked for it."""
+    extra = dict(headers or {})
+    if gzip_it:
+        body = gzip.compress(body, mtime=0)
+        extra["Content-Encoding"] = "gzip"
+    return Response(body, media_type=media_type, headers=_with(extra, v))
+
+
+# --- HTML -----------------------------------------------------------------------------------------
+
+
+def templates(request: Request) -> Jinja2Templates:
+    """The app's template set (made once per app, kept on ``app.state``)."""
+    state = request.app.state
+    found = getattr(state, "templates", None)
+    if found is None:
+        found = Jinja2Templates(directory=str(_TEMPLATES))
+        found.env.filters["href"] = local_href
+        found.env.globals["context_path"] = CONTEXT_PATH
+        state.templates = found
+    return found
+
+
+def html(request: Request, template: str, context: dict[str, Any], v: Validators | None = None,
+         headers: dict[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
+    """A page from ``templates/<template>``."""
+    response = templates(request).TemplateResponse(
+        request, template, context, status_code=status_code, headers=_with(headers, v)
+    )
+    assert isinstance(response, HTMLResponse)
+    return response
+
+
+FORMAT_TITLES = {JSONLD: "JSON-LD", "text/turtle": "Turtle", "application/n-triples": "N-Triples",
+                 "application/rdf+xml": "RDF/XML", "application/n-quads": "N-Quads", "application/trig": "TriG"}
+
+
+async def graph_html(request: Request, triples: Iterable[ox.Triple], root: str, title: str, intro: str,
+                     offers: Iterable[str], v: Validators | None = None,
+                     headers: dict[str, str] | None = None) -> HTMLResponse:
+    """A small RDF graph (catalogue, VoID, LDES) as a page: its resources with their properties.
+
+    Labels of the properties, types and values come from the graph itself, then from the store.
+    """
+    from iopgraph.views.describe import labels_from, summaries
+    from iopgraph.views.graph_page import graph_nodes
+
+    triples = list(triples)
+    terms = [t.predicate for t in triples] + [t.object for t in triples]
+    known = labels_from(await summaries(request.app.state.backend, terms))  # type: ignore[arg-type]
+
+    path = header_path(request)
+    formats = [{"href": f"{path}?format={FORMAT_NAMES[m]}", "type": m, "name": FORMAT_TITLES.get(m, m)}
+               for m in offers if m != HTML and m in FORMAT_NAMES]
+    nodes = graph_nodes(triples, root, request.app.state.settings.base_url, known)
+    return html(request, "graph.html", {"title": title, "intro": intro, "nodes": nodes, "formats": formats,
+                                        "alternates": [{"type": f["type"], "href": f["href"]} for f in formats]},
+                v, headers)

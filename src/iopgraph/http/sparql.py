@@ -1,0 +1,97 @@
+"""HTTP side of the SPARQL endpoint: request → service → response, with conditional GET.
+
+Routers call :func:`handle_sparql`; this module builds every response the
+endpoint sends (results, 304, service description, editor page).
+"""
+
+from __future__ import annotations
+
+from email.utils import format_datetime
+
+from fastapi import Request, Response
+
+from iopgraph.core.conneg import negotiate
+from iopgraph.query.errors import SparqlRequestError
+from iopgraph.query.formats import content_type
+from iopgraph.sparql.cache import matches
+from iopgraph.sparql.description import service_description
+from iopgraph.sparql.protocol import parse_request
+from iopgraph.sparql.service import QueryAnswer, SparqlService
+from iopgraph.store.engine import serialize_triples
+from iopgraph.views.sparql_editor import editor_page
+
+#: Headers a browser script may read from a cross-origin response.
+EXPOSED_HEADERS = "ETag, Last-Modified, Link, X-SPARQL-MaxRows, Iopgraph-Truncated, Iopgraph-Result-Count"
+DESCRIPTION_OFFERS = ["text/turtle", "text/html", "application/ld+json", "application/n-triples",
+                      "application/rdf+xml"]
+
+
+def result_headers(answer: QueryAnswer, request: Request, service: SparqlService) -> dict[str, str]:
+    headers = {
+        "Content-Type": content_type(answer.media_type),
+        "Vary": "Accept",
+        "ETag": answer.etag,
+        "Last-Modified": format_datetime(service.backend.last_modified, usegmt=True),
+        "Cache-Control": "public, no-cache",
+        "Iopgraph-Result-Count": str(answer.count),
+    }
+    if answer.truncated and answer.cut == "bytes":
+        # Cut by size: X-SPARQL-MaxRows tells generic clients the result is partial (rows delivered),
+        # Iopgraph-Truncated says why.
+        headers["X-SPARQL-MaxRows"] = str(answer.count)
+        headers["Iopgraph-Truncated"] = (
+            f"true; bytes; the result was cut after {answer.count} rows at {answer.max_bytes} bytes "
+            "(IOPGRAPH_MAX_RESULT_BYTES); select fewer or shorter values, or use LIMIT/OFFSET to page"
+        )
+    elif answer.truncated:
+        # X-SPARQL-MaxRows is the header Virtuoso sends when it cuts results; clients know it.
+        headers["X-SPARQL-MaxRows"] = str(answer.max_results)
+        headers["Iopgraph-Truncated"] = (
+            f"true; the result was cut at {answer.max_results} (IOPGRAPH_MAX_RESULTS); use LIMIT/OFFSET to page"
+        )
+    return headers
+
+
+def client_of(request: Request) -> str:
+    """The unit of fair scheduling: the remote address of the connection."""
+    return request.client.host if request.client else ""
+
+
+def endpoint_url(service: SparqlService) -> str:
+    """The endpoint's own URL, against which relative IRIs in queries are resolved."""
+    return service.settings.base_url.rstrip("/") + "/sparql"
+
+
+async def handle_sparql(request: Request, service: SparqlService) -> Response:
+    """Answer one SPARQL Protocol request (GET, HEAD or POST)."""
+    settings = service.settings
+    parsed = await parse_request(request, settings.max_query_bytes)
+    if parsed.query is None:
+        if request.method == "POST":
+            raise SparqlRequestError("the request has no 'query' (form field or application/sparql-query body)")
+        return await describe_endpoint(request, service)
+    prepared = await service.prepare_async(parsed, request.headers.get("accept"), base_iri=endpoint_url(service))
+    conditional = request.method in ("GET", "HEAD")
+    if conditional and matches(request.headers.get("if-none-match"), prepared.etag):
+        return Response(status_code=304, headers={"ETag": prepared.etag, "Vary": "Accept"})
+    answer = await service.answer(prepared, client_of(request))
+    headers = result_headers(answer, request, service)
+    if request.method == "HEAD":  # the headers GET would send, Content-Length included
+        headers["Content-Length"] = str(len(answer.body))
+        return Response(b"", headers=headers)
+    return Response(answer.body, headers=headers)
+
+
+async def describe_endpoint(request: Request, service: SparqlService) -> Response:
+    """``GET /sparql`` without a query: the editor for browsers, a Service Description for machines."""
+    media_type = negotiate(request.headers.get("accept"), DESCRIPTION_OFFERS, request.query_params.get("format"))
+    if media_type == "text/html":
+        # On the configured/derived base URL, never the request's Host (YASGUI needs an absolute endpoint).
+        html = editor_page(service.settings, service.settings.base_url.rstrip("/") + "/sparql")
+        return Response(html, media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
+    endpoint = endpoint_url(service)
+    rows = await service.backend.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g")
+    graphs = [row["g"].value for row in rows if "g" in row]
+    triples = service_description(endpoint, graphs, bool(service.settings.service_allowlist))
+    return Response(serialize_triples(triples, media_type), headers={
+        "Content-Type": content_type(media_type), "Vary": "Accept"})

@@ -1,0 +1,1 @@
+"""SPARQL as text: the lexer, parameter binding, result formats, query errors, algebra, SERVICE screening."""

@@ -1,0 +1,345 @@
+"""The store behind the service, as one async interface with interchangeable implementations.
+
+Every component that reads or writes the graph (SPARQL endpoint, linked-data
+views, validation against the current graph, writes) goes through a
+:class:`Backend`; none touches pyoxigraph or HTTP stores directly. Blocking work
+runs off the event loop.
+
+    backend = LocalBackend(open_store(path))
+    await backend.start(workers=2)          # query worker processes for run_query()
+    rows = await backend.select("SELECT ?s WHERE { ?s a ?c } LIMIT 3")
+    triples = await backend.construct("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 3")
+    outcome = await backend.run_query(job, timeout=30)   # a user's query, serialised, killable
+    result, body = await backend.isolated("echo", {"x": 1}, b"data", timeout=10)  # a job in a sandboxed worker
+    await backend.close()
+
+Two implementations: :class:`LocalBackend` (the embedded on-disk Oxigraph store,
+with an in-memory copy in each query worker process) and
+:class:`iopgraph.store.remote.RemoteBackend` (any SPARQL 1.1 endpoint over HTTP).
+
+``version`` changes on every accepted write; ETags and caches are keyed on it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import anyio.to_thread
+import pyoxigraph as ox
+
+from iopgraph.core.errors import StoreError
+from iopgraph.query.errors import WorkersUnavailable
+from iopgraph.store.engine import Outcome, QueryJob, execute
+from iopgraph.store.pool import WorkerPool
+from iopgraph.store.snapshot import SnapshotFiles, digest_of_store
+
+if TYPE_CHECKING:
+    from iopgraph.core.settings import Settings
+
+log = logging.getLogger("iopgraph")
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Row = dict[str, Term]
+
+
+class Backend(Protocol):
+    """What the service needs from a store."""
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def last_modified(self) -> datetime: ...
+
+    async def select(self, query: str, substitutions: dict[str, Term] | None = None) -> list[Row]: ...
+
+    async def ask(self, query: str, substitutions: dict[str, Term] | None = None) -> bool: ...
+
+    async def construct(self, query: str, substitutions: dict[str, Term] | None = None) -> list[ox.Triple]: ...
+
+    async def quads(self, graph: str | None = None) -> list[ox.Quad]: ...
+
+    async def replace_quads(self, remove: Iterable[ox.Quad], add: Iterable[ox.Quad]) -> None: ...
+
+    async def run_query(self, job: QueryJob, timeout: float, client: str = "") -> Outcome:
+        """Run a user's query with a hard ``timeout``; the result comes back serialised (``job.media_type``).
+
+        ``client`` (the remote address) is the unit of fair scheduling among the workers."""
+        ...
+
+    async def isolated(self, job: str, args: dict[str, Any], payload: bytes = b"", *,
+                       timeout: float) -> tuple[dict[str, Any], bytes]:
+        """Run ``iopgraph.jobs.JOBS[job]`` in a sandboxed worker (see :meth:`WorkerPool.call`)."""
+        ...
+
+    async def start(self, workers: int = 2) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class LocalBackend:
+    """The embedded Oxigraph store.
+
+    * ``select``/``ask``/``construct``/``quads`` (the service's own, trusted
+      queries) run on the on-disk store in worker threads.
+    * ``run_query`` (users' queries) runs in a :class:`WorkerPool` of processes
+      holding in-memory copies, so that it can be killed at the timeout.
+    * Writes land in the on-disk store in one transaction, then reach every
+      worker before the version changes. A new write method must end with
+      ``await self._publish(...)`` while holding ``self._write_lock()``.
+
+    All graphs form the default graph of a query (union default graph).
+    """
+
+    def __init__(self, store: ox.Store, version: str | None = None, store_path: Path | None = None,
+                 snapshot_token: str | None = None) -> None:
+        """``store_path`` and ``snapshot_token`` (e.g. sources hash + quad count) let the
+        workers' start-up snapshot be kept beside the store and reused by the next start."""
+        self.store = store
+        self._version = version or uuid.uuid4().hex
+        self._modified = datetime.now(UTC).replace(microsecond=0)
+        self._pool: WorkerPool | None = None
+        self._local_lock = asyncio.Lock()
+        self._store_path = store_path
+        self._token = snapshot_token
+        self._files: SnapshotFiles | None = None
+        self._snapshot: tuple[str, Path] | None = None  # (version, file)
+        self._verify: str | None = None  # digest of a reused snapshot, checked once the workers are up
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    @property
+    def last_modified(self) -> datetime:
+        return self._modified
+
+    @property
+    def pool(self) -> WorkerPool | None:
+        return self._pool
+
+    def _bump(self) -> None:
+        self._version = uuid.uuid4().hex
+        self._modified = datetime.now(UTC).replace(microsecond=0)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self, workers: int = 2, wait: bool = False, **options: Any) -> None:
+        """Start ``workers`` query worker processes (they load a snapshot in the background).
+
+        ``options`` are :class:`WorkerPool` keywords (see :func:`worker_options`)."""
+        if self._pool is None and workers > 0:
+            self._files = SnapshotFiles(self._store_path)
+            self._pool = WorkerPool(workers, self._make_snapshot, **options)
+            await self._pool.start(wait=wait)
+            if self._verify is not None:
+                task = asyncio.ensure_future(self._verify_reused_snapshot(self._verify))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+        if self._files is not None:
+            self._files.close()
+            self._files = None
+
+    async def _make_snapshot(self) -> Path:
+        """An N-Quads dump of the store at the current version (reused while the version holds)."""
+        if self._snapshot and self._snapshot[0] == self._version and self._snapshot[1].exists():
+            return self._snapshot[1]
+        files = self._files
+        assert files is not None
+        first = self._snapshot is None
+        if first and self._token is not None:
+            reused = files.reusable(self._token)
+            if reused is not None:
+                self._snapshot, self._verify = (self._version, reused[0]), reused[1]
+                return reused[0]
+        version = self._version
+        token = self._token if first else None  # only the start-up state is worth keeping
+        path, _ = await anyio.to_thread.run_sync(files.take, self.store, version, token)
+        self._snapshot = (version, path)
+        return path
+
+    async def _verify_reused_snapshot(self, digest: str) -> None:
+        """Compare the reused snapshot with the store; reload the workers if they differ."""
+        assert self._pool is not None
+        await self._pool.wait_ready()
+        version = self._version
+        # A thread of its own (niced, then gone), not one of the shared pool.
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iopgraph-snapshot-check")
+        try:
+            actual = await asyncio.get_running_loop().run_in_executor(executor, digest_of_store, self.store)
+        finally:
+            executor.shutdown(wait=False)  # never block the event loop (e.g. when cancelled at shutdown)
+        if actual == digest or self._pool is None:
+            return
+        async with self._pool.lock:
+            if self._version != version:
+                return  # a write happened meanwhile; the workers already follow the store
+            log.warning("the store changed since its snapshot was taken (outside the service?); reloading workers")
+            if self._files is not None:
+                self._files.invalidate()
+            self._bump()
+            await self._pool.reload()
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def _query(self, query: str, substitutions: dict[str, Term] | None) -> object:
+        subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
+        return self.store.query(query, use_default_graph_as_union=True, substitutions=subs or None)
+
+    async def select(self, query: str, substitutions: dict[str, Term] | None = None) -> list[Row]:
+        def run() -> list[Row]:
+            result = self._query(query, substitutions)
+            assert isinstance(result, ox.QuerySolutions)
+            names = [v.value for v in result.variables]
+            rows = []
+            for solution in result:
+                row = {n: solution[n] for n in names if solution[n] is not None}
+                rows.append(row)  # type: ignore[arg-type]
+            return rows
+
+        return await anyio.to_thread.run_sync(run)
+
+    async def ask(self, query: str, substitutions: dict[str, Term] | None = None) -> bool:
+        return await anyio.to_thread.run_sync(lambda: bool(self._query(query, substitutions)))
+
+    async def construct(self, query: str, substitutions: dict[str, Term] | None = None) -> list[ox.Triple]:
+        return await anyio.to_thread.run_sync(lambda: list(self._query(query, substitutions)))  # type: ignore[call-overload]
+
+    async def quads(self, graph: str | None = None) -> list[ox.Quad]:
+        g = ox.NamedNode(graph) if graph else None
+        return await anyio.to_thread.run_sync(lambda: list(self.store.quads_for_pattern(None, None, None, g)))
+
+    async def run_query(self, job: QueryJob, timeout: float, client: str = "") -> Outcome:
+        if self._pool is None:
+            # No worker processes (e.g. a backend built by hand in a test): run in a thread, no hard stop.
+            return await anyio.to_thread.run_sync(lambda: execute(self.store, job))
+        return await self._pool.run(job, timeout, client)
+
+    async def isolated(self, job: str, args: dict[str, Any], payload: bytes = b"", *,
+                       timeout: float) -> tuple[dict[str, Any], bytes]:
+        if self._pool is None:
+            raise WorkersUnavailable("no worker processes are running (the backend was not started)")
+        return await self._pool.call(job, args, payload, timeout=timeout)
+
+    # -- writes ------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _write_lock(self) -> AsyncIterator[None]:
+        """Held around every write: one writer at a time, no worker starting from a half-written store.
+
+        Entering it also forgets the persisted start-up snapshot (the store is about to change).
+        """
+        lock = self._pool.lock if self._pool is not None else self._local_lock
+        async with lock:
+            if self._files is not None:
+                self._files.invalidate()
+            yield
+
+    async def _publish(self, remove: list[ox.Quad] | None = None, add: list[ox.Quad] | None = None) -> None:
+        """Bring the query workers in step with a write that just landed on disk, then bump the version.
+
+        With ``remove``/``add`` the quads are sent to the workers; without them
+        (or when blank nodes are involved, whose labels the store may rename)
+        the workers are reloaded from a fresh snapshot.
+        """
+        if self._pool is not None:
+            quads = [*(remove or []), *(add or [])]
+            as_delta = (remove is not None or add is not None) and not any(_has_blank_node(q) for q in quads)
+            if as_delta:
+                await self._pool.broadcast_write(_nquads_bytes(remove or []), _nquads_bytes(add or []))
+            self._bump()
+            if not as_delta:
+                await self._pool.reload()
+        else:
+            self._bump()
+
+    async def replace_quads(self, remove: Iterable[ox.Quad], add: Iterable[ox.Quad]) -> None:
+        to_remove, to_add = list(remove), list(add)
+
+        def run() -> None:
+            # One SPARQL update = one transaction: all of it lands or none of it.
+            try:
+                self.store.update(_update_text(to_remove, to_add, self.store))
+            except OSError as exc:  # disk full, read-only file system, ...: nothing was written
+                log.error("store write failed: %s", exc)
+                raise StoreError(f"the write was not applied: {_io_problem(exc)}") from None
+            try:
+                self.store.flush()
+            except OSError as exc:  # the write is in the write-ahead log already: applied and durable
+                log.warning("store flush after a write failed: %s", exc)
+
+        async with self._write_lock():
+            await anyio.to_thread.run_sync(run)
+            await self._publish(to_remove, to_add)
+
+
+def worker_options(settings: Settings) -> dict[str, Any]:
+    """The :class:`WorkerPool` keywords the settings ask for (sandbox and fairness)."""
+    return {
+        "memory_mb": settings.worker_memory_mb or None,
+        "keep_network": bool(settings.service_allowlist),
+        "per_client": settings.query_workers_per_client or None,
+    }
+
+
+def _io_problem(exc: OSError) -> str:
+    """What an operator must do about a failed store write, without the server's file paths."""
+    text = str(exc)
+    if "No space left" in text:
+        return "the disk holding the store is full; free space, then restart the service (reads still work)"
+    if "Read-only file system" in text or "Permission denied" in text:
+        return "the store's folder is not writable (read-only file system or permissions); reads still work"
+    return "the store reported an I/O error (see the server log); reads still work"
+
+
+def _has_blank_node(quad: ox.Quad) -> bool:
+    return any(isinstance(t, ox.BlankNode) for t in (quad.subject, quad.object, quad.graph_name))
+
+
+def _nquads_bytes(quads: list[ox.Quad]) -> bytes:
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"" if quads else b""
+
+
+def _nquads(quads: list[ox.Quad]) -> str:
+    lines = []
+    for q in quads:
+        triple = f"{q.subject} {q.predicate} {q.object} ."
+        lines.append(triple if isinstance(q.graph_name, ox.DefaultGraph) else f"GRAPH {q.graph_name} {{ {triple} }}")
+    return "\n".join(lines)
+
+
+def _update_text(remove: list[ox.Quad], add: list[ox.Quad], store: ox.Store | None = None) -> str:
+    """One SPARQL update (= one Oxigraph transaction) removing ``remove``, then adding ``add``.
+
+    DELETE DATA cannot name blank nodes, so a graph losing a blank-node quad is
+    rewritten in the same transaction: CLEAR it, then insert what it keeps (its
+    blank nodes get new labels: the graph stays isomorphic) with the additions.
+    """
+    rewrite = {q.graph_name for q in remove if _has_blank_node(q)} if store is not None else set()
+    gone = set(remove)
+    keep = [q for g in rewrite for q in store.quads_for_pattern(None, None, None, g) if q not in gone] if store else []
+    parts = [("CLEAR SILENT DEFAULT" if isinstance(g, ox.DefaultGraph) else f"CLEAR SILENT GRAPH {g}")
+             for g in sorted(rewrite, key=str)]
+    plain = [q for q in remove if q.graph_name not in rewrite]
+    if plain:
+        parts.append("DELETE DATA {\n" + _nquads(plain) + "\n}")
+    if keep or add:
+        # One INSERT DATA, so one blank-node label is one node across all inserted quads.
+        parts.append("INSERT DATA {\n" + _nquads(keep + add) + "\n}")
+    return " ;\n".join(parts) or "# nothing to do"

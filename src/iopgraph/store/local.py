@@ -1,0 +1,185 @@
+"""The embedded store: an Oxigraph store on disk, built from the source files.
+
+Loading uses pyoxigraph's bulk loader (fast, with exact parse positions);
+:func:`rdflib_dataset` exposes the same store to rdflib code through oxrdflib.
+Each ontology/data file is loaded into its own named graph
+(``https://w3id.org/iopgraph/graph/data/initiatives`` for ``data/initiatives.ttl``);
+queries see the union of all graphs as their default graph. A hash of the
+sources is kept beside the store, so a restart on unchanged sources does not
+reload anything.
+
+A rebuild is atomic: the file-backed graphs are dropped and reloaded in ONE
+store transaction (a SPARQL update), so a crash or SIGKILL at any moment leaves
+the old graph or the new one, never an empty store (a first build, with no old
+graph, is bulk-loaded). Steward graphs (everything
+outside the file-backed graphs) are not read, held or rewritten by a build.
+Before the transaction the hash file is marked ``building``; a start that finds
+that mark knows a build was interrupted and builds again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from oxrdflib import OxigraphStore
+
+from iopgraph.core.errors import StoreError
+from iopgraph.core.namespaces import GRAPH
+from iopgraph.core.rdfio import parse_file
+from iopgraph.core.sources import SourceFile, content_hash
+
+META_FILE = "iopgraph-store.json"
+
+log = logging.getLogger("iopgraph")
+
+
+@dataclass(frozen=True)
+class BuildOutcome:
+    """What :func:`ensure_built` did."""
+
+    rebuilt: bool
+    source_hash: str
+    quads: int
+
+
+def open_store(path: Path) -> ox.Store:
+    """Open (or create) the on-disk store at ``path``."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return ox.Store(str(path))
+    except OSError as exc:
+        raise StoreError(f"cannot open the store at {path}: {exc}") from exc
+
+
+def rdflib_dataset(store: ox.Store) -> rdflib.Dataset:
+    """The same Oxigraph store seen as an rdflib Dataset (through oxrdflib), without copying.
+
+    For rdflib-based code (conversions, pySHACL over the live store); the query
+    hot path uses pyoxigraph directly.
+    """
+    return rdflib.Dataset(store=OxigraphStore(store=store), default_union=True)
+
+
+def _meta_path(path: Path) -> Path:
+    return path.parent / f"{path.name}.{META_FILE}"
+
+
+def _read_meta(path: Path) -> dict[str, object]:
+    meta = _meta_path(path)
+    if not meta.exists():
+        return {}
+    try:
+        found = json.loads(meta.read_text())
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def stored_hash(path: Path) -> str | None:
+    """The sources' hash the store was last built from; None if never built or a build was interrupted."""
+    meta = _read_meta(path)
+    if meta.get("building") or "source_hash" not in meta:
+        return None
+    return str(meta["source_hash"])
+
+
+def build_interrupted(path: Path) -> bool:
+    """True when a build of the store at ``path`` started and did not finish (crash, SIGKILL)."""
+    return bool(_read_meta(path).get("building"))
+
+
+def _write_meta(path: Path, meta: dict[str, object]) -> None:
+    """Replace the hash file atomically (write beside, fsync, rename)."""
+    target = _meta_path(path)
+    partial = target.with_name(target.name + ".partial")
+    with partial.open("w") as out:
+        out.write(json.dumps(meta))
+        out.flush()
+        os.fsync(out.fileno())
+    partial.replace(target)
+
+
+#: Graph IRI prefixes filled from source files; a rebuild replaces them. Other graphs (written by
+#: stewards through /store, /update or `iopgraph load`, provenance, releases) survive rebuilds.
+FILE_GRAPH_PREFIXES = tuple(GRAPH + folder + "/" for folder in ("ontology", "data", "served"))
+
+
+def kept_on_rebuild(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> bool:
+    return not (isinstance(graph, ox.NamedNode) and graph.value.startswith(FILE_GRAPH_PREFIXES))
+
+
+def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    return str(term)
+
+
+def _reload_update(store: ox.Store, quads: list[ox.Quad]) -> str:
+    """One SPARQL update: drop every file-backed graph the store holds, then insert ``quads``."""
+    parts = [f"DROP SILENT GRAPH {g}" for g in sorted(store.named_graphs(), key=str)
+             if not kept_on_rebuild(g)]
+    if quads:
+        lines = [f"GRAPH {q.graph_name} {{ {_term(q.subject)} {q.predicate} {_term(q.object)} }}" for q in quads]
+        parts.append("INSERT DATA {\n" + "\n".join(lines) + "\n}")
+    return " ;\n".join(parts) or "# nothing to do"
+
+
+def parse_sources(files: list[SourceFile]) -> list[ox.Quad]:
+    """The quads of ``files``, each file in its own named graph (RdfSyntaxError names file and line)."""
+    quads: list[ox.Quad] = []
+    for f in files:
+        quads.extend(parse_file(f.path, ox.NamedNode(f.graph_iri)))
+    return quads
+
+
+def replace_file_graphs(store: ox.Store, quads: list[ox.Quad]) -> None:
+    """Drop the file-backed graphs and insert ``quads`` in ONE transaction; other graphs are untouched.
+
+    A store without file-backed graphs (a first build) has no old graph to keep: it is bulk-loaded
+    (faster, and without a large write-ahead log); a build killed meanwhile is redone by the next start.
+    """
+    try:
+        if any(not kept_on_rebuild(g) for g in store.named_graphs()):
+            store.update(_reload_update(store, quads))
+        else:
+            store.bulk_extend(quads)
+        store.flush()
+    except OSError as exc:
+        raise StoreError(f"the build was not applied (the store is unchanged): {exc}") from exc
+
+
+def load_sources(store: ox.Store, files: list[SourceFile]) -> int:
+    """Replace the file-backed graphs by the quads of ``files`` atomically; returns the quads loaded.
+
+    Every file is parsed first (a file that does not parse changes nothing).
+    """
+    quads = parse_sources(files)
+    replace_file_graphs(store, quads)
+    return len(quads)
+
+
+def ensure_built(store: ox.Store, path: Path, files: list[SourceFile], force: bool = False) -> BuildOutcome:
+    """Load ``files`` into ``store`` unless the store already holds exactly these sources.
+
+    An interrupted earlier build (the ``building`` mark) always rebuilds.
+    """
+    digest = content_hash(files)
+    if build_interrupted(path):
+        log.warning("the previous build of the store at %s was interrupted; building again", path)
+    elif not force and stored_hash(path) == digest:
+        return BuildOutcome(False, digest, len(store))
+    quads = parse_sources(files)
+    _write_meta(path, {"building": True, "source_hash": digest})
+    _forget_snapshot(path)
+    replace_file_graphs(store, quads)
+    _write_meta(path, {"source_hash": digest, "quads": len(quads)})
+    return BuildOutcome(True, digest, len(quads))
+
+
+def _forget_snapshot(path: Path) -> None:
+    """The workers' persisted start-up snapshot no longer matches the store once a build starts."""
+    (path.parent / f"{path.name}.snapshot.json").unlink(missing_ok=True)

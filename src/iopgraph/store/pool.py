@@ -1,0 +1,497 @@
+"""A pool of sandboxed worker processes, each with an in-memory copy of the graph.
+
+Why processes: Oxigraph's ``Store.query`` cannot be interrupted, and an aggregate
+or ORDER BY does all its work in one call. A worker that runs past the timeout
+is killed (SIGKILL) and replaced, which really frees the CPU; the event loop
+only ever awaits pipes, so the service stays responsive meanwhile. Each worker
+runs in the sandbox of :mod:`iopgraph.store.sandbox` (no network, an address-space
+limit, a big evaluation stack), so a query or job that crashes or exhausts
+memory takes down one worker, never the server.
+
+Why in memory: the in-memory store scans several times faster than the RocksDB
+one, so reads run at the engine's best speed while the on-disk store stays the
+durable copy. Each worker starts from an N-Quads snapshot of the durable store
+(an empty file for graph-less workers, as in remote-store mode); writes are
+applied to the durable store first and then sent to every worker through the
+same pipe as queries, so a query sent after a write always sees it.
+
+    pool = WorkerPool(size=2, snapshot=make_snapshot, memory_mb=4096)
+    await pool.start()
+    outcome = await pool.run(job, timeout=30, client="203.0.113.9")
+    result, body = await pool.call("echo", {"x": 1}, b"payload", timeout=10)
+    await pool.broadcast_write(remove_nquads, add_nquads)
+    await pool.close()
+
+**Fair scheduling.** A free worker goes to the waiting client (remote address)
+that holds the fewest workers, oldest request first. A client whose queries
+have been running for :data:`HEAVY_AFTER` seconds or more on ``per_client``
+workers (default: all but one) gets no further worker until one of them ends:
+a client looping slow queries can never hold every worker, while its (and
+everyone's) quick queries still run beside them. Waiting is bounded by the
+request's timeout, and by :data:`LOADING_WAIT` while every worker is still
+loading the graph (503 ``query-workers-busy`` with ``Retry-After``).
+
+**The job call** (:meth:`WorkerPool.call`) runs
+``iopgraph.jobs.JOBS[job](store, args, payload)`` in a worker and returns
+its ``(dict, bytes)``. Errors: an :class:`~iopgraph.core.errors.IopgraphError` the job
+raised is re-raised here as the same class (JSON across the pipe, never pickle:
+only ``iopgraph.*`` classes under IopgraphError, rebuilt from message and JSON
+attributes); any other exception is :class:`JobFailed` (500, neutral message); a
+worker that dies during the call (segfault, memory limit) is replaced and the
+caller gets :class:`JobCrashed` (400); past ``timeout`` the worker is killed and
+replaced and the caller gets :class:`JobTimeout` (503).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import itertools
+import logging
+import os
+import re
+import signal
+import sys
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from iopgraph.core.errors import IopgraphError
+from iopgraph.query.errors import (
+    JobCrashed,
+    JobFailed,
+    JobTimeout,
+    QueryFailed,
+    QuerySyntaxError,
+    QueryTimeout,
+    QueryTooComplex,
+    ServiceUnreachable,
+    WorkersUnavailable,
+    describe_syntax_error,
+)
+from iopgraph.store import wire
+from iopgraph.store.engine import Outcome, QueryJob
+
+log = logging.getLogger("iopgraph.sparql")
+
+#: Makes a snapshot of the current durable store and returns its N-Quads file.
+SnapshotMaker = Callable[[], Awaitable[Path]]
+
+#: Seconds after which a running query counts as heavy for the per-client limit.
+HEAVY_AFTER = 1.0
+#: Most seconds a request waits while every worker is still loading the graph (start-up, after a
+#: build or a reload): then 503 with Retry-After, rather than a long silent queue.
+LOADING_WAIT = 10.0
+
+_MODULE = re.compile(r"iopgraph(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+class WorkerDied(Exception):
+    """The worker process ended while it answered (crash, memory limit)."""
+
+    def __init__(self, how: str) -> None:
+        super().__init__(how)
+        self.how = how
+
+
+async def empty_snapshot() -> Path:
+    """The snapshot of a graph-less pool (remote mode, query analysis): an empty file, so an empty store."""
+    return Path(os.devnull)
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: asyncio.subprocess.Process
+    snapshot: Path
+    ready: asyncio.Event
+    alive: bool = True  # False once killed or retired: never handed a query again
+    busy: bool = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+@dataclass(eq=False)
+class _Waiter:
+    client: str
+    seq: int
+    future: asyncio.Future[_Worker] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+def _death(returncode: int | None) -> str:
+    if returncode is None:
+        return "it stopped answering"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        hint = {"SIGSEGV": "a stack overflow or crash", "SIGABRT": "out of memory or stack",
+                "SIGKILL": "killed, e.g. by the kernel's out-of-memory killer"}.get(name, "a crash")
+        return f"{name}: {hint}"
+    if returncode == 70:
+        return "it ran out of memory (IOPGRAPH_WORKER_MEMORY_MB)"
+    return f"exit status {returncode}"
+
+
+def rebuild_error(header: dict[str, Any]) -> IopgraphError:
+    """The :class:`IopgraphError` a job raised, rebuilt from its JSON description (never unpickled)."""
+    message = str(header.get("message") or "the isolated job failed")
+    module, _, name = str(header.get("class", "")).rpartition(".")
+    cls: object = None
+    if _MODULE.fullmatch(module) and name.isidentifier():
+        loaded = sys.modules.get(module)
+        if loaded is None:
+            with contextlib.suppress(ImportError):
+                loaded = importlib.import_module(module)  # our own package only (checked above)
+        cls = getattr(loaded, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, IopgraphError)):
+        return JobFailed("the isolated job failed; the details are in the server log")
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.message = message
+    attrs = header.get("attrs")
+    for key, value in (attrs.items() if isinstance(attrs, dict) else ()):
+        if isinstance(key, str) and key.isidentifier() and not key.startswith("_"):
+            setattr(error, key, value)
+    return error
+
+
+class WorkerPool:
+    """``size`` worker processes answering queries and jobs; see the module docstring."""
+
+    def __init__(self, size: int, snapshot: SnapshotMaker, startup_timeout: float = 600.0, *,
+                 memory_mb: int | None = None, keep_network: bool = False, per_client: int | None = None) -> None:
+        self.size = size
+        self._snapshot = snapshot
+        self._startup_timeout = startup_timeout
+        self.memory_mb = memory_mb
+        self.keep_network = keep_network
+        self.per_client = max(1, per_client if per_client else size - 1)
+        self._workers: list[_Worker] = []
+        self._idle: list[_Worker] = []
+        self._waiters: list[_Waiter] = []
+        self._held: Counter[str] = Counter()
+        self._running: dict[_Worker, tuple[str, float]] = {}  # worker -> (client, started)
+        self._seq = itertools.count()
+        self._lock = asyncio.Lock()  # serialises snapshots, spawns and writes
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closed = False
+        self.replaced = 0  # workers killed and replaced (timeouts, cancellations, crashes)
+        self.crashes = 0  # workers that died while answering
+        self.broken: str | None = None  # why no worker can be started, if so
+        self.sandbox: dict[str, Any] | None = None  # the sandbox report of the latest ready worker
+        self._warned = False
+        self._load_failures = 0
+
+    @property
+    def lock(self) -> asyncio.Lock:
+        """Held while a write is applied, so no worker starts from a half-written snapshot."""
+        return self._lock
+
+    @property
+    def pids(self) -> list[int]:
+        return [w.pid for w in self._workers if w.alive]
+
+    @property
+    def ready_count(self) -> int:
+        """Workers that have loaded their snapshot and can answer."""
+        return sum(1 for w in self._workers if w.alive and w.ready.is_set())
+
+    async def start(self, wait: bool = True) -> None:
+        async with self._lock:
+            for _ in range(self.size):
+                await self._spawn_locked()
+        if wait:
+            await self.wait_ready()
+
+    async def wait_ready(self) -> None:
+        await asyncio.gather(*(asyncio.wait_for(w.ready.wait(), self._startup_timeout) for w in self._workers))
+
+    async def _spawn_locked(self) -> _Worker:
+        snapshot = await self._snapshot()
+        args = [sys.executable, "-m", "iopgraph.store.worker", str(snapshot)]
+        if self.memory_mb:
+            args += ["--memory-mb", str(self.memory_mb)]
+        if self.keep_network:
+            args.append("--keep-network")
+        process = await asyncio.create_subprocess_exec(
+            *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            limit=2**26,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        worker = _Worker(process, snapshot, asyncio.Event())
+        self._workers.append(worker)
+        self._background(self._await_ready(worker))
+        return worker
+
+    def _background(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _await_ready(self, worker: _Worker) -> None:
+        assert worker.process.stdout is not None
+        try:
+            header, _ = await wire.read_async(worker.process.stdout)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            if not worker.alive:
+                return  # killed on purpose (reload, close)
+            self._load_failures += 1
+            log.error("query worker %s died while loading the snapshot (%d in a row)", worker.pid,
+                      self._load_failures)
+            if self._load_failures < 3:
+                await self._replace(worker)
+            else:
+                self._workers.remove(worker)
+                self.broken = ("query workers keep dying while loading the graph (out of memory? "
+                               "IOPGRAPH_WORKER_MEMORY_MB); see the log")
+                self._fail_waiters()
+            return
+        if header.get("ready"):
+            self._load_failures = 0
+            self._note_sandbox(header)
+            worker.ready.set()
+            self._release(worker)
+
+    def _note_sandbox(self, header: dict[str, Any]) -> None:
+        self.sandbox = {k: header.get(k) for k in ("network_isolation", "network_mode", "sandbox_reason",
+                                                   "memory_limit_mb")}
+        if self.sandbox["network_mode"] == "unisolated" and not self._warned:
+            self._warned = True
+            log.warning("worker processes run WITHOUT network isolation: %s. A SERVICE clause that slips past "
+                        "the query-text check could reach the network; see docs/security.md",
+                        self.sandbox["sandbox_reason"])
+        elif not self._warned:
+            self._warned = True
+            log.info("worker sandbox: network %s (%s), memory limit %s MB", self.sandbox["network_mode"],
+                     self.sandbox["sandbox_reason"], self.sandbox["memory_limit_mb"])
+
+    # -- scheduling ------------------------------------------------------------------------------
+
+    def _release(self, worker: _Worker) -> None:
+        if worker.alive:
+            self._idle.append(worker)
+        self._dispatch()
+
+    def _fail_waiters(self) -> None:
+        for waiter in self._waiters:
+            if not waiter.future.done():
+                waiter.future.set_exception(WorkersUnavailable(self.broken or "no query worker is available"))
+        self._waiters.clear()
+
+    def _dispatch(self) -> None:
+        """Hand idle workers to waiters: fewest workers held first, then oldest; never above ``per_client``."""
+        self._idle = [w for w in self._idle if w.alive]
+        if not (self._idle and self._waiters):
+            return
+        now = asyncio.get_running_loop().time()
+        heavy: Counter[str] = Counter(client for client, started in self._running.values()
+                                      if now - started >= HEAVY_AFTER)
+        while self._idle and self._waiters:
+            eligible = [w for w in self._waiters if heavy[w.client] < self.per_client or self.size == 1]
+            if not eligible:
+                return
+            waiter = min(eligible, key=lambda w: (self._held[w.client], w.seq))
+            self._waiters.remove(waiter)
+            worker = self._idle.pop(0)
+            self._held[waiter.client] += 1
+            self._running[worker] = (waiter.client, now)
+            waiter.future.set_result(worker)
+
+    def _give_back(self, client: str, worker: _Worker) -> None:
+        self._running.pop(worker, None)
+        self._held[client] -= 1
+        if self._held[client] <= 0:
+            del self._held[client]
+
+    async def _acquire(self, client: str, timeout: float, what: str) -> _Worker:
+        if self.broken:
+            raise WorkersUnavailable(self.broken)
+        waiter = _Waiter(client, next(self._seq))
+        self._waiters.append(waiter)
+        self._dispatch()
+        if not waiter.future.done() and not any(w.ready.is_set() for w in self._workers if w.alive):
+            timeout = min(timeout, LOADING_WAIT)
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiter.future), timeout)
+        except BaseException as exc:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+            if waiter.future.done() and not waiter.future.cancelled() and waiter.future.exception() is None:
+                # Handed a worker just as the wait ended: give it back.
+                self._give_back(client, waiter.future.result())
+                self._release(waiter.future.result())
+            if isinstance(exc, TimeoutError):
+                loading = not any(w.ready.is_set() for w in self._workers if w.alive)
+                reason = ("the query workers are still loading the graph" if loading else
+                          f"all {self.size} query workers stayed busy")
+                busy = WorkersUnavailable(f"{reason} for {timeout:g} s, so the {what} was not started; "
+                                          "try again in a few seconds")
+                busy.headers = {"Retry-After": "5"}
+                raise busy from None
+            raise
+
+    # -- one exchange ------------------------------------------------------------------------------
+
+    async def _roundtrip(self, message: bytes, timeout: float, client: str, what: str) -> tuple[wire.Header, bytes]:
+        """Send ``message`` to a free worker, await its answer; raises TimeoutError or WorkerDied."""
+        worker = await self._acquire(client, timeout, what)
+        worker.busy = True
+        try:
+            async with asyncio.timeout(timeout):
+                header, body = await self._exchange(worker, message)
+        except WorkerDied:
+            self.crashes += 1
+            await self._replace(worker)
+            raise
+        except BaseException:
+            # Timed out, cancelled (client gone, server stopping): its state is unknown.
+            await self._replace(worker)
+            raise
+        finally:
+            self._give_back(client, worker)
+            self._dispatch()
+        worker.busy = False
+        if worker.alive:
+            self._release(worker)
+        else:  # retired by reload() while it answered
+            await self._kill(worker)
+            self._dispatch()
+        return header, body
+
+    async def _exchange(self, worker: _Worker, message: bytes) -> tuple[wire.Header, bytes]:
+        stdin, stdout = worker.process.stdin, worker.process.stdout
+        assert stdin is not None and stdout is not None
+        try:
+            stdin.write(message)
+            await stdin.drain()
+            return await wire.read_async(stdout)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(5):
+                    await worker.process.wait()
+            raise WorkerDied(_death(worker.process.returncode)) from None
+
+    async def run(self, job: QueryJob, timeout: float, client: str = "") -> Outcome:
+        """Answer ``job`` in a free worker; kill the worker if it takes longer than ``timeout`` seconds."""
+        try:
+            header, body = await self._roundtrip(wire.encode({"op": "query", **job.to_header()}), timeout,
+                                                 client, "query")
+        except TimeoutError:
+            raise QueryTimeout(
+                f"the query was stopped after {timeout:g} s (the limit set by IOPGRAPH_QUERY_TIMEOUT); "
+                "narrow it down, add a LIMIT, or ask the operator for a longer limit"
+            ) from None
+        except WorkerDied as died:
+            if self._closed:
+                raise WorkersUnavailable("the service is shutting down") from None
+            raise QueryTooComplex(
+                f"the query made its isolated worker crash ({died.how}); it was not answered and this query "
+                "will be refused from now on. Simplify it: fewer UNION branches or OPTIONALs, shorter property "
+                "paths or expressions, smaller intermediate strings"
+            ) from None
+        if header.get("ok"):
+            return Outcome(body, int(header["count"]), bool(header["truncated"]), str(header.get("cut") or "rows"))
+        if header.get("error") == "syntax":
+            raise QuerySyntaxError(f"malformed SPARQL query: {describe_syntax_error(job.query, header['message'])}")
+        if header.get("error") == "network":
+            log.info("a SERVICE call failed in a worker: %s", str(header.get("message"))[:500])
+            if self.keep_network:
+                raise ServiceUnreachable("a SERVICE call in the query failed: its endpoint could not be reached")
+            raise ServiceUnreachable(
+                "a SERVICE call in the query could not be made: the query workers have no network access "
+                "(only hosts on IOPGRAPH_SERVICE_ALLOWLIST can be called, and only when it is set)"
+            )
+        raise QueryFailed(f"the query engine failed: {str(header.get('message', ''))[:1000]}")
+
+    async def call(self, job: str, args: dict[str, Any], payload: bytes = b"", *, timeout: float,
+                   client: str = "") -> tuple[dict[str, Any], bytes]:
+        """Run ``iopgraph.jobs.JOBS[job](store, args, payload)`` in a worker; see the module docstring."""
+        try:
+            header, body = await self._roundtrip(wire.encode({"op": "call", "job": job, "args": args}, payload),
+                                                 timeout, client, f"{job} job")
+        except TimeoutError:
+            raise JobTimeout(f"the {job} job was stopped after {timeout:g} s, its time limit") from None
+        except WorkerDied as died:
+            if self._closed:
+                raise WorkersUnavailable("the service is shutting down") from None
+            raise JobCrashed(f"the input made the isolated worker crash ({died.how}); nothing was applied") from None
+        if header.get("ok"):
+            result = header.get("result")
+            return (result if isinstance(result, dict) else {}), body
+        if header.get("error") == "iopgraph":
+            raise rebuild_error(header)
+        log.error("isolated job %s failed: %s", job, str(header.get("message"))[:2000])
+        raise JobFailed(f"the {job} job failed inside its isolated worker; the details are in the server log")
+
+    # -- lifecycle of workers ------------------------------------------------------------------------
+
+    async def _kill(self, worker: _Worker) -> None:
+        worker.alive = False
+        with contextlib.suppress(ProcessLookupError):
+            worker.process.kill()
+        with contextlib.suppress(Exception):
+            await worker.process.wait()
+
+    async def _replace(self, worker: _Worker) -> None:
+        """Kill ``worker`` and, if it was still a member of the pool, start a fresh one in its place."""
+        member = worker in self._workers
+        if member:
+            self._workers.remove(worker)
+        await self._kill(worker)
+        if member:
+            self.replaced += 1
+            if not self._closed:
+                self._background(self._respawn())
+
+    async def _respawn(self) -> None:
+        async with self._lock:
+            if not self._closed and len(self._workers) < self.size:
+                await self._spawn_locked()
+
+    async def broadcast_write(self, remove: bytes, add: bytes) -> None:
+        """Send a write (N-Quads to remove, to add) to every worker; call with :attr:`lock` held."""
+        message = wire.encode({"op": "apply"}, remove + b"\0" + add)
+        for worker in list(self._workers):
+            if worker.alive and worker.process.stdin is not None:
+                worker.process.stdin.write(message)
+        for worker in list(self._workers):
+            if worker.alive and worker.process.stdin is not None:
+                with contextlib.suppress(ConnectionError):
+                    await worker.process.stdin.drain()
+
+    async def reload(self) -> None:
+        """Replace every worker by one started from a fresh snapshot; call with :attr:`lock` held.
+
+        For writes that cannot be sent as quads (e.g. a SPARQL Update). Busy
+        workers finish their query first and are then retired.
+        """
+        old, self._workers = self._workers, []
+        for _ in range(self.size):
+            await self._spawn_locked()
+        for worker in old:
+            worker.alive = False
+            if not worker.busy:
+                await self._kill(worker)
+        self._dispatch()
+
+    async def close(self) -> None:
+        self._closed = True
+        for task in list(self._tasks):
+            task.cancel()
+        for worker in self._workers:
+            worker.alive = False
+            with contextlib.suppress(ProcessLookupError):
+                worker.process.kill()
+        for worker in self._workers:
+            with contextlib.suppress(Exception):
+                await worker.process.wait()
+        self._workers.clear()
+        self.broken = "the service is shutting down"
+        self._fail_waiters()
+
