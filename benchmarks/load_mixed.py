@@ -41,8 +41,10 @@ def writer(url: str, stop: threading.Event, statuses: Counter[int]) -> None:
         while not stop.is_set():
             n += 1
             started = time.monotonic()
-            update = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> INSERT DATA { GRAPH <" + GRAPH + "> { "
-                      f"<https://w3id.org/iopgraph/id/load/{n}> rdfs:comment \"write {n}\" }} }}")
+            update = (
+                "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> INSERT DATA { GRAPH <" + GRAPH + "> { "
+                f'<https://w3id.org/iopgraph/id/load/{n}> rdfs:comment "write {n}" }} }}'
+            )
             statuses[client.post(url + "/update", content=update, headers=AUTH).status_code] += 1
             stop.wait(max(0.0, 1.0 - (time.monotonic() - started)))
 
@@ -55,9 +57,14 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="iopgraph-load-") as name:
         folder = Path(name)
-        env = {"IOPGRAPH_ROOT": str(make_project(folder, FIXTURE_DATA)), "IOPGRAPH_STORE_PATH": str(folder / "store"),
-               "IOPGRAPH_QUERY_WORKERS": "2", "IOPGRAPH_ACCESS_LOG": "false", "IOPGRAPH_WRITE_TOKEN": TOKEN,
-               "IOPGRAPH_BASE_URL": "http://127.0.0.1"}
+        env = {
+            "IOPGRAPH_ROOT": str(make_project(folder, FIXTURE_DATA)),
+            "IOPGRAPH_STORE_PATH": str(folder / "store"),
+            "IOPGRAPH_QUERY_WORKERS": "2",
+            "IOPGRAPH_ACCESS_LOG": "false",
+            "IOPGRAPH_WRITE_TOKEN": TOKEN,
+            "IOPGRAPH_BASE_URL": "http://127.0.0.1",
+        }
         if options.src:
             env["PYTHONPATH"] = options.src
         with ServerProcess(folder, env) as server:
@@ -67,14 +74,28 @@ def main() -> None:
             thread = threading.Thread(target=writer, args=(server.url, stop, writes), daemon=True)
             thread.start()
             try:
-                result = asyncio.run(run_load(server.url, pick, options.concurrency, options.seconds,  # type: ignore[arg-type]
-                                              10_000_000))
+                result = asyncio.run(
+                    run_load(
+                        server.url,
+                        pick,
+                        options.concurrency,
+                        options.seconds,  # type: ignore[arg-type]
+                        10_000_000,
+                    )
+                )
             finally:
                 stop.set()
                 thread.join(timeout=60)
     summary = result.summary()
-    print({"source": options.src or str(ROOT / "src"), **summary, "writes": dict(writes),
-           "statuses": dict(result.statuses), "unexpected": result.unexpected[:3]})
+    print(
+        {
+            "source": options.src or str(ROOT / "src"),
+            **summary,
+            "writes": dict(writes),
+            "statuses": dict(result.statuses),
+            "unexpected": result.unexpected[:3],
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -159,14 +159,21 @@ def measure(label: str, store: ox.Store, words: list[str], rounds: int, seed: in
         suggest_ms.append(c.wall * 1000)
         suggest_cpu.append(c.cpu * 1000)
     result = {
-        "graph": label, "resources": len(records), "quads": len(store),
-        "build_wall": read.wall + write.wall, "build_cpu": read.cpu + write.cpu, "read_cpu": read.cpu,
+        "graph": label,
+        "resources": len(records),
+        "quads": len(store),
+        "build_wall": read.wall + write.wall,
+        "build_cpu": read.cpu + write.cpu,
+        "read_cpu": read.cpu,
         "write_cpu": write.cpu,
-        "search_p50": statistics.median(search_ms), "search_cpu_p50": statistics.median(search_cpu),
-        "search_p95": percentile(search_ms, .95),
-        "suggest_p50": statistics.median(suggest_ms), "suggest_cpu_p50": statistics.median(suggest_cpu),
-        "suggest_p95": percentile(suggest_ms, .95),
-        "median_hits": statistics.median(totals), "rounds": rounds,
+        "search_p50": statistics.median(search_ms),
+        "search_cpu_p50": statistics.median(search_cpu),
+        "search_p95": percentile(search_ms, 0.95),
+        "suggest_p50": statistics.median(suggest_ms),
+        "suggest_cpu_p50": statistics.median(suggest_cpu),
+        "suggest_p95": percentile(suggest_ms, 0.95),
+        "median_hits": statistics.median(totals),
+        "rounds": rounds,
     }
     index.close()
     return result
@@ -179,8 +186,14 @@ def measure_http(rounds: int, words: list[str]) -> dict[str, float]:
 
     rng = random.Random(5)
     distinct = sorted(set(w.lower() for w in words))
-    with serve([], {"IOPGRAPH_QUERY_WORKERS": "1", "IOPGRAPH_STORE_PATH": str(ROOT / "var" / "bench-search-store")},
-               timeout=180) as base, httpx.Client(base_url=base, timeout=30) as client:
+    with (
+        serve(
+            [],
+            {"IOPGRAPH_QUERY_WORKERS": "1", "IOPGRAPH_STORE_PATH": str(ROOT / "var" / "bench-search-store")},
+            timeout=180,
+        ) as base,
+        httpx.Client(base_url=base, timeout=30) as client,
+    ):
         search_ms, suggest_ms = [], []
         for _ in range(rounds):
             q = " ".join(rng.choice(words) for _ in range(rng.randint(1, 3)))
@@ -189,16 +202,25 @@ def measure_http(rounds: int, words: list[str]) -> dict[str, float]:
             search_ms.append((time.perf_counter() - t) * 1000)
             w = rng.choice(distinct)
             t = time.perf_counter()
-            assert client.get("/api/search/suggest", params={"q": w[:rng.randint(2, min(6, len(w)))]}).status_code == 200
+            assert (
+                client.get(
+                    "/api/search/suggest", params={"q": w[: rng.randint(2, min(6, len(w)))]}
+                ).status_code
+                == 200
+            )
             suggest_ms.append((time.perf_counter() - t) * 1000)
     return {"search_p50": statistics.median(search_ms), "suggest_p50": statistics.median(suggest_ms)}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000])
     parser.add_argument("--rounds", type=int, default=200)
-    parser.add_argument("--http", action="store_true", help="also measure the shipped graph through iopgraph serve")
+    parser.add_argument(
+        "--http", action="store_true", help="also measure the shipped graph through iopgraph serve"
+    )
     args = parser.parse_args()
     shipped = shipped_store()
     words = vocabulary(shipped)
@@ -206,23 +228,32 @@ def main() -> None:
     for size in args.sizes:
         t = time.perf_counter()
         store = synthetic_store(size, words)
-        print(f"synthetic graph of {size:,} resources generated in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+        print(
+            f"synthetic graph of {size:,} resources generated in {time.perf_counter() - t:.1f} s",
+            file=sys.stderr,
+        )
         rows.append(measure(f"synthetic {size:,}", store, words, args.rounds))
         del store
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print("| graph | resources | quads | build wall (CPU: read + index) | search p50 wall / CPU (p95 wall) "
-          "| suggest p50 wall / CPU (p95 wall) | median hits |")
+    print(
+        "| graph | resources | quads | build wall (CPU: read + index) | search p50 wall / CPU (p95 wall) "
+        "| suggest p50 wall / CPU (p95 wall) | median hits |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['graph']} | {r['resources']:,} | {r['quads']:,} | {r['build_wall']:.1f} s "
-              f"({r['build_cpu']:.1f} s: {r['read_cpu']:.1f} + {r['write_cpu']:.1f}) | "
-              f"{r['search_p50']:.1f} / {r['search_cpu_p50']:.1f} ms ({r['search_p95']:.0f}) | "
-              f"{r['suggest_p50']:.1f} / {r['suggest_cpu_p50']:.1f} ms ({r['suggest_p95']:.0f}) | "
-              f"{r['median_hits']:,.0f} |")
+        print(
+            f"| {r['graph']} | {r['resources']:,} | {r['quads']:,} | {r['build_wall']:.1f} s "
+            f"({r['build_cpu']:.1f} s: {r['read_cpu']:.1f} + {r['write_cpu']:.1f}) | "
+            f"{r['search_p50']:.1f} / {r['search_cpu_p50']:.1f} ms ({r['search_p95']:.0f}) | "
+            f"{r['suggest_p50']:.1f} / {r['suggest_cpu_p50']:.1f} ms ({r['suggest_p95']:.0f}) | "
+            f"{r['median_hits']:,.0f} |"
+        )
     if args.http:
         h = measure_http(args.rounds, words)
-        print(f"\nThrough `iopgraph serve` (shipped graph, HTTP on 127.0.0.1): search p50 {h['search_p50']:.1f} ms, "
-              f"suggest p50 {h['suggest_p50']:.1f} ms")
+        print(
+            f"\nThrough `iopgraph serve` (shipped graph, HTTP on 127.0.0.1): search p50 {h['search_p50']:.1f} ms, "
+            f"suggest p50 {h['suggest_p50']:.1f} ms"
+        )
 
 
 if __name__ == "__main__":

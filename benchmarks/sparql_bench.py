@@ -50,10 +50,38 @@ PREFIXES = f"""PREFIX iop: <{IOP}>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
-WORDS = ["water", "energy", "mobility", "trust", "twin", "data", "health", "urban", "climate", "open",
-         "platform", "citizen", "sensor", "model", "governance", "market"]
-ROLES = ["provider", "consumer", "operator", "intermediary", "governance-authority", "funder", "researcher",
-         "developer", "user", "regulator", "broker", "steward"]
+WORDS = [
+    "water",
+    "energy",
+    "mobility",
+    "trust",
+    "twin",
+    "data",
+    "health",
+    "urban",
+    "climate",
+    "open",
+    "platform",
+    "citizen",
+    "sensor",
+    "model",
+    "governance",
+    "market",
+]
+ROLES = [
+    "provider",
+    "consumer",
+    "operator",
+    "intermediary",
+    "governance-authority",
+    "funder",
+    "researcher",
+    "developer",
+    "user",
+    "regulator",
+    "broker",
+    "steward",
+]
 SECTORS = ["government", "industry", "academia", "civil-society", "environment"]
 
 
@@ -107,8 +135,12 @@ def generate(triples: int, path: Path, seed: int = 7) -> int:
         q(init, a, f"<{IOP}Initiative>", "initiatives")
         q(init, label, f'"{rnd.choice(WORDS)} {rnd.choice(WORDS)} initiative {i}"@en', "initiatives")
         q(init, f"<{IOP}place>", f"<{B}id/place/{rnd.randrange(50)}>", "initiatives")
-        q(init, f"<{IOP}startYear>", f'"{2000 + rnd.randrange(24)}"^^<http://www.w3.org/2001/XMLSchema#gYear>',
-          "initiatives")
+        q(
+            init,
+            f"<{IOP}startYear>",
+            f'"{2000 + rnd.randrange(24)}"^^<http://www.w3.org/2001/XMLSchema#gYear>',
+            "initiatives",
+        )
         q(init, f"<{IOP}addresses>", rnd.choice(challenges), "initiatives")
         for k in range(3):
             part = f"<{B}id/participation/{i}-{k}>"
@@ -131,17 +163,18 @@ def query_mix(size: int) -> dict[str, str]:
     return {
         "lookup": f"SELECT ?p ?o WHERE {{ <{B}id/initiative/{n_init // 2}> ?p ?o }}",
         "group_by": PREFIXES + "SELECT ?role (COUNT(DISTINCT ?i) AS ?n) WHERE { ?x a iop:Participation ; "
-                               "iop:role ?role ; iop:initiative ?i } GROUP BY ?role ORDER BY DESC(?n)",
+        "iop:role ?role ; iop:initiative ?i } GROUP BY ?role ORDER BY DESC(?n)",
         "path": PREFIXES + f"SELECT ?m ?c WHERE {{ ?c skos:broader* <{B}concept/challenge/3> . "
-                           "?m a iop:Mitigation ; iop:addresses ?c }",
+        "?m a iop:Mitigation ; iop:addresses ?c }",
         "join4": PREFIXES + f"SELECT ?org ?role ?i ?m WHERE {{ ?x iop:organisation ?org ; iop:role ?role ; "
-                            f"iop:initiative ?i . ?i iop:place <{B}id/place/7> . ?m iop:illustratedBy ?i . "
-                            f"?org iop:sector <{B}concept/sector/government> }}",
+        f"iop:initiative ?i . ?i iop:place <{B}id/place/7> . ?m iop:illustratedBy ?i . "
+        f"?org iop:sector <{B}concept/sector/government> }}",
         "text": PREFIXES + "SELECT ?i ?l WHERE { ?i a iop:Initiative ; rdfs:label ?l "
-                           'FILTER(CONTAINS(LCASE(STR(?l)), "climate twin")) } LIMIT 20',
-        "construct": PREFIXES + f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ BIND(<{B}id/initiative/{n_init // 3}> AS ?s) "
-                                "?s ?p ?o } UNION { ?s iop:initiative "
-                                f"<{B}id/initiative/{n_init // 3}> ; ?p ?o }} }}",
+        'FILTER(CONTAINS(LCASE(STR(?l)), "climate twin")) } LIMIT 20',
+        "construct": PREFIXES
+        + f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ BIND(<{B}id/initiative/{n_init // 3}> AS ?s) "
+        "?s ?p ?o } UNION { ?s iop:initiative "
+        f"<{B}id/initiative/{n_init // 3}> ; ?p ?o }} }}",
     }
 
 
@@ -185,8 +218,12 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> No
         if process.poll() is not None:
             raise RuntimeError(f"{url}: the server exited with {process.returncode}")
         try:
-            r = httpx.get(url, params={"query": "ASK { ?s ?p ?o }"}, headers={"Accept": "application/sparql-results+json"},
-                          timeout=5)
+            r = httpx.get(
+                url,
+                params={"query": "ASK { ?s ?p ?o }"},
+                headers={"Accept": "application/sparql-results+json"},
+                timeout=5,
+            )
             if r.status_code == 200:
                 return
         except httpx.TransportError:
@@ -195,11 +232,17 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> No
     raise RuntimeError(f"{url}: not ready after {timeout} s")
 
 
-def launch(command: list[str], url: str, env: dict[str, str] | None = None, timeout: float = 900) -> tuple[
-        subprocess.Popen[bytes], float]:
+def launch(
+    command: list[str], url: str, env: dict[str, str] | None = None, timeout: float = 900
+) -> tuple[subprocess.Popen[bytes], float]:
     started = time.monotonic()
-    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_ready(url, process, timeout)
     return process, time.monotonic() - started
 
@@ -207,8 +250,13 @@ def launch(command: list[str], url: str, env: dict[str, str] | None = None, time
 def start_ours(data: Path, work: Path) -> Server:
     port = free_port()
     url = f"http://127.0.0.1:{port}/sparql"
-    env = {"IOPGRAPH_STORE_PATH": str(work / "ours-store"), "IOPGRAPH_MAX_RESULTS": "10000000",
-           "IOPGRAPH_QUERY_TIMEOUT": "120", "IOPGRAPH_ACCESS_LOG": "false", "IOPGRAPH_ROOT": str(ROOT)}
+    env = {
+        "IOPGRAPH_STORE_PATH": str(work / "ours-store"),
+        "IOPGRAPH_MAX_RESULTS": "10000000",
+        "IOPGRAPH_QUERY_TIMEOUT": "120",
+        "IOPGRAPH_ACCESS_LOG": "false",
+        "IOPGRAPH_ROOT": str(ROOT),
+    }
     command = [PY, "-m", "iopgraph.cli", "serve", str(data), "--port", str(port)]
     process, first = launch(command, url, env)
     process.terminate()
@@ -221,11 +269,27 @@ def start_oxigraph(data: Path, work: Path) -> Server:
     port = free_port()
     url = f"http://127.0.0.1:{port}/query"
     started = time.monotonic()
-    subprocess.run([OXIGRAPH, "load", "--location", str(work / "oxigraph"), "--file", str(data)], check=True,
-                   capture_output=True, timeout=1800)
+    subprocess.run(
+        [OXIGRAPH, "load", "--location", str(work / "oxigraph"), "--file", str(data)],
+        check=True,
+        capture_output=True,
+        timeout=1800,
+    )
     loaded = time.monotonic() - started
-    process, ready = launch([OXIGRAPH, "serve", "--location", str(work / "oxigraph"), "--bind", f"127.0.0.1:{port}",
-                             "--union-default-graph", "--timeout-s", "120"], url)
+    process, ready = launch(
+        [
+            OXIGRAPH,
+            "serve",
+            "--location",
+            str(work / "oxigraph"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--union-default-graph",
+            "--timeout-s",
+            "120",
+        ],
+        url,
+    )
     return Server("oxigraph serve", url, process, loaded + ready)
 
 
@@ -243,14 +307,23 @@ def start_rdflib_endpoint(data: Path, work: Path) -> Server:
     if not trig.exists():
         import pyoxigraph as ox
 
-        ox.serialize(ox.parse(path=str(data), format=ox.RdfFormat.N_QUADS), str(trig), format=ox.RdfFormat.TRIG)
-    process, ready = launch([str(RDFLIB_ENDPOINT), "serve", str(trig), "--host", "127.0.0.1", "--port", str(port)],
-                            url, timeout=900)
+        ox.serialize(
+            ox.parse(path=str(data), format=ox.RdfFormat.N_QUADS), str(trig), format=ox.RdfFormat.TRIG
+        )
+    process, ready = launch(
+        [str(RDFLIB_ENDPOINT), "serve", str(trig), "--host", "127.0.0.1", "--port", str(port)],
+        url,
+        timeout=900,
+    )
     return Server("rdflib-endpoint", url, process, ready)
 
 
-STARTERS = {"iopgraph": start_ours, "oxigraph": start_oxigraph, "reference": start_reference,
-            "rdflib-endpoint": start_rdflib_endpoint}
+STARTERS = {
+    "iopgraph": start_ours,
+    "oxigraph": start_oxigraph,
+    "reference": start_reference,
+    "rdflib-endpoint": start_rdflib_endpoint,
+}
 
 
 def peak_memory_mb(pid: int) -> float:
@@ -288,15 +361,18 @@ class RawClient:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
         target = self.path + ("&" if "?" in self.path else "?") + "query=" + quote(query, safe="")
-        self.writer.write(f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: {accept}\r\n\r\n"
-                          .encode())
+        self.writer.write(
+            f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nAccept: {accept}\r\n\r\n".encode()
+        )
         return await asyncio.wait_for(self._response(self.reader), self.timeout)
 
     async def _response(self, reader: asyncio.StreamReader) -> tuple[int, bytes]:
         head = await reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split()[1])
-        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
+        headers = {
+            k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)
+        }
         if "content-length" in headers:
             return status, await reader.readexactly(int(headers["content-length"]))
         body = bytearray()
@@ -323,8 +399,9 @@ def accept_for(query: str) -> str:
     return "text/turtle" if "CONSTRUCT" in query else "application/sparql-results+json"
 
 
-async def latency(server: Server, query: str, reps: int, budget: float,
-                  timeout: float) -> tuple[float | None, int, str]:
+async def latency(
+    server: Server, query: str, reps: int, budget: float, timeout: float
+) -> tuple[float | None, int, str]:
     """Median seconds of up to ``reps`` sequential runs (after one warm-up), and how many ran."""
     times: list[float] = []
     note = ""
@@ -351,7 +428,9 @@ async def latency(server: Server, query: str, reps: int, budget: float,
     return (statistics.median(times) if times else None), len(times), note
 
 
-async def throughput(server: Server, queries: list[str], concurrency: int, duration: float, timeout: float) -> float:
+async def throughput(
+    server: Server, queries: list[str], concurrency: int, duration: float, timeout: float
+) -> float:
     """Requests per second answered by ``concurrency`` clients cycling through ``queries`` for ``duration`` s."""
     done = 0
     stop_at = time.monotonic() + duration
@@ -407,15 +486,22 @@ def run_size(size: int, args: argparse.Namespace) -> None:
             try:
                 row: dict[str, object] = {"load_s": server.load_seconds, **server.extra}
                 for name, query in mix.items():
-                    median, runs, note = asyncio.run(latency(server, query, args.reps, args.budget,
-                                                             args.request_timeout))
+                    median, runs, note = asyncio.run(
+                        latency(server, query, args.reps, args.budget, args.request_timeout)
+                    )
                     row[name] = median
                     if note:
                         row[name + "_note"] = note
-                    print(f"  {server.name:24} {name:10} {fmt_ms(median):>9} ms  ({runs} runs) {note}", flush=True)
-                row["lookups_rps"] = asyncio.run(throughput(server, lookups(size), 8, args.duration, args.request_timeout))
-                row["mix_rps"] = asyncio.run(throughput(server, list(mix.values()), 8, args.duration,
-                                                        args.request_timeout))
+                    print(
+                        f"  {server.name:24} {name:10} {fmt_ms(median):>9} ms  ({runs} runs) {note}",
+                        flush=True,
+                    )
+                row["lookups_rps"] = asyncio.run(
+                    throughput(server, lookups(size), 8, args.duration, args.request_timeout)
+                )
+                row["mix_rps"] = asyncio.run(
+                    throughput(server, list(mix.values()), 8, args.duration, args.request_timeout)
+                )
                 row["peak_mb"] = peak_memory_mb(server.process.pid)
                 results[server.name] = row
             finally:
@@ -428,21 +514,39 @@ def run_size(size: int, args: argparse.Namespace) -> None:
 
 def report(count: int, mix: dict[str, str], results: dict[str, dict[str, object]]) -> None:
     names = list(results)
-    print(f"\n### {count:,} triples: median latency (ms, uncached for iopgraph), throughput at concurrency 8\n")
+    print(
+        f"\n### {count:,} triples: median latency (ms, uncached for iopgraph), throughput at concurrency 8\n"
+    )
     print("| | " + " | ".join(names) + " |")
     print("|---|" + "---|" * len(names))
     for q in mix:
-        print(f"| {q} | " + " | ".join(fmt_ms(results[n].get(q)) + (" (" + str(results[n][q + "_note"]) + ")"  # type: ignore[arg-type]
-                                              if results[n].get(q + "_note") else "") for n in names) + " |")
+        print(
+            f"| {q} | "
+            + " | ".join(
+                fmt_ms(results[n].get(q))
+                + (
+                    " (" + str(results[n][q + "_note"]) + ")"  # type: ignore[arg-type]
+                    if results[n].get(q + "_note")
+                    else ""
+                )
+                for n in names
+            )
+            + " |"
+        )
     print("| lookups req/s (c=8) | " + " | ".join(f"{results[n]['lookups_rps']:.0f}" for n in names) + " |")
     print("| repeated mix req/s (c=8) | " + " | ".join(f"{results[n]['mix_rps']:.0f}" for n in names) + " |")
     print("| load / start (s) | " + " | ".join(f"{results[n]['load_s']:.2f}" for n in names) + " |")
     print("| peak memory (MB) | " + " | ".join(f"{results[n]['peak_mb']:.0f}" for n in names) + " |")
     ours = results.get("iopgraph")
     if ours:
-        print(f"\nrestart of iopgraph on the unchanged persisted store: {ours['restart_s']:.2f} s (target < 2 s)")
-        ref, oxi, rdfl = (results.get("reference (in-memory)"), results.get("oxigraph serve"),
-                          results.get("rdflib-endpoint"))
+        print(
+            f"\nrestart of iopgraph on the unchanged persisted store: {ours['restart_s']:.2f} s (target < 2 s)"
+        )
+        ref, oxi, rdfl = (
+            results.get("reference (in-memory)"),
+            results.get("oxigraph serve"),
+            results.get("rdflib-endpoint"),
+        )
         for q in mix:
             mine = ours.get(q)
             parts = []
@@ -451,16 +555,23 @@ def report(count: int, mix: dict[str, str], results: dict[str, dict[str, object]
             if oxi and oxi.get(q) and mine:
                 parts.append(f"ours-oxigraph {(mine - oxi[q]) * 1000:+.1f} ms")  # type: ignore[operator]
             if rdfl and mine:
-                parts.append(f"rdflib-endpoint/ours {rdfl[q] / mine:.1f}x" if rdfl.get(q)  # type: ignore[operator]
-                             else "rdflib-endpoint: no answer")
+                parts.append(
+                    f"rdflib-endpoint/ours {rdfl[q] / mine:.1f}x"
+                    if rdfl.get(q)  # type: ignore[operator]
+                    else "rdflib-endpoint: no answer"
+                )
             print(f"- {q}: " + ", ".join(parts))
         if oxi:
-            print(f"- repeated mix throughput ours/oxigraph: {ours['mix_rps'] / oxi['mix_rps']:.2f}x; "  # type: ignore[operator]
-                  f"lookups ours/oxigraph: {ours['lookups_rps'] / oxi['lookups_rps']:.2f}x")  # type: ignore[operator]
+            print(
+                f"- repeated mix throughput ours/oxigraph: {ours['mix_rps'] / oxi['mix_rps']:.2f}x; "  # type: ignore[operator]
+                f"lookups ours/oxigraph: {ours['lookups_rps'] / oxi['lookups_rps']:.2f}x"
+            )  # type: ignore[operator]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--servers", nargs="+", default=list(STARTERS), choices=list(STARTERS))
     parser.add_argument("--skip", nargs="*", default=[], choices=list(STARTERS))
@@ -469,8 +580,10 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per throughput test")
     parser.add_argument("--request-timeout", type=float, default=60.0)
     args = parser.parse_args()
-    print(f"# SPARQL benchmark: {' '.join(sys.argv)}  ({os.cpu_count()} CPUs, load average "
-          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the start)")
+    print(
+        f"# SPARQL benchmark: {' '.join(sys.argv)}  ({os.cpu_count()} CPUs, load average "
+        f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the start)"
+    )
     for size in args.sizes:
         run_size(size, args)
 

@@ -122,11 +122,18 @@ def run_case(kind: str, data: Path, triples: int) -> dict[str, object]:
     from iopgraph.validation import load_graph, load_shapes, validate_graph
 
     shapes = load_shapes(FIXTURE)
-    ontology = load_graph([f for f in __import__("iopgraph.core.sources", fromlist=["x"]).graph_sources(FIXTURE)
-                           if f.relative.startswith("ontology/")]).graph
+    ontology = load_graph(
+        [
+            f
+            for f in __import__("iopgraph.core.sources", fromlist=["x"]).graph_sources(FIXTURE)
+            if f.relative.startswith("ontology/")
+        ]
+    ).graph
     t0 = time.perf_counter()
     store = ox.Store()
-    store.bulk_load(path=str(data), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode("http://example.org/g"))
+    store.bulk_load(
+        path=str(data), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode("http://example.org/g")
+    )
     for q in ox.parse(path=str(FIXTURE / "ontology" / "mini.ttl"), format=ox.RdfFormat.TURTLE):
         store.add(ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode("http://example.org/ontology")))
     load_s = time.perf_counter() - t0
@@ -141,8 +148,10 @@ def run_case(kind: str, data: Path, triples: int) -> dict[str, object]:
         out["violations"] = len(report.violations)
     elif kind == "write":
         checker = Checker(shapes, ontology)
-        quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode("http://example.org/new"))
-                 for q in ox.parse(NEW_PROJECT.encode(), ox.RdfFormat.TURTLE)]
+        quads = [
+            ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode("http://example.org/new"))
+            for q in ox.parse(NEW_PROJECT.encode(), ox.RdfFormat.TURTLE)
+        ]
         change = Change([], quads).normalised(store)
         out["new_triples"] = len(change.add)
         times = []
@@ -153,14 +162,26 @@ def run_case(kind: str, data: Path, triples: int) -> dict[str, object]:
         out["neighbourhood_median_ms"] = round(statistics.median(times) * 1000, 1)
         out["neighbourhood_accepted"] = fast.accepted
         out["focus_nodes"] = fast.focus_nodes
-        bad = Change([], quads + [ox.Quad(ox.NamedNode(ID + "new"), ox.NamedNode(EX + "city"),
-                                          ox.NamedNode(ID + "org1"), ox.NamedNode("http://example.org/new"))])
+        bad = Change(
+            [],
+            quads
+            + [
+                ox.Quad(
+                    ox.NamedNode(ID + "new"),
+                    ox.NamedNode(EX + "city"),
+                    ox.NamedNode(ID + "org1"),
+                    ox.NamedNode("http://example.org/new"),
+                )
+            ],
+        )
         bad = bad.normalised(store)
         out["neighbourhood_rejects_bad"] = not checker.check_change(store, bad, "neighbourhood").accepted
     elif kind == "write-full":
         checker = Checker(shapes, ontology)
-        quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode("http://example.org/new"))
-                 for q in ox.parse(NEW_PROJECT.encode(), ox.RdfFormat.TURTLE)]
+        quads = [
+            ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode("http://example.org/new"))
+            for q in ox.parse(NEW_PROJECT.encode(), ox.RdfFormat.TURTLE)
+        ]
         change = Change([], quads).normalised(store)
         t0 = time.perf_counter()
         full = checker.check_change(store, change, "full")
@@ -181,7 +202,11 @@ def run_case(kind: str, data: Path, triples: int) -> dict[str, object]:
         out["pyrudof_s"] = round(time.perf_counter() - t0, 2)
         out["pyrudof_conforms"] = report.conforms
         try:
-            out["pyrudof_violations"] = len(list(report.violations)) if not callable(report.violations) else len(list(report.violations()))
+            out["pyrudof_violations"] = (
+                len(list(report.violations))
+                if not callable(report.violations)
+                else len(list(report.violations()))
+            )
         except Exception as exc:  # the report API differs between pyrudof versions
             out["pyrudof_violations"] = f"n/a ({type(exc).__name__})"
     out["peak_rss_mb"] = round(peak_rss_mb())
@@ -191,8 +216,12 @@ def run_case(kind: str, data: Path, triples: int) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--full-up-to", type=int, default=100_000,
-                        help="largest size for which full validation (and the full gated check) is run")
+    parser.add_argument(
+        "--full-up-to",
+        type=int,
+        default=100_000,
+        help="largest size for which full validation (and the full gated check) is run",
+    )
     parser.add_argument("--case", nargs=3, metavar=("KIND", "DATA", "TRIPLES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
@@ -208,9 +237,14 @@ def main() -> None:
             print(f"# {n} triples, {planted} planted violations", flush=True)
             kinds = ["write"] + (["full", "write-full", "pyrudof"] if size <= args.full_up_to else [])
             for kind in kinds:
-                result = subprocess.run([sys.executable, __file__, "--case", kind, str(data), str(n)],
-                                        capture_output=True, text=True)
-                line = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-500:]
+                result = subprocess.run(
+                    [sys.executable, __file__, "--case", kind, str(data), str(n)],
+                    capture_output=True,
+                    text=True,
+                )
+                line = (
+                    result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-500:]
+                )
                 print(line, flush=True)
 
 

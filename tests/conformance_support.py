@@ -45,11 +45,16 @@ class Live:
         return self.http.request(method, path, headers=headers, **kwargs)
 
     def update(self, text: str, **params: str | list[str]) -> httpx.Response:
-        return self.request("POST", "/update", params=params, content=text.encode(), headers={"Content-Type": UPDATE})
+        return self.request(
+            "POST", "/update", params=params, content=text.encode(), headers={"Content-Type": UPDATE}
+        )
 
     def ask(self, query: str) -> bool:
-        r = self.http.post("/sparql", content=query.encode(), headers={
-            "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+        r = self.http.post(
+            "/sparql",
+            content=query.encode(),
+            headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+        )
         assert r.status_code == 200, r.text
         return bool(r.json()["boolean"])
 
@@ -77,7 +82,9 @@ def turtle_graph(text: str, prefixes: str = FOAF) -> rdflib.Graph:
 
 def same_graph(response: httpx.Response, expected_turtle: str) -> bool:
     """The response body (Turtle) and the expected Turtle are isomorphic graphs (blank nodes matched)."""
-    return isomorphic(rdflib.Graph().parse(data=response.text, format="turtle"), turtle_graph(expected_turtle))
+    return isomorphic(
+        rdflib.Graph().parse(data=response.text, format="turtle"), turtle_graph(expected_turtle)
+    )
 
 
 STEWARD_SHAPES = Path(__file__).parent / "fixtures" / "steward" / "shapes" / "mini.ttl"
@@ -91,8 +98,13 @@ def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     (root / "shapes").mkdir()
     shutil.copy(STEWARD_SHAPES, root / "shapes" / "mini.ttl")
     port = free_port()
-    env = {"IOPGRAPH_ROOT": str(root), "IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_WRITE_TOKEN": TOKEN,
-           "IOPGRAPH_BASE_URL": f"http://127.0.0.1:{port}", "IOPGRAPH_ACCESS_LOG": "false"}
+    env = {
+        "IOPGRAPH_ROOT": str(root),
+        "IOPGRAPH_STORE_PATH": str(folder / "store"),
+        "IOPGRAPH_WRITE_TOKEN": TOKEN,
+        "IOPGRAPH_BASE_URL": f"http://127.0.0.1:{port}",
+        "IOPGRAPH_ACCESS_LOG": "false",
+    }
     with ServerProcess(folder, env, port=port) as server:
         server.wait_until("/readyz", 120)
         service = Live(server.url, TOKEN)

@@ -36,8 +36,12 @@ WEB_BIN = ROOT / "web" / "node_modules" / ".bin"
 @contextmanager
 def shipped_server(folder: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """The base URL of `iopgraph serve` (shipped graph, random port, base URL derived) until the block ends."""
-    settings = {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_BUILD_DIR": str(folder / "build"),
-                "IOPGRAPH_QUERY_WORKERS": "1", **(env or {})}
+    settings = {
+        "IOPGRAPH_STORE_PATH": str(folder / "store"),
+        "IOPGRAPH_BUILD_DIR": str(folder / "build"),
+        "IOPGRAPH_QUERY_WORKERS": "1",
+        **(env or {}),
+    }
     assert "IOPGRAPH_BASE_URL" not in settings, "journeys run without IOPGRAPH_BASE_URL"
     with serve([], settings, timeout=120) as base:
         yield base
@@ -55,12 +59,18 @@ def local_only_loader(base: str) -> Any:
 
     def load(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
         if not under(base, url):
-            raise JsonLdError(f"refused to load {url}: not under {base}", "jsonld.LoadDocumentError",
-                              code="loading document failed")
+            raise JsonLdError(
+                f"refused to load {url}: not under {base}",
+                "jsonld.LoadDocumentError",
+                code="loading document failed",
+            )
         response = httpx.get(url, headers={"Accept": "application/ld+json"}, timeout=30)
         if response.status_code != 200:
-            raise JsonLdError(f"{url}: HTTP {response.status_code}", "jsonld.LoadDocumentError",
-                              code="loading document failed")
+            raise JsonLdError(
+                f"{url}: HTTP {response.status_code}",
+                "jsonld.LoadDocumentError",
+                code="loading document failed",
+            )
         return {"contextUrl": None, "documentUrl": url, "document": json.loads(response.content)}
 
     return load
@@ -79,9 +89,13 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run(command: list[str], cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+def run(
+    command: list[str], cwd: Path, env: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[str]:
     """Run a command, capturing its output as text (raises on timeout)."""
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 PYTHON = sys.executable

@@ -31,7 +31,7 @@ def make_fixture_root(folder: Path, data: Path = FIXTURE) -> Path:
     return folder
 
 
-def make_settings(folder: Path, **extra: Any):  # noqa: ANN201 - Settings, imported lazily
+def make_settings(folder: Path, **extra: Any):  # Settings, imported lazily
     from iopgraph.core.settings import Settings
 
     root = make_fixture_root(folder / "project")
@@ -39,12 +39,12 @@ def make_settings(folder: Path, **extra: Any):  # noqa: ANN201 - Settings, impor
 
 
 @pytest.fixture(scope="session")
-def ld_settings(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def ld_settings(tmp_path_factory: pytest.TempPathFactory):
     return make_settings(tmp_path_factory.mktemp("ldviews"))
 
 
 @pytest.fixture(scope="session")
-def ld_client(ld_settings) -> Iterator[TestClient]:  # noqa: ANN001
+def ld_client(ld_settings) -> Iterator[TestClient]:
     from iopgraph.app import create_app
 
     with TestClient(create_app(ld_settings)) as client:
@@ -52,7 +52,7 @@ def ld_client(ld_settings) -> Iterator[TestClient]:  # noqa: ANN001
 
 
 @pytest.fixture(scope="session")
-def ld_store(ld_settings) -> ox.Store:  # noqa: ANN001
+def ld_store(ld_settings) -> ox.Store:
     """An independent in-memory copy of the fixture graph, to compare responses with."""
     store = ox.Store()
     for path in sorted((ld_settings.root).rglob("*.ttl")):
@@ -63,13 +63,15 @@ def ld_store(ld_settings) -> ox.Store:  # noqa: ANN001
 # --- JSON-LD through an independent processor ------------------------------------------------------
 
 
-def local_loader(context_url: str):  # noqa: ANN201 - a PyLD document loader
+def local_loader(context_url: str):  # a PyLD document loader
     """A PyLD document loader that serves only our context and refuses every other URL."""
     context = json.loads(CONTEXT_FILE.read_text())
 
     def load(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
         if url != context_url:
-            raise RuntimeError(f"the test refuses to fetch {url}: a JSON-LD response needed a remote document")
+            raise RuntimeError(
+                f"the test refuses to fetch {url}: a JSON-LD response needed a remote document"
+            )
         return {"contextUrl": None, "documentUrl": url, "document": context}
 
     return load
@@ -77,8 +79,12 @@ def local_loader(context_url: str):  # noqa: ANN201 - a PyLD document loader
 
 def jsonld_triples(doc: dict[str, Any], context_url: str = BASE_URL + "/context/v1.jsonld") -> set[ox.Triple]:
     """Expand ``doc`` with PyLD and return its triples as pyoxigraph terms (via N-Quads)."""
-    nquads = jsonld.to_rdf(doc, {"format": "application/n-quads", "documentLoader": local_loader(context_url)})
-    return {ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(nquads.encode(), ox.RdfFormat.N_QUADS)}
+    nquads = jsonld.to_rdf(
+        doc, {"format": "application/n-quads", "documentLoader": local_loader(context_url)}
+    )
+    return {
+        ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(nquads.encode(), ox.RdfFormat.N_QUADS)
+    }
 
 
 def store_triples(store: ox.Store, subject: str | None = None) -> set[ox.Triple]:

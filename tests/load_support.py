@@ -70,8 +70,14 @@ class LoadResult:
         }
 
 
-async def run_load(base_url: str, mix: list[Request] | Callable[[int], Request], concurrency: int, seconds: float,
-                   budget: int, on_response: Callable[[Request, httpx.Response], None] | None = None) -> LoadResult:
+async def run_load(
+    base_url: str,
+    mix: list[Request] | Callable[[int], Request],
+    concurrency: int,
+    seconds: float,
+    budget: int,
+    on_response: Callable[[Request, httpx.Response], None] | None = None,
+) -> LoadResult:
     """Send ``mix`` from ``concurrency`` clients until ``seconds`` pass or ``budget`` requests are sent.
 
     ``mix`` is a list (sent round-robin) or a function of the request number.
@@ -94,8 +100,13 @@ async def run_load(base_url: str, mix: list[Request] | Callable[[int], Request],
                 request = pick(next(numbers))
                 t0 = time.perf_counter()
                 try:
-                    response = await client.request(request.method, request.path, params=request.params,
-                                                    headers=request.headers, data=request.data)
+                    response = await client.request(
+                        request.method,
+                        request.path,
+                        params=request.params,
+                        headers=request.headers,
+                        data=request.data,
+                    )
                 except httpx.TransportError as exc:
                     result.connection_errors += 1
                     result.unexpected.append(f"{request.kind} {request.path}: {type(exc).__name__}")
@@ -104,8 +115,10 @@ async def run_load(base_url: str, mix: list[Request] | Callable[[int], Request],
                 result.statuses[response.status_code] += 1
                 result.by_kind[request.kind] += 1
                 if response.status_code not in request.ok:
-                    result.unexpected.append(f"{request.kind} {request.path} {request.params}: "
-                                             f"{response.status_code} {response.text[:200]}")
+                    result.unexpected.append(
+                        f"{request.kind} {request.path} {request.params}: "
+                        f"{response.status_code} {response.text[:200]}"
+                    )
                 if on_response is not None:
                     on_response(request, response)
 

@@ -1,7 +1,7 @@
 """A real `oxigraph serve` on loopback (pip package `oxigraph`), for the remote-store tests.
 
-    with oxigraph_serve(folder, [(file, None), (other, "http://example.org/g")]) as (base, process):
-        httpx.get(base + "/query", params={"query": "ASK {}"})
+with oxigraph_serve(folder, [(file, None), (other, "http://example.org/g")]) as (base, process):
+    httpx.get(base + "/query", params={"query": "ASK {}"})
 """
 
 from __future__ import annotations
@@ -36,17 +36,34 @@ def _free_port() -> int:
 
 
 @contextmanager
-def oxigraph_serve(folder: Path, files: list[tuple[Path, str | None]], *extra: str,
-                   ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def oxigraph_serve(
+    folder: Path,
+    files: list[tuple[Path, str | None]],
+    *extra: str,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`oxigraph load` each (file, graph or None) into ``folder``, then `oxigraph serve` it with a union
     default graph on a free loopback port: (its base URL, its process); stopped afterwards."""
     binary = oxigraph_binary()
     for file, graph in files:
         load = [binary, "load", "--location", str(folder / "db"), "--file", str(file)]
-        subprocess.run(load + (["--graph", graph] if graph else []), check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            load + (["--graph", graph] if graph else []), check=True, capture_output=True, timeout=120
+        )
     port = _free_port()
-    process = subprocess.Popen([binary, "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}",
-                                "--union-default-graph", *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            binary,
+            "serve",
+            "--location",
+            str(folder / "db"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--union-default-graph",
+            *extra,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):

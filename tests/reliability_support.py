@@ -77,14 +77,15 @@ def dataset_fingerprint(store: ox.Store) -> str:
 class ServerProcess:
     """``iopgraph serve`` in a subprocess; ``env`` adds IOPGRAPH_* settings.
 
-        with ServerProcess(tmp_path, {"IOPGRAPH_STORE_PATH": ...}) as server:
-            httpx.get(server.url + "/readyz")
-            server.kill()        # SIGKILL, no clean-up: what a power cut or the OOM killer does
-            server.start()       # same settings, same store
+    with ServerProcess(tmp_path, {"IOPGRAPH_STORE_PATH": ...}) as server:
+        httpx.get(server.url + "/readyz")
+        server.kill()        # SIGKILL, no clean-up: what a power cut or the OOM killer does
+        server.start()       # same settings, same store
     """
 
-    def __init__(self, folder: Path, env: dict[str, str], args: list[str] | None = None,
-                 port: int | None = None) -> None:
+    def __init__(
+        self, folder: Path, env: dict[str, str], args: list[str] | None = None, port: int | None = None
+    ) -> None:
         self.folder = folder
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -107,7 +108,11 @@ class ServerProcess:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [str(BIN / "iopgraph"), "serve", *self.args, "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=self.env,
+            cwd=self.folder,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own process group: kill() reaches the query workers too
         )
         log.close()
@@ -129,7 +134,9 @@ class ServerProcess:
             except httpx.TransportError as exc:
                 last = exc
             time.sleep(0.1)
-        raise TimeoutError(f"{path} did not answer {status} within {timeout} s (last: {last})\n{self.log()[-4000:]}")
+        raise TimeoutError(
+            f"{path} did not answer {status} within {timeout} s (last: {last})\n{self.log()[-4000:]}"
+        )
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -147,7 +154,7 @@ class ServerProcess:
                 continue
             with contextlib.suppress(OSError, ValueError, IndexError):
                 stat = (entry / "stat").read_text()
-                fields = stat[stat.rindex(")") + 2:].split()
+                fields = stat[stat.rindex(")") + 2 :].split()
                 if fields[0] != "Z" and int(fields[2]) == self.pid:  # process group id
                     found.append(int(entry.name))
         return found

@@ -18,27 +18,34 @@ ROOT = Path(__file__).resolve().parents[1]
 #: The report's text, the single source of truth of the data: ../shared/source/ beside the project,
 #: or wherever IOPGRAPH_REPORT_TEXT points.
 REPORT_VARIABLE = "IOPGRAPH_REPORT_TEXT"
-REPORT = Path(os.environ.get(REPORT_VARIABLE) or ROOT.parent / "shared" / "source" / "000_3696df09cd36326f.txt")
+REPORT = Path(
+    os.environ.get(REPORT_VARIABLE) or ROOT.parent / "shared" / "source" / "000_3696df09cd36326f.txt"
+)
 
 
 def report_required() -> bool:
     """In CI (CI=true, or IOPGRAPH_REQUIRE_REPORT_TEXT=1 as .ci/run sets) the report and npm tools are mandatory."""
-    return (os.environ.get("CI", "").lower() in ("1", "true", "yes")
-            or os.environ.get("IOPGRAPH_REQUIRE_REPORT_TEXT", "") not in ("", "0", "false"))
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes") or os.environ.get(
+        "IOPGRAPH_REQUIRE_REPORT_TEXT", ""
+    ) not in ("", "0", "false")
 
 
 def require_npm_tool(path: Path, what: str) -> None:
     """Skip (fail in CI) when an npm-installed file is absent: `make test` works with Python alone."""
     if path.exists():
         return
-    reason = (f"needs {what} from npm ({path.relative_to(ROOT)} is missing): install Node.js and npm, then run "
-              "`make web`; CI (CI=true) fails instead of skipping")
+    reason = (
+        f"needs {what} from npm ({path.relative_to(ROOT)} is missing): install Node.js and npm, then run "
+        "`make web`; CI (CI=true) fails instead of skipping"
+    )
     if report_required():
         pytest.fail(reason)
     pytest.skip(reason)
 
 
 def missing_report_reason() -> str:
-    return (f"needs the report text D06.02, not found at {REPORT}: put the workspace's shared/source/ beside "
-            f"the project (../shared/source/) or set {REPORT_VARIABLE} to the report's text file; "
-            "CI (CI=true) fails instead of skipping")
+    return (
+        f"needs the report text D06.02, not found at {REPORT}: put the workspace's shared/source/ beside "
+        f"the project (../shared/source/) or set {REPORT_VARIABLE} to the report's text file; "
+        "CI (CI=true) fails instead of skipping"
+    )

@@ -29,8 +29,11 @@ def project(folder: Path) -> Path:
 
 def settings_for(folder: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "root": project(folder), "sources": [GRAPH], "store_path": folder / "store",
-        "query_workers": 2, "base_url": "http://testserver",
+        "root": project(folder),
+        "sources": [GRAPH],
+        "store_path": folder / "store",
+        "query_workers": 2,
+        "base_url": "http://testserver",
     }
     values.update(overrides)
     return Settings(**values)

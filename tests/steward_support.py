@@ -26,19 +26,28 @@ PREFIXES = f"""@prefix ex: <{EX}> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 @prefix dcterms: <http://purl.org/dc/terms/> .
 """
-SPARQL_PREFIXES = "\n".join(
-    "PREFIX " + line.removeprefix("@prefix ").removesuffix(" .") for line in PREFIXES.strip().splitlines()
-) + "\n"
+SPARQL_PREFIXES = (
+    "\n".join(
+        "PREFIX " + line.removeprefix("@prefix ").removesuffix(" .") for line in PREFIXES.strip().splitlines()
+    )
+    + "\n"
+)
 NEW_GRAPH = "http://example.org/graph/new"
 
-VALID_PROJECT = PREFIXES + """
+VALID_PROJECT = (
+    PREFIXES
+    + """
 id:p2 a ex:Project ; rdfs:label "Digital twin"@en ; dcterms:description "Another project."@en ;
     ex:city id:ghent ; ex:lead id:org1 ; ex:addresses id:c2 .
 """
+)
 #: Violates sh:class on ex:city (an organisation is not a place) and sh:maxCount on rdfs:label.
-INVALID_PROJECT = PREFIXES + """
+INVALID_PROJECT = (
+    PREFIXES
+    + """
 id:p3 a ex:Project ; rdfs:label "Bad"@en, "Second"@en ; ex:city id:org1 .
 """
+)
 
 
 def project(folder: Path, data: bool = True) -> Path:
@@ -53,8 +62,12 @@ def project(folder: Path, data: bool = True) -> Path:
 
 def settings_for(folder: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "root": project(folder), "store_path": folder / "store", "query_workers": 1,
-        "base_url": "http://testserver", "write_token": TOKEN, "write_validation": "neighbourhood",
+        "root": project(folder),
+        "store_path": folder / "store",
+        "query_workers": 1,
+        "base_url": "http://testserver",
+        "write_token": TOKEN,
+        "write_validation": "neighbourhood",
     }
     values.update(overrides)
     return Settings(**values)
@@ -68,4 +81,7 @@ def dump(store: ox.Store) -> bytes:
 
 def triples_of(store: ox.Store, graph: str) -> set[tuple[str, str, str]]:
     g = ox.NamedNode(graph)
-    return {(str(q.subject), str(q.predicate), str(q.object)) for q in store.quads_for_pattern(None, None, None, g)}
+    return {
+        (str(q.subject), str(q.predicate), str(q.object))
+        for q in store.quads_for_pattern(None, None, None, g)
+    }

@@ -34,7 +34,11 @@ def test_backup_then_restore_is_isomorphic(tmp_path: Path) -> None:
     # Damage the store: drop a graph, add junk.
     store = ox.Store(env["IOPGRAPH_STORE_PATH"])
     store.clear_graph(ox.NamedNode("https://w3id.org/iopgraph/graph/data/base"))
-    store.add(ox.Quad(ox.NamedNode("http://example.org/junk"), ox.NamedNode("http://example.org/p"), ox.Literal("x")))
+    store.add(
+        ox.Quad(
+            ox.NamedNode("http://example.org/junk"), ox.NamedNode("http://example.org/p"), ox.Literal("x")
+        )
+    )
     store.flush()
     assert canonical(store) != original
     del store

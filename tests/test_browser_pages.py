@@ -12,10 +12,10 @@ pytestmark = [pytest.mark.browser, NEEDS_CHROMIUM]
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - yields the base URL
+def site(tmp_path_factory: pytest.TempPathFactory):  # yields the base URL
     folder = tmp_path_factory.mktemp("browser")
 
-    def settings(base_url: str):  # noqa: ANN202
+    def settings(base_url: str):
         made = make_settings(folder)
         made.base_url = base_url
         return made
@@ -25,7 +25,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - yields the
 
 
 @pytest.fixture(scope="module")
-def page(site):  # noqa: ANN001, ANN201 - a Playwright page
+def page(site):  # a Playwright page
     with chromium_page(java_script_enabled=False) as page:  # reading must work without JavaScript
         yield page
 
@@ -82,9 +82,13 @@ def test_statistics_and_matrix_render(site, page) -> None:
 
 def test_screenshots_of_the_new_pages(site, page) -> None:
     """The pages added for issue 10 render in Chromium (screenshots kept in test-artifacts/ for review)."""
-    for path, name, heading in [("/ontology", "ontology", "iopgraph ontology"), ("/catalog", "catalog", "Data catalogue"),
-                                ("/ldes", "ldes", "LDES feed"), ("/no/such/page", "not-found", "Page not found"),
-                                ("/validate", "validate", "Validate RDF")]:
+    for path, name, heading in [
+        ("/ontology", "ontology", "iopgraph ontology"),
+        ("/catalog", "catalog", "Data catalogue"),
+        ("/ldes", "ldes", "LDES feed"),
+        ("/no/such/page", "not-found", "Page not found"),
+        ("/validate", "validate", "Validate RDF"),
+    ]:
         page.goto(site + path)
         assert page.locator("h1").inner_text() == heading
         assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]

@@ -44,7 +44,9 @@ def _project(folder: Path) -> Path:
 
 
 def _set_marker(root: Path, value: int) -> None:
-    (root / "data" / "zz-marker.ttl").write_text(f'<{MARKER}> <http://www.w3.org/2000/01/rdf-schema#comment> "{value}" .\n')
+    (root / "data" / "zz-marker.ttl").write_text(
+        f'<{MARKER}> <http://www.w3.org/2000/01/rdf-schema#comment> "{value}" .\n'
+    )
 
 
 def _steward_nquads(path: Path, count: int) -> None:
@@ -55,8 +57,13 @@ def _steward_nquads(path: Path, count: int) -> None:
 
 def _env(folder: Path, root: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IOPGRAPH_")}
-    env.update({"IOPGRAPH_ROOT": str(root), "IOPGRAPH_STORE_PATH": str(folder / "store"),
-                "IOPGRAPH_BUILD_DIR": str(folder / "build")})
+    env.update(
+        {
+            "IOPGRAPH_ROOT": str(root),
+            "IOPGRAPH_STORE_PATH": str(folder / "store"),
+            "IOPGRAPH_BUILD_DIR": str(folder / "build"),
+        }
+    )
     return env
 
 
@@ -79,8 +86,9 @@ def _inspect(folder: Path) -> tuple[int, int, list[str]]:
     """(steward quads, file-backed quads, marker values) of the store, opened read-write as the next start would."""
     store = open_store(folder / "store")
     try:
-        steward = next(iter(store.query(
-            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{STEWARD_GRAPH}> {{ ?s ?p ?o }} }}")))["n"]
+        steward = next(
+            iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{STEWARD_GRAPH}> {{ ?s ?p ?o }} }}"))
+        )["n"]
         files = sum(1 for q in store.quads_for_pattern(None, None, None) if not kept_on_rebuild(q.graph_name))
         markers = sorted(q.object.value for q in store.quads_for_pattern(ox.NamedNode(MARKER), None, None))
         return int(steward.value), files, markers
@@ -90,8 +98,13 @@ def _inspect(folder: Path) -> tuple[int, int, list[str]]:
 
 
 def _build(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([str(BIN / "iopgraph"), "build", "--force"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    return subprocess.Popen(
+        [str(BIN / "iopgraph"), "build", "--force"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def _committed_after(folder: Path, env: dict[str, str]) -> float:
@@ -191,7 +204,11 @@ def test_an_interrupted_build_is_noticed_and_redone(tmp_path: Path) -> None:
 def test_a_source_that_does_not_parse_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     root, file_quads = _prepare(tmp_path, steward_quads=10)
     (root / "data" / "zz-marker.ttl").write_text("<broken")
-    done = subprocess.run([str(BIN / "iopgraph"), "build", "--force"], env=_env(tmp_path, root),
-                          capture_output=True, timeout=600)
+    done = subprocess.run(
+        [str(BIN / "iopgraph"), "build", "--force"],
+        env=_env(tmp_path, root),
+        capture_output=True,
+        timeout=600,
+    )
     assert done.returncode == 2, done.stderr.decode()
     assert _inspect(tmp_path) == (10, file_quads, ["0"])

@@ -22,7 +22,9 @@ DATASET = "https://w3id.org/iopgraph/catalog#dataset"
 
 def _validate(turtle: bytes) -> tuple[bool, rdflib.Graph, str]:
     data = rdflib.Graph().parse(data=turtle, format="turtle")
-    conforms, _report, text = pyshacl.validate(data, shacl_graph=rdflib.Graph().parse(SHAPES), allow_warnings=True)
+    conforms, _report, text = pyshacl.validate(
+        data, shacl_graph=rdflib.Graph().parse(SHAPES), allow_warnings=True
+    )
     return bool(conforms), data, str(text)
 
 
@@ -40,7 +42,9 @@ def test_the_shapes_catch_a_catalogue_without_a_dataset_title(ld_client) -> None
     turtle = ld_client.get("/catalog", headers={"accept": "text/turtle"}).content
     data = rdflib.Graph().parse(data=turtle, format="turtle")
     data.remove((rdflib.URIRef(DATASET), rdflib.URIRef(DCT + "title"), None))
-    data.remove((rdflib.URIRef("https://w3id.org/iopgraph/catalog#sparql"), rdflib.URIRef(DCAT + "endpointURL"), None))
+    data.remove(
+        (rdflib.URIRef("https://w3id.org/iopgraph/catalog#sparql"), rdflib.URIRef(DCAT + "endpointURL"), None)
+    )
     conforms, _report, text = pyshacl.validate(data, shacl_graph=rdflib.Graph().parse(SHAPES))
     assert not conforms
     assert str(text).count("Severity: sh:Violation") == 2
@@ -55,23 +59,33 @@ def range_violations(data: rdflib.Graph) -> list[str]:
 
 
 def test_catalogue_passes_the_dcat_ap_range_shapes(ld_client) -> None:
-    data = rdflib.Graph().parse(data=ld_client.get("/catalog", headers={"accept": "text/turtle"}).content,
-                                format="turtle")
+    data = rdflib.Graph().parse(
+        data=ld_client.get("/catalog", headers={"accept": "text/turtle"}).content, format="turtle"
+    )
     assert range_violations(data) == []
     availability = set(data.objects(None, rdflib.URIRef("http://data.europa.eu/r5r/availability")))
-    assert availability == {rdflib.URIRef("http://publications.europa.eu/resource/authority/planned-availability/STABLE")}
+    assert availability == {
+        rdflib.URIRef("http://publications.europa.eu/resource/authority/planned-availability/STABLE")
+    }
     assert (rdflib.URIRef(DATASET), rdflib.URIRef(DCT + "source"), None) not in data
 
 
 def test_the_range_shapes_catch_dcat_ap_2_values_and_untyped_vocabulary(ld_client) -> None:
-    data = rdflib.Graph().parse(data=ld_client.get("/catalog", headers={"accept": "text/turtle"}).content,
-                                format="turtle")
+    data = rdflib.Graph().parse(
+        data=ld_client.get("/catalog", headers={"accept": "text/turtle"}).content, format="turtle"
+    )
     dist = rdflib.URIRef("https://w3id.org/iopgraph/catalog#dump-iopgraph-ttl")
     availability = rdflib.URIRef("http://data.europa.eu/r5r/availability")
     data.set((dist, availability, rdflib.URIRef("http://data.europa.eu/r5r/availability/stable")))
     ttl = rdflib.URIRef("https://www.iana.org/assignments/media-types/text/turtle")
     data.remove((ttl, rdflib.RDF.type, None))
-    data.add((rdflib.URIRef(DATASET), rdflib.URIRef(DCT + "source"), rdflib.URIRef("https://w3id.org/iopgraph/id/report/d06-02")))
+    data.add(
+        (
+            rdflib.URIRef(DATASET),
+            rdflib.URIRef(DCT + "source"),
+            rdflib.URIRef("https://w3id.org/iopgraph/id/report/d06-02"),
+        )
+    )
     found = range_violations(data)
     assert any(v.startswith(f"{dist} http://data.europa.eu/r5r/availability") for v in found), found
     assert any(f"{DCAT}mediaType {ttl}" in v for v in found), found
@@ -88,13 +102,19 @@ def test_catalogue_describes_distributions_service_and_coverage(ld_client) -> No
     urls = {t.object.value for t in triples if t.predicate.value == DCAT + "downloadURL"}
     assert "http://testserver/dumps/iopgraph.ttl" in urls and "http://testserver/dumps/iopgraph.nt.gz" in urls
     assert objects(ox.NamedNode("https://w3id.org/iopgraph/catalog#sparql"), DCAT + "endpointURL") == {
-        "http://testserver/sparql"}
-    assert {"https://w3id.org/iopgraph/ontology", "https://w3id.org/iopgraph/shapes"} <= objects(ds, DCT + "conformsTo")
-    assert objects(ds, DCT + "license") == {"http://publications.europa.eu/resource/authority/licence/CC_BY_4_0"}
+        "http://testserver/sparql"
+    }
+    assert {"https://w3id.org/iopgraph/ontology", "https://w3id.org/iopgraph/shapes"} <= objects(
+        ds, DCT + "conformsTo"
+    )
+    assert objects(ds, DCT + "license") == {
+        "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0"
+    }
     period = ox.NamedNode("https://w3id.org/iopgraph/catalog#temporal-coverage")
     assert objects(period, DCAT + "startDate") == {"2019"} and objects(period, DCAT + "endDate") == {"2022"}
     assert objects(ox.NamedNode("https://w3id.org/iopgraph/catalog#ldes"), DCAT + "accessURL") == {
-        "http://testserver/ldes"}
+        "http://testserver/ldes"
+    }
 
 
 def test_catalogue_jsonld_round_trips(ld_client) -> None:
@@ -104,14 +124,18 @@ def test_catalogue_jsonld_round_trips(ld_client) -> None:
 
 
 def test_void_counts_match_the_store(ld_client, ld_store) -> None:
-    triples = parse_body(ld_client.get("/.well-known/void", headers={"accept": "text/turtle"}).content, "text/turtle")
+    triples = parse_body(
+        ld_client.get("/.well-known/void", headers={"accept": "text/turtle"}).content, "text/turtle"
+    )
     ds = ox.NamedNode("https://w3id.org/iopgraph/void#dataset")
     values = {t.predicate.value: t.object.value for t in triples if t.subject == ds}
     everything = store_triples(ld_store)
     assert int(values[VOID + "triples"]) == len(everything)
     assert int(values[VOID + "distinctSubjects"]) == len({t.subject for t in everything})
     assert values[VOID + "sparqlEndpoint"] == "http://testserver/sparql"
-    partitions = {t.object for t in triples if t.subject == ds and t.predicate.value == VOID + "classPartition"}
+    partitions = {
+        t.object for t in triples if t.subject == ds and t.predicate.value == VOID + "classPartition"
+    }
     counts = {}
     for part in partitions:
         props = {t.predicate.value: t.object.value for t in triples if t.subject == part}
@@ -119,14 +143,22 @@ def test_void_counts_match_the_store(ld_client, ld_store) -> None:
     assert counts["https://w3id.org/iopgraph/ontology#GoodPractice"] == 2
     assert counts["https://w3id.org/iopgraph/ontology#Statistic"] == 2
     examples = {t.object.value for t in triples if t.predicate.value == VOID + "exampleResource"}
-    assert examples and all(ld_client.get(e.replace("https://w3id.org/iopgraph", "")).status_code == 200
-                            for e in examples)
+    assert examples and all(
+        ld_client.get(e.replace("https://w3id.org/iopgraph", "")).status_code == 200 for e in examples
+    )
     dumps = {t.object.value for t in triples if t.predicate.value == VOID + "dataDump"}
     assert "http://testserver/dumps/iopgraph.nq" in dumps
 
 
-@pytest.mark.parametrize(("name", "media_type"), [("iopgraph.ttl", "text/turtle"), ("iopgraph.nt", "application/n-triples"),
-                                                  ("iopgraph.nq", "application/n-quads"), ("iopgraph.trig", "application/trig")])
+@pytest.mark.parametrize(
+    ("name", "media_type"),
+    [
+        ("iopgraph.ttl", "text/turtle"),
+        ("iopgraph.nt", "application/n-triples"),
+        ("iopgraph.nq", "application/n-quads"),
+        ("iopgraph.trig", "application/trig"),
+    ],
+)
 def test_dumps_hold_the_whole_graph(ld_client, ld_store, name, media_type) -> None:
     r = ld_client.get(f"/dumps/{name}")
     assert r.status_code == 200
@@ -134,7 +166,10 @@ def test_dumps_hold_the_whole_graph(ld_client, ld_store, name, media_type) -> No
     assert f'filename="{name}"' in r.headers["content-disposition"]
     assert parse_body(r.content, media_type) == store_triples(ld_store)
     assert ld_client.get(f"/dumps/{name}", headers={"if-none-match": r.headers["etag"]}).status_code == 304
-    assert ld_client.get(f"/dumps/{name}", headers={"if-modified-since": r.headers["last-modified"]}).status_code == 304
+    assert (
+        ld_client.get(f"/dumps/{name}", headers={"if-modified-since": r.headers["last-modified"]}).status_code
+        == 304
+    )
 
 
 def test_named_graph_dumps_keep_the_source_graphs(ld_client) -> None:

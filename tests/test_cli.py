@@ -30,7 +30,11 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def test_validate_exits_0_on_a_conforming_file(tmp_path: Path) -> None:
-    good = write(tmp_path, "place.ttl", PREFIXES + '<https://w3id.org/iopgraph/id/place/ghent> a iop:Place ; rdfs:label "Ghent"@en .\n')
+    good = write(
+        tmp_path,
+        "place.ttl",
+        PREFIXES + '<https://w3id.org/iopgraph/id/place/ghent> a iop:Place ; rdfs:label "Ghent"@en .\n',
+    )
     result = runner.invoke(app, ["validate", str(good)])
     assert result.exit_code == 0, result.output
     assert "Conforms: 0 violation(s)" in result.output
@@ -54,7 +58,11 @@ def test_validate_exits_1_and_explains_a_violation(tmp_path: Path) -> None:
 
 
 def test_validate_reports_json(tmp_path: Path) -> None:
-    bad = write(tmp_path, "p.ttl", PREFIXES + '<https://w3id.org/iopgraph/id/place/p> a iop:Place ; rdfs:label "P" .\n')
+    bad = write(
+        tmp_path,
+        "p.ttl",
+        PREFIXES + '<https://w3id.org/iopgraph/id/place/p> a iop:Place ; rdfs:label "P" .\n',
+    )
     result = runner.invoke(app, ["validate", "--format", "json", str(bad)])
     assert result.exit_code == 1
     report = json.loads(result.output)
@@ -79,7 +87,7 @@ def test_warnings_alone_do_not_fail_validation(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (PREFIXES + "<https://w3id.org/iopgraph/id/place/a> a iop:Place ;\n  rdfs:label \"A\"@en\n", "line 7"),
+        (PREFIXES + '<https://w3id.org/iopgraph/id/place/a> a iop:Place ;\n  rdfs:label "A"@en\n', "line 7"),
         (PREFIXES + '<https://w3id.org/iopgraph/id/place/a> foo:bar "x" .\n', "line 5"),
         (PREFIXES + '<https://w3id.org/iopgraph/id/place/a> rdfs:label "unterminated .\n', "line 5"),
     ],
@@ -110,7 +118,10 @@ def test_missing_file_and_unknown_format_exit_2(tmp_path: Path) -> None:
 
 def test_validate_accepts_json_ld(tmp_path: Path) -> None:
     doc = {
-        "@context": {"rdfs": "http://www.w3.org/2000/01/rdf-schema#", "iop": "https://w3id.org/iopgraph/ontology#"},
+        "@context": {
+            "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+            "iop": "https://w3id.org/iopgraph/ontology#",
+        },
         "@id": "https://w3id.org/iopgraph/id/place/bruges",
         "@type": "iop:Place",
         "rdfs:label": {"@value": "Bruges", "@language": "en"},
@@ -127,16 +138,27 @@ def test_build_loads_the_store_persists_it_and_skips_unchanged_sources(tmp_path:
     assert "loaded" in first.output
     second = runner.invoke(app, ["build"], env=env)
     assert "unchanged" in second.output
-    for name in ("iopgraph.ttl", "iopgraph.nt", "iopgraph.jsonld", "iopgraph.nq", "iopgraph.trig", "iopgraph.ttl.gz"):
+    for name in (
+        "iopgraph.ttl",
+        "iopgraph.nt",
+        "iopgraph.jsonld",
+        "iopgraph.nq",
+        "iopgraph.trig",
+        "iopgraph.ttl.gz",
+    ):
         assert (tmp_path / "build" / "dumps" / name).stat().st_size > 0, name
     # Reopen the on-disk store in a fresh process: the data persisted.
     code = (
         "import pyoxigraph as ox, sys; s = ox.Store(sys.argv[1]); "
         "print(len(list(s.named_graphs())), bool(s.query('ASK { GRAPH ?g { ?s a ?o } }')))"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "store")], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "store")], capture_output=True, text=True, check=True
+    )
     graphs, has_data = out.stdout.split()
-    assert int(graphs) == len(list((ROOT / "data").glob("*.ttl"))) + len(list((ROOT / "ontology").glob("*.ttl")))
+    assert int(graphs) == len(list((ROOT / "data").glob("*.ttl"))) + len(
+        list((ROOT / "ontology").glob("*.ttl"))
+    )
     assert has_data == "True"
     # The N-Triples dump holds the union of all graphs: the same triples as the store.
     dump = ox.Store()

@@ -27,8 +27,12 @@ CONTRIB = "https://w3id.org/iopgraph/graph/contrib/"
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     root = project(tmp_path)
-    return {"IOPGRAPH_ROOT": str(root), "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
-            "IOPGRAPH_BUILD_DIR": str(tmp_path / "build"), "IOPGRAPH_BASE_URL": "http://testserver"}
+    return {
+        "IOPGRAPH_ROOT": str(root),
+        "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
+        "IOPGRAPH_BUILD_DIR": str(tmp_path / "build"),
+        "IOPGRAPH_BASE_URL": "http://testserver",
+    }
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -48,9 +52,15 @@ def test_load_validates_then_writes_into_a_contrib_graph(tmp_path: Path, env: di
     assert f"graph <{CONTRIB}digital-twin>" in result.output and "+6 -0 triples" in result.output
     store = open_store(env)
     assert len(list(store.quads_for_pattern(None, None, None, ox.NamedNode(CONTRIB + "digital-twin")))) == 6
-    agents = {q.object.value for q in store.quads_for_pattern(
-        None, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"), None,
-        ox.NamedNode("https://w3id.org/iopgraph/graph/provenance"))}
+    agents = {
+        q.object.value
+        for q in store.quads_for_pattern(
+            None,
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+            None,
+            ox.NamedNode("https://w3id.org/iopgraph/graph/provenance"),
+        )
+    }
     assert "city-of-ghent" in agents
 
 
@@ -60,20 +70,29 @@ def test_load_rejects_invalid_data_and_writes_nothing(tmp_path: Path, env: dict[
     assert runner.invoke(app, ["dump", "-o", str(tmp_path / "before.nq")], env=env).exit_code == 0
     before = dump(open_store(env))
     # Through the installed entry point, in its own process (as a steward runs it).
-    result = subprocess.run([str(IOPGRAPH), "load", str(good), str(bad)], env={**os.environ, **env},
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(IOPGRAPH), "load", str(good), str(bad)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1, result.stderr
     assert "SHACL violation" in result.stderr and "http://example.org/id/p3" in result.stderr
     assert "A project is in a place." in result.stderr and "Traceback" not in result.stderr
     assert dump(open_store(env)) == before  # neither file landed
 
 
-@pytest.mark.parametrize("name,text,code", [
-    ("broken.ttl", PREFIXES + "id:a ex:b", 2),
-    ("notes.txt", "hello", 2),
-])
-def test_load_bad_input_exits_2_without_traceback(tmp_path: Path, env: dict[str, str], name: str, text: str,
-                                                  code: int) -> None:
+@pytest.mark.parametrize(
+    "name,text,code",
+    [
+        ("broken.ttl", PREFIXES + "id:a ex:b", 2),
+        ("notes.txt", "hello", 2),
+    ],
+)
+def test_load_bad_input_exits_2_without_traceback(
+    tmp_path: Path, env: dict[str, str], name: str, text: str, code: int
+) -> None:
     path = write(tmp_path, name, text)
     result = runner.invoke(app, ["load", str(path)], env=env)
     assert result.exit_code == code

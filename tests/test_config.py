@@ -11,9 +11,19 @@ from typer.testing import CliRunner
 from iopgraph.cli import app
 from iopgraph.core.settings import Settings, settings_reference
 
-REQUIRED = ["IOPGRAPH_STORE_PATH", "IOPGRAPH_STORE_URL", "IOPGRAPH_STORE_UPDATE_URL", "IOPGRAPH_BASE_URL",
-            "IOPGRAPH_QUERY_TIMEOUT", "IOPGRAPH_MAX_RESULTS", "IOPGRAPH_MAX_QUERY_BYTES",
-            "IOPGRAPH_SERVICE_ALLOWLIST", "IOPGRAPH_WRITE_TOKEN", "IOPGRAPH_QUERY_WORKERS", "IOPGRAPH_SOURCES"]
+REQUIRED = [
+    "IOPGRAPH_STORE_PATH",
+    "IOPGRAPH_STORE_URL",
+    "IOPGRAPH_STORE_UPDATE_URL",
+    "IOPGRAPH_BASE_URL",
+    "IOPGRAPH_QUERY_TIMEOUT",
+    "IOPGRAPH_MAX_RESULTS",
+    "IOPGRAPH_MAX_QUERY_BYTES",
+    "IOPGRAPH_SERVICE_ALLOWLIST",
+    "IOPGRAPH_WRITE_TOKEN",
+    "IOPGRAPH_QUERY_WORKERS",
+    "IOPGRAPH_SOURCES",
+]
 
 
 def test_the_issue_names_are_settings() -> None:
@@ -104,14 +114,24 @@ def _serve_with_env(tmp_path: Path, env: dict[str, str], args: list[str]) -> tup
     root = make_project(tmp_path)
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("IOPGRAPH_")}
-    clean.update({"IOPGRAPH_ROOT": str(root), "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
-                  "IOPGRAPH_QUERY_WORKERS": "1", "IOPGRAPH_ACCESS_LOG": "false"})
+    clean.update(
+        {
+            "IOPGRAPH_ROOT": str(root),
+            "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
+            "IOPGRAPH_QUERY_WORKERS": "1",
+            "IOPGRAPH_ACCESS_LOG": "false",
+        }
+    )
     clean.update({k: v.replace("{port}", str(port)) for k, v in env.items()})
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "iopgraph.cli", "serve",
-                                    *[a.replace("{port}", str(port)) for a in args]],
-                                   env=clean, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "iopgraph.cli", "serve", *[a.replace("{port}", str(port)) for a in args]],
+            env=clean,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -138,6 +158,8 @@ def test_iopgraph_port_moves_every_link_with_it(tmp_path: Path) -> None:
 
 
 def test_serve_warns_when_the_base_url_is_not_the_address_served(tmp_path: Path) -> None:
-    base, context, log = _serve_with_env(tmp_path, {"IOPGRAPH_BASE_URL": "http://127.0.0.1:9"}, ["--port", "{port}"])
+    base, context, log = _serve_with_env(
+        tmp_path, {"IOPGRAPH_BASE_URL": "http://127.0.0.1:9"}, ["--port", "{port}"]
+    )
     assert context == "http://127.0.0.1:9/context/v1.jsonld"  # set on purpose: kept (e.g. behind a proxy)
     assert f"warning: IOPGRAPH_BASE_URL is http://127.0.0.1:9 but the server listens on {base}" in log

@@ -80,8 +80,12 @@ PYTHON_BLOCKS = [(where, text) for where, text in blocks("python") if DEFAULT_BA
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("docs-examples")
-    env = {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_BUILD_DIR": str(folder / "build"),
-           "IOPGRAPH_WRITE_TOKEN": TOKEN, "IOPGRAPH_QUERY_WORKERS": "1"}
+    env = {
+        "IOPGRAPH_STORE_PATH": str(folder / "store"),
+        "IOPGRAPH_BUILD_DIR": str(folder / "build"),
+        "IOPGRAPH_WRITE_TOKEN": TOKEN,
+        "IOPGRAPH_QUERY_WORKERS": "1",
+    }
     with serve([], env, timeout=120) as url:
         yield url
 
@@ -93,10 +97,17 @@ def test_the_documents_have_examples_to_run() -> None:
 
 def test_shell_commands_are_split_like_a_shell_would() -> None:
     block = "# a comment\nG='x'\ncurl -s 'http://h/a' \\\n  -H 'A: b'   # trailing\ncurl --data 'q=\nline 2'\nmake run\n"
-    assert shell_commands(block) == ["G='x'", "curl -s 'http://h/a' \\\n  -H 'A: b'", "curl --data 'q=\nline 2'",
-                                     "make run"]
-    assert requests_to_the_server(block) == ["G='x'", "curl -s 'http://h/a' \\\n  -H 'A: b'",
-                                             "curl --data 'q=\nline 2'"]
+    assert shell_commands(block) == [
+        "G='x'",
+        "curl -s 'http://h/a' \\\n  -H 'A: b'",
+        "curl --data 'q=\nline 2'",
+        "make run",
+    ]
+    assert requests_to_the_server(block) == [
+        "G='x'",
+        "curl -s 'http://h/a' \\\n  -H 'A: b'",
+        "curl --data 'q=\nline 2'",
+    ]
 
 
 @pytest.mark.parametrize(("where", "commands"), CURL_BLOCKS, ids=[w for w, _ in CURL_BLOCKS])
@@ -106,24 +117,40 @@ def test_curl_examples_succeed(base: str, where: str, commands: list[str]) -> No
     for command in commands:
         command = command.replace(DEFAULT_BASE, base)
         if command.startswith("curl "):
-            command = "curl --fail-with-body -sS " + command[len("curl "):]
+            command = "curl --fail-with-body -sS " + command[len("curl ") :]
         script.append(command)
-    done = subprocess.run(["bash", "-c", "\n".join(script)], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
+    done = subprocess.run(
+        ["bash", "-c", "\n".join(script)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, f"{where}: {done.stderr[-2000:]}\n{done.stdout[-2000:]}"
 
 
 @pytest.mark.parametrize(("where", "query"), SPARQL_BLOCKS, ids=[w for w, _ in SPARQL_BLOCKS])
 def test_sparql_examples_parse_and_run(base: str, where: str, query: str) -> None:
-    r = httpx.post(base + "/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"},
-                   timeout=60)
+    r = httpx.post(
+        base + "/sparql",
+        data={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=60,
+    )
     assert r.status_code == 200, f"{where}: {r.text[:1000]}"
 
 
 @pytest.mark.parametrize(("where", "code"), PYTHON_BLOCKS, ids=[w for w, _ in PYTHON_BLOCKS])
 def test_python_client_examples_run(base: str, where: str, code: str) -> None:
-    done = subprocess.run([sys.executable, "-c", code.replace(DEFAULT_BASE, base)], capture_output=True, text=True,
-                          timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code.replace(DEFAULT_BASE, base)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, f"{where}: {done.stderr[-2000:]}"
     assert len(done.stdout.splitlines()) >= 5, done.stdout
 

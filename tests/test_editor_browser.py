@@ -35,8 +35,11 @@ def without_npm_assets(folder: Path) -> Path:
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require_npm_tool(YASGUI, "the YASGUI editor")  # skips without npm, fails in CI
     folder = tmp_path_factory.mktemp("editor")
-    with serve([], {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_BUILD_DIR": str(folder / "build")},
-               timeout=120) as base:
+    with serve(
+        [],
+        {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_BUILD_DIR": str(folder / "build")},
+        timeout=120,
+    ) as base:
         yield base
 
 
@@ -68,13 +71,18 @@ def open_page(browser: object, base: str, url: str) -> tuple[object, list[str], 
     outside: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: None if r.url.startswith(base) or r.url.startswith("data:") else outside.append(r.url))
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith(base) or r.url.startswith("data:") else outside.append(r.url),
+    )
     page.goto(base + url)
     return page, errors, outside
 
 
-CHALLENGES = ("SELECT ?c ?label WHERE { ?c <http://www.w3.org/2004/02/skos/core#prefLabel> ?label ; "
-              "a <https://w3id.org/iopgraph/ontology#ChallengeFamily> } ORDER BY ?label")
+CHALLENGES = (
+    "SELECT ?c ?label WHERE { ?c <http://www.w3.org/2004/02/skos/core#prefLabel> ?label ; "
+    "a <https://w3id.org/iopgraph/ontology#ChallengeFamily> } ORDER BY ?label"
+)
 
 
 def test_yasgui_runs_a_query_inside_the_site(base_url: str, browser: object) -> None:
@@ -133,8 +141,9 @@ def test_example_queries_open_in_a_tab_and_run(base_url: str, browser: object) -
     assert options.count() == len(list((ROOT / "queries").glob("*.rq"))) + 1
     label = options.nth(1).inner_text()
     page.select_option("#examples", index=1)
-    page.wait_for_function("() => /SELECT|CONSTRUCT|DESCRIBE|ASK/.test(window.iopgraphYasgui.getTab().getQuery())",
-                           timeout=60000)
+    page.wait_for_function(
+        "() => /SELECT|CONSTRUCT|DESCRIBE|ASK/.test(window.iopgraphYasgui.getTab().getQuery())", timeout=60000
+    )
     assert label in page.inner_text(".tabsList")
     page.locator(".yasqe_queryButton").last.click()  # run the example in its tab
     page.wait_for_selector(".yasr table tbody tr, .yasr .yasr_results pre", timeout=90000)
@@ -160,8 +169,11 @@ def test_built_in_editor_runs_every_example(plain_base_url: str, browser: object
         page.select_option("#examples", index=index)
         assert page.input_value("#query").strip()
         page.click("#run")
-        page.wait_for_selector("#results .sparql-results, #results .ask-result, #results pre.graph-result, "
-                               "#results #sparql-error", timeout=90000)
+        page.wait_for_selector(
+            "#results .sparql-results, #results .ask-result, #results pre.graph-result, "
+            "#results #sparql-error",
+            timeout=90000,
+        )
         assert page.locator("#results #sparql-error").count() == 0, page.inner_text("#results")
     assert errors == [] and outside == []
     page.close()
@@ -185,7 +197,9 @@ def test_built_in_editor_table_links_and_errors(plain_base_url: str, browser: ob
     page.keyboard.press("Control+Enter")  # the shortcut runs it too
     page.wait_for_selector("#sparql-error", timeout=90000)
     text = page.inner_text("#sparql-error")
-    expected = httpx.post(plain_base_url + "/sparql", data={"query": "SELECT * WHERE { ?s ?p }"}).json()["detail"]
+    expected = httpx.post(plain_base_url + "/sparql", data={"query": "SELECT * WHERE { ?s ?p }"}).json()[
+        "detail"
+    ]
     assert expected in text and "Bad Request (400)" in text
     assert json.dumps(expected) not in text
     page.screenshot(path=str(ARTIFACTS / "sparql-builtin-error.png"), full_page=True)

@@ -33,8 +33,10 @@ DATA = ROOT / "data" / "report.ttl"
 
 def update_for(n: int) -> str:
     comments = ", ".join(f'"fault write {n} part {k}"' for k in range(PARTS))
-    return ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-            f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <{SUBJECT}{n}> rdfs:comment {comments} }} }}")
+    return (
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <{SUBJECT}{n}> rdfs:comment {comments} }} }}"
+    )
 
 
 class Writers:
@@ -79,10 +81,16 @@ class Writers:
 
 def stored_writes(url: str) -> dict[int, int]:
     """Resource number → how many of its triples the store holds."""
-    query = (f"SELECT ?s (COUNT(?o) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s "
-             "<http://www.w3.org/2000/01/rdf-schema#comment> ?o } } GROUP BY ?s")
-    response = httpx.post(url + "/sparql", data={"query": query},
-                          headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    query = (
+        f"SELECT ?s (COUNT(?o) AS ?n) WHERE {{ GRAPH <{GRAPH}> {{ ?s "
+        "<http://www.w3.org/2000/01/rdf-schema#comment> ?o } } GROUP BY ?s"
+    )
+    response = httpx.post(
+        url + "/sparql",
+        data={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=60,
+    )
     assert response.status_code == 200, response.text
     found = {}
     for row in response.json()["results"]["bindings"]:
@@ -93,16 +101,24 @@ def stored_writes(url: str) -> dict[int, int]:
 def whole_dataset_conforms(url: str) -> dict[str, object]:
     dump = httpx.get(url + "/store", headers={"Accept": "application/n-quads"}, timeout=60)
     assert dump.status_code == 200
-    report = httpx.post(url + "/api/validate", content=dump.content,
-                        headers={"Content-Type": "application/n-quads", "Accept": "application/json"}, timeout=120)
+    report = httpx.post(
+        url + "/api/validate",
+        content=dump.content,
+        headers={"Content-Type": "application/n-quads", "Accept": "application/json"},
+        timeout=120,
+    )
     assert report.status_code == 200, report.text
     return report.json()
 
 
 def crash_cycles(tmp_path: Path, cycles: int, seed: int) -> None:
     rng = random.Random(seed)
-    env = {"IOPGRAPH_ROOT": str(make_project(tmp_path, DATA)), "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
-           "IOPGRAPH_WRITE_TOKEN": TOKEN, "IOPGRAPH_ACCESS_LOG": "false"}
+    env = {
+        "IOPGRAPH_ROOT": str(make_project(tmp_path, DATA)),
+        "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
+        "IOPGRAPH_WRITE_TOKEN": TOKEN,
+        "IOPGRAPH_ACCESS_LOG": "false",
+    }
     server = ServerProcess(tmp_path, env)
     numbers = itertools.count()
     acknowledged: set[int] = set()
@@ -129,14 +145,21 @@ def crash_cycles(tmp_path: Path, cycles: int, seed: int) -> None:
             assert not partial, f"partial writes visible after SIGKILL: {partial}"
             assert stored.keys() <= attempted, "the store holds writes nobody sent"
         report = whole_dataset_conforms(server.url)
-        record(f"faults: SIGKILL during writes (seed {seed})", faults_injected=cycles,
-               writes_acknowledged=len(acknowledged), writes_in_flight_at_kill=killed_mid_write,
-               writes_lost=len(acknowledged - stored.keys()), partial_writes=len(partial),
-               violations_after=report["violations"])
+        record(
+            f"faults: SIGKILL during writes (seed {seed})",
+            faults_injected=cycles,
+            writes_acknowledged=len(acknowledged),
+            writes_in_flight_at_kill=killed_mid_write,
+            writes_lost=len(acknowledged - stored.keys()),
+            partial_writes=len(partial),
+            violations_after=report["violations"],
+        )
         assert report["conforms"] is True, report["results"][:3]
         assert len(acknowledged) >= cycles, "too few writes got through to prove anything"
         # and the write gate still works after the crashes
-        response = httpx.post(server.url + "/update", content=update_for(next(numbers)), headers=AUTH, timeout=60)
+        response = httpx.post(
+            server.url + "/update", content=update_for(next(numbers)), headers=AUTH, timeout=60
+        )
         assert response.status_code == 204, response.text
     finally:
         server.stop()

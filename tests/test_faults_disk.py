@@ -33,8 +33,12 @@ def _can_mount() -> bool:
     probe = Path("/tmp") / f"iopgraph-mount-probe-{os.getpid()}"
     probe.mkdir(exist_ok=True)
     try:
-        ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(probe)],
-                            capture_output=True).returncode == 0
+        ok = (
+            subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(probe)], capture_output=True
+            ).returncode
+            == 0
+        )
         if ok:
             subprocess.run(["umount", str(probe)], capture_output=True)
         return ok
@@ -59,14 +63,18 @@ def mounted(target: Path, *options: str) -> Iterator[Path]:
 
 def write(url: str, n: int, size: int = 2000) -> httpx.Response:
     text = f"disk write {n} " + "x" * size
-    update = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
-              f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <{SUBJECT}{n}> rdfs:comment "{text}" }} }}')
+    update = (
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <{SUBJECT}{n}> rdfs:comment "{text}" }} }}'
+    )
     return httpx.post(url + "/update", content=update, headers=AUTH, timeout=60)
 
 
 def stored(url: str) -> set[int]:
     query = f"SELECT ?s WHERE {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }}"
-    response = httpx.get(url + "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    response = httpx.get(
+        url + "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    )
     assert response.status_code == 200, response.text
     return {int(b["s"]["value"].removeprefix(SUBJECT)) for b in response.json()["results"]["bindings"]}
 
@@ -86,8 +94,12 @@ def fill(folder: Path) -> Path:
 
 def test_disk_full_refuses_writes_clearly_and_loses_nothing(tmp_path: Path) -> None:
     with mounted(tmp_path / "disk", "-t", "tmpfs", "-o", "size=64m", "tmpfs") as disk:
-        env = {"IOPGRAPH_ROOT": str(make_project(tmp_path, DATA)), "IOPGRAPH_STORE_PATH": str(disk / "store"),
-               "IOPGRAPH_WRITE_TOKEN": TOKEN, "IOPGRAPH_ACCESS_LOG": "false"}
+        env = {
+            "IOPGRAPH_ROOT": str(make_project(tmp_path, DATA)),
+            "IOPGRAPH_STORE_PATH": str(disk / "store"),
+            "IOPGRAPH_WRITE_TOKEN": TOKEN,
+            "IOPGRAPH_ACCESS_LOG": "false",
+        }
         server = ServerProcess(tmp_path, env)
         with server:
             server.wait_until("/readyz", 60)
@@ -118,8 +130,12 @@ def test_disk_full_refuses_writes_clearly_and_loses_nothing(tmp_path: Path) -> N
 
 def test_read_only_store_is_a_clear_start_up_error_and_stays_intact(tmp_path: Path) -> None:
     with mounted(tmp_path / "disk", "-t", "tmpfs", "-o", "size=64m", "tmpfs") as disk:
-        env = {"IOPGRAPH_ROOT": str(make_project(tmp_path, DATA)), "IOPGRAPH_STORE_PATH": str(disk / "store"),
-               "IOPGRAPH_WRITE_TOKEN": TOKEN, "IOPGRAPH_ACCESS_LOG": "false"}
+        env = {
+            "IOPGRAPH_ROOT": str(make_project(tmp_path, DATA)),
+            "IOPGRAPH_STORE_PATH": str(disk / "store"),
+            "IOPGRAPH_WRITE_TOKEN": TOKEN,
+            "IOPGRAPH_ACCESS_LOG": "false",
+        }
         with ServerProcess(tmp_path, env) as server:
             server.wait_until("/readyz", 60)
             assert write(server.url, 1).status_code == 204
@@ -137,7 +153,12 @@ def test_read_only_store_is_a_clear_start_up_error_and_stays_intact(tmp_path: Pa
         with ServerProcess(tmp_path, env) as server:
             server.wait_until("/readyz", 60)
             assert stored(server.url) == {1}
-        record("faults: read-only store", faults_injected=1, start_refused_with_clear_error=True, store_changed=False)
+        record(
+            "faults: read-only store",
+            faults_injected=1,
+            start_refused_with_clear_error=True,
+            store_changed=False,
+        )
 
 
 def _is_read_only(path: Path) -> bool:

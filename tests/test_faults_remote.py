@@ -28,8 +28,10 @@ import pytest
 from reliability_support import ROOT, TOKEN, ServerProcess, free_port, make_project, record
 
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
-pytestmark = pytest.mark.skipif(not OXIGRAPH.exists() and not shutil.which("oxigraph"),
-                                reason="the oxigraph server binary (pip package `oxigraph`) is not installed")
+pytestmark = pytest.mark.skipif(
+    not OXIGRAPH.exists() and not shutil.which("oxigraph"),
+    reason="the oxigraph server binary (pip package `oxigraph`) is not installed",
+)
 DATA = ROOT / "data" / "report.ttl"
 REPORT = "https://w3id.org/iopgraph/id/report/d06-02"
 ASK = {"query": f"ASK {{ <{REPORT}> a ?type }}"}
@@ -39,11 +41,15 @@ _fresh = itertools.count()
 def uncached() -> dict[str, str]:
     """A query the result cache cannot answer (each text is new), so it must reach the store."""
     return {"query": f"ASK {{ <{REPORT}> a ?type }} # {next(_fresh)}"}
+
+
 JSON = {"Accept": "application/sparql-results+json"}
 UPDATE = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
-INSERT = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> INSERT DATA { GRAPH "
-          "<https://w3id.org/iopgraph/graph/steward/remote> { <https://w3id.org/iopgraph/id/test/remote> "
-          "rdfs:comment \"written while the store was up\" } }")
+INSERT = (
+    "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> INSERT DATA { GRAPH "
+    "<https://w3id.org/iopgraph/graph/steward/remote> { <https://w3id.org/iopgraph/id/test/remote> "
+    'rdfs:comment "written while the store was up" } }'
+)
 
 
 class OxigraphServer:
@@ -64,14 +70,30 @@ class OxigraphServer:
             quads += [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(path=str(path))]
         dataset = self.folder / "dataset.nq"
         ox.serialize(quads, str(dataset), ox.RdfFormat.N_QUADS)
-        subprocess.run([self.binary, "load", "--location", str(self.folder / "db"), "--file", str(dataset)],
-                       check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [self.binary, "load", "--location", str(self.folder / "db"), "--file", str(dataset)],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [self.binary, "serve", "--location", str(self.folder / "db"), "--bind", f"127.0.0.1:{self.port}",
-             "--union-default-graph", "--timeout-s", "30"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            [
+                self.binary,
+                "serve",
+                "--location",
+                str(self.folder / "db"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--union-default-graph",
+                "--timeout-s",
+                "30",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -109,9 +131,14 @@ def test_remote_store_down_hung_and_back(tmp_path: Path) -> None:
     store.folder.mkdir()
     store.load(project)
     store.start()
-    env = {"IOPGRAPH_ROOT": str(project), "IOPGRAPH_STORE_URL": store.url + "/query",
-           "IOPGRAPH_STORE_UPDATE_URL": store.url + "/update", "IOPGRAPH_WRITE_TOKEN": TOKEN,
-           "IOPGRAPH_QUERY_TIMEOUT": "3", "IOPGRAPH_ACCESS_LOG": "false"}
+    env = {
+        "IOPGRAPH_ROOT": str(project),
+        "IOPGRAPH_STORE_URL": store.url + "/query",
+        "IOPGRAPH_STORE_UPDATE_URL": store.url + "/update",
+        "IOPGRAPH_WRITE_TOKEN": TOKEN,
+        "IOPGRAPH_QUERY_TIMEOUT": "3",
+        "IOPGRAPH_ACCESS_LOG": "false",
+    }
     service = ServerProcess(tmp_path, env)
     faults = 0
     try:
@@ -119,8 +146,12 @@ def test_remote_store_down_hung_and_back(tmp_path: Path) -> None:
         service.wait_until("/readyz", 60)
         client = httpx.Client(base_url=service.url, timeout=30)
         assert client.get("/sparql", params=ASK, headers=JSON).json()["boolean"] is True
-        assert client.get(REPORT.replace("https://w3id.org/iopgraph", ""),
-                          headers={"Accept": "text/turtle"}).status_code == 200
+        assert (
+            client.get(
+                REPORT.replace("https://w3id.org/iopgraph", ""), headers={"Accept": "text/turtle"}
+            ).status_code
+            == 200
+        )
 
         # --- the store crashes ------------------------------------------------------------------
         store.crash()
@@ -141,8 +172,16 @@ def test_remote_store_down_hung_and_back(tmp_path: Path) -> None:
         assert write.status_code == 503, write.text
         # many clients at once: every one answered promptly, none left hanging
         with ThreadPoolExecutor(16) as pool:
-            results = list(pool.map(lambda _: timed(lambda: httpx.get(
-                service.url + "/sparql", params=uncached(), headers=JSON, timeout=30)), range(48)))
+            results = list(
+                pool.map(
+                    lambda _: timed(
+                        lambda: httpx.get(
+                            service.url + "/sparql", params=uncached(), headers=JSON, timeout=30
+                        )
+                    ),
+                    range(48),
+                )
+            )
         assert {r.status_code for r, _ in results} == {503}
         worst_down = max(s for _, s in results)
         assert worst_down < 10
@@ -170,8 +209,14 @@ def test_remote_store_down_hung_and_back(tmp_path: Path) -> None:
         assert count.status_code == 200 and int(count.json()["results"]["bindings"][0]["n"]["value"]) > 0
         metrics = client.get("/metrics").text
         assert "iopgraph_http_requests_in_progress 1.0" in metrics  # only this scrape: nothing hung
-        record("faults: remote store down", faults_injected=faults, requests_while_down=len(results) + 4,
-               worst_seconds_while_down=round(worst_down, 2), hung_requests=0, recovered_without_restart=True)
+        record(
+            "faults: remote store down",
+            faults_injected=faults,
+            requests_while_down=len(results) + 4,
+            worst_seconds_while_down=round(worst_down, 2),
+            hung_requests=0,
+            recovered_without_restart=True,
+        )
     finally:
         service.stop()
         store.stop()

@@ -33,7 +33,12 @@ from schemathesis.specs.openapi.checks import (
 from reliability_support import FIXTURE_DATA, ROOT, TOKEN, ServerProcess, make_project, record
 
 #: Asserted: no 5xx; only documented status codes; JSON bodies and headers match their schemas.
-REQUIRED = [not_a_server_error, status_code_conformance, response_schema_conformance, response_headers_conformance]
+REQUIRED = [
+    not_a_server_error,
+    status_code_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
 #: Reported (var/reliability/schema-gaps.txt), not asserted: the schema does not yet list the RDF and
 #: HTML media types of content-negotiated routes, nor every value a router refuses (docs/reliability.md).
 ADVISORY = [content_type_conformance, positive_data_acceptance, negative_data_rejection]
@@ -45,15 +50,22 @@ JSON = {"Accept": "application/sparql-results+json"}
 @pytest.fixture(scope="module")
 def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     folder = tmp_path_factory.mktemp("fuzz")
-    env = {"IOPGRAPH_ROOT": str(make_project(folder, FIXTURE_DATA)), "IOPGRAPH_STORE_PATH": str(folder / "store"),
-           "IOPGRAPH_WRITE_TOKEN": TOKEN, "IOPGRAPH_QUERY_WORKERS": "2", "IOPGRAPH_QUERY_TIMEOUT": "5",
-           "IOPGRAPH_ACCESS_LOG": "false", "IOPGRAPH_BASE_URL": "http://127.0.0.1"}
+    env = {
+        "IOPGRAPH_ROOT": str(make_project(folder, FIXTURE_DATA)),
+        "IOPGRAPH_STORE_PATH": str(folder / "store"),
+        "IOPGRAPH_WRITE_TOKEN": TOKEN,
+        "IOPGRAPH_QUERY_WORKERS": "2",
+        "IOPGRAPH_QUERY_TIMEOUT": "5",
+        "IOPGRAPH_ACCESS_LOG": "false",
+        "IOPGRAPH_BASE_URL": "http://127.0.0.1",
+    }
     with ServerProcess(folder, env) as server:
         server.wait_until("/readyz", 120)
         before = httpx.get(server.url + "/sparql", params=COUNT, headers=JSON).json()
         yield server
-        after = httpx.get(server.url + "/sparql", params={**COUNT, "query": COUNT["query"] + " #after"},
-                          headers=JSON).json()
+        after = httpx.get(
+            server.url + "/sparql", params={**COUNT, "query": COUNT["query"] + " #after"}, headers=JSON
+        ).json()
         assert after["results"] == before["results"], "fuzzing without a token changed the store"
         assert "Traceback" not in server.log()
 
@@ -71,14 +83,20 @@ def fuzz(api_schema: schemathesis.schemas.BaseSchema, examples: int, label: str)
 
     def runner(operation: Any, mode: GenerationMode) -> Callable[[], None]:
         @given(case=operation.as_strategy(generation_mode=mode))
-        @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.explicit, Phase.generate],
+        )
         def run(case: schemathesis.Case) -> None:
             counts["requests"] += 1
             response = case.call(timeout=60)
             try:
                 case.validate_response(response, checks=ADVISORY)
-            except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - counted, not asserted
+            except (Exception, BaseExceptionGroup) as exc:  # counted, not asserted
                 for line in str(exc).splitlines():
                     if line.startswith("- ST"):
                         advisory.add(f"{operation.label}: {line[2:]}")
@@ -94,7 +112,7 @@ def fuzz(api_schema: schemathesis.schemas.BaseSchema, examples: int, label: str)
                 runner(operation, mode)()
             except Unsatisfiable:
                 continue  # e.g. no invalid request exists for an operation without parameters
-            except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - hypothesis' shrunk failures, reported together
+            except (Exception, BaseExceptionGroup) as exc:  # hypothesis' shrunk failures, reported together
                 failures.append(f"{operation.label} [{mode.value}]: {str(exc)[:1500]}")
     ADVISORY_FILE.parent.mkdir(parents=True, exist_ok=True)
     ADVISORY_FILE.write_text("\n".join(sorted(advisory)) + "\n")

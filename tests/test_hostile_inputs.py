@@ -63,7 +63,9 @@ def nested(depth: int, open_: str, close: str, inner: str) -> str:
     return open_ * depth + inner + close * depth
 
 
-def chunked(total: int, head: bytes = b"<http://example.org/s> <http://example.org/p> \"") -> Callable[[], Iterator[bytes]]:
+def chunked(
+    total: int, head: bytes = b'<http://example.org/s> <http://example.org/p> "'
+) -> Callable[[], Iterator[bytes]]:
     def generate() -> Iterator[bytes]:
         yield head
         sent = len(head)
@@ -84,181 +86,591 @@ XXE_HTTP = XXE_FILE.replace(b"file:///etc/passwd", b"RECORDER/entity")
 XXE_PARAMETER = b"""<?xml version="1.0"?>
 <!DOCTYPE rdf:RDF [ <!ENTITY % remote SYSTEM "RECORDER/dtd"> %remote; ]>
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>"""
-BILLION_LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n <!ENTITY lol "lol">\n'
-                  + b"".join(b' <!ENTITY lol%d "%s">\n' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
-                             for i in range(1, 10))
-                  + b']>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
-                    b'xmlns:ex="http://example.org/">\n<rdf:Description rdf:about="http://example.org/s">'
-                    b"<ex:p>&lol9;</ex:p></rdf:Description></rdf:RDF>")
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n <!ENTITY lol "lol">\n'
+    + b"".join(
+        b' <!ENTITY lol%d "%s">\n' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+        for i in range(1, 10)
+    )
+    + b']>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+    b'xmlns:ex="http://example.org/">\n<rdf:Description rdf:about="http://example.org/s">'
+    b"<ex:p>&lol9;</ex:p></rdf:Description></rdf:RDF>"
+)
 TTL = {"Content-Type": "text/turtle"}
 RDFXML = {"Content-Type": "application/rdf+xml"}
 JSONLD = {"Content-Type": "application/ld+json"}
 
 CASES: list[Case] = [
     # --- malformed SPARQL --------------------------------------------------------------------------
-    Case("sparql-unbalanced-braces", "GET", "/sparql", 400, "sparql-syntax-error",
-         params={"query": "SELECT * WHERE { ?s ?p ?o "}),
-    Case("sparql-unbalanced-closing", "GET", "/sparql", 400, "sparql-syntax-error",
-         params={"query": "SELECT * WHERE { ?s ?p ?o } } }"}),
-    Case("sparql-deep-group-nesting", "POST", "/sparql", 400,
-         headers={"Content-Type": "application/sparql-query"},
-         body=("SELECT * WHERE " + nested(5000, "{ ", "} ", "?s ?p ?o ")).encode()),
-    Case("sparql-deep-expression-nesting", "POST", "/sparql", 400,
-         headers={"Content-Type": "application/sparql-query"},
-         body=("SELECT * WHERE { ?s ?p ?o FILTER" + nested(20000, "(", ")", "1") + " }").encode()),
-    Case("sparql-deep-blank-node-nesting", "POST", "/sparql", 400, "sparql-syntax-error",
-         headers={"Content-Type": "application/sparql-query"},
-         body=("SELECT * WHERE { ?s <http://example.org/p> "
-               + nested(1000, "[ <http://example.org/p> ", "] ", "1 ") + "}").encode()),
-    Case("sparql-1mb-literal-over-the-limit", "POST", "/sparql", 413, "query-too-large",
-         headers={"Content-Type": "application/sparql-query"},
-         body=b'SELECT * WHERE { ?s ?p "' + b"x" * MB + b'" }'),
-    Case("sparql-almost-1mb-literal", "POST", "/sparql", 200,
-         headers={"Content-Type": "application/sparql-query", "Accept": RESULTS_JSON},
-         body=b'SELECT * WHERE { ?s ?p "' + b"x" * (MB - 100) + b'" }', check=no_rows),
-    Case("sparql-not-utf8", "POST", "/sparql", 400,
-         headers={"Content-Type": "application/sparql-query"}, body="SELECT * WHERE { ?s ?p \"é\" }".encode("latin-1")),
-    Case("sparql-nul-byte", "GET", "/sparql", (400, 200), params={"query": "SELECT * WHERE { ?s ?p \"\x00\" }"}),
-    Case("sparql-two-query-parameters", "GET", "/sparql", 400,
-         params=[("query", "ASK {}"), ("query", "SELECT * {}")]),
+    Case(
+        "sparql-unbalanced-braces",
+        "GET",
+        "/sparql",
+        400,
+        "sparql-syntax-error",
+        params={"query": "SELECT * WHERE { ?s ?p ?o "},
+    ),
+    Case(
+        "sparql-unbalanced-closing",
+        "GET",
+        "/sparql",
+        400,
+        "sparql-syntax-error",
+        params={"query": "SELECT * WHERE { ?s ?p ?o } } }"},
+    ),
+    Case(
+        "sparql-deep-group-nesting",
+        "POST",
+        "/sparql",
+        400,
+        headers={"Content-Type": "application/sparql-query"},
+        body=("SELECT * WHERE " + nested(5000, "{ ", "} ", "?s ?p ?o ")).encode(),
+    ),
+    Case(
+        "sparql-deep-expression-nesting",
+        "POST",
+        "/sparql",
+        400,
+        headers={"Content-Type": "application/sparql-query"},
+        body=("SELECT * WHERE { ?s ?p ?o FILTER" + nested(20000, "(", ")", "1") + " }").encode(),
+    ),
+    Case(
+        "sparql-deep-blank-node-nesting",
+        "POST",
+        "/sparql",
+        400,
+        "sparql-syntax-error",
+        headers={"Content-Type": "application/sparql-query"},
+        body=(
+            "SELECT * WHERE { ?s <http://example.org/p> "
+            + nested(1000, "[ <http://example.org/p> ", "] ", "1 ")
+            + "}"
+        ).encode(),
+    ),
+    Case(
+        "sparql-1mb-literal-over-the-limit",
+        "POST",
+        "/sparql",
+        413,
+        "query-too-large",
+        headers={"Content-Type": "application/sparql-query"},
+        body=b'SELECT * WHERE { ?s ?p "' + b"x" * MB + b'" }',
+    ),
+    Case(
+        "sparql-almost-1mb-literal",
+        "POST",
+        "/sparql",
+        200,
+        headers={"Content-Type": "application/sparql-query", "Accept": RESULTS_JSON},
+        body=b'SELECT * WHERE { ?s ?p "' + b"x" * (MB - 100) + b'" }',
+        check=no_rows,
+    ),
+    Case(
+        "sparql-not-utf8",
+        "POST",
+        "/sparql",
+        400,
+        headers={"Content-Type": "application/sparql-query"},
+        body='SELECT * WHERE { ?s ?p "é" }'.encode("latin-1"),
+    ),
+    Case(
+        "sparql-nul-byte", "GET", "/sparql", (400, 200), params={"query": 'SELECT * WHERE { ?s ?p "\x00" }'}
+    ),
+    Case(
+        "sparql-two-query-parameters",
+        "GET",
+        "/sparql",
+        400,
+        params=[("query", "ASK {}"), ("query", "SELECT * {}")],
+    ),
     # --- SERVICE, LOAD, FROM: nothing is ever fetched ------------------------------------------------
-    Case("service-loopback", "GET", "/sparql", 403, "service-not-allowed",
-         params={"query": "SELECT * WHERE { SERVICE <RECORDER/sparql> { ?s ?p ?o } }"}),
-    Case("service-silent-loopback", "GET", "/sparql", 403, "service-not-allowed",
-         params={"query": "SELECT * WHERE { SERVICE SILENT <RECORDER/sparql> { ?s ?p ?o } }"}),
-    Case("service-file", "GET", "/sparql", 403, "service-not-allowed",
-         params={"query": "SELECT * WHERE { SERVICE <file:///etc/passwd> { ?s ?p ?o } }"}),
-    Case("service-cloud-metadata", "GET", "/sparql", 403, "service-not-allowed",
-         params={"query": "SELECT * WHERE { SERVICE <http://169.254.169.254/latest/meta-data/> { ?s ?p ?o } }"}),
-    Case("service-variable-endpoint", "GET", "/sparql", 403, "service-not-allowed",
-         params={"query": "SELECT * WHERE { BIND(<RECORDER/> AS ?e) SERVICE ?e { ?s ?p ?o } }"}),
+    Case(
+        "service-loopback",
+        "GET",
+        "/sparql",
+        403,
+        "service-not-allowed",
+        params={"query": "SELECT * WHERE { SERVICE <RECORDER/sparql> { ?s ?p ?o } }"},
+    ),
+    Case(
+        "service-silent-loopback",
+        "GET",
+        "/sparql",
+        403,
+        "service-not-allowed",
+        params={"query": "SELECT * WHERE { SERVICE SILENT <RECORDER/sparql> { ?s ?p ?o } }"},
+    ),
+    Case(
+        "service-file",
+        "GET",
+        "/sparql",
+        403,
+        "service-not-allowed",
+        params={"query": "SELECT * WHERE { SERVICE <file:///etc/passwd> { ?s ?p ?o } }"},
+    ),
+    Case(
+        "service-cloud-metadata",
+        "GET",
+        "/sparql",
+        403,
+        "service-not-allowed",
+        params={
+            "query": "SELECT * WHERE { SERVICE <http://169.254.169.254/latest/meta-data/> { ?s ?p ?o } }"
+        },
+    ),
+    Case(
+        "service-variable-endpoint",
+        "GET",
+        "/sparql",
+        403,
+        "service-not-allowed",
+        params={"query": "SELECT * WHERE { BIND(<RECORDER/> AS ?e) SERVICE ?e { ?s ?p ?o } }"},
+    ),
     # past the text check (the escape makes the lexer read the rest of the line as a comment): the
     # sandboxed worker has no network, so the fetch fails where it would happen
-    Case("service-escaped-hash-prefixed-name", "GET", "/sparql", 502, "service-unreachable",
-         params={"query": "PREFIX ex: <http://example.org/>\nSELECT * WHERE { VALUES ?q { ex:a\\#b } "
-                          "SERVICE <RECORDER/x> { ?x ?y ?z } }"}),
-    Case("service-escaped-hash-silent", "GET", "/sparql", 200,
-         params={"query": "PREFIX ex: <http://example.org/>\nSELECT * WHERE { VALUES ?q { ex:a\\#b } "
-                          "SERVICE SILENT <RECORDER/x> { ?x ?y ?z } }"}),
-    Case("union-30000-branches", "POST", "/sparql", 400, "query-too-complex",
-         headers={"Content-Type": "application/sparql-query"},
-         body=("SELECT * WHERE { " + " UNION ".join(f"{{ ?s ?p {i} }}" for i in range(30_000)) + " }").encode()),
-    Case("sum-150000-terms", "POST", "/sparql", 400, "query-too-complex",
-         headers={"Content-Type": "application/sparql-query"},
-         body=("SELECT (" + "+".join(["1"] * 150_000) + " AS ?x) WHERE {}").encode()),
-    Case("collection-filter-repeated-200-times", "GET", "/api/challenges", 200,
-         params=[("family", "cultural-interoperability")] * 200),
-    Case("collection-11-distinct-filters", "GET", "/api/challenges", 400, "invalid-parameter",
-         params=[("family", f"family-{i}") for i in range(11)]),
-    Case("service-lowercase-in-subquery", "GET", "/sparql", 403, "service-not-allowed",
-         params={"query": "select * where { { select * where { service <RECORDER/x> { ?s ?p ?o } } } }"}),
-    Case("load-on-query-endpoint", "GET", "/sparql", 403, "update-refused",
-         params={"query": "LOAD <RECORDER/data.ttl>"}),
-    Case("load-as-form-query", "POST", "/sparql", 403, "update-refused",
-         headers={"Content-Type": "application/x-www-form-urlencoded"},
-         body=b"query=LOAD%20%3CRECORDER%2Fdata.ttl%3E%20INTO%20GRAPH%20%3Curn%3Ax%3E"),
-    Case("from-remote-graph", "GET", "/sparql", 200, params={
-        "query": "SELECT * FROM <RECORDER/graph.ttl> WHERE { ?s ?p ?o }"}, headers={"Accept": RESULTS_JSON},
-         check=no_rows),
-    Case("from-named-remote-graph", "GET", "/sparql", 200, params={
-        "query": "SELECT * FROM NAMED <RECORDER/g.ttl> WHERE { GRAPH ?g { ?s ?p ?o } }"},
-         headers={"Accept": RESULTS_JSON}, check=no_rows),
-    Case("from-file-iri", "GET", "/sparql", 200, params={
-        "query": "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }"}, headers={"Accept": RESULTS_JSON},
-         check=no_rows),
-    Case("default-graph-uri-remote", "GET", "/sparql", 200, params={
-        "query": "SELECT * WHERE { ?s ?p ?o }", "default-graph-uri": "RECORDER/graph.ttl"},
-         headers={"Accept": RESULTS_JSON}, check=no_rows),
-    Case("named-graph-uri-file", "GET", "/sparql", 200, params={
-        "query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", "named-graph-uri": "file:///etc/passwd"},
-         headers={"Accept": RESULTS_JSON}, check=no_rows),
-    Case("named-graph-uri-not-an-iri", "GET", "/sparql", 400, "bad-sparql-request", params={
-        "query": "ASK { }", "named-graph-uri": "Infinity \u00e9"}),
+    Case(
+        "service-escaped-hash-prefixed-name",
+        "GET",
+        "/sparql",
+        502,
+        "service-unreachable",
+        params={
+            "query": "PREFIX ex: <http://example.org/>\nSELECT * WHERE { VALUES ?q { ex:a\\#b } "
+            "SERVICE <RECORDER/x> { ?x ?y ?z } }"
+        },
+    ),
+    Case(
+        "service-escaped-hash-silent",
+        "GET",
+        "/sparql",
+        200,
+        params={
+            "query": "PREFIX ex: <http://example.org/>\nSELECT * WHERE { VALUES ?q { ex:a\\#b } "
+            "SERVICE SILENT <RECORDER/x> { ?x ?y ?z } }"
+        },
+    ),
+    Case(
+        "union-30000-branches",
+        "POST",
+        "/sparql",
+        400,
+        "query-too-complex",
+        headers={"Content-Type": "application/sparql-query"},
+        body=(
+            "SELECT * WHERE { " + " UNION ".join(f"{{ ?s ?p {i} }}" for i in range(30_000)) + " }"
+        ).encode(),
+    ),
+    Case(
+        "sum-150000-terms",
+        "POST",
+        "/sparql",
+        400,
+        "query-too-complex",
+        headers={"Content-Type": "application/sparql-query"},
+        body=("SELECT (" + "+".join(["1"] * 150_000) + " AS ?x) WHERE {}").encode(),
+    ),
+    Case(
+        "collection-filter-repeated-200-times",
+        "GET",
+        "/api/challenges",
+        200,
+        params=[("family", "cultural-interoperability")] * 200,
+    ),
+    Case(
+        "collection-11-distinct-filters",
+        "GET",
+        "/api/challenges",
+        400,
+        "invalid-parameter",
+        params=[("family", f"family-{i}") for i in range(11)],
+    ),
+    Case(
+        "service-lowercase-in-subquery",
+        "GET",
+        "/sparql",
+        403,
+        "service-not-allowed",
+        params={"query": "select * where { { select * where { service <RECORDER/x> { ?s ?p ?o } } } }"},
+    ),
+    Case(
+        "load-on-query-endpoint",
+        "GET",
+        "/sparql",
+        403,
+        "update-refused",
+        params={"query": "LOAD <RECORDER/data.ttl>"},
+    ),
+    Case(
+        "load-as-form-query",
+        "POST",
+        "/sparql",
+        403,
+        "update-refused",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body=b"query=LOAD%20%3CRECORDER%2Fdata.ttl%3E%20INTO%20GRAPH%20%3Curn%3Ax%3E",
+    ),
+    Case(
+        "from-remote-graph",
+        "GET",
+        "/sparql",
+        200,
+        params={"query": "SELECT * FROM <RECORDER/graph.ttl> WHERE { ?s ?p ?o }"},
+        headers={"Accept": RESULTS_JSON},
+        check=no_rows,
+    ),
+    Case(
+        "from-named-remote-graph",
+        "GET",
+        "/sparql",
+        200,
+        params={"query": "SELECT * FROM NAMED <RECORDER/g.ttl> WHERE { GRAPH ?g { ?s ?p ?o } }"},
+        headers={"Accept": RESULTS_JSON},
+        check=no_rows,
+    ),
+    Case(
+        "from-file-iri",
+        "GET",
+        "/sparql",
+        200,
+        params={"query": "SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }"},
+        headers={"Accept": RESULTS_JSON},
+        check=no_rows,
+    ),
+    Case(
+        "default-graph-uri-remote",
+        "GET",
+        "/sparql",
+        200,
+        params={"query": "SELECT * WHERE { ?s ?p ?o }", "default-graph-uri": "RECORDER/graph.ttl"},
+        headers={"Accept": RESULTS_JSON},
+        check=no_rows,
+    ),
+    Case(
+        "named-graph-uri-file",
+        "GET",
+        "/sparql",
+        200,
+        params={"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", "named-graph-uri": "file:///etc/passwd"},
+        headers={"Accept": RESULTS_JSON},
+        check=no_rows,
+    ),
+    Case(
+        "named-graph-uri-not-an-iri",
+        "GET",
+        "/sparql",
+        400,
+        "bad-sparql-request",
+        params={"query": "ASK { }", "named-graph-uri": "Infinity \u00e9"},
+    ),
     # --- updates smuggled into the read endpoint ------------------------------------------------------
-    Case("update-in-query-parameter", "GET", "/sparql", 403, "update-refused",
-         params={"query": f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <urn:a> <urn:b> <urn:c> }} }}"}),
-    Case("drop-all-in-query-parameter", "GET", "/sparql", 403, "update-refused", params={"query": "DROP ALL"}),
-    Case("update-after-a-query", "GET", "/sparql", (400, 403),
-         params={"query": "SELECT * WHERE { ?s ?p ?o } ; DROP ALL"}),
-    Case("update-parameter-on-query-endpoint", "POST", "/sparql", (400, 403),
-         headers={"Content-Type": "application/x-www-form-urlencoded"}, body=b"update=DROP%20ALL"),
-    Case("update-media-type-on-query-endpoint", "POST", "/sparql", (403, 415),
-         headers={"Content-Type": "application/sparql-update"}, body=b"DROP ALL"),
+    Case(
+        "update-in-query-parameter",
+        "GET",
+        "/sparql",
+        403,
+        "update-refused",
+        params={"query": f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <urn:a> <urn:b> <urn:c> }} }}"},
+    ),
+    Case(
+        "drop-all-in-query-parameter", "GET", "/sparql", 403, "update-refused", params={"query": "DROP ALL"}
+    ),
+    Case(
+        "update-after-a-query",
+        "GET",
+        "/sparql",
+        (400, 403),
+        params={"query": "SELECT * WHERE { ?s ?p ?o } ; DROP ALL"},
+    ),
+    Case(
+        "update-parameter-on-query-endpoint",
+        "POST",
+        "/sparql",
+        (400, 403),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body=b"update=DROP%20ALL",
+    ),
+    Case(
+        "update-media-type-on-query-endpoint",
+        "POST",
+        "/sparql",
+        (403, 415),
+        headers={"Content-Type": "application/sparql-update"},
+        body=b"DROP ALL",
+    ),
     # --- RDF uploads: entities, remote contexts, huge literals, nesting, charsets ---------------------
     Case("rdfxml-external-file-entity", "POST", "/api/validate", 400, headers=RDFXML, body=XXE_FILE),
     Case("rdfxml-external-http-entity", "POST", "/api/validate", 400, headers=RDFXML, body=XXE_HTTP),
     Case("rdfxml-parameter-entity", "POST", "/api/validate", 400, headers=RDFXML, body=XXE_PARAMETER),
-    Case("rdfxml-billion-laughs", "POST", "/api/validate", 400, "rdf-syntax-error", headers=RDFXML,
-         body=BILLION_LAUGHS),
-    Case("rdfxml-billion-laughs-write", "PUT", "/store", 400, "rdf-syntax-error", params={"graph": GRAPH},
-         headers={**RDFXML, **AUTH}, body=BILLION_LAUGHS),
-    Case("rdfxml-external-entity-write", "PUT", "/store", 400, params={"graph": GRAPH},
-         headers={**RDFXML, **AUTH}, body=XXE_FILE),
-    Case("jsonld-remote-context", "POST", "/api/validate", 400, headers=JSONLD,
-         body=b'{"@context": "RECORDER/context.jsonld", "@id": "http://example.org/s", "p": "v"}'),
-    Case("jsonld-remote-context-in-array", "POST", "/api/validate", 400, headers=JSONLD,
-         body=b'{"@context": [{"@vocab": "http://example.org/"}, "RECORDER/c2"], "@id": "http://example.org/s"}'),
-    Case("jsonld-import", "POST", "/api/validate", 400, headers=JSONLD,
-         body=b'{"@context": {"@version": 1.1, "@import": "RECORDER/import.jsonld"}, "@id": "http://example.org/s"}'),
-    Case("jsonld-remote-context-write", "POST", "/store", 400, headers={**JSONLD, **AUTH},
-         body=b'{"@context": "RECORDER/context.jsonld", "@id": "http://example.org/s", "p": "v"}'),
-    Case("jsonld-deep-nesting", "POST", "/api/validate", (400, 200), headers=JSONLD,
-         body=('{"@id": "http://example.org/s", "http://example.org/p": ' + nested(10000, "[", "]", "1") + "}").encode()),
-    Case("turtle-100mb-literal-declared", "POST", "/api/validate", 413, "payload-too-large", headers=TTL,
-         body=lambda: b'<http://example.org/s> <http://example.org/p> "' + b"x" * (100 * MB) + b'" .'),
-    Case("turtle-100mb-literal-streamed", "POST", "/store", 413, "payload-too-large",
-         params={"graph": GRAPH}, headers={**TTL, **AUTH}, body=chunked(100 * MB)),
-    Case("turtle-deep-blank-node-nesting", "POST", "/api/validate", (200, 400), headers=TTL,
-         body=("<http://example.org/s> <http://example.org/p> "
-               + nested(50000, "[ <http://example.org/p> ", "] ", "1 ") + ".").encode()),
-    Case("turtle-deep-collection-nesting", "POST", "/api/validate", (200, 400), headers=TTL,
-         body=("<http://example.org/s> <http://example.org/p> " + nested(50000, "( ", ") ", "1 ") + ".").encode()),
-    Case("turtle-latin1-declared-as-latin1", "POST", "/api/validate", 400, "rdf-syntax-error",
-         headers={"Content-Type": "text/turtle; charset=ISO-8859-1"},
-         body='<http://example.org/s> <http://example.org/p> "café" .'.encode("latin-1")),
-    Case("turtle-utf16", "POST", "/api/validate", 400, "rdf-syntax-error", headers=TTL,
-         body='<http://example.org/s> <http://example.org/p> "x" .'.encode("utf-16")),
-    Case("turtle-gzip-bomb-as-turtle", "POST", "/api/validate", 400, headers=TTL,
-         body=lambda: gzip.compress(b"\0" * (50 * MB))),
-    Case("rdf-unknown-media-type", "POST", "/api/validate", 415, headers={"Content-Type": "application/x-evil"},
-         body=b"<a> <b> <c> ."),
-    Case("rdf-write-unknown-media-type", "PUT", "/store", 415, params={"graph": GRAPH},
-         headers={"Content-Type": "text/html", **AUTH}, body=b"<script>alert(1)</script>"),
-    Case("store-graph-not-an-iri", "PUT", "/store", 400, params={"graph": "not an iri"},
-         headers={**TTL, **AUTH}, body=b"<http://example.org/s> <http://example.org/p> 1 ."),
-    Case("update-load", "POST", "/update", 400, "update-not-allowed",
-         headers={"Content-Type": "application/sparql-update", **AUTH}, body=b"LOAD <RECORDER/data.ttl>"),
-    Case("update-service", "POST", "/update", 400, "update-not-allowed",
-         headers={"Content-Type": "application/sparql-update", **AUTH},
-         body=f"INSERT {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ SERVICE <RECORDER/s> {{ ?s ?p ?o }} }}".encode()),
+    Case(
+        "rdfxml-billion-laughs",
+        "POST",
+        "/api/validate",
+        400,
+        "rdf-syntax-error",
+        headers=RDFXML,
+        body=BILLION_LAUGHS,
+    ),
+    Case(
+        "rdfxml-billion-laughs-write",
+        "PUT",
+        "/store",
+        400,
+        "rdf-syntax-error",
+        params={"graph": GRAPH},
+        headers={**RDFXML, **AUTH},
+        body=BILLION_LAUGHS,
+    ),
+    Case(
+        "rdfxml-external-entity-write",
+        "PUT",
+        "/store",
+        400,
+        params={"graph": GRAPH},
+        headers={**RDFXML, **AUTH},
+        body=XXE_FILE,
+    ),
+    Case(
+        "jsonld-remote-context",
+        "POST",
+        "/api/validate",
+        400,
+        headers=JSONLD,
+        body=b'{"@context": "RECORDER/context.jsonld", "@id": "http://example.org/s", "p": "v"}',
+    ),
+    Case(
+        "jsonld-remote-context-in-array",
+        "POST",
+        "/api/validate",
+        400,
+        headers=JSONLD,
+        body=b'{"@context": [{"@vocab": "http://example.org/"}, "RECORDER/c2"], "@id": "http://example.org/s"}',
+    ),
+    Case(
+        "jsonld-import",
+        "POST",
+        "/api/validate",
+        400,
+        headers=JSONLD,
+        body=b'{"@context": {"@version": 1.1, "@import": "RECORDER/import.jsonld"}, "@id": "http://example.org/s"}',
+    ),
+    Case(
+        "jsonld-remote-context-write",
+        "POST",
+        "/store",
+        400,
+        headers={**JSONLD, **AUTH},
+        body=b'{"@context": "RECORDER/context.jsonld", "@id": "http://example.org/s", "p": "v"}',
+    ),
+    Case(
+        "jsonld-deep-nesting",
+        "POST",
+        "/api/validate",
+        (400, 200),
+        headers=JSONLD,
+        body=(
+            '{"@id": "http://example.org/s", "http://example.org/p": ' + nested(10000, "[", "]", "1") + "}"
+        ).encode(),
+    ),
+    Case(
+        "turtle-100mb-literal-declared",
+        "POST",
+        "/api/validate",
+        413,
+        "payload-too-large",
+        headers=TTL,
+        body=lambda: b'<http://example.org/s> <http://example.org/p> "' + b"x" * (100 * MB) + b'" .',
+    ),
+    Case(
+        "turtle-100mb-literal-streamed",
+        "POST",
+        "/store",
+        413,
+        "payload-too-large",
+        params={"graph": GRAPH},
+        headers={**TTL, **AUTH},
+        body=chunked(100 * MB),
+    ),
+    Case(
+        "turtle-deep-blank-node-nesting",
+        "POST",
+        "/api/validate",
+        (200, 400),
+        headers=TTL,
+        body=(
+            "<http://example.org/s> <http://example.org/p> "
+            + nested(50000, "[ <http://example.org/p> ", "] ", "1 ")
+            + "."
+        ).encode(),
+    ),
+    Case(
+        "turtle-deep-collection-nesting",
+        "POST",
+        "/api/validate",
+        (200, 400),
+        headers=TTL,
+        body=(
+            "<http://example.org/s> <http://example.org/p> " + nested(50000, "( ", ") ", "1 ") + "."
+        ).encode(),
+    ),
+    Case(
+        "turtle-latin1-declared-as-latin1",
+        "POST",
+        "/api/validate",
+        400,
+        "rdf-syntax-error",
+        headers={"Content-Type": "text/turtle; charset=ISO-8859-1"},
+        body='<http://example.org/s> <http://example.org/p> "café" .'.encode("latin-1"),
+    ),
+    Case(
+        "turtle-utf16",
+        "POST",
+        "/api/validate",
+        400,
+        "rdf-syntax-error",
+        headers=TTL,
+        body='<http://example.org/s> <http://example.org/p> "x" .'.encode("utf-16"),
+    ),
+    Case(
+        "turtle-gzip-bomb-as-turtle",
+        "POST",
+        "/api/validate",
+        400,
+        headers=TTL,
+        body=lambda: gzip.compress(b"\0" * (50 * MB)),
+    ),
+    Case(
+        "rdf-unknown-media-type",
+        "POST",
+        "/api/validate",
+        415,
+        headers={"Content-Type": "application/x-evil"},
+        body=b"<a> <b> <c> .",
+    ),
+    Case(
+        "rdf-write-unknown-media-type",
+        "PUT",
+        "/store",
+        415,
+        params={"graph": GRAPH},
+        headers={"Content-Type": "text/html", **AUTH},
+        body=b"<script>alert(1)</script>",
+    ),
+    Case(
+        "store-graph-not-an-iri",
+        "PUT",
+        "/store",
+        400,
+        params={"graph": "not an iri"},
+        headers={**TTL, **AUTH},
+        body=b"<http://example.org/s> <http://example.org/p> 1 .",
+    ),
+    Case(
+        "update-load",
+        "POST",
+        "/update",
+        400,
+        "update-not-allowed",
+        headers={"Content-Type": "application/sparql-update", **AUTH},
+        body=b"LOAD <RECORDER/data.ttl>",
+    ),
+    Case(
+        "update-service",
+        "POST",
+        "/update",
+        400,
+        "update-not-allowed",
+        headers={"Content-Type": "application/sparql-update", **AUTH},
+        body=f"INSERT {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }} WHERE {{ SERVICE <RECORDER/s> {{ ?s ?p ?o }} }}".encode(),
+    ),
     # USING names a graph of the store (here an empty one), never a document to fetch: 204, nothing changes.
-    Case("update-using-remote", "POST", "/update", 204,
-         headers={"Content-Type": "application/sparql-update", **AUTH},
-         body=f"INSERT {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }} USING <RECORDER/g> WHERE {{ ?s ?p ?o }}".encode()),
-    Case("update-deep-nesting", "POST", "/update", 400,
-         headers={"Content-Type": "application/sparql-update", **AUTH},
-         body=(f"INSERT {{ GRAPH <{GRAPH}> {{ <urn:a> <urn:b> <urn:c> }} }} WHERE "
-               + nested(5000, "{ ", "} ", "?s ?p ?o ")).encode()),
-    Case("update-malformed", "POST", "/update", 400,
-         headers={"Content-Type": "application/sparql-update", **AUTH}, body=b"INSERT DATA { <a> <b> "),
-    Case("update-shacl-invalid", "POST", "/update", 422, "shacl-violation",
-         headers={"Content-Type": "application/sparql-update", **AUTH},
-         body=f"""INSERT DATA {{ GRAPH <{GRAPH}> {{
+    Case(
+        "update-using-remote",
+        "POST",
+        "/update",
+        204,
+        headers={"Content-Type": "application/sparql-update", **AUTH},
+        body=f"INSERT {{ GRAPH <{GRAPH}> {{ ?s ?p ?o }} }} USING <RECORDER/g> WHERE {{ ?s ?p ?o }}".encode(),
+    ),
+    Case(
+        "update-deep-nesting",
+        "POST",
+        "/update",
+        400,
+        headers={"Content-Type": "application/sparql-update", **AUTH},
+        body=(
+            f"INSERT {{ GRAPH <{GRAPH}> {{ <urn:a> <urn:b> <urn:c> }} }} WHERE "
+            + nested(5000, "{ ", "} ", "?s ?p ?o ")
+        ).encode(),
+    ),
+    Case(
+        "update-malformed",
+        "POST",
+        "/update",
+        400,
+        headers={"Content-Type": "application/sparql-update", **AUTH},
+        body=b"INSERT DATA { <a> <b> ",
+    ),
+    Case(
+        "update-shacl-invalid",
+        "POST",
+        "/update",
+        422,
+        "shacl-violation",
+        headers={"Content-Type": "application/sparql-update", **AUTH},
+        body=f"""INSERT DATA {{ GRAPH <{GRAPH}> {{
              <https://w3id.org/iopgraph/id/mitigation/hostile> a <https://w3id.org/iopgraph/ontology#Mitigation> .
-         }} }}""".encode()),
+         }} }}""".encode(),
+    ),
     # --- header injection, conneg abuse ------------------------------------------------------------
-    Case("format-with-crlf", "GET", "/sparql", 406, params={"query": COUNT, "format": "json\r\nSet-Cookie: a=b"},
-         check=no_injected_header),
-    Case("format-media-type-with-crlf", "GET", "/id/no-such", (404, 406),
-         params={"format": "text/turtle\r\nX-Injected: 1"}, check=no_injected_header),
-    Case("accept-garbage-q", "GET", "/sparql", (200, 406), params={"query": COUNT},
-         headers={"Accept": "application/sparql-results+json;q=abc, */*;q=-1"}),
-    Case("accept-huge-list", "GET", "/sparql", 431, "header-too-large", params={"query": COUNT},
-         headers={"Accept": ", ".join(f"application/x-{i};q=0.{i % 10}" for i in range(2000))}),
-    Case("accept-long-but-allowed", "GET", "/sparql", 406, params={"query": COUNT},
-         headers={"Accept": ", ".join(f"application/x-{i};q=0.{i % 10}" for i in range(300))}),
-    Case("content-type-garbage", "POST", "/sparql", 415,
-         headers={"Content-Type": "application/sparql-query\x7f; charset=\"utf-8"}, body=COUNT.encode()),
+    Case(
+        "format-with-crlf",
+        "GET",
+        "/sparql",
+        406,
+        params={"query": COUNT, "format": "json\r\nSet-Cookie: a=b"},
+        check=no_injected_header,
+    ),
+    Case(
+        "format-media-type-with-crlf",
+        "GET",
+        "/id/no-such",
+        (404, 406),
+        params={"format": "text/turtle\r\nX-Injected: 1"},
+        check=no_injected_header,
+    ),
+    Case(
+        "accept-garbage-q",
+        "GET",
+        "/sparql",
+        (200, 406),
+        params={"query": COUNT},
+        headers={"Accept": "application/sparql-results+json;q=abc, */*;q=-1"},
+    ),
+    Case(
+        "accept-huge-list",
+        "GET",
+        "/sparql",
+        431,
+        "header-too-large",
+        params={"query": COUNT},
+        headers={"Accept": ", ".join(f"application/x-{i};q=0.{i % 10}" for i in range(2000))},
+    ),
+    Case(
+        "accept-long-but-allowed",
+        "GET",
+        "/sparql",
+        406,
+        params={"query": COUNT},
+        headers={"Accept": ", ".join(f"application/x-{i};q=0.{i % 10}" for i in range(300))},
+    ),
+    Case(
+        "content-type-garbage",
+        "POST",
+        "/sparql",
+        415,
+        headers={"Content-Type": 'application/sparql-query\x7f; charset="utf-8'},
+        body=COUNT.encode(),
+    ),
     # --- path traversal ----------------------------------------------------------------------------
     Case("traversal-id-dotdot", "GET", "/id/../../etc/passwd", (404, 400)),
     Case("traversal-id-encoded", "GET", "/id/%2e%2e/%2e%2e/%2e%2e/etc/passwd", (404, 400)),
@@ -271,48 +683,173 @@ CASES: list[Case] = [
     Case("traversal-ldes", "GET", "/ldes/fragment/..%2f..%2fpyproject.toml", (404, 400, 422)),
     Case("traversal-named-query", "GET", "/api/queries/..%2f..%2fpyproject.toml", (404, 400)),
     Case("traversal-graph-nul", "GET", "/graph/%00/etc/passwd", (404, 400)),
-    Case("non-latin1-path-echoed-in-headers", "GET", "/ontology/%22%F3%A0%9A%B1%F0%9F%98%80", 200,
-         headers={"Accept": "text/turtle"}),
+    Case(
+        "non-latin1-path-echoed-in-headers",
+        "GET",
+        "/ontology/%22%F3%A0%9A%B1%F0%9F%98%80",
+        200,
+        headers={"Accept": "text/turtle"},
+    ),
     # --- named-query parameters carrying SPARQL -----------------------------------------------------
-    Case("named-query-param-sparql-injection", "GET", "/api/queries/mitigations-for-challenge", (200, 422),
-         params={"challenge": '"> } ; DROP ALL #'}),
-    Case("named-query-param-closing-iri", "GET", "/api/queries/mitigations-for-challenge", (200, 422),
-         params={"challenge": "https://w3id.org/iopgraph/x> } UNION { ?s ?p ?o } #"}),
-    Case("named-query-param-service", "GET", "/api/queries/mitigations-for-challenge", (200, 422),
-         params={"challenge": "RECORDER/x> } SERVICE <RECORDER/s> { ?a ?b ?c } #"}),
-    Case("named-query-unknown-param", "GET", "/api/queries/mitigations-for-challenge", (200, 422),
-         params={"challenge": "https://w3id.org/iopgraph/concept/challenge/lack-of-trust", "query": "DROP ALL"}),
+    Case(
+        "named-query-param-sparql-injection",
+        "GET",
+        "/api/queries/mitigations-for-challenge",
+        (200, 422),
+        params={"challenge": '"> } ; DROP ALL #'},
+    ),
+    Case(
+        "named-query-param-closing-iri",
+        "GET",
+        "/api/queries/mitigations-for-challenge",
+        (200, 422),
+        params={"challenge": "https://w3id.org/iopgraph/x> } UNION { ?s ?p ?o } #"},
+    ),
+    Case(
+        "named-query-param-service",
+        "GET",
+        "/api/queries/mitigations-for-challenge",
+        (200, 422),
+        params={"challenge": "RECORDER/x> } SERVICE <RECORDER/s> { ?a ?b ?c } #"},
+    ),
+    Case(
+        "named-query-unknown-param",
+        "GET",
+        "/api/queries/mitigations-for-challenge",
+        (200, 422),
+        params={
+            "challenge": "https://w3id.org/iopgraph/concept/challenge/lack-of-trust",
+            "query": "DROP ALL",
+        },
+    ),
     # --- writes without, with wrong, or with almost-right tokens ------------------------------------
-    Case("write-no-token", "PUT", "/store", 401, "unauthorized", params={"graph": GRAPH}, headers=TTL,
-         body=b"<http://example.org/s> <http://example.org/p> 1 ."),
-    Case("write-wrong-token", "PUT", "/store", 403, "forbidden", params={"graph": GRAPH},
-         headers={**TTL, "Authorization": "Bearer not-the-token-at-all-0000000"},
-         body=b"<http://example.org/s> <http://example.org/p> 1 ."),
-    Case("write-token-one-char-off", "PUT", "/store", 403, "forbidden", params={"graph": GRAPH},
-         headers={**TTL, "Authorization": f"Bearer {TOKEN[:-1]}g"}, body=b"<http://example.org/s> <http://example.org/p> 1 ."),
-    Case("write-token-prefix", "PUT", "/store", 403, "forbidden", params={"graph": GRAPH},
-         headers={**TTL, "Authorization": f"Bearer {TOKEN[:-1]}"}, body=b"<http://example.org/s> <http://example.org/p> 1 ."),
-    Case("write-token-extended", "PUT", "/store", 403, "forbidden", params={"graph": GRAPH},
-         headers={**TTL, "Authorization": f"Bearer {TOKEN}0"}, body=b"<http://example.org/s> <http://example.org/p> 1 ."),
-    Case("write-token-upper-case", "PUT", "/store", 403, "forbidden", params={"graph": GRAPH},
-         headers={**TTL, "Authorization": f"Bearer {TOKEN.upper()}"}, body=b"<http://example.org/s> <http://example.org/p> 1 ."),
-    Case("write-token-as-basic", "PUT", "/store", 401, "unauthorized", params={"graph": GRAPH},
-         headers={**TTL, "Authorization": f"Basic {TOKEN}"}, body=b"<http://example.org/s> <http://example.org/p> 1 ."),
-    Case("write-token-in-query-string", "PUT", "/store", 401, "unauthorized",
-         params={"graph": GRAPH, "access_token": TOKEN}, headers=TTL, body=b"<http://example.org/s> <http://example.org/p> 1 ."),
-    Case("write-empty-bearer", "DELETE", "/store", 401, "unauthorized", params={"graph": GRAPH},
-         headers={"Authorization": "Bearer "}),
-    Case("update-no-token", "POST", "/update", 401, "unauthorized",
-         headers={"Content-Type": "application/sparql-update"}, body=b"DROP ALL"),
-    Case("update-wrong-token", "POST", "/update", 403, "forbidden",
-         headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer x" * 3}, body=b"DROP ALL"),
-    Case("delete-wrong-token", "DELETE", "/store", 403, "forbidden", params={"graph": GRAPH},
-         headers={"Authorization": f"Bearer {TOKEN[1:]}"}),
+    Case(
+        "write-no-token",
+        "PUT",
+        "/store",
+        401,
+        "unauthorized",
+        params={"graph": GRAPH},
+        headers=TTL,
+        body=b"<http://example.org/s> <http://example.org/p> 1 .",
+    ),
+    Case(
+        "write-wrong-token",
+        "PUT",
+        "/store",
+        403,
+        "forbidden",
+        params={"graph": GRAPH},
+        headers={**TTL, "Authorization": "Bearer not-the-token-at-all-0000000"},
+        body=b"<http://example.org/s> <http://example.org/p> 1 .",
+    ),
+    Case(
+        "write-token-one-char-off",
+        "PUT",
+        "/store",
+        403,
+        "forbidden",
+        params={"graph": GRAPH},
+        headers={**TTL, "Authorization": f"Bearer {TOKEN[:-1]}g"},
+        body=b"<http://example.org/s> <http://example.org/p> 1 .",
+    ),
+    Case(
+        "write-token-prefix",
+        "PUT",
+        "/store",
+        403,
+        "forbidden",
+        params={"graph": GRAPH},
+        headers={**TTL, "Authorization": f"Bearer {TOKEN[:-1]}"},
+        body=b"<http://example.org/s> <http://example.org/p> 1 .",
+    ),
+    Case(
+        "write-token-extended",
+        "PUT",
+        "/store",
+        403,
+        "forbidden",
+        params={"graph": GRAPH},
+        headers={**TTL, "Authorization": f"Bearer {TOKEN}0"},
+        body=b"<http://example.org/s> <http://example.org/p> 1 .",
+    ),
+    Case(
+        "write-token-upper-case",
+        "PUT",
+        "/store",
+        403,
+        "forbidden",
+        params={"graph": GRAPH},
+        headers={**TTL, "Authorization": f"Bearer {TOKEN.upper()}"},
+        body=b"<http://example.org/s> <http://example.org/p> 1 .",
+    ),
+    Case(
+        "write-token-as-basic",
+        "PUT",
+        "/store",
+        401,
+        "unauthorized",
+        params={"graph": GRAPH},
+        headers={**TTL, "Authorization": f"Basic {TOKEN}"},
+        body=b"<http://example.org/s> <http://example.org/p> 1 .",
+    ),
+    Case(
+        "write-token-in-query-string",
+        "PUT",
+        "/store",
+        401,
+        "unauthorized",
+        params={"graph": GRAPH, "access_token": TOKEN},
+        headers=TTL,
+        body=b"<http://example.org/s> <http://example.org/p> 1 .",
+    ),
+    Case(
+        "write-empty-bearer",
+        "DELETE",
+        "/store",
+        401,
+        "unauthorized",
+        params={"graph": GRAPH},
+        headers={"Authorization": "Bearer "},
+    ),
+    Case(
+        "update-no-token",
+        "POST",
+        "/update",
+        401,
+        "unauthorized",
+        headers={"Content-Type": "application/sparql-update"},
+        body=b"DROP ALL",
+    ),
+    Case(
+        "update-wrong-token",
+        "POST",
+        "/update",
+        403,
+        "forbidden",
+        headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer x" * 3},
+        body=b"DROP ALL",
+    ),
+    Case(
+        "delete-wrong-token",
+        "DELETE",
+        "/store",
+        403,
+        "forbidden",
+        params={"graph": GRAPH},
+        headers={"Authorization": f"Bearer {TOKEN[1:]}"},
+    ),
     # --- methods -------------------------------------------------------------------------------------
     Case("method-propfind", "PROPFIND", "/sparql", 405),
     Case("method-trace", "TRACE", "/", 405),
-    Case("method-put-on-sparql", "PUT", "/sparql", 405, body=b"DROP ALL",
-         headers={"Content-Type": "application/sparql-update"}),
+    Case(
+        "method-put-on-sparql",
+        "PUT",
+        "/sparql",
+        405,
+        body=b"DROP ALL",
+        headers={"Content-Type": "application/sparql-update"},
+    ),
 ]
 
 
@@ -325,8 +862,14 @@ def recorder() -> Iterator[Recorder]:
 @pytest.fixture(scope="module")
 def app_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     folder = tmp_path_factory.mktemp("hostile")
-    settings = Settings(root=make_project(folder), store_path=folder / "store", query_workers=1,
-                        base_url="http://testserver", write_token=TOKEN, query_timeout=20)
+    settings = Settings(
+        root=make_project(folder),
+        store_path=folder / "store",
+        query_workers=1,
+        base_url="http://testserver",
+        write_token=TOKEN,
+        query_timeout=20,
+    )
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client
 
@@ -355,13 +898,17 @@ _TRIED: list[str] = []
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_hostile_input_is_refused_and_changes_nothing(case: Case, app_client: TestClient,
-                                                      recorder: Recorder) -> None:
+def test_hostile_input_is_refused_and_changes_nothing(
+    case: Case, app_client: TestClient, recorder: Recorder
+) -> None:
     before = snapshot(app_client)
     body = case.body() if callable(case.body) else case.body
     response = app_client.request(
-        case.method, substitute(case.path, recorder.url), params=substitute(case.params, recorder.url),
-        headers=substitute(case.headers, recorder.url), content=substitute(body, recorder.url),
+        case.method,
+        substitute(case.path, recorder.url),
+        params=substitute(case.params, recorder.url),
+        headers=substitute(case.headers, recorder.url),
+        content=substitute(body, recorder.url),
     )
     _TRIED.append(case.id)
     record("hostile inputs", inputs_tried=len(_TRIED))
@@ -381,7 +928,9 @@ def test_hostile_input_is_refused_and_changes_nothing(case: Case, app_client: Te
     assert snapshot(app_client) == before, "the store changed"
 
 
-def test_every_write_token_comparison_is_constant_time(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_every_write_token_comparison_is_constant_time(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """Tokens are compared with hmac.compare_digest, against every configured token (no early exit)."""
     import hmac
 
@@ -394,7 +943,7 @@ def test_every_write_token_comparison_is_constant_time(monkeypatch: pytest.Monke
 
     compare_digest = hmac.compare_digest
 
-    def spy(a: bytes, b: bytes) -> bool:  # noqa: F811
+    def spy(a: bytes, b: bytes) -> bool:
         calls.append((a, b))
         return compare_digest(a, b)
 

@@ -28,8 +28,12 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     folder = tmp_path_factory.mktemp("http-limits")
     root = make_project(folder)
-    env = {"IOPGRAPH_ROOT": str(root), "IOPGRAPH_STORE_PATH": str(folder / "store"),
-           "IOPGRAPH_BUILD_DIR": str(folder / "build"), "IOPGRAPH_WRITE_TOKEN": TOKEN}
+    env = {
+        "IOPGRAPH_ROOT": str(root),
+        "IOPGRAPH_STORE_PATH": str(folder / "store"),
+        "IOPGRAPH_BUILD_DIR": str(folder / "build"),
+        "IOPGRAPH_WRITE_TOKEN": TOKEN,
+    }
     with ServerProcess(folder, env) as running:
         yield running
 
@@ -57,14 +61,26 @@ def parse(response: bytes) -> tuple[int, dict[str, str], dict[str, object]]:
     return int(lines[0].split()[1]), headers, json.loads(body)
 
 
-@pytest.mark.parametrize(("request_bytes", "status", "code"), [
-    (b"GET /sparql?query=" + b"a" * (MAX_URL_BYTES + 10) + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uri-too-long"),
-    (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (MAX_HEADER_BYTES + 10) + b"\r\n\r\n", 431,
-     "header-too-large"),
-    (b"NOT HTTP AT ALL\r\n\r\n", 400, "bad-request"),
-], ids=["long-url", "large-headers", "not-http"])
-def test_what_never_reaches_the_app_is_problem_json(server: ServerProcess, request_bytes: bytes, status: int,
-                                                     code: str) -> None:
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "code"),
+    [
+        (
+            b"GET /sparql?query=" + b"a" * (MAX_URL_BYTES + 10) + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+            414,
+            "uri-too-long",
+        ),
+        (
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (MAX_HEADER_BYTES + 10) + b"\r\n\r\n",
+            431,
+            "header-too-large",
+        ),
+        (b"NOT HTTP AT ALL\r\n\r\n", 400, "bad-request"),
+    ],
+    ids=["long-url", "large-headers", "not-http"],
+)
+def test_what_never_reaches_the_app_is_problem_json(
+    server: ServerProcess, request_bytes: bytes, status: int, code: str
+) -> None:
     got, headers, body = parse(raw(server, request_bytes))
     assert got == status and body["code"] == code and body["status"] == status
     assert headers["content-type"] == "application/problem+json"
@@ -95,21 +111,27 @@ def test_invalid_utf8_in_the_query_parameter_is_a_400(server: ServerProcess) -> 
     assert "not valid UTF-8" in r.json()["detail"]
 
 
-@pytest.mark.parametrize(("method", "path", "content_type"), [
-    ("POST", "/api/validate", "text/turtle"),
-    ("POST", "/sparql", "application/sparql-query"),
-    ("PUT", "/store?graph=https://example.org/g", "text/turtle"),
-])
-def test_a_client_hanging_up_mid_body_logs_no_500(server: ServerProcess, method: str, path: str,
-                                                   content_type: str) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "content_type"),
+    [
+        ("POST", "/api/validate", "text/turtle"),
+        ("POST", "/sparql", "application/sparql-query"),
+        ("PUT", "/store?graph=https://example.org/g", "text/turtle"),
+    ],
+)
+def test_a_client_hanging_up_mid_body_logs_no_500(
+    server: ServerProcess, method: str, path: str, content_type: str
+) -> None:
     before = server.log()
-    head = (f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\n"
-            f"Authorization: Bearer {TOKEN}\r\nContent-Length: 100000\r\n\r\n").encode()
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\n"
+        f"Authorization: Bearer {TOKEN}\r\nContent-Length: 100000\r\n\r\n"
+    ).encode()
     raw(server, head + b"<http://example.org/a> <http://example.org/b> ", close_after=True)
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and "client-disconnected" not in server.log()[len(before):]:
+    while time.monotonic() < deadline and "client-disconnected" not in server.log()[len(before) :]:
         time.sleep(0.2)
-    new = server.log()[len(before):]
+    new = server.log()[len(before) :]
     assert "client-disconnected" in new, new[-2000:]
     assert "Traceback" not in new and '"status": 500' not in new, new[-3000:]
     assert httpx.get(server.url + "/healthz").status_code == 200
@@ -118,16 +140,26 @@ def test_a_client_hanging_up_mid_body_logs_no_500(server: ServerProcess, method:
 def test_location_and_link_never_come_from_the_host_header(server: ServerProcess) -> None:
     forged = {"Host": "attacker.example"}
     graph = "https://example.org/graph/host-check"
-    r = httpx.put(server.url + "/store", params={"graph": graph}, headers={**AUTH, **forged,
-                  "Content-Type": "text/turtle"}, content=b"<https://example.org/s> <https://example.org/p> 1 .")
+    r = httpx.put(
+        server.url + "/store",
+        params={"graph": graph},
+        headers={**AUTH, **forged, "Content-Type": "text/turtle"},
+        content=b"<https://example.org/s> <https://example.org/p> 1 .",
+    )
     assert r.status_code == 201, r.text
     assert r.headers["location"].startswith(server.url + "/store?graph="), r.headers["location"]
     page = httpx.get(server.url + "/api/queries/challenge-tree", params={"per_page": 1}, headers=forged)
     assert page.status_code == 200
-    assert "attacker.example" not in page.headers["link"] and page.headers["link"].startswith("<" + server.url)
+    assert "attacker.example" not in page.headers["link"] and page.headers["link"].startswith(
+        "<" + server.url
+    )
 
 
 def test_the_limits_are_documented() -> None:
     text = (Path(__file__).resolve().parents[1] / "docs" / "security.md").read_text()
-    for figure in (f"{MAX_URL_BYTES // 1024} KiB", f"{MAX_HEADER_BYTES // 1024} KiB", f"{HEADER_TIMEOUT:g} s"):
+    for figure in (
+        f"{MAX_URL_BYTES // 1024} KiB",
+        f"{MAX_HEADER_BYTES // 1024} KiB",
+        f"{HEADER_TIMEOUT:g} s",
+    ):
         assert figure in text, figure

@@ -86,8 +86,12 @@ def test_job_call_round_trip_and_sandbox_report(tmp_path: Path) -> None:
         assert result["args"] == {"n": [1, "two"]} and result["quads"] == 0
         assert payload == b"\x00bytes\xff"
         assert result["pid"] in pool.pids
-        assert pool.sandbox == {"network_isolation": True, "network_mode": "none",
-                                "sandbox_reason": "network namespace", "memory_limit_mb": 2048}
+        assert pool.sandbox == {
+            "network_isolation": True,
+            "network_mode": "none",
+            "sandbox_reason": "network namespace",
+            "memory_limit_mb": 2048,
+        }
 
     with_pool(tmp_path, body, memory_mb=2048)
 
@@ -108,13 +112,24 @@ def test_job_errors_travel_as_json_and_are_reraised_as_their_class(tmp_path: Pat
 
 
 def test_only_iopgraph_error_classes_are_rebuilt() -> None:
-    for name in ("builtins.SystemExit", "os.system", "subprocess.Popen", "iopgraph.store.pool.WorkerPool",
-                 "iopgraph.nosuchmodule.Error", "iopgraph.core.errors.__class__"):
+    for name in (
+        "builtins.SystemExit",
+        "os.system",
+        "subprocess.Popen",
+        "iopgraph.store.pool.WorkerPool",
+        "iopgraph.nosuchmodule.Error",
+        "iopgraph.core.errors.__class__",
+    ):
         error = rebuild_error({"class": name, "message": "x", "attrs": {"status": 200}})
         assert type(error) is JobFailed, name
         assert error.status == 500
-    error = rebuild_error({"class": "iopgraph.core.errors.InvalidParameter", "message": "bad page",
-                           "attrs": {"__class__": "nope", "_private": 1, "detail": "kept"}})
+    error = rebuild_error(
+        {
+            "class": "iopgraph.core.errors.InvalidParameter",
+            "message": "bad page",
+            "attrs": {"__class__": "nope", "_private": 1, "detail": "kept"},
+        }
+    )
     assert type(error).__name__ == "InvalidParameter" and error.message == "bad page"
     assert error.detail == "kept" and not hasattr(error, "_private")
 
@@ -185,7 +200,9 @@ def test_one_client_with_slow_work_cannot_hold_every_worker(tmp_path: Path) -> N
         pool = WorkerPool(2, snapshot)
         await pool.start()
         try:
-            slow = asyncio.ensure_future(pool.call("selftest", {"do": "sleep", "seconds": 6}, timeout=30, client="a"))
+            slow = asyncio.ensure_future(
+                pool.call("selftest", {"do": "sleep", "seconds": 6}, timeout=30, client="a")
+            )
             await asyncio.sleep(1.5)  # now a heavy query of client a
             second = asyncio.ensure_future(pool.call("echo", {"n": 2}, timeout=30, client="a"))
             await asyncio.sleep(0.3)
@@ -200,14 +217,15 @@ def test_one_client_with_slow_work_cannot_hold_every_worker(tmp_path: Path) -> N
     asyncio.run(main())
 
 
-def test_while_every_worker_loads_a_request_waits_briefly_then_gets_503(tmp_path: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_while_every_worker_loads_a_request_waits_briefly_then_gets_503(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from iopgraph.query.errors import WorkersUnavailable
     from iopgraph.store import pool as pool_module
 
     monkeypatch.setattr(pool_module, "LOADING_WAIT", 0.05)
     snapshot = tmp_path / "big.nq"
-    snapshot.write_text("".join(f"<urn:s{i}> <urn:p> \"{i}\" .\n" for i in range(200_000)))
+    snapshot.write_text("".join(f'<urn:s{i}> <urn:p> "{i}" .\n' for i in range(200_000)))
 
     async def make() -> Path:
         return snapshot
@@ -230,8 +248,11 @@ def test_while_every_worker_loads_a_request_waits_briefly_then_gets_503(tmp_path
 
 
 def test_readyz_reports_the_sandbox_of_a_live_server(tmp_path: Path) -> None:
-    env = {"IOPGRAPH_ROOT": str(ROOT), "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
-           "IOPGRAPH_WORKER_MEMORY_MB": "3072"}
+    env = {
+        "IOPGRAPH_ROOT": str(ROOT),
+        "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
+        "IOPGRAPH_WORKER_MEMORY_MB": "3072",
+    }
     with ServerProcess(tmp_path, env) as server:
         server.wait_until("/readyz", 120)
         for _ in range(300):  # the sandbox is reported once the first worker has loaded the graph
@@ -248,19 +269,32 @@ def test_readyz_reports_the_sandbox_of_a_live_server(tmp_path: Path) -> None:
 JSON = {"Accept": "application/sparql-results+json"}
 CAP_BYTES = 2_000_000
 #: Strings doubled 15 times (512 KiB) on each of 10,000 rows: ~5 GB of result without the byte cap.
-DOUBLING = ('SELECT ?x WHERE { VALUES ?n { ' + " ".join(map(str, range(100))) + ' } VALUES ?m { '
-            + " ".join(map(str, range(100))) + ' } BIND("0123456789abcdef" AS ?a0) '
-            + " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(15))
-            + ' BIND(CONCAT(?a15, STR(?n), STR(?m)) AS ?x) } LIMIT 10000')
+DOUBLING = (
+    "SELECT ?x WHERE { VALUES ?n { "
+    + " ".join(map(str, range(100)))
+    + " } VALUES ?m { "
+    + " ".join(map(str, range(100)))
+    + ' } BIND("0123456789abcdef" AS ?a0) '
+    + " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(15))
+    + " BIND(CONCAT(?a15, STR(?n), STR(?m)) AS ?x) } LIMIT 10000"
+)
 #: One string doubled 27 times: 2 GiB, past the worker's address-space limit of these tests.
-EXHAUSTING = ('SELECT ?x WHERE { BIND("0123456789abcdef" AS ?a0) '
-              + " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(27)) + " BIND(?a27 AS ?x) }")
+EXHAUSTING = (
+    'SELECT ?x WHERE { BIND("0123456789abcdef" AS ?a0) '
+    + " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(27))
+    + " BIND(?a27 AS ?x) }"
+)
 FLAT_CHAINS = {
-    "30,000-branch UNION": "SELECT * WHERE { " + " UNION ".join(f"{{ ?s ?p {i} }}" for i in range(30_000)) + " }",
-    "40,000-step path": "PREFIX ex: <http://example.org/> SELECT * WHERE { ?s " + "/".join(["ex:p"] * 40_000) + " ?o }",
+    "30,000-branch UNION": "SELECT * WHERE { "
+    + " UNION ".join(f"{{ ?s ?p {i} }}" for i in range(30_000))
+    + " }",
+    "40,000-step path": "PREFIX ex: <http://example.org/> SELECT * WHERE { ?s "
+    + "/".join(["ex:p"] * 40_000)
+    + " ?o }",
     "150,000-term sum": "SELECT (" + "+".join(["1"] * 150_000) + " AS ?x) WHERE {}",
-    "20,000 OPTIONALs": "SELECT * WHERE { ?s ?p ?o " + " ".join(
-        f"OPTIONAL {{ ?s ?p ?o{i} }}" for i in range(20_000)) + " }",
+    "20,000 OPTIONALs": "SELECT * WHERE { ?s ?p ?o "
+    + " ".join(f"OPTIONAL {{ ?s ?p ?o{i} }}" for i in range(20_000))
+    + " }",
 }
 
 
@@ -274,11 +308,17 @@ def rss_kb(pid: int) -> int:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     folder = tmp_path_factory.mktemp("isolation")
-    env = {"IOPGRAPH_ROOT": str(ROOT), "IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_QUERY_WORKERS": "2",
-           "IOPGRAPH_WORKER_MEMORY_MB": "1024", "IOPGRAPH_MAX_RESULT_BYTES": str(CAP_BYTES),
-           "IOPGRAPH_QUERY_TIMEOUT": "20", "IOPGRAPH_BASE_URL": "http://iopgraph.test",
-           # every client of these tests is 127.0.0.1: the per-client limit is tested on the pool itself
-           "IOPGRAPH_QUERY_WORKERS_PER_CLIENT": "2"}
+    env = {
+        "IOPGRAPH_ROOT": str(ROOT),
+        "IOPGRAPH_STORE_PATH": str(folder / "store"),
+        "IOPGRAPH_QUERY_WORKERS": "2",
+        "IOPGRAPH_WORKER_MEMORY_MB": "1024",
+        "IOPGRAPH_MAX_RESULT_BYTES": str(CAP_BYTES),
+        "IOPGRAPH_QUERY_TIMEOUT": "20",
+        "IOPGRAPH_BASE_URL": "http://iopgraph.test",
+        # every client of these tests is 127.0.0.1: the per-client limit is tested on the pool itself
+        "IOPGRAPH_QUERY_WORKERS_PER_CLIENT": "2",
+    }
     with ServerProcess(folder, env) as server:
         server.wait_until("/readyz", 120)
         yield server
@@ -360,8 +400,14 @@ def test_health_answers_while_a_900_kb_query_is_analysed(live: ServerProcess) ->
     status: list[int] = []
 
     def send() -> None:
-        status.append(httpx.post(live.url + "/sparql", content=big.encode(), timeout=120,
-                                 headers={**JSON, "Content-Type": "application/sparql-query"}).status_code)
+        status.append(
+            httpx.post(
+                live.url + "/sparql",
+                content=big.encode(),
+                timeout=120,
+                headers={**JSON, "Content-Type": "application/sparql-query"},
+            ).status_code
+        )
         done.set()
 
     thread = threading.Thread(target=send)
@@ -377,11 +423,16 @@ def test_health_answers_while_a_900_kb_query_is_analysed(live: ServerProcess) ->
 
 
 def test_relative_iris_resolve_against_the_endpoint(live: ServerProcess) -> None:
-    response = httpx.get(live.url + "/sparql", params={"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"},
-                         headers={"Accept": "application/n-triples"}, timeout=30)
+    response = httpx.get(
+        live.url + "/sparql",
+        params={"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"},
+        headers={"Accept": "application/n-triples"},
+        timeout=30,
+    )
     assert response.status_code == 200
-    assert response.text.strip() == ('<http://iopgraph.test/s> <http://iopgraph.test/p> '
-                                      '"1"^^<http://www.w3.org/2001/XMLSchema#integer> .')
+    assert response.text.strip() == (
+        '<http://iopgraph.test/s> <http://iopgraph.test/p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .'
+    )
 
 
 def test_invalid_utf8_in_the_query_parameter_is_refused(live: ServerProcess) -> None:
@@ -391,13 +442,22 @@ def test_invalid_utf8_in_the_query_parameter_is_refused(live: ServerProcess) -> 
 
 
 def test_repeated_collection_filters_are_merged_and_capped(live: ServerProcess) -> None:
-    one = httpx.get(live.url + "/api/challenges", params={"family": "cultural-interoperability"},
-                    headers={"Accept": "application/ld+json"}, timeout=60)
+    one = httpx.get(
+        live.url + "/api/challenges",
+        params={"family": "cultural-interoperability"},
+        headers={"Accept": "application/ld+json"},
+        timeout=60,
+    )
     assert one.status_code == 200
-    repeated = httpx.get(live.url + "/api/challenges", params=[("family", "cultural-interoperability")] * 200,
-                         headers={"Accept": "application/ld+json"}, timeout=60)
+    repeated = httpx.get(
+        live.url + "/api/challenges",
+        params=[("family", "cultural-interoperability")] * 200,
+        headers={"Accept": "application/ld+json"},
+        timeout=60,
+    )
     assert repeated.status_code == 200 and repeated.json() == one.json() | {
-        k: v for k, v in repeated.json().items() if k in ("@id", "view")}
+        k: v for k, v in repeated.json().items() if k in ("@id", "view")
+    }
     many = [("family", f"family-{i}") for i in range(11)]
     refused = httpx.get(live.url + "/api/challenges", params=many, timeout=60)
     assert refused.status_code == 400 and refused.json()["code"] == "invalid-parameter"
@@ -420,8 +480,11 @@ def test_cheap_queries_keep_answering_while_two_clients_loop_queries_of_death(li
         with httpx.Client(timeout=120) as client:
             n = 0
             while not stop.is_set():
-                answers.append(client.post(live.url + "/sparql", data={"query": deadly[n % len(deadly)]},
-                                           headers=JSON).status_code)
+                answers.append(
+                    client.post(
+                        live.url + "/sparql", data={"query": deadly[n % len(deadly)]}, headers=JSON
+                    ).status_code
+                )
                 n += 1
 
     threads = [threading.Thread(target=attacker) for _ in range(2)]
@@ -434,8 +497,9 @@ def test_cheap_queries_keep_answering_while_two_clients_loop_queries_of_death(li
         while (n < 20 or len(answers) < 8) and time.monotonic() < deadline:
             n += 1
             started = time.perf_counter()
-            response = httpx.get(live.url + "/sparql", params={"query": f"ASK {{ ?s ?p {n} }}"}, headers=JSON,
-                                 timeout=30)
+            response = httpx.get(
+                live.url + "/sparql", params={"query": f"ASK {{ ?s ?p {n} }}"}, headers=JSON, timeout=30
+            )
             latencies.append(time.perf_counter() - started)
             assert response.status_code == 200
             time.sleep(0.05)
@@ -455,16 +519,23 @@ def test_a_hanging_remote_store_costs_one_timeout_then_fails_fast(tmp_path: Path
     from test_service_evasion import oxigraph_process
 
     with oxigraph_process(tmp_path) as (store_url, process):
-        env = {"IOPGRAPH_ROOT": str(ROOT), "IOPGRAPH_STORE_URL": store_url + "/query", "IOPGRAPH_QUERY_TIMEOUT": "2"}
+        env = {
+            "IOPGRAPH_ROOT": str(ROOT),
+            "IOPGRAPH_STORE_URL": store_url + "/query",
+            "IOPGRAPH_QUERY_TIMEOUT": "2",
+        }
         with ServerProcess(tmp_path, env) as server:
             server.wait_until("/readyz", 120)
             process.send_signal(signals.SIGSTOP)
             try:
-                first = httpx.get(server.url + "/sparql", params={"query": "ASK { ?s ?p 1 }"}, headers=JSON, timeout=30)
+                first = httpx.get(
+                    server.url + "/sparql", params={"query": "ASK { ?s ?p 1 }"}, headers=JSON, timeout=30
+                )
                 assert first.status_code == 504 and first.json()["code"] == "upstream-timeout"
                 started = time.monotonic()
-                second = httpx.get(server.url + "/sparql", params={"query": "ASK { ?s ?p 2 }"}, headers=JSON,
-                                   timeout=30)
+                second = httpx.get(
+                    server.url + "/sparql", params={"query": "ASK { ?s ?p 2 }"}, headers=JSON, timeout=30
+                )
                 quick = time.monotonic() - started
             finally:
                 process.send_signal(signals.SIGCONT)
@@ -474,5 +545,9 @@ def test_a_hanging_remote_store_costs_one_timeout_then_fails_fast(tmp_path: Path
             for response in (first, second):
                 assert store_url.split("//")[1] not in response.text  # the store's address is not revealed
             server.wait_until("/readyz", 60)
-            assert httpx.get(server.url + "/sparql", params={"query": "ASK { ?s ?p 3 }"}, headers=JSON,
-                             timeout=30).status_code == 200
+            assert (
+                httpx.get(
+                    server.url + "/sparql", params={"query": "ASK { ?s ?p 3 }"}, headers=JSON, timeout=30
+                ).status_code
+                == 200
+            )

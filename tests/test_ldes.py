@@ -27,7 +27,7 @@ PAGE = 40
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - yields (base URL, settings)
+def server(tmp_path_factory: pytest.TempPathFactory):  # yields (base URL, settings)
     """The app on a real port (the npm client needs HTTP), with small fragments."""
     from iopgraph.app import create_app
 
@@ -54,7 +54,7 @@ def _get(url: str, **headers: str) -> httpx.Response:
     return httpx.get(url, headers={"accept": "text/turtle", **headers}, timeout=30)
 
 
-def _graph_store(settings) -> ox.Store:  # noqa: ANN001
+def _graph_store(settings) -> ox.Store:
     store = ox.Store()
     for path in sorted(settings.root.rglob("*.ttl")):
         store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in ox.parse(path=str(path)))
@@ -67,8 +67,14 @@ def test_stream_has_view_and_paths(server) -> None:
     assert r.status_code == 200 and r.headers["vary"] == "Accept"
     triples = parse_body(r.content, "text/turtle")
     stream = ox.NamedNode(base + "/ldes")
-    assert ox.Triple(stream, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-                     ox.NamedNode(LDES + "EventStream")) in triples
+    assert (
+        ox.Triple(
+            stream,
+            ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            ox.NamedNode(LDES + "EventStream"),
+        )
+        in triples
+    )
     assert ox.Triple(stream, ox.NamedNode(TREE + "view"), ox.NamedNode(base + "/ldes/fragment/0")) in triples
     assert ox.Triple(stream, ox.NamedNode(LDES + "timestampPath"), ox.NamedNode(PROV_TIME)) in triples
     assert ox.Triple(stream, ox.NamedNode(LDES + "versionOfPath"), ox.NamedNode(VERSION_OF)) in triples
@@ -77,7 +83,9 @@ def test_stream_has_view_and_paths(server) -> None:
 def test_fragments_chain_with_time_relations_and_only_closed_ones_are_immutable(server) -> None:
     base, settings = server
     store = _graph_store(settings)
-    resources = {q.subject for q in store.quads_for_pattern(None, None, None) if isinstance(q.subject, ox.NamedNode)}
+    resources = {
+        q.subject for q in store.quads_for_pattern(None, None, None) if isinstance(q.subject, ox.NamedNode)
+    }
     expected_pages = -(-len(resources) // PAGE)
     assert expected_pages >= 3
     members, previous_last = 0, ""
@@ -92,7 +100,11 @@ def test_fragments_chain_with_time_relations_and_only_closed_ones_are_immutable(
         assert times[0] >= previous_last  # time-ordered across fragments
         previous_last = times[-1]
         members += sum(1 for t in triples if t.predicate.value == TREE + "member")
-        relations = [t.object for t in triples if t.subject == ox.NamedNode(url) and t.predicate.value == TREE + "relation"]
+        relations = [
+            t.object
+            for t in triples
+            if t.subject == ox.NamedNode(url) and t.predicate.value == TREE + "relation"
+        ]
         if last:
             assert relations == []
         else:
@@ -101,19 +113,27 @@ def test_fragments_chain_with_time_relations_and_only_closed_ones_are_immutable(
             assert props[TREE + "node"] == ox.NamedNode(f"{base}/ldes/fragment/{index + 1}")
             assert props[TREE + "path"] == ox.NamedNode(PROV_TIME)
             assert props["http://www.w3.org/1999/02/22-rdf-syntax-ns#type"] == ox.NamedNode(
-                TREE + "GreaterThanOrEqualToRelation")
+                TREE + "GreaterThanOrEqualToRelation"
+            )
         assert _get(url, **{"if-none-match": r.headers["etag"]}).status_code == 304
     assert members == len(resources)
     assert _get(f"{base}/ldes/fragment/{expected_pages}").status_code == 404
 
 
-@pytest.mark.skipif(shutil.which("node") is None or not CLIENT.exists(),
-                    reason="needs node and the npm ldes-client (make web installs it)")
+@pytest.mark.skipif(
+    shutil.which("node") is None or not CLIENT.exists(),
+    reason="needs node and the npm ldes-client (make web installs it)",
+)
 def test_the_npm_ldes_client_replicates_every_resource(server) -> None:
     """Following the feed from the start with the real client reproduces every resource of the graph."""
     base, settings = server
-    done = subprocess.run(["node", str(CLIENT), base + "/ldes", "--materialize"], capture_output=True, text=True,
-                          timeout=300, cwd=ROOT / "web")
+    done = subprocess.run(
+        ["node", str(CLIENT), base + "/ldes", "--materialize"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT / "web",
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     quads = list(ox.parse(done.stdout.encode(), ox.RdfFormat.TRIG))
     replicated: dict[ox.NamedNode, set[ox.Triple]] = defaultdict(set)
@@ -130,8 +150,12 @@ def test_the_npm_ldes_client_replicates_every_resource(server) -> None:
         assert replicated[resource] == triples, resource
 
 
-@pytest.mark.parametrize(("versions", "closed"), [(3, [True, False]), (4, [True, False]), (5, [True, True, False])])
-def test_a_full_newest_fragment_stays_mutable_until_the_next_one_exists(tmp_path, versions: int, closed: list[bool]) -> None:
+@pytest.mark.parametrize(
+    ("versions", "closed"), [(3, [True, False]), (4, [True, False]), (5, [True, True, False])]
+)
+def test_a_full_newest_fragment_stays_mutable_until_the_next_one_exists(
+    tmp_path, versions: int, closed: list[bool]
+) -> None:
     """The newest fragment gains a tree:relation when the next one is created, so full is not closed."""
     from iopgraph.views.ldes import EventLog, Version, fragment_count, is_closed
 

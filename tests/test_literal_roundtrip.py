@@ -57,7 +57,9 @@ def test_every_literal_of_the_source_comes_back_unchanged(source: SourceFile, lo
     expected = _source_literals(source)
     graph = ox.NamedNode(source.graph_iri)
     stored = Counter(
-        k for q in loaded_store.quads_for_pattern(None, None, None, graph) if (k := _literal_key(q)) is not None
+        k
+        for q in loaded_store.quads_for_pattern(None, None, None, graph)
+        if (k := _literal_key(q)) is not None
     )
     changed = expected - stored
     assert not changed, (

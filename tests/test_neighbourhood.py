@@ -36,8 +36,10 @@ NEW = ox.NamedNode("http://example.org/graph/new")
 
 
 def turtle(text: str, graph: ox.NamedNode = NEW) -> list[ox.Quad]:
-    return [ox.Quad(q.subject, q.predicate, q.object, graph)
-            for q in ox.parse((PREFIXES + text).encode(), ox.RdfFormat.TURTLE)]
+    return [
+        ox.Quad(q.subject, q.predicate, q.object, graph)
+        for q in ox.parse((PREFIXES + text).encode(), ox.RdfFormat.TURTLE)
+    ]
 
 
 def held(store: ox.Store, s: str, p: str, o: str | None = None) -> list[ox.Quad]:
@@ -52,41 +54,85 @@ SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 
 # name -> (function of the store giving quads to remove, Turtle to add, expected: accepted?)
 CASES = {
-    "valid new project": (lambda s: [], """id:p2 a ex:Project ; rdfs:label "P2"@en ; dcterms:description "d"@en ;
-        ex:city id:ghent ; ex:lead id:org1 ; ex:addresses id:c2 .""", True),
-    "class: city is an organisation": (lambda s: [], """id:p2 a ex:Project ; rdfs:label "P2"@en ;
-        ex:city id:org1 .""", False),
-    "class via subclass: a city is a place": (lambda s: [], """id:p2 a ex:Project ; rdfs:label "P2"@en ;
-        ex:city id:ghent .""", True),
-    "sequence path: lead based in a non-city": (lambda s: [], """id:org2 a ex:Organisation ; rdfs:label "O"@en ;
+    "valid new project": (
+        lambda s: [],
+        """id:p2 a ex:Project ; rdfs:label "P2"@en ; dcterms:description "d"@en ;
+        ex:city id:ghent ; ex:lead id:org1 ; ex:addresses id:c2 .""",
+        True,
+    ),
+    "class: city is an organisation": (
+        lambda s: [],
+        """id:p2 a ex:Project ; rdfs:label "P2"@en ;
+        ex:city id:org1 .""",
+        False,
+    ),
+    "class via subclass: a city is a place": (
+        lambda s: [],
+        """id:p2 a ex:Project ; rdfs:label "P2"@en ;
+        ex:city id:ghent .""",
+        True,
+    ),
+    "sequence path: lead based in a non-city": (
+        lambda s: [],
+        """id:org2 a ex:Organisation ; rdfs:label "O"@en ;
         ex:basedIn id:flanders . id:p2 a ex:Project ; rdfs:label "P2"@en ; ex:city id:ghent ; ex:lead id:org2 .""",
-        False),
-    "sequence path: second hop changes": (lambda s: held(s, ID + "org1", EX + "basedIn"),
-        "id:org1 ex:basedIn id:flanders .", False),
+        False,
+    ),
+    "sequence path: second hop changes": (
+        lambda s: held(s, ID + "org1", EX + "basedIn"),
+        "id:org1 ex:basedIn id:flanders .",
+        False,
+    ),
     "linked node loses its type": (lambda s: held(s, ID + "ghent", TYPE), "", False),
-    "linked node changes to a subclass-compatible type": (lambda s: held(s, ID + "ghent", TYPE),
-        "id:ghent a ex:City, ex:Place .", True),
+    "linked node changes to a subclass-compatible type": (
+        lambda s: held(s, ID + "ghent", TYPE),
+        "id:ghent a ex:City, ex:Place .",
+        True,
+    ),
     "broader* chain broken in the middle": (lambda s: held(s, ID + "c2", BROADER), "", False),
-    "broader* chain re-routed": (lambda s: held(s, ID + "c2", BROADER),
-        "id:c2 skos:broader id:c1 . id:c1 a ex:Challenge ; skos:broader id:fam .", True),
-    "zeroOrMorePath class: ancestor not a challenge": (lambda s: [],
-        "id:c3 skos:broader id:ghent .", False),
-    "inverse path maxCount from the other side": (lambda s: [],
-        "id:part2 ex:partOf id:p1 . id:part3 ex:partOf id:p1 . id:part4 ex:partOf id:p1 .", False),
+    "broader* chain re-routed": (
+        lambda s: held(s, ID + "c2", BROADER),
+        "id:c2 skos:broader id:c1 . id:c1 a ex:Challenge ; skos:broader id:fam .",
+        True,
+    ),
+    "zeroOrMorePath class: ancestor not a challenge": (lambda s: [], "id:c3 skos:broader id:ghent .", False),
+    "inverse path maxCount from the other side": (
+        lambda s: [],
+        "id:part2 ex:partOf id:p1 . id:part3 ex:partOf id:p1 . id:part4 ex:partOf id:p1 .",
+        False,
+    ),
     "inverse path within maxCount": (lambda s: [], "id:part2 ex:partOf id:p1 .", True),
     "cardinality: second label": (lambda s: [], 'id:p1 rdfs:label "Second"@nl .', False),
-    "qualified: English label replaced": (lambda s: held(s, ID + "p1", RDFS_LABEL),
-        'id:p1 rdfs:label "Slimme dataruimte"@nl .', False),
+    "qualified: English label replaced": (
+        lambda s: held(s, ID + "p1", RDFS_LABEL),
+        'id:p1 rdfs:label "Slimme dataruimte"@nl .',
+        False,
+    ),
     "disjoint: altLabel equal to label": (lambda s: [], 'id:p1 ex:altLabel "Smart data space"@en .', False),
     "closed shape: unexpected property": (lambda s: [], 'id:tag1 ex:colour "red" .', False),
     "targetSubjectsOf: part of a place": (lambda s: [], "id:part9 ex:partOf id:ghent .", False),
-    "warning only: no description": (lambda s: [], """id:p2 a ex:Project ; rdfs:label "P2"@en ;
-        ex:city id:ghent .""", True),
+    "warning only: no description": (
+        lambda s: [],
+        """id:p2 a ex:Project ; rdfs:label "P2"@en ;
+        ex:city id:ghent .""",
+        True,
+    ),
     "schema change: City no longer a Place": (lambda s: held(s, EX + "City", SUBCLASS), "", False),
-    "delete a whole resource": (lambda s: [q for q in s.quads_for_pattern(ox.NamedNode(ID + "p1"), None, None)]
-        + list(s.quads_for_pattern(None, None, ox.NamedNode(ID + "p1"))), "", True),
-    "remove a blank node": (lambda s: list(s.quads_for_pattern(None, ox.NamedNode(RDFS_LABEL),
-        ox.Literal("a blank node", language="en"))), "", True),
+    "delete a whole resource": (
+        lambda s: (
+            [q for q in s.quads_for_pattern(ox.NamedNode(ID + "p1"), None, None)]
+            + list(s.quads_for_pattern(None, None, ox.NamedNode(ID + "p1")))
+        ),
+        "",
+        True,
+    ),
+    "remove a blank node": (
+        lambda s: list(
+            s.quads_for_pattern(None, ox.NamedNode(RDFS_LABEL), ox.Literal("a blank node", language="en"))
+        ),
+        "",
+        True,
+    ),
     "organisation based in two places": (lambda s: [], "id:org1 ex:basedIn id:flanders .", False),
 }
 
@@ -112,8 +158,14 @@ def pyshacl_results(graph: rdflib.Graph, shapes: rdflib.Graph) -> set[tuple[str,
     """(focus, constraint component, severity) of each result, straight from pySHACL."""
     _, report, _ = pyshacl.validate(graph, shacl_graph=shapes, advanced=True, allow_warnings=True)
     assert isinstance(report, rdflib.Graph)
-    return {(str(report.value(r, SH.focusNode)), str(report.value(r, SH.sourceConstraintComponent)),
-             str(report.value(r, SH.resultSeverity))) for r in report.subjects(RDF.type, SH.ValidationResult)}
+    return {
+        (
+            str(report.value(r, SH.focusNode)),
+            str(report.value(r, SH.sourceConstraintComponent)),
+            str(report.value(r, SH.resultSeverity)),
+        )
+        for r in report.subjects(RDF.type, SH.ValidationResult)
+    }
 
 
 def direct_new_results(store: ox.Store, change: Change, shapes: rdflib.Graph) -> set[tuple[str, str, str]]:
@@ -126,7 +178,9 @@ def direct_new_results(store: ox.Store, change: Change, shapes: rdflib.Graph) ->
 PRE_EXISTING = 'id:broken a ex:Project ; rdfs:label "Broken"@en ; ex:city id:org1 .'
 
 
-@pytest.mark.parametrize("extra", ["", PRE_EXISTING], ids=["conforming graph", "graph with an earlier violation"])
+@pytest.mark.parametrize(
+    "extra", ["", PRE_EXISTING], ids=["conforming graph", "graph with an earlier violation"]
+)
 @pytest.mark.parametrize("name", list(CASES))
 def test_neighbourhood_verdict_equals_full_validation(checker: Checker, name: str, extra: str) -> None:
     remove_of, add, accepted = CASES[name]
@@ -164,9 +218,11 @@ def test_neighbourhood_is_small(checker: Checker) -> None:
 
 def test_unmodelled_shapes_fall_back_to_full_validation(checker: Checker) -> None:
     shapes = rdflib.Graph()
-    shapes.parse(data="""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/ns#> .
+    shapes.parse(
+        data="""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/ns#> .
         ex:S a sh:NodeShape ; sh:target [ a sh:SPARQLTarget ; sh:select "SELECT ?this WHERE { ?this ?p ?o }" ] .""",
-                 format="turtle")
+        format="turtle",
+    )
     model = ShapeModel(shapes)
     assert model.unsupported is not None
     assert model.plan(fixture_store(), Change([], turtle("id:a ex:b id:c ."))) is None

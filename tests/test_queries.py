@@ -54,7 +54,8 @@ def _nums(rows: list[dict], key: str) -> list[float]:
 def check_use_cases(rows: list[dict], report_text: str, source: str) -> None:
     # The Annex 5 overview tables: "<level>\t<coverage>\t<start>\t<still active>" rows.
     table = [
-        line.split("\t") for line in report_text.splitlines()
+        line.split("\t")
+        for line in report_text.splitlines()
         if re.match(r"^Sub-national, [^\t]+\t[^\t]+\t\d{4}\t(Yes|No)\s*$", line)
     ]
     assert len(table) == 4
@@ -72,7 +73,8 @@ def check_use_cases(rows: list[dict], report_text: str, source: str) -> None:
 
 def check_use_case_participants(rows: list[dict], report_text: str, source: str) -> None:
     lead_lines = [
-        line for i, line in enumerate(report_text.splitlines())
+        line
+        for i, line in enumerate(report_text.splitlines())
         if i > 0 and "Lead organisation(s)" in report_text.splitlines()[i - 1]
     ]
     assert len(lead_lines) == 4
@@ -132,7 +134,11 @@ def check_challenge_tree(rows: list[dict], report_text: str, source: str) -> Non
     assert len(levels["family"]) == 2
     assert len(levels["cluster"]) == 7
     assert len(levels["sub-challenge"]) == 19
-    headings = {normalise_report_text(line.lstrip("#")).strip(" →←").lower() for line in report_text.splitlines() if line.startswith("#")}
+    headings = {
+        normalise_report_text(line.lstrip("#")).strip(" →←").lower()
+        for line in report_text.splitlines()
+        if line.startswith("#")
+    }
     for label in levels["cluster"] | levels["sub-challenge"]:
         assert any(label.lower() in h for h in headings), label
     assert all(r["section"] for r in rows if r["level"] != "family")
@@ -150,13 +156,18 @@ def check_good_practices_by_use_case(rows: list[dict], report_text: str, source:
     # The FAIR box of section 3.2 is illustrated by Amsterdam's AMdEX.
     fair = [r for r in rows if r["box"] and "FAIR" in r["box"]]
     assert fair and all("Amsterdam" in r["useCaseLabel"] for r in fair)
-    assert "The AMdEX project of the City of Amsterdam is focusing on the application of the FAIR principles" in source
+    assert (
+        "The AMdEX project of the City of Amsterdam is focusing on the application of the FAIR principles"
+        in source
+    )
 
 
 def check_how_to_boxes(rows: list[dict], report_text: str, source: str) -> None:
     boxes = {r["box"] for r in rows}
     assert len(boxes) == 9
-    assert all(any(r["practiceLabel"] for r in rows if r["box"] == b) for b in boxes), "every box describes a practice"
+    assert all(any(r["practiceLabel"] for r in rows if r["box"] == b) for b in boxes), (
+        "every box describes a practice"
+    )
     for title in {r["title"] for r in rows}:
         assert title.rstrip("?").lower() in source.lower(), title
 
@@ -173,7 +184,11 @@ def check_legal_framework(rows: list[dict], report_text: str, source: str) -> No
     for act in ("Data Governance Act", "Data Act", "INSPIRE", "Interoperable Europe Act", "GDPR"):
         assert act.lower() in labels.lower(), act
         assert act in source or act.upper() in source, act
-    dep = [r for r in rows if r["label"].startswith("Digital Europe Programme") and r["kind"] == "funding programme"]
+    dep = [
+        r
+        for r in rows
+        if r["label"].startswith("Digital Europe Programme") and r["kind"] == "funding programme"
+    ]
     assert dep
 
 
@@ -189,7 +204,9 @@ def check_evidence_basis(rows: list[dict], report_text: str, source: str) -> Non
     assert sum(int(r["mitigations"]) for r in rows) >= 50
     # The third value, for what the report calls "our research" (the study's own analysis).
     assert "our research" in source.lower()
-    assert {"Observed in the use cases", "Cited from literature or policy", "The study's own analysis"} == {r["basis"] for r in rows}
+    assert {"Observed in the use cases", "Cited from literature or policy", "The study's own analysis"} == {
+        r["basis"] for r in rows
+    }
 
 
 def check_unaddressed_challenges(rows: list[dict], report_text: str, source: str) -> None:
@@ -251,12 +268,24 @@ def check_challenge_guidance_graph(triples: list[ox.Triple], report_text: str, s
     assert {"addressedBy", "illustratedBy", "backedBy", "section"} <= preds
     recs = {t.object.value for t in triples if t.predicate.value.endswith("#backedBy")}
     # Section 3.2 cites recommendations 15 and 22 for roles and responsibilities.
-    assert {"https://w3id.org/iopgraph/id/recommendation/eif4scc-r15", "https://w3id.org/iopgraph/id/recommendation/eif4scc-r22"} & recs
+    assert {
+        "https://w3id.org/iopgraph/id/recommendation/eif4scc-r15",
+        "https://w3id.org/iopgraph/id/recommendation/eif4scc-r22",
+    } & recs
 
 
 def check_governance_models(rows: list[dict], report_text: str, source: str) -> None:
-    use_cases = [r for r in rows if any(k in r["label"] for k in ("Flanders Smart Data Space", "Amsterdam Data Exchange", "Helsinki", "Valencia"))]
-    assert use_cases and all(r["governanceModel"] == "Connectionistic approach" for r in use_cases if r["governanceModel"])
+    use_cases = [
+        r
+        for r in rows
+        if any(
+            k in r["label"]
+            for k in ("Flanders Smart Data Space", "Amsterdam Data Exchange", "Helsinki", "Valencia")
+        )
+    ]
+    assert use_cases and all(
+        r["governanceModel"] == "Connectionistic approach" for r in use_cases if r["governanceModel"]
+    )
     assert "was adopted by all the local authorities analysed" in source
 
 
@@ -284,50 +313,83 @@ def check_statistics_by_indicator(rows: list[dict], report_text: str, source: st
     european = set(re.findall(r"(\d+)% of European", source))
     percents = {str(int(float(r["value"]))) for r in rows if r["unit"] == "Percent"}
     assert european <= percents, european - percents
-    entity = [r for r in rows if r["indicator"].endswith("/cities-with-entity-overseeing-smart-city-initiatives")]
+    entity = [
+        r for r in rows if r["indicator"].endswith("/cities-with-entity-overseeing-smart-city-initiatives")
+    ]
     assert len(entity) == 1 and entity[0]["populationGroup"] == "Cities"
     assert (entity[0]["value"], entity[0]["comparisonValue"]) == ("64", "57")
-    assert "64% of European cities having setup an entity" in source and "the world's average is 57%" in source
+    assert (
+        "64% of European cities having setup an entity" in source and "the world's average is 57%" in source
+    )
     # Every row has a definition; indicators are shared only where the report measures the same quantity.
     assert all(r["definition"] for r in rows)
 
 
 def check_platforms_by_kind(rows: list[dict], report_text: str, source: str) -> None:
-    helsinki = {r["kindLabel"] for r in rows if r["initiativeLabel"] == "Helsinki 3D+ Digital Twin" and r["link"] == "runs"}
+    helsinki = {
+        r["kindLabel"]
+        for r in rows
+        if r["initiativeLabel"] == "Helsinki 3D+ Digital Twin" and r["link"] == "runs"
+    }
     # Annex 5.3: "a semantic city information model (City GML model) and a visually high-quality reality mesh model"
-    assert "a semantic city information model (City GML model) and a visually high-quality reality mesh model" in source
+    assert (
+        "a semantic city information model (City GML model) and a visually high-quality reality mesh model"
+        in source
+    )
     assert {"Semantic city information model", "Reality mesh model"} <= helsinki
-    assert {r["broaderKindLabel"] for r in rows if r["kindLabel"] == "Reality mesh model"} == {"3D city model"}
+    assert {r["broaderKindLabel"] for r in rows if r["kindLabel"] == "Reality mesh model"} == {
+        "3D city model"
+    }
     # Section 3.1: citizens are consulted via AppValencia; the digital twin does not run it.
     assert "Citizens are closely consulted via the AppValencia" in source
-    valencia = {(r["link"], r["platformLabel"]) for r in rows if r["initiativeLabel"] == "Valencia's Digital Twin"}
-    assert ("consults citizens through", "AppValencia") in valencia and ("runs", "AppValencia") not in valencia
+    valencia = {
+        (r["link"], r["platformLabel"]) for r in rows if r["initiativeLabel"] == "Valencia's Digital Twin"
+    }
+    assert ("consults citizens through", "AppValencia") in valencia and (
+        "runs",
+        "AppValencia",
+    ) not in valencia
     assert all(r["kind"].startswith("https://w3id.org/iopgraph/concept/platform-kind/") for r in rows)
 
 
 def check_questionnaires(rows: list[dict], report_text: str, source: str) -> None:
     annex = report_text.split("Annex 2 – Data collection tools", 1)[1].split("Annex 3 – Glossary", 1)[0]
     scoping, in_depth = annex.split("6.2 In-depth interview questionnaire", 1)
-    for label, part, activity in (("Scoping interview questionnaire", scoping, "Scoping interviews"),
-                                  ("In-depth interview questionnaire", in_depth, "In-depth interviews")):
+    for label, part, activity in (
+        ("Scoping interview questionnaire", scoping, "Scoping interviews"),
+        ("In-depth interview questionnaire", in_depth, "In-depth interviews"),
+    ):
         numbered = re.findall(r"(?m)^(\d+)\. ", part)
         mine = [r for r in rows if r["questionnaireLabel"] == label]
         assert [int(r["number"]) for r in mine] == [int(n) for n in numbered], label
         assert {r["activityLabel"] for r in mine} == {activity}
     # Question 15 of the in-depth questionnaire asks about the MIMs, under the MIMs heading.
-    q15 = next(r for r in rows if r["questionnaireLabel"] == "In-depth interview questionnaire" and r["number"] == "15")
-    assert q15["text"] == "Are you familiar with the Minimal Interoperability Mechanisms (MIMs)?" and "MIMs" in q15["topic"]
+    q15 = next(
+        r
+        for r in rows
+        if r["questionnaireLabel"] == "In-depth interview questionnaire" and r["number"] == "15"
+    )
+    assert (
+        q15["text"] == "Are you familiar with the Minimal Interoperability Mechanisms (MIMs)?"
+        and "MIMs" in q15["topic"]
+    )
     assert sum(r["optional"] == "true" for r in rows) == annex.count("[Optional]")
 
 
 def check_events(rows: list[dict], report_text: str, source: str) -> None:
     # Box in 4.3: "The city of Valencia obtained from the World Council on City Data (WCCD) the Platinum
     # Certification ISO 37120 [...] in 2015" - certifier, recipient and year are structure, not text.
-    m = re.search(r"The city of Valencia obtained from the World Council on City Data \(WCCD\) the Platinum Certification ISO 37120 .{0,120}? in (\d{4})", source)
+    m = re.search(
+        r"The city of Valencia obtained from the World Council on City Data \(WCCD\) the Platinum Certification ISO 37120 .{0,120}? in (\d{4})",
+        source,
+    )
     assert m
     cert = [r for r in rows if r["type"] == "Certification"]
     assert len(cert) == 1 and cert[0]["date"] == m[1]
-    assert (cert[0]["agentLabel"], cert[0]["recipientLabel"]) == ("World Council on City Data", "City of Valencia")
+    assert (cert[0]["agentLabel"], cert[0]["recipientLabel"]) == (
+        "World Council on City Data",
+        "City of Valencia",
+    )
     # Annex 5.1: "This programme was put in place in 2017 and relaunched in 2021 by the Flemish Government"
     m = re.search(r"put in place in (\d{4}) and relaunched in (\d{4}) by the Flemish Government", source)
     assert m
@@ -341,9 +403,13 @@ def check_events(rows: list[dict], report_text: str, source: str) -> None:
 
 def check_methodology_lists(rows: list[dict], report_text: str, source: str) -> None:
     # Section 1.1: "Based on eligibility and selection criteria, i.e. <a>, <b>, ..., a series of four use cases"
-    criteria = source.split("Based on eligibility and selection criteria, i.e. ", 1)[1].split(", a series of four use cases", 1)[0]
+    criteria = source.split("Based on eligibility and selection criteria, i.e. ", 1)[1].split(
+        ", a series of four use cases", 1
+    )[0]
     mine = [r for r in rows if r["kind"] == "Selection criteria"]
-    assert len(mine) == len(criteria.split(", ")) and {r["section"].rsplit("/", 1)[1] for r in mine} == {"1-1"}
+    assert len(mine) == len(criteria.split(", ")) and {r["section"].rsplit("/", 1)[1] for r in mine} == {
+        "1-1"
+    }
     # Chapter 1: "The methodological steps to do so comprised three main steps"
     assert "comprised three main steps" in source
     steps = [r["item"] for r in rows if r["kind"] == "Methodological steps"]
@@ -351,7 +417,9 @@ def check_methodology_lists(rows: list[dict], report_text: str, source: str) -> 
     assert all(f"{s}:" in source for s in steps)
     # The Open DEI building blocks join the enablers they name.
     blocks = {r["denotes"] for r in rows if r["kind"] == "Building blocks"}
-    assert len(blocks) == 6 and all(b.startswith("https://w3id.org/iopgraph/id/enabler/open-dei-") for b in blocks)
+    assert len(blocks) == 6 and all(
+        b.startswith("https://w3id.org/iopgraph/id/enabler/open-dei-") for b in blocks
+    )
     assert all(int(r["items"]) == len({x["position"] for x in rows if x["list"] == r["list"]}) for r in rows)
 
 
@@ -362,7 +430,10 @@ def check_stated_absences(rows: list[dict], report_text: str, source: str) -> No
     for r in rows:
         assert normalise_report_text(r["quote"]).lower() in source.lower(), r["quote"]
     # Section 3.3: no organisational mitigation was found for maintaining legacy systems.
-    assert "Our use case analysis did not allow to identify mitigating measure from an organisational perspective" in source
+    assert (
+        "Our use case analysis did not allow to identify mitigating measure from an organisational perspective"
+        in source
+    )
     legacy = [r for r in absences if r["about"].endswith("/challenge/maintaining-legacy-systems")]
     assert len(legacy) == 1
     # "most use cases" is recorded as such, without inventing which ones.
@@ -374,7 +445,9 @@ def check_stated_absences(rows: list[dict], report_text: str, source: str) -> No
 
 
 CHECKS: dict[str, Callable[..., None]] = {
-    name.removeprefix("check_").replace("_", "-"): fn for name, fn in list(globals().items()) if name.startswith("check_")
+    name.removeprefix("check_").replace("_", "-"): fn
+    for name, fn in list(globals().items())
+    if name.startswith("check_")
 }
 
 
@@ -393,11 +466,15 @@ def test_query_header_has_summary_and_description(path: Path) -> None:
     assert query.summary, "#+ summary: missing"
     assert len(query.description) > 40, "#+ description: should say what the query answers"
     for param in query.parameters:
-        assert param.description and param.example, f"parameter {param.name} needs a description and an example"
+        assert param.description and param.example, (
+            f"parameter {param.name} needs a description and an example"
+        )
 
 
 @pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.stem)
-def test_query_answers_agree_with_the_report(path: Path, shipped_store: ox.Store, report_text: str, source: str) -> None:
+def test_query_answers_agree_with_the_report(
+    path: Path, shipped_store: ox.Store, report_text: str, source: str
+) -> None:
     answer = run(shipped_store, path)
     if isinstance(answer, list) and path.stem not in MAY_BE_EMPTY:
         assert answer, f"{path.name} returned nothing"
@@ -408,13 +485,24 @@ def test_unaddressed_challenges_really_have_no_mitigation(shipped_store: ox.Stor
     rows = run(shipped_store, ROOT / "queries" / "unaddressed-challenges.rq")
     for r in rows:  # type: ignore[union-attr]
         ask = f"""PREFIX iop: <https://w3id.org/iopgraph/ontology#>
-        ASK {{ ?m iop:addresses <{r['challenge']}> }}"""
+        ASK {{ ?m iop:addresses <{r["challenge"]}> }}"""
         assert not shipped_store.query(ask, use_default_graph_as_union=True)
 
 
-def test_statistics_by_indicator_selects_the_world_by_the_area_dimension(shipped_store: ox.Store, source: str) -> None:
-    rows = run(shipped_store, ROOT / "queries" / "statistics-by-indicator.rq", area="https://w3id.org/iopgraph/id/place/world")
+def test_statistics_by_indicator_selects_the_world_by_the_area_dimension(
+    shipped_store: ox.Store, source: str
+) -> None:
+    rows = run(
+        shipped_store,
+        ROOT / "queries" / "statistics-by-indicator.rq",
+        area="https://w3id.org/iopgraph/id/place/world",
+    )
     world = {r["indicator"].rsplit("/", 1)[1]: r["value"] for r in rows}  # type: ignore[union-attr]
     # "while the world's average is 57%"; "below the world's average of 61%"
-    assert re.search(r"the world's average is 57%", source) and re.search(r"the world's average of 61%", source)
-    assert world == {"cities-with-entity-overseeing-smart-city-initiatives": "57", "municipal-governments-with-clear-smart-city-roles": "61"}
+    assert re.search(r"the world's average is 57%", source) and re.search(
+        r"the world's average of 61%", source
+    )
+    assert world == {
+        "cities-with-entity-overseeing-smart-city-initiatives": "57",
+        "municipal-governments-with-clear-smart-city-roles": "61",
+    }

@@ -45,7 +45,12 @@ def test_parameters_come_from_variables_and_params() -> None:
     assert mitigations.summary == "Mitigations for a challenge"
     assert mitigations.tags == ("challenges",)
     [param] = mitigations.parameters
-    assert (param.name, param.variable, param.type, param.required) == ("challenge", "_challenge_iri", "iri", True)
+    assert (param.name, param.variable, param.type, param.required) == (
+        "challenge",
+        "_challenge_iri",
+        "iri",
+        True,
+    )
     assert param.example == EX + "trust"
     [age] = queries["people"].parameters
     assert (age.name, age.type, age.required) == ("min_age", "integer", False)
@@ -53,25 +58,52 @@ def test_parameters_come_from_variables_and_params() -> None:
     assert queries["since"].parameters[0].type == "year"
 
 
-@pytest.mark.parametrize(("kind", "value", "term"), [
-    ("iri", "http://example.org/x", ox.NamedNode("http://example.org/x")),
-    ("string", "> } ; DROP ALL #", ox.Literal("> } ; DROP ALL #")),
-    ("integer", "42", ox.Literal("42", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))),
-    ("decimal", "1e3", ox.Literal("1000", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal"))),
-    ("boolean", "TRUE", ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))),
-    ("year", "2021", ox.Literal("2021", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#gYear"))),
-    ("date", "2023-04-21", ox.Literal("2023-04-21", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date"))),
-])
+@pytest.mark.parametrize(
+    ("kind", "value", "term"),
+    [
+        ("iri", "http://example.org/x", ox.NamedNode("http://example.org/x")),
+        ("string", "> } ; DROP ALL #", ox.Literal("> } ; DROP ALL #")),
+        (
+            "integer",
+            "42",
+            ox.Literal("42", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        ),
+        (
+            "decimal",
+            "1e3",
+            ox.Literal("1000", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")),
+        ),
+        (
+            "boolean",
+            "TRUE",
+            ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")),
+        ),
+        ("year", "2021", ox.Literal("2021", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#gYear"))),
+        (
+            "date",
+            "2023-04-21",
+            ox.Literal("2023-04-21", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")),
+        ),
+    ],
+)
 def test_values_become_typed_terms(kind: str, value: str, term: ox.NamedNode | ox.Literal) -> None:
     from iopgraph.sparql.named import Parameter
 
     assert Parameter("p", "_p", kind).to_term(value) == term
 
 
-@pytest.mark.parametrize(("kind", "value"), [
-    ("iri", "not an iri"), ("iri", "http://x/> } DROP ALL"), ("integer", "4.5"), ("decimal", "NaN"),
-    ("boolean", "maybe"), ("year", "21"), ("date", "2023-13-01"),
-])
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("iri", "not an iri"),
+        ("iri", "http://x/> } DROP ALL"),
+        ("integer", "4.5"),
+        ("decimal", "NaN"),
+        ("boolean", "maybe"),
+        ("year", "21"),
+        ("date", "2023-13-01"),
+    ],
+)
 def test_bad_values_are_refused(kind: str, value: str) -> None:
     from iopgraph.sparql.named import Parameter
 
@@ -87,9 +119,16 @@ def test_listing(client: TestClient) -> None:
     assert r.status_code == 200
     listed = {q["name"]: q for q in r.json()["queries"]}
     assert set(listed) == {"mitigations", "labelled", "people", "since", "concept-graph"}
-    assert listed["mitigations"]["parameters"] == [{
-        "name": "challenge", "type": "iri", "required": True, "description": "IRI of a challenge concept",
-        "example": EX + "trust", "default": None}]
+    assert listed["mitigations"]["parameters"] == [
+        {
+            "name": "challenge",
+            "type": "iri",
+            "required": True,
+            "description": "IRI of a challenge concept",
+            "example": EX + "trust",
+            "default": None,
+        }
+    ]
     assert listed["people"]["paginated"] is True and listed["concept-graph"]["form"] == "CONSTRUCT"
 
 
@@ -97,7 +136,9 @@ def test_run_with_an_iri_parameter(client: TestClient) -> None:
     r = client.get("/api/queries/mitigations", params={"challenge": EX + "trust"})
     assert r.status_code == 200
     assert json_rows(r.content) == [{"mitigation": EX + "sharing", "label": "Data sharing agreement"}]
-    other = client.get("/api/queries/mitigations", params={"challenge": EX + "skills"}, headers={"Accept": "text/csv"})
+    other = client.get(
+        "/api/queries/mitigations", params={"challenge": EX + "skills"}, headers={"Accept": "text/csv"}
+    )
     assert csv_rows(other.text) == [{"mitigation": EX + "training", "label": "Training programme"}]
 
 
@@ -110,7 +151,9 @@ def test_injection_attempt_is_just_a_value(client: TestClient) -> None:
     evil_iri = client.get("/api/queries/mitigations", params={"challenge": "http://x/> } ; DROP ALL #"})
     assert evil_iri.status_code == 422
     # The graph is untouched.
-    assert json_rows(client.get("/api/queries/labelled", params={"label": "Alice"}).content) == [{"thing": EX + "alice"}]
+    assert json_rows(client.get("/api/queries/labelled", params={"label": "Alice"}).content) == [
+        {"thing": EX + "alice"}
+    ]
 
 
 def test_missing_and_badly_typed_parameters_give_422(client: TestClient) -> None:
@@ -145,11 +188,16 @@ def test_pagination_with_link_headers(client: TestClient) -> None:
 def test_construct_query_as_json_ld_and_turtle(client: TestClient) -> None:
     from pyld import jsonld
 
-    r = client.get("/api/queries/concept-graph", params={"concept": EX + "trust-data"},
-                   headers={"Accept": "application/ld+json"})
+    r = client.get(
+        "/api/queries/concept-graph",
+        params={"concept": EX + "trust-data"},
+        headers={"Accept": "application/ld+json"},
+    )
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/ld+json")
     nquads = jsonld.to_rdf(json.loads(r.content), {"format": "application/n-quads"})
-    assert f"<{EX}trust-data-quality> <http://www.w3.org/2004/02/skos/core#broader> <{EX}trust-data> ." in nquads
+    assert (
+        f"<{EX}trust-data-quality> <http://www.w3.org/2004/02/skos/core#broader> <{EX}trust-data> ." in nquads
+    )
     ttl = client.get("/api/queries/concept-graph", params={"concept": EX + "trust-data", "format": "ttl"})
     assert triples(ttl.content, "text/turtle") == triples(r.content, "application/ld+json")
 

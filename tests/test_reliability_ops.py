@@ -22,8 +22,11 @@ COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 def settings_for(folder: Path, **extra: object) -> Settings:
     values: dict[str, object] = {
-        "root": make_project(folder), "store_path": folder / "store", "query_workers": 1,
-        "base_url": "http://testserver", "write_token": TOKEN,
+        "root": make_project(folder),
+        "store_path": folder / "store",
+        "query_workers": 1,
+        "base_url": "http://testserver",
+        "write_token": TOKEN,
     }
     values.update(extra)
     return Settings(**values)  # type: ignore[arg-type]
@@ -98,14 +101,20 @@ def test_an_unsafe_client_request_id_is_replaced(client: TestClient, hostile: by
     assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-request-id"])
 
 
-def test_access_log_has_one_json_line_per_request(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+def test_access_log_has_one_json_line_per_request(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.INFO, logger="iopgraph.access"):
         response = client.get("/id/no-such-thing", headers={"Accept": "text/turtle"})
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "iopgraph.access"]
     assert len(lines) == 1
     line = lines[0]
     assert line["request_id"] == response.headers["x-request-id"]
-    assert (line["method"], line["path"], line["status"]) == ("GET", "/id/no-such-thing", response.status_code)
+    assert (line["method"], line["path"], line["status"]) == (
+        "GET",
+        "/id/no-such-thing",
+        response.status_code,
+    )
     assert line["status"] == 404
     assert line["problem"] == response.json()["code"]
     assert line["route"].startswith("/id/")
@@ -224,13 +233,17 @@ def test_non_html_responses_get_nosniff_but_no_csp(client: TestClient) -> None:
 
 
 def test_inline_script_hashes_skip_data_blocks_and_external_scripts() -> None:
-    html = (b'<script type="application/ld+json">{"a": 1}</script>'
-            b'<script id="c" type="application/json">{}</script>'
-            b'<script src="/x.js"></script>'
-            b"<script>alert(1)</script><SCRIPT type='module'>run()</SCRIPT>")
+    html = (
+        b'<script type="application/ld+json">{"a": 1}</script>'
+        b'<script id="c" type="application/json">{}</script>'
+        b'<script src="/x.js"></script>'
+        b"<script>alert(1)</script><SCRIPT type='module'>run()</SCRIPT>"
+    )
     # echo -n 'alert(1)' | openssl dgst -sha256 -binary | base64
-    assert inline_script_hashes(html) == ["'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='",
-                                          inline_script_hashes(b"<script>run()</script>")[0]]
+    assert inline_script_hashes(html) == [
+        "'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='",
+        inline_script_hashes(b"<script>run()</script>")[0],
+    ]
 
 
 def test_no_page_may_load_from_a_cdn() -> None:
@@ -251,8 +264,9 @@ def small_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClien
 
 def test_body_over_the_cap_is_refused_before_reading(small_client: TestClient) -> None:
     body = "query=" + "SELECT * WHERE { ?s ?p ?o } #" + "x" * 4000
-    response = small_client.post("/sparql", content=body,
-                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = small_client.post(
+        "/sparql", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert response.status_code == 413
     assert response.json()["code"] == "payload-too-large"
     assert "2048 bytes" in response.json()["detail"]
@@ -264,14 +278,19 @@ def test_chunked_body_over_the_cap_is_refused(small_client: TestClient) -> None:
         for _ in range(10):
             yield b"y" * 1000
 
-    response = small_client.post("/sparql", content=chunks(), headers={"Content-Type": "application/sparql-query"})
+    response = small_client.post(
+        "/sparql", content=chunks(), headers={"Content-Type": "application/sparql-query"}
+    )
     assert response.status_code == 413
     assert response.json()["code"] == "payload-too-large"
 
 
 def test_body_under_the_cap_is_answered(small_client: TestClient) -> None:
-    response = small_client.post("/sparql", content=COUNT_QUERY, headers={
-        "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+    response = small_client.post(
+        "/sparql",
+        content=COUNT_QUERY,
+        headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+    )
     assert response.status_code == 200
     assert int(response.json()["results"]["bindings"][0]["n"]["value"]) > 100
 
@@ -279,15 +298,15 @@ def test_body_under_the_cap_is_answered(small_client: TestClient) -> None:
 def test_a_non_numeric_content_length_is_a_400(small_client: TestClient) -> None:
     from iopgraph.http.body_limit import BodyLimitMiddleware
 
-    async def inner(scope, receive, send):  # noqa: ANN001, ANN202 - never reached
+    async def inner(scope, receive, send):  # never reached
         raise AssertionError("the app must not see the request")
 
     sent: list[dict[str, object]] = []
 
-    async def send(message):  # noqa: ANN001, ANN202
+    async def send(message):
         sent.append(message)
 
-    async def receive():  # noqa: ANN202
+    async def receive():
         return {"type": "http.request", "body": b"", "more_body": False}
 
     import asyncio

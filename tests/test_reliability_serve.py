@@ -20,8 +20,12 @@ SLOW_QUERY = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?a a ?t . ?b a ?u . ?c {RDFS_LAB
 
 
 def count(url: str, pattern: str) -> int:
-    response = httpx.get(url + "/sparql", params={"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"},
-                         headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    response = httpx.get(
+        url + "/sparql",
+        params={"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}"},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
     assert response.status_code == 200, response.text
     return int(response.json()["results"]["bindings"][0]["n"]["value"])
 
@@ -46,11 +50,12 @@ def test_access_log_lines_are_json_on_stderr(tmp_path: Path, server_env: dict[st
     probe = [line for line in lines if line["request_id"] == "probe-1"]
     assert len(probe) == 1
     assert (probe[0]["path"], probe[0]["status"], probe[0]["client"]) == ("/readyz", 200, "127.0.0.1")
-    assert " - \"GET /readyz" not in server.log()  # uvicorn's own access line is replaced by ours
+    assert ' - "GET /readyz' not in server.log()  # uvicorn's own access line is replaced by ours
 
 
-def test_sigterm_lets_an_in_flight_query_finish_then_closes_the_store(tmp_path: Path,
-                                                                       server_env: dict[str, str]) -> None:
+def test_sigterm_lets_an_in_flight_query_finish_then_closes_the_store(
+    tmp_path: Path, server_env: dict[str, str]
+) -> None:
     server = ServerProcess(tmp_path, server_env)
     with server:
         server.wait_until("/readyz", 60)
@@ -61,8 +66,12 @@ def test_sigterm_lets_an_in_flight_query_finish_then_closes_the_store(tmp_path: 
 
         def slow() -> None:
             started = time.monotonic()
-            response = httpx.get(server.url + "/sparql", params={"query": SLOW_QUERY},
-                                 headers={"Accept": "application/sparql-results+json"}, timeout=120)
+            response = httpx.get(
+                server.url + "/sparql",
+                params={"query": SLOW_QUERY},
+                headers={"Accept": "application/sparql-results+json"},
+                timeout=120,
+            )
             result["status"] = response.status_code
             result["body"] = response.json() if response.status_code == 200 else response.text
             result["seconds"] = time.monotonic() - started
@@ -73,8 +82,12 @@ def test_sigterm_lets_an_in_flight_query_finish_then_closes_the_store(tmp_path: 
         assert thread.is_alive(), "the slow query ended before the signal; the test proves nothing"
         code = server.terminate(timeout=90)
         thread.join(timeout=90)
-        record("graceful shutdown", in_flight_query_status=result.get("status"),
-               in_flight_query_seconds=round(float(result.get("seconds", 0)), 2), exit_code=code)
+        record(
+            "graceful shutdown",
+            in_flight_query_status=result.get("status"),
+            in_flight_query_seconds=round(float(result.get("seconds", 0)), 2),
+            exit_code=code,
+        )
         # uvicorn re-raises the signal once shut down, so the exit status is "killed by SIGTERM"
         assert code in (0, -signal.SIGTERM), server.log()[-3000:]
         assert "Application shutdown complete" in server.log()
@@ -86,7 +99,9 @@ def test_sigterm_lets_an_in_flight_query_finish_then_closes_the_store(tmp_path: 
             httpx.get(server.url + "/healthz", timeout=2)
         time.sleep(0.2)
         for pid in workers:
-            assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+            assert (
+                not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+            )
         # the store was closed cleanly: it opens again, unchanged, without a rebuild
         server.start()
         server.wait_until("/readyz", 60)
@@ -104,6 +119,9 @@ def test_sigkilled_server_leaves_no_orphan_query_workers(tmp_path: Path, server_
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in workers):
             time.sleep(0.1)
-        alive = [p for p in workers if Path(f"/proc/{p}").exists()
-                 and Path(f"/proc/{p}/stat").read_text().split()[2] != "Z"]
+        alive = [
+            p
+            for p in workers
+            if Path(f"/proc/{p}").exists() and Path(f"/proc/{p}/stat").read_text().split()[2] != "Z"
+        ]
         assert alive == []

@@ -16,8 +16,10 @@ from iopgraph.app import create_app
 from oxigraph_support import OXIGRAPH, oxigraph_serve
 from sparql_support import EX, GRAPH, csv_rows, json_rows, settings_for, triples
 
-pytestmark = pytest.mark.skipif(not OXIGRAPH.exists() and not shutil.which("oxigraph"),
-                                reason="the oxigraph server binary (pip package `oxigraph`) is not installed")
+pytestmark = pytest.mark.skipif(
+    not OXIGRAPH.exists() and not shutil.which("oxigraph"),
+    reason="the oxigraph server binary (pip package `oxigraph`) is not installed",
+)
 
 
 def free_port() -> int:
@@ -28,14 +30,22 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with oxigraph_serve(tmp_path_factory.mktemp("oxigraph"), [(GRAPH, None)], "--timeout-s", "10") as (base, _):
+    with oxigraph_serve(tmp_path_factory.mktemp("oxigraph"), [(GRAPH, None)], "--timeout-s", "10") as (
+        base,
+        _,
+    ):
         yield base
 
 
 @pytest.fixture(scope="module")
 def client(oxigraph_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = settings_for(tmp_path_factory.mktemp("remote"), sources=[], store_url=oxigraph_server + "/query",
-                            store_update_url=oxigraph_server + "/update", max_results=5)
+    settings = settings_for(
+        tmp_path_factory.mktemp("remote"),
+        sources=[],
+        store_url=oxigraph_server + "/query",
+        store_update_url=oxigraph_server + "/update",
+        max_results=5,
+    )
     with TestClient(create_app(settings)) as c:
         yield c
 
@@ -48,8 +58,15 @@ def test_no_embedded_store_in_remote_mode(client: TestClient) -> None:
     assert type(client.app.state.backend).__name__ == "RemoteBackend"  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("accept", ["application/sparql-results+json", "text/csv", "application/sparql-results+xml",
-                                    "text/tab-separated-values"])
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "application/sparql-results+json",
+        "text/csv",
+        "application/sparql-results+xml",
+        "text/tab-separated-values",
+    ],
+)
 def test_select_through_the_remote_store(client: TestClient, accept: str) -> None:
     r = client.get("/sparql", params={"query": SELECT_PEOPLE}, headers={"Accept": accept})
     assert r.status_code == 200 and r.headers["content-type"].startswith(accept)
@@ -62,10 +79,14 @@ def test_select_through_the_remote_store(client: TestClient, accept: str) -> Non
 
 def test_construct_ask_and_post_forms(client: TestClient) -> None:
     query = f"CONSTRUCT WHERE {{ <{EX}alice> <{EX}knows> ?o }}"
-    r = client.post("/sparql", content=query, headers={"Content-Type": "application/sparql-query",
-                                                       "Accept": "application/ld+json"})
+    r = client.post(
+        "/sparql",
+        content=query,
+        headers={"Content-Type": "application/sparql-query", "Accept": "application/ld+json"},
+    )
     assert triples(r.content, "application/ld+json") == {
-        ox.Triple(ox.NamedNode(EX + "alice"), ox.NamedNode(EX + "knows"), ox.NamedNode(EX + "bob"))}
+        ox.Triple(ox.NamedNode(EX + "alice"), ox.NamedNode(EX + "knows"), ox.NamedNode(EX + "bob"))
+    }
     ask = client.post("/sparql", data={"query": f"ASK {{ <{EX}bob> a <{EX}Person> }}"})
     assert ask.json()["boolean"] is True
 
@@ -81,7 +102,9 @@ def test_cap_and_errors(client: TestClient) -> None:
     assert len(json_rows(many.content)) == 5 and many.headers["x-sparql-maxrows"] == "5"
     bad = client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p }"})
     assert bad.status_code == 400
-    refused = client.get("/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"})
+    refused = client.get(
+        "/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"}
+    )
     assert refused.status_code == 403
 
 
@@ -100,13 +123,20 @@ def test_writes_reach_the_store_and_change_the_etag(client: TestClient, oxigraph
     query = f"SELECT ?o WHERE {{ <{EX}dave> <{EX}age> ?o }}"
     before = client.get("/sparql", params={"query": query})
     assert json_rows(before.content) == []
-    quad = ox.Quad(ox.NamedNode(EX + "dave"), ox.NamedNode(EX + "age"), ox.Literal("50", datatype=ox.NamedNode(
-        "http://www.w3.org/2001/XMLSchema#integer")), ox.NamedNode(EX + "people"))
+    quad = ox.Quad(
+        ox.NamedNode(EX + "dave"),
+        ox.NamedNode(EX + "age"),
+        ox.Literal("50", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        ox.NamedNode(EX + "people"),
+    )
     client.portal.call(backend.replace_quads, [], [quad])  # type: ignore[union-attr]
     after = client.get("/sparql", params={"query": query}, headers={"If-None-Match": before.headers["etag"]})
     assert after.status_code == 200 and json_rows(after.content) == [{"o": "50"}]
-    direct = httpx.get(oxigraph_server + "/query", params={"query": query},
-                       headers={"Accept": "application/sparql-results+json"})
+    direct = httpx.get(
+        oxigraph_server + "/query",
+        params={"query": query},
+        headers={"Accept": "application/sparql-results+json"},
+    )
     assert json_rows(direct.content) == [{"o": "50"}]
     client.portal.call(backend.replace_quads, [quad], [])  # type: ignore[union-attr]
 

@@ -57,24 +57,46 @@ def test_conneg_matrix(ld_client, accept, fmt, expected) -> None:
         assert r.json()["@id"] == MITIGATION
     else:
         triples = parse_body(r.content, expected)
-        assert ox.Triple(ox.NamedNode(MITIGATION), RDFS_LABEL, ox.Literal("Co-creation workshops", language="en")) in triples
+        assert (
+            ox.Triple(
+                ox.NamedNode(MITIGATION), RDFS_LABEL, ox.Literal("Co-creation workshops", language="en")
+            )
+            in triples
+        )
 
 
 def test_link_header_lists_the_other_formats(ld_client) -> None:
     r = ld_client.get("/id/mitigation/co-creation-workshops", headers={"accept": "text/turtle"})
     link = r.headers["link"]
-    for fmt, media_type in [("html", "text/html"), ("jsonld", "application/ld+json"), ("nt", "application/n-triples")]:
-        assert f'</id/mitigation/co-creation-workshops?format={fmt}>; rel="alternate"; type="{media_type}"' in link
+    for fmt, media_type in [
+        ("html", "text/html"),
+        ("jsonld", "application/ld+json"),
+        ("nt", "application/n-triples"),
+    ]:
+        assert (
+            f'</id/mitigation/co-creation-workshops?format={fmt}>; rel="alternate"; type="{media_type}"'
+            in link
+        )
     assert "format=ttl" not in link
     assert r.headers["content-location"] == "/id/mitigation/co-creation-workshops?format=ttl"
 
 
-@pytest.mark.parametrize(("accept", "fmt"), [("image/png", None), ("application/pdf, image/*", None),
-                                             ("text/html;q=0, application/*;q=0, text/*;q=0", None),
-                                             (None, "pdf"), ("text/turtle", "sparql-results")])
+@pytest.mark.parametrize(
+    ("accept", "fmt"),
+    [
+        ("image/png", None),
+        ("application/pdf, image/*", None),
+        ("text/html;q=0, application/*;q=0, text/*;q=0", None),
+        (None, "pdf"),
+        ("text/turtle", "sparql-results"),
+    ],
+)
 def test_unsupported_media_type_is_406_with_the_alternatives(ld_client, accept, fmt) -> None:
-    r = ld_client.get("/id/mitigation/co-creation-workshops", headers={"accept": accept} if accept else {},
-                      params={"format": fmt} if fmt else {})
+    r = ld_client.get(
+        "/id/mitigation/co-creation-workshops",
+        headers={"accept": accept} if accept else {},
+        params={"format": fmt} if fmt else {},
+    )
     assert r.status_code == 406
     assert r.headers["content-type"] == "application/problem+json"
     body = r.json()
@@ -82,8 +104,15 @@ def test_unsupported_media_type_is_406_with_the_alternatives(ld_client, accept, 
     assert "text/turtle" in body["detail"] and "application/ld+json" in body["detail"]
 
 
-@pytest.mark.parametrize("path", ["/id/mitigation/no-such-practice", "/concept/challenge/nothing-here",
-                                  "/graph/data/no-such-file", "/id/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/id/mitigation/no-such-practice",
+        "/concept/challenge/nothing-here",
+        "/graph/data/no-such-file",
+        "/id/",
+    ],
+)
 def test_iri_not_in_the_graph_is_404(ld_client, path) -> None:
     r = ld_client.get(path, headers={"accept": "text/turtle"})
     assert r.status_code == 404
@@ -99,14 +128,28 @@ def test_conditional_get_with_etag_and_last_modified(ld_client) -> None:
     assert again.status_code == 304
     assert again.content == b""
     assert again.headers["etag"] == etag
-    assert ld_client.get(url, headers={"accept": "text/turtle", "if-none-match": f'W/{etag}, "x"'}).status_code == 304
-    assert ld_client.get(url, headers={"accept": "text/turtle", "if-none-match": '"other"'}).status_code == 200
-    assert ld_client.get(url, headers={"accept": "text/turtle", "if-modified-since": modified}).status_code == 304
+    assert (
+        ld_client.get(url, headers={"accept": "text/turtle", "if-none-match": f'W/{etag}, "x"'}).status_code
+        == 304
+    )
+    assert (
+        ld_client.get(url, headers={"accept": "text/turtle", "if-none-match": '"other"'}).status_code == 200
+    )
+    assert (
+        ld_client.get(url, headers={"accept": "text/turtle", "if-modified-since": modified}).status_code
+        == 304
+    )
     earlier = format_datetime(parsedate_to_datetime(modified).replace(year=2000), usegmt=True)
-    assert ld_client.get(url, headers={"accept": "text/turtle", "if-modified-since": earlier}).status_code == 200
+    assert (
+        ld_client.get(url, headers={"accept": "text/turtle", "if-modified-since": earlier}).status_code == 200
+    )
     # If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2)
-    assert ld_client.get(url, headers={"accept": "text/turtle", "if-none-match": '"other"',
-                                       "if-modified-since": modified}).status_code == 200
+    assert (
+        ld_client.get(
+            url, headers={"accept": "text/turtle", "if-none-match": '"other"', "if-modified-since": modified}
+        ).status_code
+        == 200
+    )
     # each representation has its own ETag: a Turtle ETag does not validate the JSON-LD
     other = ld_client.get(url, headers={"accept": "application/ld+json", "if-none-match": etag})
     assert other.status_code == 200
@@ -121,22 +164,54 @@ def test_description_holds_outgoing_triples_labels_and_incoming_links(ld_client,
     # incoming: the mitigations that address it, and the factor under it
     addresses = ox.NamedNode(IOP + "addresses")
     for m in ("co-creation-workshops", "political-sponsorship"):
-        assert ox.Triple(ox.NamedNode(f"https://w3id.org/iopgraph/id/mitigation/{m}"), addresses,
-                         ox.NamedNode(CHALLENGE)) in triples
-    assert ox.Triple(ox.NamedNode("https://w3id.org/iopgraph/concept/challenge/vague-goals"),
-                     ox.NamedNode("http://www.w3.org/2004/02/skos/core#broader"), ox.NamedNode(CHALLENGE)) in triples
+        assert (
+            ox.Triple(
+                ox.NamedNode(f"https://w3id.org/iopgraph/id/mitigation/{m}"),
+                addresses,
+                ox.NamedNode(CHALLENGE),
+            )
+            in triples
+        )
+    assert (
+        ox.Triple(
+            ox.NamedNode("https://w3id.org/iopgraph/concept/challenge/vague-goals"),
+            ox.NamedNode("http://www.w3.org/2004/02/skos/core#broader"),
+            ox.NamedNode(CHALLENGE),
+        )
+        in triples
+    )
     # labels of what it links to and of what links to it
-    assert ox.Triple(ox.NamedNode("https://w3id.org/iopgraph/concept/challenge/definition-of-common-objectives"),
-                     SKOS_PREF, ox.Literal("Definition of common objectives", language="en")) in triples
-    assert ox.Triple(ox.NamedNode("https://w3id.org/iopgraph/id/mitigation/political-sponsorship"), RDFS_LABEL,
-                     ox.Literal("Political sponsorship", language="en")) in triples
+    assert (
+        ox.Triple(
+            ox.NamedNode("https://w3id.org/iopgraph/concept/challenge/definition-of-common-objectives"),
+            SKOS_PREF,
+            ox.Literal("Definition of common objectives", language="en"),
+        )
+        in triples
+    )
+    assert (
+        ox.Triple(
+            ox.NamedNode("https://w3id.org/iopgraph/id/mitigation/political-sponsorship"),
+            RDFS_LABEL,
+            ox.Literal("Political sponsorship", language="en"),
+        )
+        in triples
+    )
     # nothing that the store does not hold
     assert triples <= store_triples(ld_store)
 
 
-@pytest.mark.parametrize("path", ["/concept/challenge/defining-the-problem", "/id/mitigation/co-creation-workshops",
-                                  "/id/initiative/harbour-data-space", "/concept/challenge", "/ontology",
-                                  "/id/statistic/cities-with-a-strategy"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/concept/challenge/defining-the-problem",
+        "/id/mitigation/co-creation-workshops",
+        "/id/initiative/harbour-data-space",
+        "/concept/challenge",
+        "/ontology",
+        "/id/statistic/cities-with-a-strategy",
+    ],
+)
 def test_jsonld_expands_to_the_same_triples_as_turtle(ld_client, path) -> None:
     """An independent processor (PyLD, no network) reads back exactly the triples of the Turtle."""
     doc = ld_client.get(path, headers={"accept": "application/ld+json"}).json()
@@ -146,10 +221,15 @@ def test_jsonld_expands_to_the_same_triples_as_turtle(ld_client, path) -> None:
 
 
 def test_jsonld_uses_readable_keys_and_reverse_terms(ld_client) -> None:
-    doc = ld_client.get("/concept/challenge/defining-the-problem", headers={"accept": "application/ld+json"}).json()
+    doc = ld_client.get(
+        "/concept/challenge/defining-the-problem", headers={"accept": "application/ld+json"}
+    ).json()
     assert doc["@type"] == ["SubChallenge"]
     assert doc["prefLabel"] == "Defining the problem"
-    assert {m["@id"] for m in doc["addressedBy"]} == {MITIGATION, "https://w3id.org/iopgraph/id/mitigation/political-sponsorship"}
+    assert {m["@id"] for m in doc["addressedBy"]} == {
+        MITIGATION,
+        "https://w3id.org/iopgraph/id/mitigation/political-sponsorship",
+    }
     assert {m["label"] for m in doc["addressedBy"]} == {"Co-creation workshops", "Political sponsorship"}
     assert doc["broader"][0]["prefLabel"] == "Definition of common objectives"
     assert not any(key.startswith("http") for key in doc)
@@ -157,12 +237,16 @@ def test_jsonld_uses_readable_keys_and_reverse_terms(ld_client) -> None:
 
 def test_ontology_and_named_graphs_resolve(ld_client) -> None:
     onto = parse_body(ld_client.get("/ontology", headers={"accept": "text/turtle"}).content, "text/turtle")
-    assert ox.Triple(ox.NamedNode(IOP + "Mitigation"), RDFS_LABEL, ox.Literal("mitigation", language="en")) in onto
+    assert (
+        ox.Triple(ox.NamedNode(IOP + "Mitigation"), RDFS_LABEL, ox.Literal("mitigation", language="en"))
+        in onto
+    )
     assert ld_client.get("/ontology/1.0.0", headers={"accept": "text/turtle"}).status_code == 200
     graph = ld_client.get("/graph/data/data", headers={"accept": "application/n-triples"})
     assert graph.status_code == 200
-    assert ox.Triple(ox.NamedNode(MITIGATION), RDFS_LABEL, ox.Literal("Co-creation workshops", language="en")) in \
-        parse_body(graph.content, "application/n-triples")
+    assert ox.Triple(
+        ox.NamedNode(MITIGATION), RDFS_LABEL, ox.Literal("Co-creation workshops", language="en")
+    ) in parse_body(graph.content, "application/n-triples")
 
 
 def test_context_is_served_locally_and_cacheable(ld_client) -> None:
@@ -172,13 +256,17 @@ def test_context_is_served_locally_and_cacheable(ld_client) -> None:
     context = r.json()["@context"]
     assert context["addressedBy"] == {"@reverse": "iop:addresses", "@type": "@id", "@container": "@set"}
     assert "max-age" in r.headers["cache-control"]
-    assert ld_client.get("/context/v1.jsonld", headers={"if-none-match": r.headers["etag"]}).status_code == 304
+    assert (
+        ld_client.get("/context/v1.jsonld", headers={"if-none-match": r.headers["etag"]}).status_code == 304
+    )
     # every term of the context expands to an absolute IRI (no remote context, no relative terms)
     prefixes = {k: v for k, v in context.items() if isinstance(v, str) and v.endswith(("#", "/"))}
     for term, definition in context.items():
         if term.startswith("@") or term in prefixes:
             continue
-        target = definition if isinstance(definition, str) else definition.get("@id") or definition["@reverse"]
+        target = (
+            definition if isinstance(definition, str) else definition.get("@id") or definition["@reverse"]
+        )
         prefix, _, _ = target.partition(":")
         assert prefix in prefixes, f"{term} → {target}"
 
@@ -191,9 +279,12 @@ def test_html_page_links_graph_iris_to_local_pages_and_embeds_jsonld(ld_client) 
     assert 'href="/id/report/d06-02/box/3-1-how-to-co-create"' in html
     assert "https://w3id.org/iopgraph/id/mitigation/co-creation-workshops" in html  # the IRI is shown
     start = html.index('<script type="application/ld+json">') + len('<script type="application/ld+json">')
-    embedded = json.loads(html[start:html.index("</script>", start)])
+    embedded = json.loads(html[start : html.index("</script>", start)])
     assert embedded["@id"] == MITIGATION
-    assert '<link rel="alternate" type="text/turtle" href="/id/mitigation/co-creation-workshops?format=ttl">' in html
+    assert (
+        '<link rel="alternate" type="text/turtle" href="/id/mitigation/co-creation-workshops?format=ttl">'
+        in html
+    )
 
 
 def test_challenge_page_shows_the_mitigations_that_address_it(ld_client) -> None:

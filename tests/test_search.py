@@ -21,9 +21,37 @@ from iopgraph.search.service import SearchService
 from iopgraph.search.views import marked_html
 from iopgraph.store.backend import LocalBackend
 
-HOSTILE = ['"', '""', '"unbalanced', "trust OR", "OR", "NOT trust", "trust AND", "NEAR(trust data)", "label: trust",
-           "{label alt}: trust", "^trust", "trust*", "*", "**", "-trust", "+", "(", ")", "trust)", "'; DROP TABLE doc; --",
-           "\\", "\x00", "😀", "trust\x02x\x03", "ünïcödé", "数据", "a" * MAX_QUERY_CHARS, "- - -", "\u2029"]
+HOSTILE = [
+    '"',
+    '""',
+    '"unbalanced',
+    "trust OR",
+    "OR",
+    "NOT trust",
+    "trust AND",
+    "NEAR(trust data)",
+    "label: trust",
+    "{label alt}: trust",
+    "^trust",
+    "trust*",
+    "*",
+    "**",
+    "-trust",
+    "+",
+    "(",
+    ")",
+    "trust)",
+    "'; DROP TABLE doc; --",
+    "\\",
+    "\x00",
+    "😀",
+    "trust\x02x\x03",
+    "ünïcödé",
+    "数据",
+    "a" * MAX_QUERY_CHARS,
+    "- - -",
+    "\u2029",
+]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +82,9 @@ def test_operators_are_words_and_symbols_match_nothing(index: SearchIndex) -> No
     upper = {h.iri for h in index.search(parse("trust NOT"), {}, 0, 100).hits}
     lower = {h.iri for h in index.search(parse("trust not"), {}, 0, 100).hits}
     trust = {h.iri for h in index.search(parse("trust"), {}, 0, 100).hits}
-    assert upper == lower and 0 < len(upper) < len(trust)  # "NOT" is a word that must occur too, not an operator
+    assert upper == lower and 0 < len(upper) < len(
+        trust
+    )  # "NOT" is a word that must occur too, not an operator
     symbols = index.search(parse("*** -- ✕"), {}, 0, 10)
     assert symbols.total == 0 and symbols.hits == []
     everything = index.search(parse(""), {}, 0, 10)
@@ -95,7 +125,9 @@ def test_facets_count_and_filter(index: SearchIndex) -> None:
     only = index.search(parse("trust"), {"type": ["Mitigation"]}, 0, 100)
     assert only.total == types["Mitigation"]
     assert all("https://w3id.org/iopgraph/ontology#Mitigation" in h.types for h in only.hits)
-    both = index.search(parse("trust"), {"type": ["Mitigation"], "family": ["cultural-interoperability"]}, 0, 100)
+    both = index.search(
+        parse("trust"), {"type": ["Mitigation"], "family": ["cultural-interoperability"]}, 0, 100
+    )
     assert 0 < both.total <= only.total
     nothing = index.search(parse("trust"), {"type": ["NoSuchClass"]}, 0, 100)
     assert nothing.total == 0
@@ -110,8 +142,13 @@ def test_update_adds_and_removes_resources(index: SearchIndex) -> None:
     store = ox.Store()
     backend = LocalBackend(store)
     iri = "https://w3id.org/iopgraph/id/initiative/zyxwv-test"
-    store.add(ox.Quad(ox.NamedNode(iri), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
-                      ox.Literal("Zyxwv harbour twin", language="en")))
+    store.add(
+        ox.Quad(
+            ox.NamedNode(iri),
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+            ox.Literal("Zyxwv harbour twin", language="en"),
+        )
+    )
     fresh = SearchIndex(None)
     fresh.update([iri], asyncio.run(read_records(backend, [iri])))
     assert [h.iri for h in fresh.search(parse("zyxwv"), {}, 0, 10).hits] == [iri]

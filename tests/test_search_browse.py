@@ -28,8 +28,12 @@ HTML = {"Accept": "text/html"}
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     folder = tmp_path_factory.mktemp("browse")
-    with serve([], {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_QUERY_WORKERS": "1"},
-               timeout=120) as base, httpx.Client(base_url=base, timeout=60, headers=HTML) as c:
+    with (
+        serve(
+            [], {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_QUERY_WORKERS": "1"}, timeout=120
+        ) as base,
+        httpx.Client(base_url=base, timeout=60, headers=HTML) as c,
+    ):
         yield c
 
 
@@ -44,23 +48,34 @@ def hrefs(fragment: str) -> set[str]:
     return {unescape(h) for h in re.findall(r'<a href="([^"]+)"', fragment)}
 
 
-def test_challenge_pages_roll_up_their_narrower_challenges(client: httpx.Client, shipped_store: ox.Store) -> None:
-    parents = select(shipped_store, f"SELECT DISTINCT ?c WHERE {{ ?n <{SKOS}broader> ?c . ?m <{IOP}addresses> ?n }}")
+def test_challenge_pages_roll_up_their_narrower_challenges(
+    client: httpx.Client, shipped_store: ox.Store
+) -> None:
+    parents = select(
+        shipped_store, f"SELECT DISTINCT ?c WHERE {{ ?n <{SKOS}broader> ?c . ?m <{IOP}addresses> ?n }}"
+    )
     assert any(p["c"].endswith("/lack-of-trust") for p in parents)
     for row in parents:
         challenge = row["c"]
-        expected = {local_href(r["m"]) for r in select(
-            shipped_store, f"SELECT DISTINCT ?m WHERE {{ ?n <{SKOS}broader>+ <{challenge}> . ?m <{IOP}addresses> ?n }}")}
+        expected = {
+            local_href(r["m"])
+            for r in select(
+                shipped_store,
+                f"SELECT DISTINCT ?m WHERE {{ ?n <{SKOS}broader>+ <{challenge}> . ?m <{IOP}addresses> ?n }}",
+            )
+        }
         page = client.get(local_href(challenge)).text
         assert 'class="rollup"' in page, challenge
-        rolled = page[page.index('class="rollup"'):]
-        rolled = rolled[:rolled.index("</article>")]
+        rolled = page[page.index('class="rollup"') :]
+        rolled = rolled[: rolled.index("</article>")]
         mitigations = set()
         for block in re.findall(r"<h4>Mitigations and good practices.*?</ul>", rolled, re.S):
             mitigations |= hrefs(block)
         assert mitigations == expected, challenge
     trust = client.get("/concept/challenge/lack-of-trust").text
-    assert "/id/mitigation/promoting-trust-and-knowledge-sharing-among-partners" in trust  # on a sub-challenge only
+    assert (
+        "/id/mitigation/promoting-trust-and-knowledge-sharing-among-partners" in trust
+    )  # on a sub-challenge only
 
 
 def test_breadcrumbs_follow_the_broader_chain(client: httpx.Client, shipped_store: ox.Store) -> None:
@@ -81,17 +96,20 @@ def test_breadcrumbs_follow_the_broader_chain(client: httpx.Client, shipped_stor
 
 
 def test_cited_in_lists_boxes_and_citing_practices(client: httpx.Client, shipped_store: ox.Store) -> None:
-    boxes = select(shipped_store, f"SELECT ?o ?b WHERE {{ ?o a <http://www.w3.org/ns/org#Organization> ; "
-                                  f"<{IOP}section> ?b . ?b a <{IOP}Box> }}")
+    boxes = select(
+        shipped_store,
+        f"SELECT ?o ?b WHERE {{ ?o a <http://www.w3.org/ns/org#Organization> ; "
+        f"<{IOP}section> ?b . ?b a <{IOP}Box> }}",
+    )
     assert boxes
     organisation = boxes[0]["o"]
     page = client.get(local_href(organisation)).text
-    cited = page[page.index('class="cited-in"'):]
-    cited = cited[:cited.index("</section>")]
+    cited = page[page.index('class="cited-in"') :]
+    cited = cited[: cited.index("</section>")]
     assert {local_href(r["b"]) for r in boxes if r["o"] == organisation} <= hrefs(cited)
     backing = select(shipped_store, f"SELECT ?r ?m WHERE {{ ?m <{IOP}backedBy> ?r }}")
     recommendation = backing[0]["r"]
     page = client.get(local_href(recommendation)).text
-    cited = page[page.index('class="cited-in"'):]
-    cited = cited[:cited.index("</section>")]
+    cited = page[page.index('class="cited-in"') :]
+    cited = cited[: cited.index("</section>")]
     assert {local_href(r["m"]) for r in backing if r["r"] == recommendation} == hrefs(cited)

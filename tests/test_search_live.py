@@ -26,11 +26,17 @@ EXAMPLE = ROOT / "docs" / "examples" / "new-initiative.ttl"
 NEW = "https://w3id.org/iopgraph/id/initiative/helsinki-district-digital-twins"
 GRAPH = "https://w3id.org/iopgraph/graph/contrib/helsinki-district-digital-twins"
 #: A shape violation (a city that is not in the graph) under a name found nowhere else.
-REJECTED = (EXAMPLE.read_text(encoding="utf-8")
-            .replace("iop:city place:helsinki", "iop:city place:atlantis")
-            .replace("Helsinki district digital twins", "Qwertyville district twins"))
-LABELS = ("http://www.w3.org/2004/02/skos/core#prefLabel", "http://www.w3.org/2000/01/rdf-schema#label",
-          "http://purl.org/dc/terms/title", "http://xmlns.com/foaf/0.1/name")
+REJECTED = (
+    EXAMPLE.read_text(encoding="utf-8")
+    .replace("iop:city place:helsinki", "iop:city place:atlantis")
+    .replace("Helsinki district digital twins", "Qwertyville district twins")
+)
+LABELS = (
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://purl.org/dc/terms/title",
+    "http://xmlns.com/foaf/0.1/name",
+)
 DEFINITIONS = ("http://www.w3.org/2004/02/skos/core#definition", "http://purl.org/dc/terms/description")
 LABEL_KEYS = ("prefLabel", "label", "title", "name")
 WORD = re.compile(r"[^\W\d_]{4,}")
@@ -69,8 +75,12 @@ def store_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def env_for(folder: Path) -> dict[str, str]:
-    return {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_BUILD_DIR": str(folder / "build"),
-            "IOPGRAPH_WRITE_TOKEN": TOKEN, "IOPGRAPH_QUERY_WORKERS": "1"}
+    return {
+        "IOPGRAPH_STORE_PATH": str(folder / "store"),
+        "IOPGRAPH_BUILD_DIR": str(folder / "build"),
+        "IOPGRAPH_WRITE_TOKEN": TOKEN,
+        "IOPGRAPH_QUERY_WORKERS": "1",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +103,7 @@ def test_every_resource_is_found_by_its_exact_label(client: httpx.Client, shippe
     for iri, label in sorted(labels.items()):
         members = search(client, label, limit=100)["member"]
         same = [m["@id"] for m in members if label_of(m).casefold() == label.casefold()]
-        leading = [m["@id"] for m in members[:len(same)]]
+        leading = [m["@id"] for m in members[: len(same)]]
         if not members or label_of(members[0]).casefold() != label.casefold() or iri not in leading:
             missed.append((iri, label, [label_of(m) for m in members[:3]]))
     assert not missed, f"{len(missed)} resources not first for their label, e.g. {missed[:5]}"
@@ -119,7 +129,9 @@ def test_every_definition_is_found_by_its_rarest_word(client: httpx.Client, ship
         members = [m["@id"] for m in search(client, words[0])["member"]]  # the first page (20)
         if iri not in members:
             missed.append((iri, words[0], frequency[words[0]]))
-    assert not missed, f"{len(missed)} resources not on the first page for a word of their definition: {missed[:5]}"
+    assert not missed, (
+        f"{len(missed)} resources not on the first page for a word of their definition: {missed[:5]}"
+    )
 
 
 def test_answers_carry_sections_snippets_facets_and_paging(client: httpx.Client) -> None:
@@ -147,8 +159,23 @@ def test_suggestions(client: httpx.Client) -> None:
     assert client.get("/api/search/suggest", params={"q": "x", "limit": 0}).status_code == 400
 
 
-@pytest.mark.parametrize("q", ['"', "trust OR", "NEAR(a b)", "{label}: x", "'; DROP TABLE doc; --", "\\", "😀",
-                               "x\ny", "*", "^a", "(((", "\u0000"])
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"',
+        "trust OR",
+        "NEAR(a b)",
+        "{label}: x",
+        "'; DROP TABLE doc; --",
+        "\\",
+        "😀",
+        "x\ny",
+        "*",
+        "^a",
+        "(((",
+        "\u0000",
+    ],
+)
 def test_hostile_queries_get_an_answer(client: httpx.Client, q: str) -> None:
     for path in ("/api/search", "/api/search/suggest", "/search"):
         answer = client.get(path, params={"q": q})
@@ -156,14 +183,21 @@ def test_hostile_queries_get_an_answer(client: httpx.Client, q: str) -> None:
 
 
 def test_bad_parameters_are_400_problems_and_the_server_stays_up(client: httpx.Client) -> None:
-    cases = [({"q": "a" * 201}, "at most 200 characters"), ({"q": "x", "page": "0"}, "between 1"),
-             ({"q": "x", "limit": "1000"}, "between 1 and 100"), ({"q": "x", "page": "two"}, "whole number"),
-             ({"q": "x", "colour": "red"}, "unknown parameter 'colour'"),
-             ({"q": " ".join(["w"] * 41)}, "at most 40 words")]
+    cases = [
+        ({"q": "a" * 201}, "at most 200 characters"),
+        ({"q": "x", "page": "0"}, "between 1"),
+        ({"q": "x", "limit": "1000"}, "between 1 and 100"),
+        ({"q": "x", "page": "two"}, "whole number"),
+        ({"q": "x", "colour": "red"}, "unknown parameter 'colour'"),
+        ({"q": " ".join(["w"] * 41)}, "at most 40 words"),
+    ]
     for params, message in cases:
         answer = client.get("/api/search", params=params)
         assert answer.status_code == 400, params
-        assert answer.headers["content-type"] == "application/problem+json" and message in answer.json()["detail"]
+        assert (
+            answer.headers["content-type"] == "application/problem+json"
+            and message in answer.json()["detail"]
+        )
     page = client.get("/search", params={"q": "a" * 201}, headers={"Accept": "text/html"})
     assert page.status_code == 400 and "at most 200 characters" in page.text
     assert client.get("/api/search", params={"q": "trust"}).status_code == 200
@@ -173,29 +207,43 @@ def test_the_html_page_works_without_javascript(client: httpx.Client) -> None:
     page = client.get("/search", params={"q": "trust", "type": "Mitigation"}, headers={"Accept": "text/html"})
     assert page.status_code == 200
     assert re.search(r'<h2 id="hits">\d+ results? for “trust”</h2>', page.text)
-    assert "<mark>" in page.text and '<input type="checkbox" name="type" value="Mitigation" checked>' in page.text
-    assert '<input type="hidden" name="type" value="Mitigation">' in page.text  # a new search keeps the filter
+    assert (
+        "<mark>" in page.text
+        and '<input type="checkbox" name="type" value="Mitigation" checked>' in page.text
+    )
+    assert (
+        '<input type="hidden" name="type" value="Mitigation">' in page.text
+    )  # a new search keeps the filter
     home = client.get("/", headers={"Accept": "text/html"}).text
-    assert 'action="/search"' in home and 'name="q"' in home and '/static/search.js' in home
+    assert 'action="/search"' in home and 'name="q"' in home and "/static/search.js" in home
 
 
 def test_a_new_initiative_is_found_right_after_its_201_and_a_rejected_one_never(
-        client: httpx.Client, store_folder: Path) -> None:
+    client: httpx.Client, store_folder: Path
+) -> None:
     assert search(client, "Helsinki district digital twins")["member"][0]["@id"] != NEW
-    refused = client.put("/store", params={"graph": GRAPH}, content=REJECTED,
-                         headers={"Content-Type": "text/turtle", **AUTH})
+    refused = client.put(
+        "/store", params={"graph": GRAPH}, content=REJECTED, headers={"Content-Type": "text/turtle", **AUTH}
+    )
     assert refused.status_code == 422
     assert search(client, "Qwertyville")["totalItems"] == 0
     assert client.get("/api/search/suggest", params={"q": "qwerty"}).json()["suggestions"] == []
 
-    put = client.put("/store", params={"graph": GRAPH}, content=EXAMPLE.read_bytes(),
-                     headers={"Content-Type": "text/turtle", **AUTH})
+    put = client.put(
+        "/store",
+        params={"graph": GRAPH},
+        content=EXAMPLE.read_bytes(),
+        headers={"Content-Type": "text/turtle", **AUTH},
+    )
     assert put.status_code == 201, put.text
     first = search(client, "Helsinki district digital twins")["member"][0]
     assert first["@id"] == NEW and first["exactLabelMatch"] is True
     folded = [m["@id"] for m in search(client, "Kannelmaki")["member"]]
     assert NEW in folded and folded == [m["@id"] for m in search(client, "Kannelmäki")["member"]]
-    assert NEW in [s["@id"] for s in client.get("/api/search/suggest", params={"q": "helsinki dis"}).json()["suggestions"]]
+    assert NEW in [
+        s["@id"]
+        for s in client.get("/api/search/suggest", params={"q": "helsinki dis"}).json()["suggestions"]
+    ]
     assert NEW in [m["@id"] for m in search(client, "", type="LocalDigitalTwin")["member"]]
     assert search(client, "Qwertyville")["totalItems"] == 0
 
@@ -205,8 +253,12 @@ def test_a_new_initiative_is_found_right_after_its_201_and_a_rejected_one_never(
 
 def test_a_missing_index_is_rebuilt_from_the_store_at_start(tmp_path: Path) -> None:
     with serve([], env_for(tmp_path), timeout=120) as base, httpx.Client(base_url=base, timeout=60) as first:
-        put = first.put("/store", params={"graph": GRAPH}, content=EXAMPLE.read_bytes(),
-                        headers={"Content-Type": "text/turtle", **AUTH})
+        put = first.put(
+            "/store",
+            params={"graph": GRAPH},
+            content=EXAMPLE.read_bytes(),
+            headers={"Content-Type": "text/turtle", **AUTH},
+        )
         assert put.status_code == 201, put.text
     for suffix in ("", "-wal", "-shm"):
         (tmp_path / f"store.search.sqlite{suffix}").unlink(missing_ok=True)
@@ -226,13 +278,18 @@ def test_lists_browse_a_to_z_and_filter(client: httpx.Client, shipped_store: ox.
     names = [label_of(m).casefold() for m in listed["member"]]
     assert names == sorted(names)  # browsing without words: by label
     page = client.get("/search", params={"type": "Footnote"}, headers={"Accept": "text/html"}).text
-    az = re.findall(r'<li><a href="([^"]+)">(\w)</a></li>', page.split('aria-label="A to Z"')[1].split("</nav>")[0])
+    az = re.findall(
+        r'<li><a href="([^"]+)">(\w)</a></li>', page.split('aria-label="A to Z"')[1].split("</nav>")[0]
+    )
     assert {letter for _, letter in az} == {labels[f][0].upper() for f in footnotes}
     for href, letter in az:
         target, anchor = href.replace("&amp;", "&").split("#")
         assert f'id="{anchor}"' in client.get(target, headers={"Accept": "text/html"}).text, letter
     mitigations = client.get("/mitigations", headers={"Accept": "text/html"}).text
-    assert 'class="list-filter"' in mitigations and '<input type="hidden" name="type" value="GoodPractice">' in mitigations
+    assert (
+        'class="list-filter"' in mitigations
+        and '<input type="hidden" name="type" value="GoodPractice">' in mitigations
+    )
     found = search(client, "sandbox", type=["Mitigation", "GoodPractice"])  # what the list's box sends
     assert found["totalItems"] > 0
     assert all({"Mitigation", "GoodPractice"} & set(m["@type"]) for m in found["member"])
@@ -247,7 +304,9 @@ def test_the_json_ld_expands_to_triples_of_the_store(client: httpx.Client, shipp
     members = {ox.NamedNode(m["@id"]) for m in doc["member"]}
     hydra = "http://www.w3.org/ns/hydra/core#"
     search_terms = "https://w3id.org/iopgraph/ontology/search#"  # snippet, matchedIn, exactLabelMatch
-    about_members = {t for t in triples if t.subject in members and not t.predicate.value.startswith(search_terms)}
+    about_members = {
+        t for t in triples if t.subject in members and not t.predicate.value.startswith(search_terms)
+    }
     assert about_members and about_members <= store  # labels, types, sections: nothing the store does not say
     assert {t.object for t in triples if t.predicate.value == hydra + "member"} == members
     sections = {t for t in about_members if t.predicate.value.endswith(("#section", "/isPartOf"))}

@@ -32,44 +32,98 @@ JSON = {"Accept": "application/sparql-results+json"}
 #: name → (query with {U} = the listener's URL and {P} = its base, local answer, remote-store answer).
 #: An answer is (status, problem code); 200 has code "".
 CASES: dict[str, tuple[str, tuple[int, str], tuple[int, str]]] = {
-    "plain": ("SELECT * WHERE { SERVICE <{U}> { ?s ?p ?o } }",
-              (403, "service-not-allowed"), (403, "service-not-allowed")),
-    "escaped hash in a prefixed name": (EX + "SELECT * WHERE { VALUES ?q { ex:a\\#b } SERVICE <{U}> { ?x ?y ?z } }",
-                                        (502, "service-unreachable"), (400, "sparql-syntax-error")),
-    "escaped hash, SERVICE SILENT": (EX + "SELECT * WHERE { VALUES ?q { ex:a\\#b } SERVICE SILENT <{U}> { ?x ?y ?z } }",
-                                     (200, ""), (400, "sparql-syntax-error")),
-    "escaped quote in a prefixed name": (EX + "SELECT * WHERE { VALUES ?q { ex:a\\'b } SERVICE <{U}> { ?x ?y ?z } }",
-                                         (403, "service-not-allowed"), (403, "service-not-allowed")),
-    "endpoint as a prefixed name": ("PREFIX loc: <{P}>\nSELECT * WHERE { SERVICE loc:x { ?s ?p ?o } }",
-                                    (403, "service-not-allowed"), (403, "service-not-allowed")),
-    "prefixed endpoint after an escape": ("PREFIX loc: <{P}>\n" + EX
-                                          + "SELECT * WHERE { VALUES ?q { ex:a\\#b } SERVICE loc:x { ?s ?p ?o } }",
-                                          (502, "service-unreachable"), (400, "sparql-syntax-error")),
-    "hidden inside OPTIONAL": (EX + "SELECT * WHERE { ?s ?p ?o OPTIONAL { VALUES ?q { ex:a\\#b } "
-                                    "SERVICE <{U}> { ?s ?p ?x } } } LIMIT 1",
-                               (502, "service-unreachable"), (400, "sparql-syntax-error")),
-    "nested subquery": ("SELECT * WHERE { { SELECT * WHERE { SERVICE <{U}> { ?s ?p ?o } } } }",
-                        (403, "service-not-allowed"), (403, "service-not-allowed")),
-    "inside FILTER EXISTS": ("SELECT * WHERE { ?s ?p ?o FILTER EXISTS { SERVICE <{U}> { ?s ?p ?o } } } LIMIT 1",
-                             (403, "service-not-allowed"), (403, "service-not-allowed")),
-    "inside MINUS": ("SELECT * WHERE { ?s ?p ?o MINUS { SERVICE <{U}> { ?s ?p ?o } } } LIMIT 1",
-                     (403, "service-not-allowed"), (403, "service-not-allowed")),
-    "endpoint variable bound by VALUES": ("SELECT * WHERE { VALUES ?e { <{U}> } SERVICE ?e { ?s ?p ?o } }",
-                                          (403, "service-not-allowed"), (403, "service-not-allowed")),
-    "lower-case keyword": ("select * where { service <{U}> { ?s ?p ?o } }",
-                           (403, "service-not-allowed"), (403, "service-not-allowed")),
-    "comment between keyword and IRI": ("SELECT * WHERE { SERVICE # c\n <{U}> { ?s ?p ?o } }",
-                                        (403, "service-not-allowed"), (403, "service-not-allowed")),
-    "unicode escape in the keyword": ("SELECT * WHERE { SERVIC\\u0045 <{U}> { ?s ?p ?o } }",
-                                      (400, "sparql-syntax-error"), (403, "service-not-allowed")),
-    "relative endpoint against BASE": ("BASE <{P}>\nSELECT * WHERE { SERVICE <x> { ?s ?p ?o } }",
-                                       (403, "service-not-allowed"), (403, "service-not-allowed")),
-    "string with an escaped quote first": ('SELECT * WHERE { BIND("a\\"b" AS ?v) SERVICE <{U}> { ?s ?p ?o } }',
-                                           (403, "service-not-allowed"), (403, "service-not-allowed")),
-    "CONSTRUCT": ("CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <{U}> { ?s ?p ?o } }",
-                  (403, "service-not-allowed"), (403, "service-not-allowed")),
+    "plain": (
+        "SELECT * WHERE { SERVICE <{U}> { ?s ?p ?o } }",
+        (403, "service-not-allowed"),
+        (403, "service-not-allowed"),
+    ),
+    "escaped hash in a prefixed name": (
+        EX + "SELECT * WHERE { VALUES ?q { ex:a\\#b } SERVICE <{U}> { ?x ?y ?z } }",
+        (502, "service-unreachable"),
+        (400, "sparql-syntax-error"),
+    ),
+    "escaped hash, SERVICE SILENT": (
+        EX + "SELECT * WHERE { VALUES ?q { ex:a\\#b } SERVICE SILENT <{U}> { ?x ?y ?z } }",
+        (200, ""),
+        (400, "sparql-syntax-error"),
+    ),
+    "escaped quote in a prefixed name": (
+        EX + "SELECT * WHERE { VALUES ?q { ex:a\\'b } SERVICE <{U}> { ?x ?y ?z } }",
+        (403, "service-not-allowed"),
+        (403, "service-not-allowed"),
+    ),
+    "endpoint as a prefixed name": (
+        "PREFIX loc: <{P}>\nSELECT * WHERE { SERVICE loc:x { ?s ?p ?o } }",
+        (403, "service-not-allowed"),
+        (403, "service-not-allowed"),
+    ),
+    "prefixed endpoint after an escape": (
+        "PREFIX loc: <{P}>\n" + EX + "SELECT * WHERE { VALUES ?q { ex:a\\#b } SERVICE loc:x { ?s ?p ?o } }",
+        (502, "service-unreachable"),
+        (400, "sparql-syntax-error"),
+    ),
+    "hidden inside OPTIONAL": (
+        EX + "SELECT * WHERE { ?s ?p ?o OPTIONAL { VALUES ?q { ex:a\\#b } "
+        "SERVICE <{U}> { ?s ?p ?x } } } LIMIT 1",
+        (502, "service-unreachable"),
+        (400, "sparql-syntax-error"),
+    ),
+    "nested subquery": (
+        "SELECT * WHERE { { SELECT * WHERE { SERVICE <{U}> { ?s ?p ?o } } } }",
+        (403, "service-not-allowed"),
+        (403, "service-not-allowed"),
+    ),
+    "inside FILTER EXISTS": (
+        "SELECT * WHERE { ?s ?p ?o FILTER EXISTS { SERVICE <{U}> { ?s ?p ?o } } } LIMIT 1",
+        (403, "service-not-allowed"),
+        (403, "service-not-allowed"),
+    ),
+    "inside MINUS": (
+        "SELECT * WHERE { ?s ?p ?o MINUS { SERVICE <{U}> { ?s ?p ?o } } } LIMIT 1",
+        (403, "service-not-allowed"),
+        (403, "service-not-allowed"),
+    ),
+    "endpoint variable bound by VALUES": (
+        "SELECT * WHERE { VALUES ?e { <{U}> } SERVICE ?e { ?s ?p ?o } }",
+        (403, "service-not-allowed"),
+        (403, "service-not-allowed"),
+    ),
+    "lower-case keyword": (
+        "select * where { service <{U}> { ?s ?p ?o } }",
+        (403, "service-not-allowed"),
+        (403, "service-not-allowed"),
+    ),
+    "comment between keyword and IRI": (
+        "SELECT * WHERE { SERVICE # c\n <{U}> { ?s ?p ?o } }",
+        (403, "service-not-allowed"),
+        (403, "service-not-allowed"),
+    ),
+    "unicode escape in the keyword": (
+        "SELECT * WHERE { SERVIC\\u0045 <{U}> { ?s ?p ?o } }",
+        (400, "sparql-syntax-error"),
+        (403, "service-not-allowed"),
+    ),
+    "relative endpoint against BASE": (
+        "BASE <{P}>\nSELECT * WHERE { SERVICE <x> { ?s ?p ?o } }",
+        (403, "service-not-allowed"),
+        (403, "service-not-allowed"),
+    ),
+    "string with an escaped quote first": (
+        'SELECT * WHERE { BIND("a\\"b" AS ?v) SERVICE <{U}> { ?s ?p ?o } }',
+        (403, "service-not-allowed"),
+        (403, "service-not-allowed"),
+    ),
+    "CONSTRUCT": (
+        "CONSTRUCT { ?s ?p ?o } WHERE { SERVICE <{U}> { ?s ?p ?o } }",
+        (403, "service-not-allowed"),
+        (403, "service-not-allowed"),
+    ),
     "ASK": ("ASK { SERVICE <{U}> { ?s ?p ?o } }", (403, "service-not-allowed"), (403, "service-not-allowed")),
-    "FROM names a graph, fetches nothing": ("SELECT * FROM <{U}> WHERE { ?s ?p ?o } LIMIT 1", (200, ""), (200, "")),
+    "FROM names a graph, fetches nothing": (
+        "SELECT * FROM <{U}> WHERE { ?s ?p ?o } LIMIT 1",
+        (200, ""),
+        (200, ""),
+    ),
 }
 
 
@@ -86,7 +140,10 @@ def run_corpus(base: str, listener: Listener, mode: int) -> list[str]:
             wrong.append(f"{name}: {got} != {answers[mode]} {response.text[:200]}")
         if response.status_code >= 400:
             assert problem, name
-            assert "127.0.0.1:" + str(listener.port) not in response.json()["detail"] or got[1] == "service-not-allowed"
+            assert (
+                "127.0.0.1:" + str(listener.port) not in response.json()["detail"]
+                or got[1] == "service-not-allowed"
+            )
     # Through the named-query API: a parameter is one RDF term; text around it cannot add a SERVICE.
     named = base + "/api/queries/mitigations-for-challenge"
     response = httpx.get(named, params={"challenge": url}, headers=JSON, timeout=60)
@@ -122,7 +179,9 @@ def test_service_tricks_get_no_connection_from_the_embedded_store(tmp_path: Path
 @contextmanager
 def oxigraph_process(folder: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A real `oxigraph serve` on loopback holding a few shipped data files: (its URL, its process)."""
-    with oxigraph_serve(folder, [(file, None) for file in sorted((ROOT / "data").glob("*.ttl"))[:3]]) as served:
+    with oxigraph_serve(
+        folder, [(file, None) for file in sorted((ROOT / "data").glob("*.ttl"))[:3]]
+    ) as served:
         yield served
 
 
@@ -134,14 +193,22 @@ def oxigraph(tmp_path: Path) -> Iterator[str]:
 
 def test_service_tricks_never_reach_a_remote_store(tmp_path: Path, listener: Listener, oxigraph: str) -> None:
     # The store itself would call the listener: a query that reaches it with a SERVICE makes a connection.
-    direct = httpx.get(oxigraph + "/query", timeout=30, headers=JSON, params={
-        "query": f"SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{listener.port}/x> {{ ?s ?p ?o }} }}"})
+    direct = httpx.get(
+        oxigraph + "/query",
+        timeout=30,
+        headers=JSON,
+        params={
+            "query": f"SELECT * WHERE {{ SERVICE SILENT <http://127.0.0.1:{listener.port}/x> {{ ?s ?p ?o }} }}"
+        },
+    )
     assert direct.status_code == 200
     for _ in range(50):
         if listener.accepted:
             break
         time.sleep(0.1)
-    assert listener.accepted >= 1, "the remote store did not call the listener, so this test would prove nothing"
+    assert listener.accepted >= 1, (
+        "the remote store did not call the listener, so this test would prove nothing"
+    )
     before = listener.accepted
     env = {"IOPGRAPH_ROOT": str(ROOT), "IOPGRAPH_STORE_URL": oxigraph + "/query"}
     with ServerProcess(tmp_path, env) as server:

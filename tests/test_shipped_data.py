@@ -39,10 +39,10 @@ def test_every_quote_is_verbatim_in_the_report(shipped_store: ox.Store, report_t
     source = normalise_report_text(report_text).lower()
     quotes = _literals(shipped_store, IOP + "quote")
     assert len(quotes) >= 50, "the data should quote the report for its facts"
-    missing = [
-        (s, q) for s, q in quotes if normalise_report_text(q).lower().strip() not in source
-    ]
-    assert not missing, "quotes not found in the report:\n" + "\n".join(f"{s}: {q!r}" for s, q in missing[:20])
+    missing = [(s, q) for s, q in quotes if normalise_report_text(q).lower().strip() not in source]
+    assert not missing, "quotes not found in the report:\n" + "\n".join(
+        f"{s}: {q!r}" for s, q in missing[:20]
+    )
 
 
 def _ascii_fold(text: str) -> str:
@@ -103,13 +103,19 @@ def test_minted_iris_follow_the_iri_scheme(shipped_store: ox.Store) -> None:
         for term in (q.subject, q.object):
             if not isinstance(term, ox.NamedNode) or not term.value.startswith(BASE):
                 continue
-            local = term.value[len(BASE):]
+            local = term.value[len(BASE) :]
             if local.startswith(("ontology", "graph/", "shapes")):
                 continue
             if m := ID_PATTERN.match(local):
                 kind, rest = m["kind"], m["rest"]
                 if kind == "report":
-                    ok = re.match(r"^d06-02(/(section|box|footnote|figure|table|questionnaire|question|list|finding)/[a-z0-9-]+)?$", rest) is not None
+                    ok = (
+                        re.match(
+                            r"^d06-02(/(section|box|footnote|figure|table|questionnaire|question|list|finding)/[a-z0-9-]+)?$",
+                            rest,
+                        )
+                        is not None
+                    )
                 else:
                     ok = kind in KINDS and SLUG_PATTERN.match(rest) is not None
             elif m := CONCEPT_PATTERN.match(local):
@@ -124,13 +130,19 @@ def test_minted_iris_follow_the_iri_scheme(shipped_store: ox.Store) -> None:
 def test_every_iop_term_used_in_the_data_is_defined_in_the_ontology(shipped_store: ox.Store) -> None:
     defined = {
         q.subject.value
-        for q in shipped_store.quads_for_pattern(None, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#isDefinedBy"), None)
+        for q in shipped_store.quads_for_pattern(
+            None, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#isDefinedBy"), None
+        )
     }
     used = set()
     for q in shipped_store.quads_for_pattern(None, None, None):
         if q.predicate.value.startswith(ONTOLOGY):
             used.add(q.predicate.value)
-        if q.predicate.value.endswith("#type") and isinstance(q.object, ox.NamedNode) and q.object.value.startswith(ONTOLOGY):
+        if (
+            q.predicate.value.endswith("#type")
+            and isinstance(q.object, ox.NamedNode)
+            and q.object.value.startswith(ONTOLOGY)
+        ):
             used.add(q.object.value)
     assert used - defined == set()
 
@@ -172,7 +184,9 @@ def _titles(store: ox.Store, chapter: str, numbered: bool) -> set[str]:
     return {r["title"].value for r in rows if (r["notation"] is not None) == numbered}
 
 
-@pytest.mark.parametrize(("family", "chapter"), [("organisational-interoperability", "3"), ("cultural-interoperability", "4")])
+@pytest.mark.parametrize(
+    ("family", "chapter"), [("organisational-interoperability", "3"), ("cultural-interoperability", "4")]
+)
 def test_challenge_tree_mirrors_the_chapters(shipped_store: ox.Store, family: str, chapter: str) -> None:
     """Clusters are the numbered sections of the chapter, sub-challenges its sub-headings."""
     rows = list(
@@ -200,12 +214,11 @@ def test_section_titles_are_headings_of_the_report(shipped_store: ox.Store, repo
         if line.startswith("#")
     }
     titles = _literals(shipped_store, "http://purl.org/dc/terms/title")
-    sections = [(s, t) for s, t in titles if "/id/report/d06-02/section/" in s or "/id/report/d06-02/box/" in s]
-    assert len(sections) > 60
-    missing = [
-        t for _, t in sections
-        if not any(t.lower().rstrip("?") in h for h in headings)
+    sections = [
+        (s, t) for s, t in titles if "/id/report/d06-02/section/" in s or "/id/report/d06-02/box/" in s
     ]
+    assert len(sections) > 60
+    missing = [t for _, t in sections if not any(t.lower().rstrip("?") in h for h in headings)]
     assert not missing, missing
 
 
@@ -214,7 +227,9 @@ def test_data_files_are_turtle_with_section_comments() -> None:
         text = path.read_text(encoding="utf-8")
         assert text.lstrip().startswith("#"), f"{path.name}: start with a comment saying what the file holds"
         assert "@prefix" in text, f"{path.name}: use prefixes"
-        assert re.search(r"(?i)#.*(section|annex|chapter|footnote|box)", text), f"{path.name}: cite sections in comments"
+        assert re.search(r"(?i)#.*(section|annex|chapter|footnote|box)", text), (
+            f"{path.name}: cite sections in comments"
+        )
 
 
 def test_the_report_text_is_where_the_tests_expect_it(report_text: str) -> None:
@@ -228,44 +243,77 @@ def _ask(store: ox.Store, body: str) -> bool:
     return bool(store.query(prefixes + "ASK { " + body + " }", use_default_graph_as_union=True))
 
 
-def test_only_what_the_report_presents_as_evaluation_frameworks_is_typed_so(shipped_store: ox.Store, report_text: str) -> None:
+def test_only_what_the_report_presents_as_evaluation_frameworks_is_typed_so(
+    shipped_store: ox.Store, report_text: str
+) -> None:
     source = normalise_report_text(report_text)
     # Section 4.3: "existing smart city evaluation frameworks and indicators ... such as the A, the B, the C or the D"
-    listed = source.split("existing smart city evaluation frameworks and indicators", 1)[1].split("while adapting them", 1)[0]
+    listed = source.split("existing smart city evaluation frameworks and indicators", 1)[1].split(
+        "while adapting them", 1
+    )[0]
     names = [n.strip() for n in re.split(r",| or ", listed.split("such as", 1)[1]) if n.strip()]
     assert len(names) == 4
-    assert "Another resource recommended by the use cases is the Sustainable Development in Communities" in source
+    assert (
+        "Another resource recommended by the use cases is the Sustainable Development in Communities"
+        in source
+    )
     rows = shipped_store.query(
         "PREFIX iop: <https://w3id.org/iopgraph/ontology#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
         "SELECT ?label WHERE { ?e a iop:EvaluationFramework ; rdfs:label ?label }",
         use_default_graph_as_union=True,
     )
     labels = [r["label"].value for r in rows]  # type: ignore[index]
-    assert len(labels) == len(names) + 1  # the four listed and ISO 37120 ("these evaluation systems and KPIs")
+    assert (
+        len(labels) == len(names) + 1
+    )  # the four listed and ISO 37120 ("these evaluation systems and KPIs")
     for name in names:
         key = re.sub(r"^the ", "", name).split("(")[0].strip().lower()[:20]
         assert any(key in label.lower() for label in labels), (name, labels)
-    assert "In addition to evaluation frameworks, a new digital maturity assessment tool named LORDIMAS" in source
+    assert (
+        "In addition to evaluation frameworks, a new digital maturity assessment tool named LORDIMAS"
+        in source
+    )
 
 
 def test_stretched_claims_stay_fixed(shipped_store: ox.Store) -> None:
     # Citizens are consulted through AppValencia; the Valencia digital twin does not run it.
-    assert not _ask(shipped_store, "<https://w3id.org/iopgraph/id/initiative/valencia-goaigua-digital-twin> iop:runsPlatform <https://w3id.org/iopgraph/id/platform/appvalencia>")
+    assert not _ask(
+        shipped_store,
+        "<https://w3id.org/iopgraph/id/initiative/valencia-goaigua-digital-twin> iop:runsPlatform <https://w3id.org/iopgraph/id/platform/appvalencia>",
+    )
     # The Minecraft model renders the reality mesh, not CityGML.
-    assert _ask(shipped_store, "<https://w3id.org/iopgraph/id/platform/minecraft-helsinki3d-urban-model> iop:renders <https://w3id.org/iopgraph/id/platform/helsinki-reality-mesh-model>")
-    assert not _ask(shipped_store, "?m iop:usesPlatform|iop:usesEnabler ?x . FILTER(CONTAINS(STR(?m), 'minecraft')) ?x rdfs:label ?l . FILTER(CONTAINS(LCASE(?l), 'citygml'))")
+    assert _ask(
+        shipped_store,
+        "<https://w3id.org/iopgraph/id/platform/minecraft-helsinki3d-urban-model> iop:renders <https://w3id.org/iopgraph/id/platform/helsinki-reality-mesh-model>",
+    )
+    assert not _ask(
+        shipped_store,
+        "?m iop:usesPlatform|iop:usesEnabler ?x . FILTER(CONTAINS(STR(?m), 'minecraft')) ?x rdfs:label ?l . FILTER(CONTAINS(LCASE(?l), 'citygml'))",
+    )
     # The ISO 37120 certification is the City of Valencia's, not the water digital twin's.
-    assert not _ask(shipped_store, "?m iop:usesEnabler <https://w3id.org/iopgraph/id/enabler/iso-37120> ; iop:illustratedBy <https://w3id.org/iopgraph/id/initiative/valencia-goaigua-digital-twin>")
+    assert not _ask(
+        shipped_store,
+        "?m iop:usesEnabler <https://w3id.org/iopgraph/id/enabler/iso-37120> ; iop:illustratedBy <https://w3id.org/iopgraph/id/initiative/valencia-goaigua-digital-twin>",
+    )
     # Element definitions the report does not give are absent, and say so.
-    assert not _ask(shipped_store, "?e iop:definedInReport false ; <http://www.w3.org/2004/02/skos/core#definition> ?d")
-    assert _ask(shipped_store, "<https://w3id.org/iopgraph/concept/eif4scc-element/legal> iop:definedInReport false")
+    assert not _ask(
+        shipped_store, "?e iop:definedInReport false ; <http://www.w3.org/2004/02/skos/core#definition> ?d"
+    )
+    assert _ask(
+        shipped_store, "<https://w3id.org/iopgraph/concept/eif4scc-element/legal> iop:definedInReport false"
+    )
 
 
-def test_sectors_the_report_does_not_state_are_marked_inferred(shipped_store: ox.Store, report_text: str) -> None:
+def test_sectors_the_report_does_not_state_are_marked_inferred(
+    shipped_store: ox.Store, report_text: str
+) -> None:
     source = normalise_report_text(report_text)
     # Section 3.1 states the sectors of Valencia's quintuple helix.
     assert "Academia is represented through the participation of the University of Valencia" in source
-    assert not _ask(shipped_store, "<https://w3id.org/iopgraph/id/organisation/university-of-valencia> iop:sectorInferred true")
+    assert not _ask(
+        shipped_store,
+        "<https://w3id.org/iopgraph/id/organisation/university-of-valencia> iop:sectorInferred true",
+    )
     # Ontola's sector is nowhere stated: it is the graph's inference, and marked so.
     assert "Ontola" in source and not re.search(r"Ontola[^.]{0,40}(company|business)", source)
     assert _ask(shipped_store, "<https://w3id.org/iopgraph/id/organisation/ontola> iop:sectorInferred true")

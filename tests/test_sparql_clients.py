@@ -48,11 +48,14 @@ def test_rdflib_service_style_remote_query(endpoint: str) -> None:
     from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
     store = SPARQLStore(endpoint, returnFormat="json")
-    rows = list(store.query(f"SELECT ?l WHERE {{ <{EX}alice> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}"))
+    rows = list(
+        store.query(f"SELECT ?l WHERE {{ <{EX}alice> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}")
+    )
     assert [str(r[0]) for r in rows] == ["Alice"]
 
 
 def test_plain_http_like_curl(endpoint: str) -> None:
-    r = httpx.post(endpoint, data={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
-                   headers={"Accept": "text/csv"})
+    r = httpx.post(
+        endpoint, data={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}, headers={"Accept": "text/csv"}
+    )
     assert r.status_code == 200 and r.text.splitlines()[0] == "n" and int(r.text.splitlines()[1]) > 10

@@ -8,34 +8,42 @@ from iopgraph.query.binding import bind_values
 from iopgraph.query.lexer import analyse, append_page, find_where_brace
 
 
-@pytest.mark.parametrize(("text", "form"), [
-    ("SELECT * {}", "SELECT"),
-    ("select * {}", "SELECT"),
-    ("PREFIX ex: <http://ex/> BASE <http://b/> CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT"),
-    ("# ASK\nDESCRIBE <http://x>", "DESCRIBE"),
-    ("PREFIX : <http://ex/>\nASK { :a :b :c }", "ASK"),
-    ("nonsense", None),
-])
+@pytest.mark.parametrize(
+    ("text", "form"),
+    [
+        ("SELECT * {}", "SELECT"),
+        ("select * {}", "SELECT"),
+        ("PREFIX ex: <http://ex/> BASE <http://b/> CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT"),
+        ("# ASK\nDESCRIBE <http://x>", "DESCRIBE"),
+        ("PREFIX : <http://ex/>\nASK { :a :b :c }", "ASK"),
+        ("nonsense", None),
+    ],
+)
 def test_form(text: str, form: str | None) -> None:
     assert analyse(text).form == form
 
 
-@pytest.mark.parametrize(("text", "update"), [
-    ("INSERT DATA { <a:a> <a:b> <a:c> }", "INSERT"),
-    ("PREFIX ex: <http://ex/> DELETE WHERE { ?s ?p ?o }", "DELETE"),
-    ("LOAD <http://x/data.ttl>", "LOAD"),
-    ("WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", "WITH"),
-    ("SELECT * {} ; DROP ALL", "DROP"),
-    ('SELECT ("; DROP ALL" AS ?x) {}', None),
-    ("SELECT ?insert ?delete WHERE { ?insert <http://x/load> ?delete }", None),
-])
+@pytest.mark.parametrize(
+    ("text", "update"),
+    [
+        ("INSERT DATA { <a:a> <a:b> <a:c> }", "INSERT"),
+        ("PREFIX ex: <http://ex/> DELETE WHERE { ?s ?p ?o }", "DELETE"),
+        ("LOAD <http://x/data.ttl>", "LOAD"),
+        ("WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", "WITH"),
+        ("SELECT * {} ; DROP ALL", "DROP"),
+        ('SELECT ("; DROP ALL" AS ?x) {}', None),
+        ("SELECT ?insert ?delete WHERE { ?insert <http://x/load> ?delete }", None),
+    ],
+)
 def test_update(text: str, update: str | None) -> None:
     assert analyse(text).update == update
 
 
 def test_services_are_found_and_expanded() -> None:
-    info = analyse('PREFIX w: <https://wikidata.example/> SELECT * { SERVICE w:sparql { ?s ?p ?o } '
-                   'SERVICE SILENT <http://a.example/q> {} SERVICE ?e {} ?s <http://x/SERVICE> "SERVICE <http://no/>" }')
+    info = analyse(
+        "PREFIX w: <https://wikidata.example/> SELECT * { SERVICE w:sparql { ?s ?p ?o } "
+        'SERVICE SILENT <http://a.example/q> {} SERVICE ?e {} ?s <http://x/SERVICE> "SERVICE <http://no/>" }'
+    )
     assert info.services == ["https://wikidata.example/sparql", "http://a.example/q", None]
 
 
@@ -45,19 +53,22 @@ def test_dataset_and_variables() -> None:
     assert analyse("SELECT * FROM NAMED <http://g> { GRAPH ?g {} }").has_dataset
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("SELECT * WHERE { ?s ?p ?o }", "{"),
-    ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o . }", "{ ?s ?p ?o . }"),
-    ("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", "{ ?s ?p ?o }"),
-    ("ASK { <a:b> ?p ?o }", "{ <a:b> ?p ?o }"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o }", "{"),
+        ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o . }", "{ ?s ?p ?o . }"),
+        ("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", "{ ?s ?p ?o }"),
+        ("ASK { <a:b> ?p ?o }", "{ <a:b> ?p ?o }"),
+    ],
+)
 def test_where_brace(text: str, expected: str) -> None:
     brace = find_where_brace(text)
     assert brace is not None and text[brace:].startswith(expected)
 
 
 def test_bind_values_keeps_values_as_terms() -> None:
-    bound = bind_values('SELECT ?s WHERE { ?s ?p ?_v }', {"_v": '"\\"> } ; DROP ALL #"'})
+    bound = bind_values("SELECT ?s WHERE { ?s ?p ?_v }", {"_v": '"\\"> } ; DROP ALL #"'})
     assert bound == 'SELECT ?s WHERE { VALUES (?_v) { ("\\"> } ; DROP ALL #") }  ?s ?p ?_v }'
     assert analyse(bound).update is None and analyse(bound).form == "SELECT"
     described = bind_values("DESCRIBE ?_x", {"_x": "<http://x/1>"})

@@ -47,8 +47,11 @@ def test_post_form_encoded(client: TestClient) -> None:
 
 
 def test_post_sparql_query_body(client: TestClient) -> None:
-    r = client.post("/sparql", content=SELECT_PEOPLE.encode(),
-                    headers={"Content-Type": "application/sparql-query; charset=utf-8"})
+    r = client.post(
+        "/sparql",
+        content=SELECT_PEOPLE.encode(),
+        headers={"Content-Type": "application/sparql-query; charset=utf-8"},
+    )
     assert r.status_code == 200
     assert people(json_rows(r.content)) == ["alice", "bob", "carol"]
 
@@ -61,7 +64,9 @@ def test_head_has_headers_and_no_body(client: TestClient) -> None:
 
 
 def test_unknown_parameters_are_ignored(client: TestClient) -> None:
-    r = client.get("/sparql", params={"query": SELECT_PEOPLE, "timeout": "0", "debug": "on", "results": "json"})
+    r = client.get(
+        "/sparql", params={"query": SELECT_PEOPLE, "timeout": "0", "debug": "on", "results": "json"}
+    )
     assert r.status_code == 200
     assert len(json_rows(r.content)) == 3
 
@@ -69,17 +74,20 @@ def test_unknown_parameters_are_ignored(client: TestClient) -> None:
 # --- query forms and result formats -----------------------------------------------------------
 
 
-@pytest.mark.parametrize(("accept", "content_type"), [
-    ("application/sparql-results+json", "application/sparql-results+json"),
-    ("application/json", "application/sparql-results+json"),
-    ("application/sparql-results+xml", "application/sparql-results+xml"),
-    ("text/csv", "text/csv"),
-    ("text/tab-separated-values", "text/tab-separated-values"),
-    ("text/csv;q=0.5, text/tab-separated-values;q=0.9", "text/tab-separated-values"),
-    ("text/html;q=1, application/sparql-results+xml;q=0.2", "application/sparql-results+xml"),
-    ("*/*", "application/sparql-results+json"),
-    (None, "application/sparql-results+json"),
-])
+@pytest.mark.parametrize(
+    ("accept", "content_type"),
+    [
+        ("application/sparql-results+json", "application/sparql-results+json"),
+        ("application/json", "application/sparql-results+json"),
+        ("application/sparql-results+xml", "application/sparql-results+xml"),
+        ("text/csv", "text/csv"),
+        ("text/tab-separated-values", "text/tab-separated-values"),
+        ("text/csv;q=0.5, text/tab-separated-values;q=0.9", "text/tab-separated-values"),
+        ("text/html;q=1, application/sparql-results+xml;q=0.2", "application/sparql-results+xml"),
+        ("*/*", "application/sparql-results+json"),
+        (None, "application/sparql-results+json"),
+    ],
+)
 def test_select_formats_by_accept(client: TestClient, accept: str | None, content_type: str) -> None:
     headers = {"Accept": accept} if accept else {}
     r = client.get("/sparql", params={"query": SELECT_PEOPLE}, headers=headers)
@@ -94,29 +102,50 @@ def test_select_formats_by_accept(client: TestClient, accept: str | None, conten
     assert [s["p"].value.removeprefix(EX) for s in parsed] == ["alice", "bob", "carol"]
 
 
-@pytest.mark.parametrize(("fmt", "content_type"), [
-    ("json", "application/sparql-results+json"), ("xml", "application/sparql-results+xml"),
-    ("csv", "text/csv"), ("tsv", "text/tab-separated-values"), ("text/csv", "text/csv"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "content_type"),
+    [
+        ("json", "application/sparql-results+json"),
+        ("xml", "application/sparql-results+xml"),
+        ("csv", "text/csv"),
+        ("tsv", "text/tab-separated-values"),
+        ("text/csv", "text/csv"),
+    ],
+)
 def test_select_format_parameter_wins_over_accept(client: TestClient, fmt: str, content_type: str) -> None:
-    r = client.get("/sparql", params={"query": SELECT_PEOPLE, "format": fmt}, headers={"Accept": "application/json"})
+    r = client.get(
+        "/sparql", params={"query": SELECT_PEOPLE, "format": fmt}, headers={"Accept": "application/json"}
+    )
     assert r.status_code == 200
     assert r.headers["content-type"].split(";")[0] == content_type
 
 
 def test_csv_quotes_and_newlines_survive(client: TestClient) -> None:
-    query = f'SELECT ?l WHERE {{ <{EX}carol> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}'
+    query = f"SELECT ?l WHERE {{ <{EX}carol> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}"
     r = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
     assert csv_rows(r.text) == [{"l": 'Carol "the quoted"\nsecond line'}]
 
 
-@pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml",
-                                    "text/csv", "text/tab-separated-values"])
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "application/sparql-results+json",
+        "application/sparql-results+xml",
+        "text/csv",
+        "text/tab-separated-values",
+    ],
+)
 def test_ask(client: TestClient, accept: str) -> None:
-    yes = client.get("/sparql", params={"query": f"ASK {{ <{EX}alice> <{EX}knows> <{EX}bob> }}"},
-                     headers={"Accept": accept})
-    no = client.get("/sparql", params={"query": f"ASK {{ <{EX}bob> <{EX}knows> <{EX}alice> }}"},
-                    headers={"Accept": accept})
+    yes = client.get(
+        "/sparql",
+        params={"query": f"ASK {{ <{EX}alice> <{EX}knows> <{EX}bob> }}"},
+        headers={"Accept": accept},
+    )
+    no = client.get(
+        "/sparql",
+        params={"query": f"ASK {{ <{EX}bob> <{EX}knows> <{EX}alice> }}"},
+        headers={"Accept": accept},
+    )
     assert yes.status_code == no.status_code == 200
     assert yes.headers["content-type"].startswith(accept)
     if accept.endswith("json"):
@@ -127,8 +156,17 @@ def test_ask(client: TestClient, accept: str) -> None:
         assert yes.text.strip().endswith("true") and no.text.strip().endswith("false")
 
 
-@pytest.mark.parametrize("media_type", ["text/turtle", "application/n-triples", "application/ld+json",
-                                        "application/rdf+xml", "application/n-quads", "application/trig"])
+@pytest.mark.parametrize(
+    "media_type",
+    [
+        "text/turtle",
+        "application/n-triples",
+        "application/ld+json",
+        "application/rdf+xml",
+        "application/n-quads",
+        "application/trig",
+    ],
+)
 def test_construct_formats(client: TestClient, media_type: str) -> None:
     r = client.get("/sparql", params={"query": CONSTRUCT_KNOWS}, headers={"Accept": media_type})
     assert r.status_code == 200
@@ -158,11 +196,14 @@ def test_construct_default_is_turtle(client: TestClient) -> None:
     assert r.headers["content-type"].startswith("text/turtle")
 
 
-@pytest.mark.parametrize(("query", "accept"), [
-    (SELECT_PEOPLE, "text/turtle"),
-    (CONSTRUCT_KNOWS, "text/csv"),
-    (SELECT_PEOPLE, "image/png"),
-])
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        (SELECT_PEOPLE, "text/turtle"),
+        (CONSTRUCT_KNOWS, "text/csv"),
+        (SELECT_PEOPLE, "image/png"),
+    ],
+)
 def test_406_when_the_form_cannot_be_served_so(client: TestClient, query: str, accept: str) -> None:
     r = client.get("/sparql", params={"query": query}, headers={"Accept": accept})
     assert r.status_code == 406
@@ -186,8 +227,9 @@ def test_default_graph_is_the_union_of_all_graphs(client: TestClient) -> None:
 def test_default_graph_uri_selects_graphs(client: TestClient) -> None:
     query = "SELECT DISTINCT ?s WHERE { ?s a ?type } ORDER BY ?s"
     r = client.get("/sparql", params={"query": query, "default-graph-uri": EX + "concepts"})
-    assert [row["s"] for row in json_rows(r.content)] == [EX + x for x in ("skills", "trust", "trust-data",
-                                                                           "trust-data-quality")]
+    assert [row["s"] for row in json_rows(r.content)] == [
+        EX + x for x in ("skills", "trust", "trust-data", "trust-data-quality")
+    ]
 
 
 def test_named_graph_uri_limits_graph_patterns(client: TestClient) -> None:
@@ -228,7 +270,9 @@ def test_two_query_parameters_give_400(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("content_type", [None, "text/plain", "application/json"])
-def test_post_with_wrong_or_missing_media_type_gives_415(client: TestClient, content_type: str | None) -> None:
+def test_post_with_wrong_or_missing_media_type_gives_415(
+    client: TestClient, content_type: str | None
+) -> None:
     headers = {"Content-Type": content_type} if content_type else {}
     r = client.post("/sparql", content=b"ASK {}", headers=headers)
     assert r.status_code == 415
@@ -248,14 +292,19 @@ def test_other_methods_give_405_with_allow(client: TestClient, method: str) -> N
 
 
 def test_non_utf8_body_gives_400(client: TestClient) -> None:
-    r = client.post("/sparql", content=b"ASK { ?s ?p \"\xff\xfe\" }",
-                    headers={"Content-Type": "application/sparql-query"})
+    r = client.post(
+        "/sparql", content=b'ASK { ?s ?p "\xff\xfe" }', headers={"Content-Type": "application/sparql-query"}
+    )
     assert r.status_code == 400
     assert "UTF-8" in r.json()["detail"]
 
 
 def test_non_utf8_form_field_gives_400(client: TestClient) -> None:
-    r = client.post("/sparql", content=b"query=ASK%7B%7D%FF", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    r = client.post(
+        "/sparql",
+        content=b"query=ASK%7B%7D%FF",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert r.status_code == 400
 
 
@@ -263,7 +312,10 @@ def test_oversized_body_gives_413(tmp_path_factory: pytest.TempPathFactory) -> N
     settings = settings_for(tmp_path_factory.mktemp("small"), max_query_bytes=200, query_workers=1)
     with TestClient(create_app(settings)) as c:
         big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 300
-        assert c.post("/sparql", content=big, headers={"Content-Type": "application/sparql-query"}).status_code == 413
+        assert (
+            c.post("/sparql", content=big, headers={"Content-Type": "application/sparql-query"}).status_code
+            == 413
+        )
         assert c.post("/sparql", data={"query": big}).status_code == 413
         r = c.get("/sparql", params={"query": big})
         assert r.status_code == 413 and "IOPGRAPH_MAX_QUERY_BYTES" in r.json()["detail"]
@@ -273,13 +325,16 @@ def test_oversized_body_gives_413(tmp_path_factory: pytest.TempPathFactory) -> N
 # --- read-only and federation -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("update", [
-    f"INSERT DATA {{ <{EX}x> <{EX}y> <{EX}z> }}",
-    "DROP ALL",
-    "LOAD <http://127.0.0.1:9/data.ttl>",
-    f"PREFIX ex: <{EX}> DELETE WHERE {{ ?s ?p ?o }}",
-    "SELECT * WHERE { ?s ?p ?o } ; DROP ALL",
-])
+@pytest.mark.parametrize(
+    "update",
+    [
+        f"INSERT DATA {{ <{EX}x> <{EX}y> <{EX}z> }}",
+        "DROP ALL",
+        "LOAD <http://127.0.0.1:9/data.ttl>",
+        f"PREFIX ex: <{EX}> DELETE WHERE {{ ?s ?p ?o }}",
+        "SELECT * WHERE { ?s ?p ?o } ; DROP ALL",
+    ],
+)
 def test_updates_are_refused_and_change_nothing(client: TestClient, update: str) -> None:
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     before = json_rows(client.get("/sparql", params={"query": count}).content)
@@ -296,12 +351,15 @@ def test_updates_are_refused_and_change_nothing(client: TestClient, update: str)
     assert json_rows(client.get("/sparql", params={"query": count}).content) == before
 
 
-@pytest.mark.parametrize("query", [
-    "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
-    "SELECT * WHERE { SERVICE SILENT <https://query.wikidata.org/sparql> { ?s ?p ?o } }",
-    "PREFIX w: <https://query.wikidata.org/> SELECT * WHERE { service w:sparql { ?s ?p ?o } }",
-    "SELECT * WHERE { VALUES ?e { <http://127.0.0.1:1/> } SERVICE ?e { ?s ?p ?o } }",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICE SILENT <https://query.wikidata.org/sparql> { ?s ?p ?o } }",
+        "PREFIX w: <https://query.wikidata.org/> SELECT * WHERE { service w:sparql { ?s ?p ?o } }",
+        "SELECT * WHERE { VALUES ?e { <http://127.0.0.1:1/> } SERVICE ?e { ?s ?p ?o } }",
+    ],
+)
 def test_service_is_refused_unless_allow_listed(client: TestClient, query: str) -> None:
     r = client.get("/sparql", params={"query": query})
     assert r.status_code == 403
@@ -319,12 +377,19 @@ def test_allow_listed_service_host_is_called(tmp_path_factory: pytest.TempPathFa
     settings = settings_for(tmp_path_factory.mktemp("fed"), service_allowlist=["127.0.0.1"], query_workers=1)
     with TestClient(create_app(settings)) as c:
         # Port 1 is refused by the engine's HTTP client: SILENT turns the failed call into no solutions.
-        r = c.get("/sparql", params={"query": "SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:1/s> { ?s ?p ?o } }"})
+        r = c.get(
+            "/sparql",
+            params={"query": "SELECT * WHERE { SERVICE SILENT <http://127.0.0.1:1/s> { ?s ?p ?o } }"},
+        )
         assert r.status_code == 200
-        loud = c.get("/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:1/s> { ?s ?p ?o } }"})
+        loud = c.get(
+            "/sparql", params={"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:1/s> { ?s ?p ?o } }"}
+        )
         assert loud.status_code == 502 and loud.json()["code"] == "service-unreachable"
         assert "could not be reached" in loud.json()["detail"]
-        other = c.get("/sparql", params={"query": "SELECT * WHERE { SERVICE <http://example.net/s> { ?s ?p ?o } }"})
+        other = c.get(
+            "/sparql", params={"query": "SELECT * WHERE { SERVICE <http://example.net/s> { ?s ?p ?o } }"}
+        )
         assert other.status_code == 403
 
 
@@ -333,11 +398,15 @@ def test_allow_listed_service_host_is_called(tmp_path_factory: pytest.TempPathFa
 
 def test_results_over_the_cap_are_cut_and_flagged(client: TestClient) -> None:
     query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
-    for accept, count in [("application/sparql-results+json", lambda b: len(json_rows(b))),
-                          ("text/csv", lambda b: len(csv_rows(b.decode()))),
-                          ("text/tab-separated-values", lambda b: len(b.decode().splitlines()) - 1),
-                          ("application/sparql-results+xml",
-                           lambda b: len(ET.fromstring(b).findall(f"{SRX}results/{SRX}result")))]:
+    for accept, count in [
+        ("application/sparql-results+json", lambda b: len(json_rows(b))),
+        ("text/csv", lambda b: len(csv_rows(b.decode()))),
+        ("text/tab-separated-values", lambda b: len(b.decode().splitlines()) - 1),
+        (
+            "application/sparql-results+xml",
+            lambda b: len(ET.fromstring(b).findall(f"{SRX}results/{SRX}result")),
+        ),
+    ]:
         r = client.get("/sparql", params={"query": query}, headers={"Accept": accept})
         assert r.status_code == 200
         assert count(r.content) == 5, accept
@@ -348,7 +417,9 @@ def test_results_over_the_cap_are_cut_and_flagged(client: TestClient) -> None:
 
 
 def test_construct_over_the_cap_is_cut(client: TestClient) -> None:
-    r = client.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "text/turtle"})
+    r = client.get(
+        "/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "text/turtle"}
+    )
     assert len(triples(r.content, "text/turtle")) == 5
     assert r.headers["x-sparql-maxrows"] == "5"
 
@@ -358,8 +429,9 @@ def test_etag_and_conditional_get(client: TestClient) -> None:
     etag = first.headers["etag"]
     again = client.get("/sparql", params={"query": SELECT_PEOPLE}, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b""
-    other_format = client.get("/sparql", params={"query": SELECT_PEOPLE},
-                              headers={"If-None-Match": etag, "Accept": "text/csv"})
+    other_format = client.get(
+        "/sparql", params={"query": SELECT_PEOPLE}, headers={"If-None-Match": etag, "Accept": "text/csv"}
+    )
     assert other_format.status_code == 200 and other_format.headers["etag"] != etag
 
 
@@ -370,8 +442,14 @@ def test_cors_open_for_reads_only(client: TestClient) -> None:
     assert "ETag" in got.headers["access-control-expose-headers"]
     posted = client.post("/sparql", data={"query": SELECT_PEOPLE}, headers=origin)
     assert posted.headers["access-control-allow-origin"] == "*"
-    preflight = client.options("/sparql", headers={**origin, "Access-Control-Request-Method": "POST",
-                                                   "Access-Control-Request-Headers": "content-type"})
+    preflight = client.options(
+        "/sparql",
+        headers={
+            **origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert preflight.status_code == 204
     assert "POST" in preflight.headers["access-control-allow-methods"]
     write_preflight = client.options("/store", headers={**origin, "Access-Control-Request-Method": "PUT"})
@@ -395,7 +473,8 @@ def test_service_description_for_machines(client: TestClient) -> None:
     assert names == {ox.NamedNode(EX + "people"), ox.NamedNode(EX + "concepts")}
     as_jsonld = client.get("/sparql", headers={"Accept": "application/ld+json"})
     assert triples(as_jsonld.content, "application/ld+json") == found or len(
-        triples(as_jsonld.content, "application/ld+json")) == len(found)
+        triples(as_jsonld.content, "application/ld+json")
+    ) == len(found)
 
 
 def test_editor_for_browsers(client: TestClient) -> None:
@@ -407,7 +486,9 @@ def test_editor_for_browsers(client: TestClient) -> None:
     assert ("/sparql/assets/yasgui.min.js" in r.text) is with_yasgui  # else the built-in editor
     assert ('id="builtin-editor"' in r.text) is not with_yasgui
     assert "Mitigations for a challenge" in r.text  # a fixture named query offered as an example
-    assert "PREFIX iop: \\u003chttps://w3id.org/iopgraph/ontology#\\u003e" in r.text or "PREFIX iop:" in r.text
+    assert (
+        "PREFIX iop: \\u003chttps://w3id.org/iopgraph/ontology#\\u003e" in r.text or "PREFIX iop:" in r.text
+    )
 
 
 def test_deep_nesting_is_refused_before_the_engine(client: TestClient) -> None:
@@ -415,4 +496,7 @@ def test_deep_nesting_is_refused_before_the_engine(client: TestClient) -> None:
     r = client.post("/sparql", content=deep, headers={"Content-Type": "application/sparql-query"})
     assert r.status_code == 400 and "400 levels" in r.json()["detail"]
     fine = "SELECT * WHERE " + "{ " * 20 + "?s ?p ?o " + "} " * 20 + "LIMIT 1"
-    assert client.post("/sparql", content=fine, headers={"Content-Type": "application/sparql-query"}).status_code == 200
+    assert (
+        client.post("/sparql", content=fine, headers={"Content-Type": "application/sparql-query"}).status_code
+        == 200
+    )

@@ -16,8 +16,10 @@ FILES = {
     "a.ttl": '@prefix ex: <http://example.org/> . ex:a ex:p "turtle" .',
     "b.nt": '<http://example.org/b> <http://example.org/p> "n-triples" .',
     "c.jsonld": '{"@id": "http://example.org/c", "http://example.org/p": "json-ld"}',
-    "d.rdf": ('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://example.org/">'
-              '<rdf:Description rdf:about="http://example.org/d"><ex:p>rdf-xml</ex:p></rdf:Description></rdf:RDF>'),
+    "d.rdf": (
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://example.org/">'
+        '<rdf:Description rdf:about="http://example.org/d"><ex:p>rdf-xml</ex:p></rdf:Description></rdf:RDF>'
+    ),
     "sub/e.nq": '<http://example.org/e> <http://example.org/p> "n-quads" <http://example.org/g-e> .',
     "sub/f.trig": '<http://example.org/g-f> { <http://example.org/f> <http://example.org/p> "trig" . }',
     "notes.txt": "not RDF, ignored",
@@ -36,11 +38,18 @@ def folder(tmp_path: Path) -> Path:
 def test_every_syntax_in_a_folder_is_served(tmp_path: Path, folder: Path) -> None:
     settings = settings_for(tmp_path, sources=[folder], query_workers=1, store_path=None)
     with TestClient(create_app(settings)) as client:
-        rows = json_rows(client.get("/sparql", params={
-            "query": "SELECT ?o WHERE { ?s <http://example.org/p> ?o } ORDER BY ?o"}).content)
+        rows = json_rows(
+            client.get(
+                "/sparql", params={"query": "SELECT ?o WHERE { ?s <http://example.org/p> ?o } ORDER BY ?o"}
+            ).content
+        )
         assert [r["o"] for r in rows] == ["json-ld", "n-quads", "n-triples", "rdf-xml", "trig", "turtle"]
-        graphs = json_rows(client.get("/sparql", params={
-            "query": "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"}).content)
+        graphs = json_rows(
+            client.get(
+                "/sparql",
+                params={"query": "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"},
+            ).content
+        )
         # One graph per triple-only file (.ttl, .nt, .rdf) plus the graphs named inside the .nq and .trig
         # files; JSON-LD is a dataset syntax, so the .jsonld file's triples stay in the default graph.
         assert graphs == [{"n": "5"}]

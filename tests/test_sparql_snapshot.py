@@ -31,8 +31,12 @@ def test_a_write_invalidates_the_persisted_snapshot(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, query_workers=1)
     with TestClient(create_app(settings)) as client:
         client.get("/sparql", params={"query": QUERY})
-        quad = ox.Quad(ox.NamedNode(EX + "alice"), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
-                       ox.Literal("Alicia"), ox.NamedNode(EX + "people"))
+        quad = ox.Quad(
+            ox.NamedNode(EX + "alice"),
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+            ox.Literal("Alicia"),
+            ox.NamedNode(EX + "people"),
+        )
         client.portal.call(client.app.state.backend.replace_quads, [], [quad])  # type: ignore[union-attr]
         assert not (tmp_path / "store.snapshot.json").exists()
     with TestClient(create_app(settings)) as client:

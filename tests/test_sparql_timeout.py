@@ -69,7 +69,9 @@ def test_server_stays_responsive_while_a_slow_query_runs(tmp_path: Path) -> None
         assert client.get("/healthz").status_code == 200
         fast = client.get("/sparql", params={"query": FAST + " LIMIT 1"})
         assert fast.status_code == 200
-        assert time.monotonic() - started < 1.5  # answered by the other worker, not queued behind the slow one
+        assert (
+            time.monotonic() - started < 1.5
+        )  # answered by the other worker, not queued behind the slow one
         thread.join(timeout=20)
         assert outcome["status"] == 503
 
@@ -86,7 +88,9 @@ def test_cancelled_query_kills_its_worker(tmp_path: Path) -> None:
         await pool.start()
         try:
             [pid] = pool.pids
-            job = QueryJob(query=SLOW, form="SELECT", media_type="application/sparql-results+json", max_results=10)
+            job = QueryJob(
+                query=SLOW, form="SELECT", media_type="application/sparql-results+json", max_results=10
+            )
             task = asyncio.ensure_future(pool.run(job, timeout=60))
             await asyncio.sleep(0.5)
             task.cancel()
@@ -98,7 +102,9 @@ def test_cancelled_query_kills_its_worker(tmp_path: Path) -> None:
                 if pool.pids:
                     break
                 await asyncio.sleep(0.1)
-            quick = QueryJob(query="ASK {}", form="ASK", media_type="application/sparql-results+json", max_results=1)
+            quick = QueryJob(
+                query="ASK {}", form="ASK", media_type="application/sparql-results+json", max_results=1
+            )
             outcome = await pool.run(quick, timeout=10)
             assert b"true" in outcome.body
             assert pool.pids != [pid] and pool.replaced == 1

@@ -23,7 +23,9 @@ def test_write_is_seen_by_every_worker_and_invalidates_cache_and_etag(tmp_path: 
         client.portal.call(backend.replace_quads, [], [quad])  # type: ignore[union-attr]
         # Several requests, so both workers answer at least once.
         for _ in range(6):
-            r = client.get("/sparql", params={"query": QUERY}, headers={"If-None-Match": before.headers["etag"]})
+            r = client.get(
+                "/sparql", params={"query": QUERY}, headers={"If-None-Match": before.headers["etag"]}
+            )
             assert r.status_code == 200 and json_rows(r.content) == [{"age": "50"}]
         client.portal.call(backend.replace_quads, [quad], [])  # type: ignore[union-attr]
         for _ in range(6):

@@ -36,12 +36,19 @@ def store_of(client: TestClient) -> ox.Store:
 
 
 def test_get_a_graph_in_each_format(client: TestClient) -> None:
-    for accept, fmt in [("text/turtle", ox.RdfFormat.TURTLE), ("application/n-triples", ox.RdfFormat.N_TRIPLES),
-                        ("application/ld+json", ox.RdfFormat.JSON_LD), ("application/rdf+xml", ox.RdfFormat.RDF_XML)]:
+    for accept, fmt in [
+        ("text/turtle", ox.RdfFormat.TURTLE),
+        ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+        ("application/ld+json", ox.RdfFormat.JSON_LD),
+        ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+    ]:
         r = client.get("/store", params={"graph": DATA_GRAPH}, headers={"Accept": accept})
         assert r.status_code == 200 and r.headers["content-type"].split(";")[0] == accept
-        got = {(str(t.subject), str(t.predicate), str(t.object)) for t in ox.parse(r.content, fmt)
-               if not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode)}
+        got = {
+            (str(t.subject), str(t.predicate), str(t.object))
+            for t in ox.parse(r.content, fmt)
+            if not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode)
+        }
         want = {t for t in triples_of(store_of(client), DATA_GRAPH) if "_:" not in t[0] + t[2]}
         assert got == want
         assert "etag" in r.headers
@@ -65,8 +72,11 @@ def test_put_creates_then_replaces(client: TestClient) -> None:
     assert r.status_code == 201, r.text
     assert r.headers["location"].endswith("graph=http%3A%2F%2Fexample.org%2Fgraph%2Fnew")
     assert "prov#has_provenance" in r.headers["link"]
-    assert ("<http://example.org/id/p2>", "<http://www.w3.org/2000/01/rdf-schema#label>", '"Digital twin"@en') \
-        in triples_of(store_of(client), NEW_GRAPH)
+    assert (
+        "<http://example.org/id/p2>",
+        "<http://www.w3.org/2000/01/rdf-schema#label>",
+        '"Digital twin"@en',
+    ) in triples_of(store_of(client), NEW_GRAPH)
     replaced = VALID_PROJECT.replace('"Digital twin"@en', '"Digital twin of Ghent"@en')
     r = client.put("/store", params={"graph": NEW_GRAPH}, content=replaced, headers=TTL)
     assert r.status_code == 204
@@ -77,7 +87,10 @@ def test_put_creates_then_replaces(client: TestClient) -> None:
 
 
 def test_post_merges_and_delete_drops(client: TestClient) -> None:
-    assert client.put("/store", params={"graph": NEW_GRAPH}, content=VALID_PROJECT, headers=TTL).status_code == 201
+    assert (
+        client.put("/store", params={"graph": NEW_GRAPH}, content=VALID_PROJECT, headers=TTL).status_code
+        == 201
+    )
     extra = PREFIXES + 'id:p2 ex:altLabel "Twin"@en .'
     assert client.post("/store", params={"graph": NEW_GRAPH}, content=extra, headers=TTL).status_code == 204
     assert any(t[1].endswith("altLabel>") for t in triples_of(store_of(client), NEW_GRAPH))
@@ -87,11 +100,12 @@ def test_post_merges_and_delete_drops(client: TestClient) -> None:
 
 
 def test_post_quads_to_the_dataset(client: TestClient) -> None:
-    trig = PREFIXES + f"<{NEW_GRAPH}> {{ id:p1 ex:altLabel \"SDS\"@en . }}"
+    trig = PREFIXES + f'<{NEW_GRAPH}> {{ id:p1 ex:altLabel "SDS"@en . }}'
     r = client.post("/store", content=trig, headers={"Content-Type": "application/trig", **AUTH})
     assert r.status_code == 204, r.text
     assert triples_of(store_of(client), NEW_GRAPH) == {
-        ("<http://example.org/id/p1>", "<http://example.org/ns#altLabel>", '"SDS"@en')}
+        ("<http://example.org/id/p1>", "<http://example.org/ns#altLabel>", '"SDS"@en')
+    }
 
 
 def test_shacl_invalid_put_is_rejected_with_the_report(client: TestClient) -> None:
@@ -121,9 +135,15 @@ def test_deleting_a_graph_others_depend_on_is_rejected(client: TestClient) -> No
 
 
 @pytest.mark.parametrize("method", ["put", "post", "delete"])
-@pytest.mark.parametrize("graph", [DATA_GRAPH, "https://w3id.org/iopgraph/graph/ontology/mini",
-                                   "https://w3id.org/iopgraph/graph/data/not-yet-a-file",
-                                   "https://w3id.org/iopgraph/graph/provenance"])
+@pytest.mark.parametrize(
+    "graph",
+    [
+        DATA_GRAPH,
+        "https://w3id.org/iopgraph/graph/ontology/mini",
+        "https://w3id.org/iopgraph/graph/data/not-yet-a-file",
+        "https://w3id.org/iopgraph/graph/provenance",
+    ],
+)
 def test_protected_graphs_cannot_be_written(client: TestClient, method: str, graph: str) -> None:
     before = dump(store_of(client))
     body = {} if method == "delete" else {"content": PREFIXES + "id:a ex:b id:c ."}
@@ -139,26 +159,47 @@ def test_post_to_the_store_creates_a_graph(client: TestClient) -> None:
     assert r.status_code == 201, r.text
     location = r.headers["location"]
     assert location.startswith("https://w3id.org/iopgraph/graph/contrib/")
-    assert ("<http://example.org/id/p2>", "<http://www.w3.org/2000/01/rdf-schema#label>", '"Digital twin"@en') \
-        in triples_of(store_of(client), location)
+    assert (
+        "<http://example.org/id/p2>",
+        "<http://www.w3.org/2000/01/rdf-schema#label>",
+        '"Digital twin"@en',
+    ) in triples_of(store_of(client), location)
     again = client.post("/store", content=VALID_PROJECT, headers=TTL)
     assert again.status_code == 201 and again.headers["location"] != location
-    assert client.get("/store", params={"graph": location}, headers={"Accept": "text/turtle"}).status_code == 200
+    assert (
+        client.get("/store", params={"graph": location}, headers={"Accept": "text/turtle"}).status_code == 200
+    )
     empty = client.post("/store", content=PREFIXES, headers=TTL)
     assert empty.status_code == 400
 
 
 def test_multipart_post_merges_every_part(client: TestClient) -> None:
-    files = [("first", ("p2.ttl", VALID_PROJECT.encode(), "text/turtle")),
-             ("second", ("alt.nt", b'<http://example.org/id/p2> <http://example.org/ns#altLabel> "Twin"@en .\n',
-                         "application/n-triples"))]
+    files = [
+        ("first", ("p2.ttl", VALID_PROJECT.encode(), "text/turtle")),
+        (
+            "second",
+            (
+                "alt.nt",
+                b'<http://example.org/id/p2> <http://example.org/ns#altLabel> "Twin"@en .\n',
+                "application/n-triples",
+            ),
+        ),
+    ]
     r = client.post("/store", params={"graph": NEW_GRAPH}, files=files, headers=AUTH)
     assert r.status_code == 201, r.text
     got = triples_of(store_of(client), NEW_GRAPH)
     assert ("<http://example.org/id/p2>", "<http://example.org/ns#altLabel>", '"Twin"@en') in got
-    assert ("<http://example.org/id/p2>", "<http://www.w3.org/2000/01/rdf-schema#label>", '"Digital twin"@en') in got
-    bad = client.post("/store", params={"graph": NEW_GRAPH}, files=[("x", ("x.pdf", b"%PDF", "application/pdf"))],
-                      headers=AUTH)
+    assert (
+        "<http://example.org/id/p2>",
+        "<http://www.w3.org/2000/01/rdf-schema#label>",
+        '"Digital twin"@en',
+    ) in got
+    bad = client.post(
+        "/store",
+        params={"graph": NEW_GRAPH},
+        files=[("x", ("x.pdf", b"%PDF", "application/pdf"))],
+        headers=AUTH,
+    )
     assert bad.status_code == 415
 
 
@@ -170,8 +211,9 @@ def test_direct_identification_under_store(client: TestClient) -> None:
     assert len(triples_of(store_of(client), "http://testserver/store/person/1.ttl")) > 0
     got = client.get("/store/person/1.ttl", headers={"Accept": "text/turtle"})
     assert got.status_code == 200 and got.headers["content-type"] == "text/turtle; charset=utf-8"
-    same = client.get("/store", params={"graph": "http://testserver/store/person/1.ttl"},
-                      headers={"Accept": "text/turtle"})
+    same = client.get(
+        "/store", params={"graph": "http://testserver/store/person/1.ttl"}, headers={"Accept": "text/turtle"}
+    )
     assert same.content == got.content
     assert client.head("/store/person/1.ttl").status_code == 200
     assert client.delete("/store/person/1.ttl", headers=AUTH).status_code == 204
@@ -201,8 +243,12 @@ def test_direct_identification_where_graph_iris_dereference(client: TestClient) 
 
 
 def test_dataset_formats_are_refused_for_a_graph(client: TestClient) -> None:
-    r = client.put("/store", params={"graph": NEW_GRAPH}, content=b"<http://a> <http://b> <http://c> <http://g> .",
-                   headers={"Content-Type": "application/n-quads", **AUTH})
+    r = client.put(
+        "/store",
+        params={"graph": NEW_GRAPH},
+        content=b"<http://a> <http://b> <http://c> <http://g> .",
+        headers={"Content-Type": "application/n-quads", **AUTH},
+    )
     assert r.status_code == 415
 
 
@@ -210,12 +256,26 @@ def test_put_json_ld_into_a_graph(client: TestClient) -> None:
     """JSON-LD (which may carry named graphs) is accepted for ?graph when it holds only triples."""
     turtle = ox.Store()
     turtle.load(VALID_PROJECT.encode(), ox.RdfFormat.TURTLE)
-    doc = ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in turtle), format=ox.RdfFormat.JSON_LD)
-    r = client.put("/store", params={"graph": NEW_GRAPH}, content=doc, headers={"Content-Type": "application/ld+json", **AUTH})
+    doc = ox.serialize(
+        (ox.Triple(q.subject, q.predicate, q.object) for q in turtle), format=ox.RdfFormat.JSON_LD
+    )
+    r = client.put(
+        "/store",
+        params={"graph": NEW_GRAPH},
+        content=doc,
+        headers={"Content-Type": "application/ld+json", **AUTH},
+    )
     assert r.status_code == 201, r.text
-    assert len(list(store_of(client).quads_for_pattern(None, None, None, ox.NamedNode(NEW_GRAPH)))) == len(turtle)
+    assert len(list(store_of(client).quads_for_pattern(None, None, None, ox.NamedNode(NEW_GRAPH)))) == len(
+        turtle
+    )
     named = b'{"@id": "http://example.org/g", "@graph": [{"@id": "http://example.org/x", "http://example.org/p": "v"}]}'
-    r = client.put("/store", params={"graph": NEW_GRAPH}, content=named, headers={"Content-Type": "application/ld+json", **AUTH})
+    r = client.put(
+        "/store",
+        params={"graph": NEW_GRAPH},
+        content=named,
+        headers={"Content-Type": "application/ld+json", **AUTH},
+    )
     assert r.status_code == 400 and "named graphs" in r.json()["detail"]
 
 
@@ -223,7 +283,12 @@ def test_relative_iris_resolve_against_the_graph(client: TestClient) -> None:
     body = "<s> <http://example.org/p> <o> ."
     assert client.put("/store?default", content=body, headers=TTL).status_code == 204
     assert client.put("/store/people/a.ttl", content=body, headers=TTL).status_code == 201
-    subjects = {(q.subject.value, str(q.graph_name)) for q in store_of(client)
-                if q.predicate.value == "http://example.org/p"}
-    assert subjects == {("http://testserver/s", "DEFAULT"),
-                        ("http://testserver/store/people/s", "<http://testserver/store/people/a.ttl>")}
+    subjects = {
+        (q.subject.value, str(q.graph_name))
+        for q in store_of(client)
+        if q.predicate.value == "http://example.org/p"
+    }
+    assert subjects == {
+        ("http://testserver/s", "DEFAULT"),
+        ("http://testserver/store/people/s", "<http://testserver/store/people/a.ttl>"),
+    }

@@ -21,12 +21,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(site: str):  # noqa: ANN201 - a Playwright page
+def page(site: str):  # a Playwright page
     with chromium_page(java_script_enabled=False) as page:  # the form works without JavaScript
         yield page
 
 
-def test_upload_a_file_and_read_the_report(site: str, page, tmp_path: Path) -> None:  # noqa: ANN001
+def test_upload_a_file_and_read_the_report(site: str, page, tmp_path: Path) -> None:
     bad = tmp_path / "new-project.ttl"
     bad.write_text(INVALID_PROJECT)
     page.goto(site + "/validate")
@@ -41,7 +41,7 @@ def test_upload_a_file_and_read_the_report(site: str, page, tmp_path: Path) -> N
     page.screenshot(path=str(ARTIFACTS / "validate-report.png"), full_page=True)
 
 
-def test_paste_with_the_current_graph(site: str, page) -> None:  # noqa: ANN001
+def test_paste_with_the_current_graph(site: str, page) -> None:
     page.goto(site + "/validate")
     page.get_by_label("… or paste RDF").fill(VALID_PROJECT)
     page.get_by_label("validate together with the current graph").check()
@@ -50,7 +50,7 @@ def test_paste_with_the_current_graph(site: str, page) -> None:  # noqa: ANN001
     assert page.locator("#verdict").inner_text() == "Conforms"
 
 
-def test_a_syntax_error_is_shown_beside_the_form(site: str, page) -> None:  # noqa: ANN001
+def test_a_syntax_error_is_shown_beside_the_form(site: str, page) -> None:
     page.goto(site + "/validate")
     page.get_by_label("… or paste RDF").fill("@prefix ex: <http://example.org/> .\nex:a ex:b")
     page.get_by_role("button", name="Validate").click()

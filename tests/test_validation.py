@@ -40,7 +40,9 @@ def test_focused_verdict_equals_full_verdict(case: str) -> None:
     full = validate_graph(data, shapes)
     focused = validate_graph(data, shapes, focus_nodes=[rdflib.URIRef("http://ex/a")])
     assert focused.conforms == full.conforms
-    assert {(r.focus_node, r.message) for r in focused.results} == {(r.focus_node, r.message) for r in full.results}
+    assert {(r.focus_node, r.message) for r in focused.results} == {
+        (r.focus_node, r.message) for r in full.results
+    }
     assert full.conforms == (case == "valid")
 
 
@@ -48,7 +50,9 @@ def test_focused_shapes_only_target_the_chosen_nodes() -> None:
     data = graph("ex:a a ex:Organisation ; ex:label 'A'@en . ex:p a ex:Place .")
     shapes = focused_shapes(data, graph(SHAPES), [rdflib.URIRef("http://ex/a")])
     sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
-    assert set(shapes.subject_objects(sh.targetNode)) == {(rdflib.URIRef("http://ex/Org"), rdflib.URIRef("http://ex/a"))}
+    assert set(shapes.subject_objects(sh.targetNode)) == {
+        (rdflib.URIRef("http://ex/Org"), rdflib.URIRef("http://ex/a"))
+    }
     assert not list(shapes.triples((None, sh.targetClass, None)))
     # The place is not a focus node: its missing label is not reported.
     assert validate_graph(data, graph(SHAPES), focus_nodes=[rdflib.URIRef("http://ex/a")]).conforms
@@ -59,8 +63,10 @@ def test_depth_screen_counts_nesting_and_ignores_strings() -> None:
 
     assert json_depth(b'{"a": "[[[{{{\\"[[", "b": [1, [2, {"c": 3}]]}') == 4
     assert json_depth(b"[" * 5000 + b"]" * 5000) == 5000
-    xml = (b'<?xml version="1.0"?><!-- <a><b><c> --><rdf:RDF xmlns:rdf="r"><d rdf:about="x"><p/>'
-           b"<q><![CDATA[<x><y>]]></q></d></rdf:RDF>")
+    xml = (
+        b'<?xml version="1.0"?><!-- <a><b><c> --><rdf:RDF xmlns:rdf="r"><d rdf:about="x"><p/>'
+        b"<q><![CDATA[<x><y>]]></q></d></rdf:RDF>"
+    )
     assert xml_depth(xml) == 3
 
 
@@ -73,7 +79,13 @@ def test_depth_screen_refuses_deep_documents_before_parsing() -> None:
 
     json_ld = syntax_by_name("json-ld")
     assert json_ld is not None
-    deep = b'{"@id": "http://example.org/s", "http://example.org/p": ' + b'{"@list": [' * 100 + b"1" + b"]}" * 100 + b"}"
+    deep = (
+        b'{"@id": "http://example.org/s", "http://example.org/p": '
+        + b'{"@list": [' * 100
+        + b"1"
+        + b"]}" * 100
+        + b"}"
+    )
     with pytest.raises(RdfSyntaxError, match="IOPGRAPH_MAX_RDF_DEPTH"):
         screen(deep, json_ld, max_depth=64)
     assert len(parse_bytes(deep, json_ld, max_depth=1000)) > 100

@@ -25,22 +25,33 @@ from live_server import ROOT, serve
 PROPOSER_TOKEN = "proposer-token-0123456789abcdef"
 PUBLISHER_TOKEN = "publisher-token-0123456789abcdef"
 LEGACY_TOKEN = "legacy-line-token-0123456789abcdef"
-TOKENS = (f"city-of-helsinki proposer {PROPOSER_TOKEN}\n"
-          f"eu-publisher publisher {PUBLISHER_TOKEN}\n"
-          f"legacy-steward {LEGACY_TOKEN}\n")
+TOKENS = (
+    f"city-of-helsinki proposer {PROPOSER_TOKEN}\n"
+    f"eu-publisher publisher {PUBLISHER_TOKEN}\n"
+    f"legacy-steward {LEGACY_TOKEN}\n"
+)
 ID = "https://w3id.org/iopgraph/id/"
 IOP = "https://w3id.org/iopgraph/ontology#"
 PLACE = ID + "place/"
 SECTION = ID + "report/d06-02/section/annex-5-3"
-KIND_CLASSES = {"initiative": IOP + "Initiative", "organisation": "http://www.w3.org/ns/org#Organization",
-                "participation": IOP + "Participation", "mitigation": IOP + "Mitigation",
-                "statistic": IOP + "Statistic"}
+KIND_CLASSES = {
+    "initiative": IOP + "Initiative",
+    "organisation": "http://www.w3.org/ns/org#Organization",
+    "participation": IOP + "Participation",
+    "mitigation": IOP + "Mitigation",
+    "statistic": IOP + "Statistic",
+}
 
 
 def start(folder: Path, **extra: str) -> Iterator[str]:
     (folder / "tokens").write_text(TOKENS, encoding="utf-8")
-    env = {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_BUILD_DIR": str(folder / "build"),
-           "IOPGRAPH_WRITE_TOKEN_FILE": str(folder / "tokens"), "IOPGRAPH_QUERY_WORKERS": "1", **extra}
+    env = {
+        "IOPGRAPH_STORE_PATH": str(folder / "store"),
+        "IOPGRAPH_BUILD_DIR": str(folder / "build"),
+        "IOPGRAPH_WRITE_TOKEN_FILE": str(folder / "tokens"),
+        "IOPGRAPH_QUERY_WORKERS": "1",
+        **extra,
+    }
     with serve([], env, timeout=120) as base:
         yield base
 
@@ -67,7 +78,9 @@ def signin_token(client: httpx.Client) -> str:
 
 def sign_in(base: str, token: str) -> httpx.Client:
     client = httpx.Client(base_url=base, timeout=60)
-    answer = client.post("/sign-in", data={"signin_token": signin_token(client), "token": token, "next": "/proposals"})
+    answer = client.post(
+        "/sign-in", data={"signin_token": signin_token(client), "token": token, "next": "/proposals"}
+    )
     assert answer.status_code == 303, answer.text
     return client
 
@@ -81,13 +94,21 @@ def csrf_of(client: httpx.Client, path: str = "/proposals") -> str:
 
 
 def initiative_values(name: str, city: str = "helsinki") -> dict[str, list[str]]:
-    return {"rdf.type": [IOP + "LocalDigitalTwin"], "rdfs.label": [name],
-            "dcterms.description": ["A test initiative of the workbench."], "iop.isUseCase": ["false"],
-            "iop.city": [PLACE + city], "iop.country": [PLACE + "finland"], "iop.section": [SECTION]}
+    return {
+        "rdf.type": [IOP + "LocalDigitalTwin"],
+        "rdfs.label": [name],
+        "dcterms.description": ["A test initiative of the workbench."],
+        "iop.isUseCase": ["false"],
+        "iop.city": [PLACE + city],
+        "iop.country": [PLACE + "finland"],
+        "iop.section": [SECTION],
+    }
 
 
 def propose(client: httpx.Client, values: dict[str, list[str]]) -> str:
-    answer = client.post("/edit", data={**values, "kind": "initiative", "iri": "", "csrf_token": csrf_of(client)})
+    answer = client.post(
+        "/edit", data={**values, "kind": "initiative", "iri": "", "csrf_token": csrf_of(client)}
+    )
     assert answer.status_code == 303, answer.text
     return answer.headers["location"]
 
@@ -119,8 +140,12 @@ def test_behind_https_the_cookie_is_secure(tmp_path: Path) -> None:
         assert "secure" in {part.strip().lower() for part in signin.split(";")[1:]}
         value = signin.split(";")[0].split("=", 1)[1]
         # A browser sends a Secure cookie over https only; this client is told to send it anyway.
-        answer = httpx.post(base + "/sign-in", data={"signin_token": value, "token": PROPOSER_TOKEN},
-                            headers={"Cookie": f"iopgraph_signin={value}"}, timeout=60)
+        answer = httpx.post(
+            base + "/sign-in",
+            data={"signin_token": value, "token": PROPOSER_TOKEN},
+            headers={"Cookie": f"iopgraph_signin={value}"},
+            timeout=60,
+        )
         assert answer.status_code == 303
         cookie = next(v for v in answer.headers.get_list("set-cookie") if v.startswith("iopgraph_session="))
         assert "secure" in {part.strip().lower() for part in cookie.split(";")[1:]}
@@ -176,8 +201,10 @@ def test_editing_pages_need_a_session(server: str) -> None:
 
 def test_the_next_target_stays_on_this_site(server: str) -> None:
     client = httpx.Client(base_url=server, timeout=60)
-    answer = client.post("/sign-in", data={"signin_token": signin_token(client), "token": PROPOSER_TOKEN,
-                                           "next": "//evil.example/x"})
+    answer = client.post(
+        "/sign-in",
+        data={"signin_token": signin_token(client), "token": PROPOSER_TOKEN, "next": "//evil.example/x"},
+    )
     assert answer.headers["location"] == "/proposals"
 
 
@@ -192,8 +219,11 @@ def test_a_post_without_or_with_a_wrong_csrf_token_is_403_and_writes_nothing(ser
     assert_problem(client.post("/edit", data={**values, "csrf_token": "wrong"}), 403, "csrf-failed")
     assert_problem(client.post("/edit/check", json={"kind": "initiative", "values": {}}), 403, "csrf-failed")
     assert_problem(client.post("/sign-out"), 403, "csrf-failed")
-    assert_problem(client.post("/id/initiative/flanders-smart-data-space/history", data={"version": "none"}),
-                   403, "csrf-failed")
+    assert_problem(
+        client.post("/id/initiative/flanders-smart-data-space/history", data={"version": "none"}),
+        403,
+        "csrf-failed",
+    )
     assert store_hash(server) == before
     assert client.get("/proposals").text.count("/proposals/") == proposals
 
@@ -212,7 +242,12 @@ def test_accept_without_the_csrf_token_is_403_and_the_store_is_unchanged(server:
 
 
 def test_anonymous_cannot_propose(server: str) -> None:
-    values = {**initiative_values("Anonymous probe"), "kind": ["initiative"], "iri": [""], "csrf_token": ["x"]}
+    values = {
+        **initiative_values("Anonymous probe"),
+        "kind": ["initiative"],
+        "iri": [""],
+        "csrf_token": ["x"],
+    }
     assert_problem(httpx.post(server + "/edit", data=values, timeout=60), 403, "sign-in-required")
 
 
@@ -222,27 +257,41 @@ def test_a_proposer_cannot_accept_reject_or_revert(server: str) -> None:
     before = store_hash(server)
     csrf = csrf_of(proposer)
     assert_problem(proposer.post(location + "/accept", data={"csrf_token": csrf}), 403, "publisher-only")
-    assert_problem(proposer.post(location + "/reject", data={"csrf_token": csrf, "comment": "no"}), 403,
-                   "publisher-only")
-    assert_problem(proposer.post("/id/initiative/flanders-smart-data-space/history",
-                                 data={"csrf_token": csrf, "version": "none"}), 403, "publisher-only")
+    assert_problem(
+        proposer.post(location + "/reject", data={"csrf_token": csrf, "comment": "no"}), 403, "publisher-only"
+    )
+    assert_problem(
+        proposer.post(
+            "/id/initiative/flanders-smart-data-space/history", data={"csrf_token": csrf, "version": "none"}
+        ),
+        403,
+        "publisher-only",
+    )
     assert store_hash(server) == before
     assert "Accept and publish" not in proposer.get(location).text
 
 
 def test_a_proposer_token_cannot_write_through_the_api(server: str) -> None:
     graph = "https://w3id.org/iopgraph/graph/contrib/proposer-api-probe"
-    answer = httpx.put(server + "/store", params={"graph": graph}, content=b"<urn:a> <urn:b> <urn:c> .",
-                       headers={"Authorization": f"Bearer {PROPOSER_TOKEN}", "Content-Type": "application/n-triples"},
-                       timeout=60)
+    answer = httpx.put(
+        server + "/store",
+        params={"graph": graph},
+        content=b"<urn:a> <urn:b> <urn:c> .",
+        headers={"Authorization": f"Bearer {PROPOSER_TOKEN}", "Content-Type": "application/n-triples"},
+        timeout=60,
+    )
     assert_problem(answer, 403, "forbidden")
 
 
 def test_a_legacy_agent_token_line_still_writes_as_publisher(server: str) -> None:
     graph = "https://w3id.org/iopgraph/graph/contrib/legacy-line-probe"
-    answer = httpx.put(server + "/store", params={"graph": graph}, content=b"<urn:a> <urn:b> <urn:c> .",
-                       headers={"Authorization": f"Bearer {LEGACY_TOKEN}", "Content-Type": "application/n-triples"},
-                       timeout=60)
+    answer = httpx.put(
+        server + "/store",
+        params={"graph": graph},
+        content=b"<urn:a> <urn:b> <urn:c> .",
+        headers={"Authorization": f"Bearer {LEGACY_TOKEN}", "Content-Type": "application/n-triples"},
+        timeout=60,
+    )
     assert answer.status_code == 201, answer.text
     client = sign_in(server, LEGACY_TOKEN)
     assert "(publisher)" in client.get("/proposals").text
@@ -332,9 +381,12 @@ def test_editing_prefills_from_the_store(server: str) -> None:
     iri = ID + "initiative/flanders-smart-data-space"
     page = client.get("/edit", params={"iri": iri})
     assert page.status_code == 200
-    label = httpx.get(server + "/sparql", timeout=60, params={
-        "query": f"SELECT ?l WHERE {{ <{iri}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}"},
-        headers={"Accept": "application/sparql-results+json"}).json()["results"]["bindings"][0]["l"]["value"]
+    label = httpx.get(
+        server + "/sparql",
+        timeout=60,
+        params={"query": f"SELECT ?l WHERE {{ <{iri}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}"},
+        headers={"Accept": "application/sparql-results+json"},
+    ).json()["results"]["bindings"][0]["l"]["value"]
     assert f'name="rdfs.label" value="{label}"' in page.text
     assert f'name="iri" value="{iri}"' in page.text
 
@@ -343,16 +395,26 @@ def test_the_live_check_puts_the_shape_message_beside_its_field(server: str) -> 
     client = sign_in(server, PROPOSER_TOKEN)
     csrf = csrf_of(client, "/edit/new/initiative")
     before = store_hash(server)
-    bad = client.post("/edit/check", json={"kind": "initiative", "iri": None,
-                                           "values": initiative_values("Live check probe", city="atlantis")},
-                      headers={"X-CSRF-Token": csrf})
+    bad = client.post(
+        "/edit/check",
+        json={
+            "kind": "initiative",
+            "iri": None,
+            "values": initiative_values("Live check probe", city="atlantis"),
+        },
+        headers={"X-CSRF-Token": csrf},
+    )
     assert bad.status_code == 200
     answer = bad.json()
     assert answer["conforms"] is False and answer["iri"] == ID + "initiative/live-check-probe"
-    assert answer["fields"]["iop.city"] == ["iop:city must point to a place (iop:Place) described in the graph."]
-    good = client.post("/edit/check", json={"kind": "initiative", "iri": None,
-                                            "values": initiative_values("Live check probe")},
-                       headers={"X-CSRF-Token": csrf}).json()
+    assert answer["fields"]["iop.city"] == [
+        "iop:city must point to a place (iop:Place) described in the graph."
+    ]
+    good = client.post(
+        "/edit/check",
+        json={"kind": "initiative", "iri": None, "values": initiative_values("Live check probe")},
+        headers={"X-CSRF-Token": csrf},
+    ).json()
     assert good["conforms"] is True and good["fields"] == {}
     assert store_hash(server) == before  # a dry run
 
@@ -364,19 +426,27 @@ def test_the_live_check_refuses_a_malformed_body(server: str) -> None:
 
 
 def test_lookup_suggests_resources_of_the_class_and_concepts_of_the_scheme(server: str) -> None:
-    places = httpx.get(server + "/edit/lookup", params={"class": IOP + "Place", "q": "helsin"}, timeout=60).json()
+    places = httpx.get(
+        server + "/edit/lookup", params={"class": IOP + "Place", "q": "helsin"}, timeout=60
+    ).json()
     assert {"iri": PLACE + "helsinki", "label": "Helsinki"} in places
-    sections = httpx.get(server + "/edit/lookup", params={"class": IOP + "ReportSection", "q": "annex 5"},
-                         timeout=60).json()
+    sections = httpx.get(
+        server + "/edit/lookup", params={"class": IOP + "ReportSection", "q": "annex 5"}, timeout=60
+    ).json()
     assert sections and all("/section/" in s["iri"] for s in sections)
-    roles = httpx.get(server + "/edit/lookup", timeout=60, params={
-        "scheme": "https://w3id.org/iopgraph/concept/participation-role", "q": ""}).json()
+    roles = httpx.get(
+        server + "/edit/lookup",
+        timeout=60,
+        params={"scheme": "https://w3id.org/iopgraph/concept/participation-role", "q": ""},
+    ).json()
     assert roles and all("/concept/participation-role/" in r["iri"] for r in roles)
 
 
 def test_lookup_needs_one_iri_parameter(server: str) -> None:
     assert_problem(httpx.get(server + "/edit/lookup", params={"q": "x"}, timeout=60), 400, "bad-input")
-    assert_problem(httpx.get(server + "/edit/lookup", params={"class": "not an iri"}, timeout=60), 400, "bad-input")
+    assert_problem(
+        httpx.get(server + "/edit/lookup", params={"class": "not an iri"}, timeout=60), 400, "bad-input"
+    )
 
 
 def test_the_history_of_a_shipped_resource_is_public(server: str) -> None:
@@ -385,7 +455,9 @@ def test_the_history_of_a_shipped_resource_is_public(server: str) -> None:
     assert "built from the project&#39;s files" in page.text or "built from the project's files" in page.text
     assert httpx.get(server + "/id/initiative/no-such-thing/history", timeout=60).status_code == 404
     # a path that cannot be part of an IRI (found by the schema fuzzer): 404, not a server error
-    assert_problem(httpx.get(server + "/id/%C3%86%22%F3%A0%9A%B1/history", timeout=60), 404, "resource-not-found")
+    assert_problem(
+        httpx.get(server + "/id/%C3%86%22%F3%A0%9A%B1/history", timeout=60), 404, "resource-not-found"
+    )
 
 
 # --- editing, restoring, shipped data ------------------------------------------------------------------
@@ -398,8 +470,12 @@ def accept(publisher: httpx.Client, location: str) -> None:
 
 
 def description_of(base: str, iri: str) -> list[str]:
-    rows = httpx.get(base + "/sparql", timeout=60, headers={"Accept": "application/sparql-results+json"}, params={
-        "query": f"SELECT ?d WHERE {{ <{iri}> <http://purl.org/dc/terms/description> ?d }}"}).json()
+    rows = httpx.get(
+        base + "/sparql",
+        timeout=60,
+        headers={"Accept": "application/sparql-results+json"},
+        params={"query": f"SELECT ?d WHERE {{ <{iri}> <http://purl.org/dc/terms/description> ?d }}"},
+    ).json()
     return sorted(b["d"]["value"] for b in rows["results"]["bindings"])
 
 
@@ -409,9 +485,13 @@ def test_edit_an_accepted_resource_then_restore_its_first_version(server: str) -
     accept(publisher, propose(publisher, initiative_values("Restore probe initiative")))
     form = publisher.get("/edit", params={"iri": iri}).text
     assert 'value="Restore probe initiative"' in form
-    values = {**initiative_values("Restore probe initiative"), "dcterms.description": ["A corrected description."]}
-    answer = publisher.post("/edit", data={**values, "kind": "initiative", "iri": iri,
-                                           "csrf_token": csrf_of(publisher)})
+    values = {
+        **initiative_values("Restore probe initiative"),
+        "dcterms.description": ["A corrected description."],
+    }
+    answer = publisher.post(
+        "/edit", data={**values, "kind": "initiative", "iri": iri, "csrf_token": csrf_of(publisher)}
+    )
     assert answer.status_code == 303
     review = publisher.get(answer.headers["location"]).text
     assert "A corrected description." in review and "A test initiative of the workbench." in review  # + and -
@@ -426,16 +506,24 @@ def test_edit_an_accepted_resource_then_restore_its_first_version(server: str) -
     assert answer.status_code == 303
     assert description_of(server, iri) == ["A test initiative of the workbench."]
     history = publisher.get(path).text
-    assert history.count('class="wb-version"') == 3 and f"restore version {seqs[-1]} in the workbench" in history
+    assert (
+        history.count('class="wb-version"') == 3 and f"restore version {seqs[-1]} in the workbench" in history
+    )
 
 
 def shipped_values(base: str, iri: str) -> dict[str, list[str]]:
     """The form's values of a stored resource, as the edit form shows them."""
     from iopgraph.workbench.formmodel import FormModels
 
-    answer = httpx.get(base + "/sparql", timeout=60, headers={"Accept": "application/n-triples"},
-                       params={"query": f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}"})
-    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(answer.content, ox.RdfFormat.N_TRIPLES)]
+    answer = httpx.get(
+        base + "/sparql",
+        timeout=60,
+        headers={"Accept": "application/n-triples"},
+        params={"query": f"CONSTRUCT {{ <{iri}> ?p ?o }} WHERE {{ <{iri}> ?p ?o }}"},
+    )
+    triples = [
+        ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(answer.content, ox.RdfFormat.N_TRIPLES)
+    ]
     return FormModels.from_root(ROOT).form("initiative").values_of(iri, triples)
 
 
@@ -443,8 +531,9 @@ def test_removing_a_shipped_statement_is_refused_and_nothing_is_written(server: 
     publisher = sign_in(server, PUBLISHER_TOKEN)
     iri = ID + "initiative/flanders-smart-data-space"
     values = {**shipped_values(server, iri), "rdfs.label": ["Flanders renamed"]}
-    answer = publisher.post("/edit", data={**values, "kind": "initiative", "iri": iri,
-                                           "csrf_token": csrf_of(publisher)})
+    answer = publisher.post(
+        "/edit", data={**values, "kind": "initiative", "iri": iri, "csrf_token": csrf_of(publisher)}
+    )
     assert answer.status_code == 303
     before = store_hash(server)
     refused = publisher.post(answer.headers["location"] + "/accept", data={"csrf_token": csrf_of(publisher)})
@@ -458,17 +547,19 @@ def test_a_statement_can_be_added_to_a_shipped_resource(server: str) -> None:
     iri = ID + "initiative/flanders-smart-data-space"
     values = shipped_values(server, iri)
     values["iop.quote"] = [*values["iop.quote"], "A quote added in the workbench."]
-    answer = publisher.post("/edit", data={**values, "kind": "initiative", "iri": iri,
-                                           "csrf_token": csrf_of(publisher)})
+    answer = publisher.post(
+        "/edit", data={**values, "kind": "initiative", "iri": iri, "csrf_token": csrf_of(publisher)}
+    )
     review = publisher.get(answer.headers["location"]).text
     assert review.count('class="wb-add"') == 1 and 'class="wb-remove"' not in review
     accept(publisher, answer.headers["location"])
     graph = "https://w3id.org/iopgraph/graph/contrib/flanders-smart-data-space"
-    stored = httpx.get(server + "/store", params={"graph": graph}, headers={"Accept": "application/n-triples"},
-                       timeout=60).text
+    stored = httpx.get(
+        server + "/store", params={"graph": graph}, headers={"Accept": "application/n-triples"}, timeout=60
+    ).text
     assert len(stored.strip().splitlines()) == 1 and "A quote added in the workbench." in stored
     history = publisher.get("/id/initiative/flanders-smart-data-space/history").text
-    newest = history[history.index('class="wb-version"'):].split('class="wb-version"')[1]
+    newest = history[history.index('class="wb-version"') :].split('class="wb-version"')[1]
     assert "by <strong>eu-publisher</strong>" in newest and "1 statement(s) added" in newest
     assert "built from the project" in history  # the shipped version comes before the edit
 

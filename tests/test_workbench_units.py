@@ -25,12 +25,20 @@ def test_the_initiative_form_follows_its_shapes(models: FormModels) -> None:
     form = models.form("initiative")
     by_key = {f.key: f for f in form.fields}
     assert [f.key for f in form.fields[:3]] == ["rdf.type", "rdfs.label", "dcterms.description"]
-    assert {c for c, _ in by_key["rdf.type"].choices} == {IOP + "Initiative", IOP + "DataSpace",
-                                                          IOP + "LocalDigitalTwin"}
+    assert {c for c, _ in by_key["rdf.type"].choices} == {
+        IOP + "Initiative",
+        IOP + "DataSpace",
+        IOP + "LocalDigitalTwin",
+    }
     use_case = by_key["iop.isUseCase"]  # minCount 1, maxCount 1, xsd:boolean
     assert (use_case.required, use_case.repeatable, use_case.widget) == (True, False, "boolean")
     city = by_key["iop.city"]  # sh:class iop:Place, no maxCount
-    assert (city.class_iri, city.widget, city.repeatable, city.required) == (IOP + "Place", "pick", True, False)
+    assert (city.class_iri, city.widget, city.repeatable, city.required) == (
+        IOP + "Place",
+        "pick",
+        True,
+        False,
+    )
     assert by_key["iop.startYear"].widget == "year" and not by_key["iop.startYear"].repeatable
     assert by_key["iop.domain"].scheme == "https://w3id.org/iopgraph/concept/domain"  # sh:node → scheme
     assert not by_key["dcterms.description"].required  # its minCount is a Warning, not a Violation
@@ -49,14 +57,31 @@ def test_the_statistic_and_participation_forms(models: FormModels) -> None:
 def test_form_values_become_triples_and_back(models: FormModels) -> None:
     form = models.form("initiative")
     iri = "https://w3id.org/iopgraph/id/initiative/x"
-    values = {"rdf.type": [IOP + "DataSpace"], "rdfs.label": ["X"], "iop.isUseCase": ["false"],
-              "iop.startYear": ["2021"], "iop.city": ["https://w3id.org/iopgraph/id/place/ghent", " "]}
+    values = {
+        "rdf.type": [IOP + "DataSpace"],
+        "rdfs.label": ["X"],
+        "iop.isUseCase": ["false"],
+        "iop.startYear": ["2021"],
+        "iop.city": ["https://w3id.org/iopgraph/id/place/ghent", " "],
+    }
     triples, errors = form.to_triples(iri, values)
     assert errors == {}
-    assert ox.Triple(ox.NamedNode(iri), ox.NamedNode(IOP + "startYear"),
-                     ox.Literal("2021", datatype=ox.NamedNode(XSD + "gYear"))) in triples
-    assert ox.Triple(ox.NamedNode(iri), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
-                     ox.Literal("X", language="en")) in triples
+    assert (
+        ox.Triple(
+            ox.NamedNode(iri),
+            ox.NamedNode(IOP + "startYear"),
+            ox.Literal("2021", datatype=ox.NamedNode(XSD + "gYear")),
+        )
+        in triples
+    )
+    assert (
+        ox.Triple(
+            ox.NamedNode(iri),
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+            ox.Literal("X", language="en"),
+        )
+        in triples
+    )
     assert len(triples) == 5  # the blank second city is dropped
     back = form.values_of(iri, triples)
     assert back["iop.city"] == ["https://w3id.org/iopgraph/id/place/ghent"] and back["rdfs.label"] == ["X"]

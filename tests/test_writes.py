@@ -51,28 +51,73 @@ PUT = ("put", "/store", {"graph": NEW_GRAPH})
 UPDATE = ("post", "/update", {})
 REJECTIONS = {
     "no token": (PUT, {"Content-Type": "text/turtle"}, VALID_PROJECT.encode(), 401, "unauthorized"),
-    "wrong token": (PUT, {"Content-Type": "text/turtle", "Authorization": "Bearer wrong-token-0123456789"},
-                    VALID_PROJECT.encode(), 403, "forbidden"),
-    "basic auth": (PUT, {"Content-Type": "text/turtle", "Authorization": "Basic dXNlcjpwYXNz"},
-                   VALID_PROJECT.encode(), 401, "unauthorized"),
-    "unparseable": (PUT, {"Content-Type": "text/turtle", **AUTH}, b"@prefix ex: <http://x/> . ex:a ex:b", 400,
-                    "rdf-syntax-error"),
+    "wrong token": (
+        PUT,
+        {"Content-Type": "text/turtle", "Authorization": "Bearer wrong-token-0123456789"},
+        VALID_PROJECT.encode(),
+        403,
+        "forbidden",
+    ),
+    "basic auth": (
+        PUT,
+        {"Content-Type": "text/turtle", "Authorization": "Basic dXNlcjpwYXNz"},
+        VALID_PROJECT.encode(),
+        401,
+        "unauthorized",
+    ),
+    "unparseable": (
+        PUT,
+        {"Content-Type": "text/turtle", **AUTH},
+        b"@prefix ex: <http://x/> . ex:a ex:b",
+        400,
+        "rdf-syntax-error",
+    ),
     "media type": (PUT, {"Content-Type": "application/pdf", **AUTH}, b"%PDF", 415, "unsupported-media-type"),
     "too large": (PUT, {"Content-Type": "text/turtle", **AUTH}, b"#" * 30_000, 413, "payload-too-large"),
     "shacl": (PUT, {"Content-Type": "text/turtle", **AUTH}, INVALID_PROJECT.encode(), 422, "shacl-violation"),
-    "update no token": (UPDATE, {"Content-Type": "application/sparql-update"}, b"INSERT DATA { <http://a> <http://b> 1 }",
-                        401, "unauthorized"),
-    "update unparseable": (UPDATE, {"Content-Type": "application/sparql-update", **AUTH}, b"INSERT DATA { <a> <b> }",
-                           400, "invalid-update"),
-    "update LOAD": (UPDATE, {"Content-Type": "application/sparql-update", **AUTH}, b"LOAD <http://example.org/x>",
-                    400, "update-not-allowed"),
-    "update media type": (UPDATE, {"Content-Type": "text/plain", **AUTH}, b"INSERT DATA {}", 415,
-                          "unsupported-media-type"),
-    "update too large": (UPDATE, {"Content-Type": "application/sparql-update", **AUTH}, b"#" * 30_000, 413,
-                         "payload-too-large"),
-    "update shacl": (UPDATE, {"Content-Type": "application/sparql-update", **AUTH},
-                     f"INSERT DATA {{ GRAPH <{NEW_GRAPH}> {{ <http://example.org/id/p3> a <http://example.org/ns#Project> "
-                     "} }".encode(), 422, "shacl-violation"),
+    "update no token": (
+        UPDATE,
+        {"Content-Type": "application/sparql-update"},
+        b"INSERT DATA { <http://a> <http://b> 1 }",
+        401,
+        "unauthorized",
+    ),
+    "update unparseable": (
+        UPDATE,
+        {"Content-Type": "application/sparql-update", **AUTH},
+        b"INSERT DATA { <a> <b> }",
+        400,
+        "invalid-update",
+    ),
+    "update LOAD": (
+        UPDATE,
+        {"Content-Type": "application/sparql-update", **AUTH},
+        b"LOAD <http://example.org/x>",
+        400,
+        "update-not-allowed",
+    ),
+    "update media type": (
+        UPDATE,
+        {"Content-Type": "text/plain", **AUTH},
+        b"INSERT DATA {}",
+        415,
+        "unsupported-media-type",
+    ),
+    "update too large": (
+        UPDATE,
+        {"Content-Type": "application/sparql-update", **AUTH},
+        b"#" * 30_000,
+        413,
+        "payload-too-large",
+    ),
+    "update shacl": (
+        UPDATE,
+        {"Content-Type": "application/sparql-update", **AUTH},
+        f"INSERT DATA {{ GRAPH <{NEW_GRAPH}> {{ <http://example.org/id/p3> a <http://example.org/ns#Project> "
+        "} }".encode(),
+        422,
+        "shacl-violation",
+    ),
 }
 
 
@@ -94,10 +139,16 @@ def test_every_rejection_leaves_the_store_unchanged(client: TestClient, name: st
 def test_writes_are_off_without_a_token(tmp_path: Path) -> None:
     with TestClient(create_app(settings_for(tmp_path, write_token=None))) as c:
         before = dump(c.app.state.store)  # type: ignore[attr-defined]
-        r = c.put("/store", params={"graph": NEW_GRAPH}, content=VALID_PROJECT,
-                  headers={"Content-Type": "text/turtle", **AUTH})
+        r = c.put(
+            "/store",
+            params={"graph": NEW_GRAPH},
+            content=VALID_PROJECT,
+            headers={"Content-Type": "text/turtle", **AUTH},
+        )
         assert r.status_code == 403 and r.json()["code"] == "writes-disabled"
-        assert c.get("/store", params={"graph": "https://w3id.org/iopgraph/graph/data/base"}).status_code == 200
+        assert (
+            c.get("/store", params={"graph": "https://w3id.org/iopgraph/graph/data/base"}).status_code == 200
+        )
         assert dump(c.app.state.store) == before  # type: ignore[attr-defined]
 
 
@@ -131,13 +182,23 @@ def test_a_write_failing_half_way_lands_nothing(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(backend_module, "_update_text", failing)
     checker = Checker.from_root(FIXTURE)
     gate = WriteGate(LocalBackend(store), checker)
-    steward = ox.NamedNode("http://example.org/graph/steward")  # the shipped graphs are protected: remove from this one
-    removed = [ox.Quad(ox.NamedNode("http://example.org/id/p1"), ox.NamedNode("http://example.org/ns#altLabel"),
-                       ox.Literal("SDS", language="en"), steward)]
+    steward = ox.NamedNode(
+        "http://example.org/graph/steward"
+    )  # the shipped graphs are protected: remove from this one
+    removed = [
+        ox.Quad(
+            ox.NamedNode("http://example.org/id/p1"),
+            ox.NamedNode("http://example.org/ns#altLabel"),
+            ox.Literal("SDS", language="en"),
+            steward,
+        )
+    ]
     store.extend(removed)
     before = dump(store)
-    quads = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(NEW_GRAPH))
-             for q in ox.parse(VALID_PROJECT.encode(), ox.RdfFormat.TURTLE)]
+    quads = [
+        ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(NEW_GRAPH))
+        for q in ox.parse(VALID_PROJECT.encode(), ox.RdfFormat.TURTLE)
+    ]
 
     def plan(source: ox.Store) -> Change:
         change = merge_into_graph(source, ox.NamedNode(NEW_GRAPH), quads)
@@ -158,7 +219,10 @@ def test_concurrent_writers_never_interleave(tmp_path: Path) -> None:
 
     def state(i: int) -> list[ox.Quad]:
         text = PREFIXES + f'id:thing ex:version "{i}" ; ex:check "{i}" .'
-        return [ox.Quad(q.subject, q.predicate, q.object, graph) for q in ox.parse(text.encode(), ox.RdfFormat.TURTLE)]
+        return [
+            ox.Quad(q.subject, q.predicate, q.object, graph)
+            for q in ox.parse(text.encode(), ox.RdfFormat.TURTLE)
+        ]
 
     async def writer(i: int) -> None:
         from iopgraph.stewardship.changes import replace_graph

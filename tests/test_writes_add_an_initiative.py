@@ -37,32 +37,50 @@ SELECT ?activity ?agent ?end ?graph ?added ?removed WHERE { GRAPH <https://w3id.
 
 
 def test_the_guide_through_the_api(tmp_path: Path) -> None:
-    settings = Settings(root=ROOT, store_path=tmp_path / "store", query_workers=1, base_url="http://testserver",
-                        write_token=TOKEN, write_agent="city-of-helsinki")
+    settings = Settings(
+        root=ROOT,
+        store_path=tmp_path / "store",
+        query_workers=1,
+        base_url="http://testserver",
+        write_token=TOKEN,
+        write_agent="city-of-helsinki",
+    )
     with TestClient(create_app(settings)) as c:
-        checked = c.post("/api/validate?current=true", content=EXAMPLE.read_bytes(),
-                         headers={"Content-Type": "text/turtle"})
+        checked = c.post(
+            "/api/validate?current=true",
+            content=EXAMPLE.read_bytes(),
+            headers={"Content-Type": "text/turtle"},
+        )
         assert checked.status_code == 200 and checked.json()["conforms"] is True, checked.text
-        refused = c.put("/store", params={"graph": GRAPH}, content=BROKEN,
-                        headers={"Content-Type": "text/turtle", **AUTH})
+        refused = c.put(
+            "/store", params={"graph": GRAPH}, content=BROKEN, headers={"Content-Type": "text/turtle", **AUTH}
+        )
         assert refused.status_code == 422
         assert any("iop:city" in (r["path"] or "") for r in refused.json()["report"]["results"])
         assert c.get(INITIATIVE, headers={"Accept": "text/turtle"}).status_code == 404
 
-        put = c.put("/store", params={"graph": GRAPH}, content=EXAMPLE.read_bytes(),
-                    headers={"Content-Type": "text/turtle", **AUTH})
+        put = c.put(
+            "/store",
+            params={"graph": GRAPH},
+            content=EXAMPLE.read_bytes(),
+            headers={"Content-Type": "text/turtle", **AUTH},
+        )
         assert put.status_code == 201, put.text
         page = c.get(INITIATIVE, headers={"Accept": "text/turtle"})
         assert page.status_code == 200 and b"Helsinki district digital twins" in page.content
         stored = c.get("/store", params={"graph": GRAPH}, headers={"Accept": "text/turtle"})
         assert len(list(ox.parse(stored.content, ox.RdfFormat.TURTLE))) == 9
 
-        fixed = c.post("/update", content=CORRECTION, headers={"Content-Type": "application/sparql-update", **AUTH})
+        fixed = c.post(
+            "/update", content=CORRECTION, headers={"Content-Type": "application/sparql-update", **AUTH}
+        )
         assert fixed.status_code == 204, fixed.text
         who = c.post("/sparql", data={"query": WHO}, headers={"Accept": "application/sparql-results+json"})
         rows = who.json()["results"]["bindings"]
         assert [(r["agent"]["value"], r["added"]["value"]) for r in rows] == [
-            ("city-of-helsinki", "1"), ("city-of-helsinki", "9")]
+            ("city-of-helsinki", "1"),
+            ("city-of-helsinki", "9"),
+        ]
         assert c.delete("/store", params={"graph": GRAPH}, headers=AUTH).status_code == 204
         assert c.get("/store", params={"graph": GRAPH}).status_code == 404
         # Only the provenance records still mention it (prov:influenced).
@@ -75,11 +93,21 @@ def test_the_guide_through_the_cli(tmp_path: Path) -> None:
     env = {**os.environ, "IOPGRAPH_ROOT": str(ROOT), "IOPGRAPH_STORE_PATH": str(tmp_path / "store")}
     broken = tmp_path / "broken.ttl"
     broken.write_text(BROKEN)
-    refused = subprocess.run([str(iopgraph), "load", str(broken), "--graph", GRAPH], env=env,
-                             capture_output=True, text=True, timeout=300)
+    refused = subprocess.run(
+        [str(iopgraph), "load", str(broken), "--graph", GRAPH],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert refused.returncode == 1, refused.stderr
     assert "place:atlantis" in refused.stderr or "atlantis" in refused.stderr
-    loaded = subprocess.run([str(iopgraph), "load", str(EXAMPLE), "--graph", GRAPH, "--agent", "city-of-helsinki"],
-                            env=env, capture_output=True, text=True, timeout=300)
+    loaded = subprocess.run(
+        [str(iopgraph), "load", str(EXAMPLE), "--graph", GRAPH, "--agent", "city-of-helsinki"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert loaded.returncode == 0, loaded.stderr
     assert f"graph <{GRAPH}>" in loaded.stdout and "+9 -0 triples" in loaded.stdout

@@ -18,8 +18,10 @@ from oxigraph_support import OXIGRAPH, oxigraph_serve
 from reliability_support import TOKEN, ServerProcess
 from steward_support import FIXTURE, INVALID_PROJECT, VALID_PROJECT, project
 
-pytestmark = pytest.mark.skipif(not OXIGRAPH.exists() and not shutil.which("oxigraph"),
-                                reason="the oxigraph server binary (pip package `oxigraph`) is not installed")
+pytestmark = pytest.mark.skipif(
+    not OXIGRAPH.exists() and not shutil.which("oxigraph"),
+    reason="the oxigraph server binary (pip package `oxigraph`) is not installed",
+)
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 BASE_GRAPH = "https://w3id.org/iopgraph/graph/data/base"
 ONTOLOGY = "https://w3id.org/iopgraph/graph/ontology/mini"
@@ -36,35 +38,65 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def server(store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     folder = tmp_path_factory.mktemp("remote-writes")
-    env = {"IOPGRAPH_ROOT": str(project(folder)), "IOPGRAPH_STORE_URL": store + "/query",
-           "IOPGRAPH_STORE_UPDATE_URL": store + "/update", "IOPGRAPH_WRITE_TOKEN": TOKEN,
-           "IOPGRAPH_BASE_URL": "http://127.0.0.1", "IOPGRAPH_CACHE_ENTRIES": "0"}
+    env = {
+        "IOPGRAPH_ROOT": str(project(folder)),
+        "IOPGRAPH_STORE_URL": store + "/query",
+        "IOPGRAPH_STORE_UPDATE_URL": store + "/update",
+        "IOPGRAPH_WRITE_TOKEN": TOKEN,
+        "IOPGRAPH_BASE_URL": "http://127.0.0.1",
+        "IOPGRAPH_CACHE_ENTRIES": "0",
+    }
     with ServerProcess(folder, env) as srv:
         yield srv
 
 
 def _count(store: str, graph: str) -> int:
-    r = httpx.post(store + "/query", data={"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"},
-                   headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    r = httpx.post(
+        store + "/query",
+        data={"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
     return int(r.json()["results"]["bindings"][0]["n"]["value"])
 
 
 def test_validation_with_current_sees_the_remote_graph(server: ServerProcess) -> None:
-    alone = httpx.post(server.url + "/api/validate", content=VALID_PROJECT,
-                       headers={"Content-Type": "text/turtle"}, timeout=60)
-    assert alone.status_code == 200 and alone.json()["conforms"] is False  # ghent, org1, c2 are not in the file
-    r = httpx.post(server.url + "/api/validate", params={"current": "true"}, content=VALID_PROJECT,
-                   headers={"Content-Type": "text/turtle"}, timeout=60)
+    alone = httpx.post(
+        server.url + "/api/validate",
+        content=VALID_PROJECT,
+        headers={"Content-Type": "text/turtle"},
+        timeout=60,
+    )
+    assert (
+        alone.status_code == 200 and alone.json()["conforms"] is False
+    )  # ghent, org1, c2 are not in the file
+    r = httpx.post(
+        server.url + "/api/validate",
+        params={"current": "true"},
+        content=VALID_PROJECT,
+        headers={"Content-Type": "text/turtle"},
+        timeout=60,
+    )
     assert r.status_code == 200, r.text
     assert r.json()["conforms"] is True, r.json()
 
 
 def test_gated_writes_reach_the_remote_store(server: ServerProcess, store: str) -> None:
-    r = httpx.put(server.url + "/store", params={"graph": NEW_GRAPH}, content=INVALID_PROJECT,
-                  headers={"Content-Type": "text/turtle", **AUTH}, timeout=60)
+    r = httpx.put(
+        server.url + "/store",
+        params={"graph": NEW_GRAPH},
+        content=INVALID_PROJECT,
+        headers={"Content-Type": "text/turtle", **AUTH},
+        timeout=60,
+    )
     assert r.status_code == 422, r.text
     assert _count(store, NEW_GRAPH) == 0
-    r = httpx.put(server.url + "/store", params={"graph": NEW_GRAPH}, content=VALID_PROJECT,
-                  headers={"Content-Type": "text/turtle", **AUTH}, timeout=60)
+    r = httpx.put(
+        server.url + "/store",
+        params={"graph": NEW_GRAPH},
+        content=VALID_PROJECT,
+        headers={"Content-Type": "text/turtle", **AUTH},
+        timeout=60,
+    )
     assert r.status_code == 201, r.text
     assert _count(store, NEW_GRAPH) == 6

@@ -19,12 +19,19 @@ GRAPH = "http://example.org/graph/served-write"
 
 def _serve(folder: Path, *extra: str) -> ServerProcess:
     args = [str(FIXTURE / "ontology"), str(FIXTURE / "data"), *extra]
-    return ServerProcess(folder, {"IOPGRAPH_WRITE_TOKEN": TOKEN, "IOPGRAPH_BASE_URL": "http://127.0.0.1"}, args=args)
+    return ServerProcess(
+        folder, {"IOPGRAPH_WRITE_TOKEN": TOKEN, "IOPGRAPH_BASE_URL": "http://127.0.0.1"}, args=args
+    )
 
 
 def _put(server: ServerProcess) -> httpx.Response:
-    return httpx.put(server.url + "/store", params={"graph": GRAPH}, content=INVALID_PROJECT,
-                     headers={"Content-Type": "text/turtle", **AUTH}, timeout=60)
+    return httpx.put(
+        server.url + "/store",
+        params={"graph": GRAPH},
+        content=INVALID_PROJECT,
+        headers={"Content-Type": "text/turtle", **AUTH},
+        timeout=60,
+    )
 
 
 def test_served_files_are_checked_against_the_given_shapes(tmp_path: Path) -> None:

@@ -52,7 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             finally:
                 app.state.search.close()
             await app.state.sparql.close()
-            app.state.store = app.state.backend = app.state.sparql = app.state.stewardship = None  # let the store close
+            app.state.store = app.state.backend = app.state.sparql = app.state.stewardship = (
+                None  # let the store close
+            )
             app.state.search = None
 
     # /docs is served by routers/ops.py from local files (no CDN); ReDoc would need one, so it is off.
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _connect_feed(app: FastAPI, gate: WriteGate) -> None:
     """Each accepted write appends a new member version of every resource it changed to the LDES feed."""
+
     async def to_feed(outcome: WriteOutcome) -> None:
         resources = changed_resources(outcome.change)
         if resources:

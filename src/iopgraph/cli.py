@@ -18,8 +18,12 @@ import typer
 from iopgraph.core.errors import InputError, IopgraphError
 from iopgraph.validation import format_json, format_text, validate_files
 
-app = typer.Typer(help="Build, validate and serve the iopgraph knowledge graph.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="Build, validate and serve the iopgraph knowledge graph.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 
 EXIT_OK, EXIT_INVALID, EXIT_INPUT, EXIT_STORE = 0, 1, 2, 3
 
@@ -36,12 +40,14 @@ def _fail(exc: IopgraphError) -> typer.Exit:
 
     typer.echo(f"error: {exc.message}", err=True)
     if isinstance(exc, StoreError):
-        typer.echo("(is `iopgraph serve` running on this store? stop it, or write through the HTTP API)", err=True)
+        typer.echo(
+            "(is `iopgraph serve` running on this store? stop it, or write through the HTTP API)", err=True
+        )
         return typer.Exit(EXIT_STORE)
     return typer.Exit(EXIT_INPUT if isinstance(exc, InputError) else EXIT_INVALID)
 
 
-def _settings():  # noqa: ANN202 - imported lazily so `--help` stays fast
+def _settings():  # imported lazily so `--help` stays fast
     from iopgraph.core.settings import Settings
 
     return Settings()
@@ -49,8 +55,12 @@ def _settings():  # noqa: ANN202 - imported lazily so `--help` stays fast
 
 @app.command()
 def validate(
-    paths: Annotated[list[Path] | None, typer.Argument(help="RDF files or folders (default: ontology/ and data/).")] = None,
-    output: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = ReportFormat.text,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="RDF files or folders (default: ontology/ and data/).")
+    ] = None,
+    output: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = ReportFormat.text,
 ) -> None:
     """Validate RDF against the project's SHACL shapes; exit 0 if it conforms, 1 if not, 2 if unreadable."""
     settings = _settings()
@@ -98,19 +108,30 @@ def _settings_help() -> str:
     from iopgraph.core.settings import settings_reference
 
     lines = ["Settings (environment variables; a .env file in the working folder may add to them):"]
-    lines += [f"{name} (default: {default}): {description}" for name, default, description in settings_reference()]
+    lines += [
+        f"{name} (default: {default}): {description}" for name, default, description in settings_reference()
+    ]
     return "\n\n".join(lines)
 
 
 @app.command(epilog=_settings_help())
 def serve(
-    paths: Annotated[list[Path] | None, typer.Argument(
-        help="Serve these RDF files or folders (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) instead of the "
-             "shipped graph; loaded into IOPGRAPH_STORE_PATH if set, else a temporary store.")] = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Serve these RDF files or folders (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML) instead of the "
+            "shipped graph; loaded into IOPGRAPH_STORE_PATH if set, else a temporary store."
+        ),
+    ] = None,
     host: Annotated[str | None, typer.Option(help="Interface to listen on (IOPGRAPH_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (IOPGRAPH_PORT).")] = None,
-    shapes: Annotated[Path | None, typer.Option(help="SHACL shapes (file or folder) that writes to served files are "
-                                                "checked against (IOPGRAPH_SHAPES); none when not given.")] = None,
+    shapes: Annotated[
+        Path | None,
+        typer.Option(
+            help="SHACL shapes (file or folder) that writes to served files are "
+            "checked against (IOPGRAPH_SHAPES); none when not given."
+        ),
+    ] = None,
 ) -> None:
     """Serve the graph over HTTP (SPARQL endpoint, linked-data views)."""
     import uvicorn
@@ -131,7 +152,9 @@ def serve(
             typer.echo(f"error: --shapes {shapes}: no such file or folder", err=True)
             raise typer.Exit(EXIT_INPUT)
         settings.shapes = shapes.resolve()
-    typer.echo(f"iopgraph serving on {listening_url(settings.host, settings.port)}/ (links use {settings.base_url}/)")
+    typer.echo(
+        f"iopgraph serving on {listening_url(settings.host, settings.port)}/ (links use {settings.base_url}/)"
+    )
     mismatch = settings.base_url_mismatch()
     if mismatch:
         typer.echo(f"warning: {mismatch}", err=True)
@@ -142,16 +165,22 @@ def serve(
     from iopgraph.http.observability import log_config
     from iopgraph.http.server_protocol import protocol_class
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=log_config(),
-                access_log=False, timeout_graceful_shutdown=settings.shutdown_timeout or None,  # type: ignore[arg-type]
-                http=protocol_class(), server_header=False)
-
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=log_config(),
+        access_log=False,
+        timeout_graceful_shutdown=settings.shutdown_timeout or None,  # type: ignore[arg-type]
+        http=protocol_class(),
+        server_header=False,
+    )
 
 
 # --- stewardship: load, dump, backup, restore, release (exit code 3: the store is in use) ----------------
 
 
-def _progress():  # noqa: ANN202 - rich is imported lazily so `--help` stays fast
+def _progress():  # rich is imported lazily so `--help` stays fast
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -162,8 +191,15 @@ def _progress():  # noqa: ANN202 - rich is imported lazily so `--help` stays fas
         TimeElapsedColumn,
     )
 
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(binary_units=True),
-                    TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(binary_units=True),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
 
 
 def _steward_fail(exc: IopgraphError) -> typer.Exit:
@@ -182,12 +218,14 @@ def _steward_fail(exc: IopgraphError) -> typer.Exit:
             typer.echo(f"    message: {r['message']}", err=True)
         return typer.Exit(EXIT_INVALID)
     if isinstance(exc, StoreError):
-        typer.echo("(is `iopgraph serve` running on this store? stop it, or write through the HTTP API)", err=True)
+        typer.echo(
+            "(is `iopgraph serve` running on this store? stop it, or write through the HTTP API)", err=True
+        )
         return typer.Exit(EXIT_STORE)
     return typer.Exit(EXIT_INPUT)
 
 
-def _on_store(work):  # noqa: ANN001,ANN202 - work: Callable[[ox.Store], T] -> T
+def _on_store(work):  # work: Callable[[ox.Store], T] -> T
     """Run ``work`` on the embedded store (built if needed), then let the store close.
 
     Errors become readable messages and exit codes; the store's lock is released
@@ -200,7 +238,9 @@ def _on_store(work):  # noqa: ANN001,ANN202 - work: Callable[[ox.Store], T] -> T
 
     settings = _settings()
     if settings.store_url:
-        typer.echo("error: IOPGRAPH_STORE_URL is set: these commands work on the embedded store only", err=True)
+        typer.echo(
+            "error: IOPGRAPH_STORE_URL is set: these commands work on the embedded store only", err=True
+        )
         raise typer.Exit(EXIT_INPUT)
     failure: typer.Exit | None = None
     store = None
@@ -221,9 +261,16 @@ def _on_store(work):  # noqa: ANN001,ANN202 - work: Callable[[ox.Store], T] -> T
 
 @app.command()
 def load(
-    files: Annotated[list[Path], typer.Argument(help="RDF files to load (Turtle, N-Triples, JSON-LD, RDF/XML, TriG...).")],
-    graph: Annotated[str | None, typer.Option(help="Load every file into this graph IRI "
-                                              "(default: one graph per file, .../graph/contrib/<file-name>).")] = None,
+    files: Annotated[
+        list[Path], typer.Argument(help="RDF files to load (Turtle, N-Triples, JSON-LD, RDF/XML, TriG...).")
+    ],
+    graph: Annotated[
+        str | None,
+        typer.Option(
+            help="Load every file into this graph IRI "
+            "(default: one graph per file, .../graph/contrib/<file-name>)."
+        ),
+    ] = None,
     append: Annotated[bool, typer.Option(help="Add to the graph instead of replacing its content.")] = False,
     agent: Annotated[str, typer.Option(help="Agent name recorded in provenance.")] = "cli",
 ) -> None:
@@ -244,7 +291,7 @@ def load(
         typer.echo(f"error: --graph {graph!r} is not an absolute IRI", err=True)
         raise typer.Exit(EXIT_INPUT)
 
-    def work(store):  # noqa: ANN001,ANN202
+    def work(store):
         graphs: dict[str, list] = {}
         with _progress() as progress:
             for f in files:
@@ -252,15 +299,18 @@ def load(
                 quads = read_rdf(f, lambda n, t=task: progress.advance(t, n))
                 graphs.setdefault(graph or contrib_graph(f), []).extend(quads)
             progress.add_task("validating and loading", total=None)
-            outcome = load_files(store, Checker.from_root(settings.root), graphs, not append, agent,
-                                 settings.write_validation)
+            outcome = load_files(
+                store, Checker.from_root(settings.root), graphs, not append, agent, settings.write_validation
+            )
         return list(graphs), outcome
 
     names, outcome = _on_store(work)
     for iri in names:
         typer.echo(f"graph <{iri}>")
-    typer.echo(f"+{len(outcome.change.add)} -{len(outcome.change.remove)} triples"
-               + (f"; provenance <{outcome.activity}>" if outcome.activity else " (nothing changed)"))
+    typer.echo(
+        f"+{len(outcome.change.add)} -{len(outcome.change.remove)} triples"
+        + (f"; provenance <{outcome.activity}>" if outcome.activity else " (nothing changed)")
+    )
 
 
 class DumpFormat(StrEnum):
@@ -270,9 +320,12 @@ class DumpFormat(StrEnum):
 
 @app.command()
 def dump(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout; "
-                                                 ".gz compresses).")] = None,
-    fmt: Annotated[DumpFormat, typer.Option("--format", "-f", help="Syntax of the dump.")] = DumpFormat.nquads,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout; .gz compresses).")
+    ] = None,
+    fmt: Annotated[
+        DumpFormat, typer.Option("--format", "-f", help="Syntax of the dump.")
+    ] = DumpFormat.nquads,
 ) -> None:
     """Write every quad of the store (all named graphs, provenance included) as N-Quads or TriG."""
     import gzip
@@ -284,7 +337,7 @@ def dump(
     syntax = syntax_by_name(fmt.value)
     assert syntax is not None
 
-    def work(store):  # noqa: ANN001,ANN202
+    def work(store):
         with _progress() as progress:
             task = progress.add_task("dumping", total=len(store))
             if output is None:
@@ -303,7 +356,7 @@ def backup(
     """Back the whole store up into DEST (plus DEST.json, a manifest with the count and SHA-256)."""
     from iopgraph.stewardship.backup import backup_store
 
-    def work(store):  # noqa: ANN001,ANN202
+    def work(store):
         with _progress() as progress:
             task = progress.add_task("backing up", total=len(store))
             return backup_store(store, dest, lambda n: progress.advance(task, n))
@@ -331,13 +384,14 @@ def restore(
     if not yes and not typer.confirm(f"Replace everything in {settings.resolved_store_path} by {source}?"):
         raise typer.Exit(EXIT_INPUT)
 
-    def work(store):  # noqa: ANN001,ANN202
+    def work(store):
         with _progress() as progress:
             task = progress.add_task("restoring", total=source.stat().st_size)
             count = restore_store(store, source, lambda n: progress.advance(task, n))
         # The store now holds the backup: the next start must not rebuild it from the sources.
         _meta_path(settings.resolved_store_path).write_text(
-            json.dumps({"source_hash": content_hash(graph_sources(settings.root)), "quads": count}))
+            json.dumps({"source_hash": content_hash(graph_sources(settings.root)), "quads": count})
+        )
         return count
 
     typer.echo(f"restored {_on_store(work)} quads from {source}")
@@ -354,14 +408,16 @@ def release(
     settings = _settings()
     folder = settings.resolved_build_dir / "releases"
 
-    def work(store):  # noqa: ANN001,ANN202
+    def work(store):
         with _progress() as progress:
             progress.add_task(f"releasing {version}", total=None)
             return make_release(store, folder, version, settings.base_url, notes)
 
     info = _on_store(work)
-    typer.echo(f"release {info.version}: {info.triples} triples, +{info.added} -{info.removed} since "
-               f"{info.previous or '(first release)'}")
+    typer.echo(
+        f"release {info.version}: {info.triples} triples, +{info.added} -{info.removed} since "
+        f"{info.previous or '(first release)'}"
+    )
     typer.echo(f"files in {folder / info.version}; catalogue entry <{info.iri}>")
 
 

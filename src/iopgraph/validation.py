@@ -120,8 +120,11 @@ def _short(node: rdflib.term.Node | None, graph: rdflib.Graph) -> str | None:
     return graph.namespace_manager.normalizeUri(str(node)) if str(node).startswith("http") else str(node)
 
 
-def read_results(report_graph: rdflib.Graph, subject_files: dict[rdflib.term.Node, set[str]],
-                 shapes: rdflib.Graph | None = None) -> list[ValidationResult]:
+def read_results(
+    report_graph: rdflib.Graph,
+    subject_files: dict[rdflib.term.Node, set[str]],
+    shapes: rdflib.Graph | None = None,
+) -> list[ValidationResult]:
     """Flatten the sh:ValidationResult nodes of a pySHACL report graph."""
     results = []
     for res in report_graph.subjects(RDF.type, SH.ValidationResult):
@@ -146,12 +149,15 @@ def read_results(report_graph: rdflib.Graph, subject_files: dict[rdflib.term.Nod
                 source_files=tuple(sorted(subject_files.get(focus, ()))) if focus is not None else (),
             )
         )
-    results.sort(key=lambda r: (SEVERITY_ORDER.get(r.severity, 9), r.source_files, r.focus_node, r.path or ""))
+    results.sort(
+        key=lambda r: (SEVERITY_ORDER.get(r.severity, 9), r.source_files, r.focus_node, r.path or "")
+    )
     return results
 
 
-def _run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None,
-                 **options: object) -> rdflib.Graph:
+def _run_pyshacl(
+    data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None, **options: object
+) -> rdflib.Graph:
     outcome = pyshacl.validate(
         data,
         shacl_graph=shapes,
@@ -196,8 +202,10 @@ def targeted_focus_nodes(
         subjects_of = set(shapes.objects(shape, SH.targetSubjectsOf))
         objects_of = set(shapes.objects(shape, SH.targetObjectsOf))
         chosen = [
-            f for f in focus_nodes
-            if (classes & classes_of(f)) or f in nodes
+            f
+            for f in focus_nodes
+            if (classes & classes_of(f))
+            or f in nodes
             or any((f, p, None) in data for p in subjects_of)
             or any((None, p, f) in data for p in objects_of)
         ]
@@ -268,7 +276,11 @@ def validate_files(paths: list[Path] | None, root: Path) -> ValidationReport:
     given = {f.relative for f in files}
     context = [f for f in shipped if f.path.resolve() not in {g.path.resolve() for g in files}]
     loaded = load_graph(files + context)
-    focus = [s for s, sources in loaded.subject_files.items() if given & sources and not isinstance(s, rdflib.BNode)]
+    focus = [
+        s
+        for s, sources in loaded.subject_files.items()
+        if given & sources and not isinstance(s, rdflib.BNode)
+    ]
     report = validate_graph(loaded.graph, load_shapes(root), None, loaded.subject_files, focus)
     report.results = [r for r in report.results if given & set(r.source_files)]
     return report

@@ -124,7 +124,9 @@ def test_post_quads_to_the_store_keeps_loading_datasets(fresh_service: Live) -> 
     trig = b'<http://example.org/g1> { <http://example.org/s> <http://example.org/p> "one" . }'
     r = fresh_service.request("POST", "/store", content=trig, headers={"Content-Type": "application/trig"})
     assert r.status_code == 204, r.text
-    assert fresh_service.ask('ASK { GRAPH <http://example.org/g1> { <http://example.org/s> <http://example.org/p> "one" } }')
+    assert fresh_service.ask(
+        'ASK { GRAPH <http://example.org/g1> { <http://example.org/s> <http://example.org/p> "one" } }'
+    )
 
 
 @KINDS
@@ -133,33 +135,61 @@ def test_head_existing(fresh_service: Live, address: Address) -> None:
     graph = address("person/1.ttl")
     assert call(fresh_service, "PUT", graph, content=turtle(JOHN), headers=TTL).status_code == 201
     r = call(fresh_service, "HEAD", graph, headers={"Accept": "text/turtle; charset=utf-8"})
-    assert r.status_code == 200 and r.headers["content-type"] == "text/turtle; charset=utf-8" and r.content == b""
+    assert (
+        r.status_code == 200
+        and r.headers["content-type"] == "text/turtle; charset=utf-8"
+        and r.content == b""
+    )
 
 
 @KINDS
 def test_head_non_existing(fresh_service: Live, address: Address) -> None:
     """head_non_existing_indirect / _direct."""
-    assert call(fresh_service, "HEAD", address("person/4.ttl"), headers={"Accept": "text/turtle; charset=utf-8"}).status_code == 404
+    assert (
+        call(
+            fresh_service, "HEAD", address("person/4.ttl"), headers={"Accept": "text/turtle; charset=utf-8"}
+        ).status_code
+        == 404
+    )
 
 
 def test_put_get_uri_pct_encoded_indirect(fresh_service: Live) -> None:
     """put_get_uri_pct_encoded_indirect: the graph IRI is the same however the query string encodes it."""
-    r = fresh_service.request("PUT", "/store?graph=http%3A%2F%2Fwww.example%2Fgsp%2Fperson%2F1.ttl", content=turtle(JOHN),
-                      headers=TTL)
+    r = fresh_service.request(
+        "PUT",
+        "/store?graph=http%3A%2F%2Fwww.example%2Fgsp%2Fperson%2F1.ttl",
+        content=turtle(JOHN),
+        headers=TTL,
+    )
     assert r.status_code == 201
-    assert same_graph(fresh_service.request("GET", "/store?graph=http://www.example/gsp/person/1.ttl", headers=ACCEPT), JOHN)
+    assert same_graph(
+        fresh_service.request("GET", "/store?graph=http://www.example/gsp/person/1.ttl", headers=ACCEPT), JOHN
+    )
 
 
 def test_put_get_uri_pct_encoded_twice(fresh_service: Live) -> None:
     """put_get_uri_pct_encoded_twice: the query string is decoded once: %2531 names …/%31.ttl, not …/1.ttl."""
     jane2 = JANE.replace("person/1>", "person/2>")
-    assert fresh_service.request("PUT", "/store?graph=http://www.example/gsp/person/%31.ttl", content=turtle(JOHN),
-                         headers=TTL).status_code == 201
-    assert fresh_service.request("PUT", "/store?graph=http://www.example/gsp/person/%2531.ttl", content=turtle(jane2),
-                         headers=TTL).status_code == 201
-    assert same_graph(fresh_service.request("GET", "/store?graph=http://www.example/gsp/person/%31.ttl", headers=ACCEPT), JOHN)
-    assert same_graph(fresh_service.request("GET", "/store?graph=http://www.example/gsp/person/%2531.ttl", headers=ACCEPT),
-                      jane2)
+    assert (
+        fresh_service.request(
+            "PUT", "/store?graph=http://www.example/gsp/person/%31.ttl", content=turtle(JOHN), headers=TTL
+        ).status_code
+        == 201
+    )
+    assert (
+        fresh_service.request(
+            "PUT", "/store?graph=http://www.example/gsp/person/%2531.ttl", content=turtle(jane2), headers=TTL
+        ).status_code
+        == 201
+    )
+    assert same_graph(
+        fresh_service.request("GET", "/store?graph=http://www.example/gsp/person/%31.ttl", headers=ACCEPT),
+        JOHN,
+    )
+    assert same_graph(
+        fresh_service.request("GET", "/store?graph=http://www.example/gsp/person/%2531.ttl", headers=ACCEPT),
+        jane2,
+    )
 
 
 # -- direct identification where graph IRIs dereference --------------------------------------------------
@@ -173,17 +203,31 @@ def test_direct_identification_at_graph_iris(fresh_service: Live) -> None:
     assert same_graph(fresh_service.request("GET", "/store", params={"graph": iri}, headers=ACCEPT), JOHN)
     page = fresh_service.request("GET", "/graph/contrib/conformance", headers={"Accept": "text/html"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    doc = fresh_service.request("GET", "/graph/contrib/conformance", headers={"Accept": "application/ld+json"})
+    doc = fresh_service.request(
+        "GET", "/graph/contrib/conformance", headers={"Accept": "application/ld+json"}
+    )
     assert doc.status_code == 200 and doc.headers["content-type"].startswith("application/ld+json")
     assert fresh_service.request("HEAD", "/graph/contrib/conformance", headers=ACCEPT).status_code == 200
-    assert fresh_service.request("POST", "/graph/contrib/conformance", content=turtle(JANE), headers=TTL).status_code == 204
+    assert (
+        fresh_service.request(
+            "POST", "/graph/contrib/conformance", content=turtle(JANE), headers=TTL
+        ).status_code
+        == 204
+    )
     assert fresh_service.request("DELETE", "/graph/contrib/conformance").status_code == 204
     assert fresh_service.request("GET", "/graph/contrib/conformance", headers=ACCEPT).status_code == 404
 
 
 @pytest.mark.parametrize("method", ["PUT", "POST", "DELETE"])
-@pytest.mark.parametrize("url", ["/graph/data/data", "/graph/ontology/iop", "/graph/provenance",
-                                 "/store?graph=" + quote("https://w3id.org/iopgraph/graph/data/data", safe="")])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/graph/data/data",
+        "/graph/ontology/iop",
+        "/graph/provenance",
+        "/store?graph=" + quote("https://w3id.org/iopgraph/graph/data/data", safe=""),
+    ],
+)
 def test_protected_graphs_refuse_writes(live_service: Live, method: str, url: str) -> None:
     before = live_service.fingerprint()
     body = {} if method == "DELETE" else {"content": turtle(JOHN), "headers": TTL}
@@ -195,29 +239,70 @@ def test_protected_graphs_refuse_writes(live_service: Live, method: str, url: st
 # -- bad requests: exact statuses, nothing changed ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("case,method,url,body,headers,status", [
-    ("turtle syntax error", "PUT", "/store/person/9.ttl", b"<http://a> <http://b> .", TTL, 400),
-    ("unknown media type", "PUT", "/store/person/9.ttl", b"%PDF-1.4", {"Content-Type": "application/pdf"}, 415),
-    ("no media type", "POST", "/store", b"<http://a> <http://b> <http://c> .", {}, 415),
-    ("quads into a graph", "PUT", "/store/person/9.ttl", b"<http://a> <http://b> <http://c> <http://g> .",
-     {"Content-Type": "application/n-quads"}, 415),
-    ("multipart PUT", "PUT", "/store/person/9.ttl", MULTIPART, MULTIPART_TYPE, 415),
-    ("multipart without RDF", "POST", "/store/person/9.ttl",
-     b"--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nhello\r\n--b--\r\n",
-     {"Content-Type": "multipart/form-data; boundary=b"}, 400),
-    ("multipart with one bad part", "POST", "/store/person/9.ttl",
-     MULTIPART.replace(b'foaf:givenName "Jane" .', b'foaf:givenName "Jane" '), MULTIPART_TYPE, 400),
-    ("both graph and default", "PUT", "/store?graph=http://example.org/g&default", b"", TTL, 400),
-    ("graph not an IRI", "PUT", "/store?graph=not%20an%20iri", b"<http://a> <http://b> <http://c> .", TTL, 400),
-    ("direct URL with ?graph", "PUT", "/store/person/9.ttl?graph=http://example.org/g",
-     b"<http://a> <http://b> <http://c> .", TTL, 400),
-    ("PUT without a graph", "PUT", "/store", b"<http://a> <http://b> <http://c> .", TTL, 400),
-    ("direct URL without a path", "PUT", "/store/", b"<http://a> <http://b> <http://c> .", TTL, 400),
-    ("empty new graph", "POST", "/store", b"@prefix ex: <http://example.org/> .", TTL, 400),
-    ("delete a missing graph", "DELETE", "/store/person/missing.ttl", b"", {}, 404),
-])
-def test_bad_graph_store_requests(live_service: Live, case: str, method: str, url: str, body: bytes,
-                                  headers: dict[str, str], status: int) -> None:
+@pytest.mark.parametrize(
+    "case,method,url,body,headers,status",
+    [
+        ("turtle syntax error", "PUT", "/store/person/9.ttl", b"<http://a> <http://b> .", TTL, 400),
+        (
+            "unknown media type",
+            "PUT",
+            "/store/person/9.ttl",
+            b"%PDF-1.4",
+            {"Content-Type": "application/pdf"},
+            415,
+        ),
+        ("no media type", "POST", "/store", b"<http://a> <http://b> <http://c> .", {}, 415),
+        (
+            "quads into a graph",
+            "PUT",
+            "/store/person/9.ttl",
+            b"<http://a> <http://b> <http://c> <http://g> .",
+            {"Content-Type": "application/n-quads"},
+            415,
+        ),
+        ("multipart PUT", "PUT", "/store/person/9.ttl", MULTIPART, MULTIPART_TYPE, 415),
+        (
+            "multipart without RDF",
+            "POST",
+            "/store/person/9.ttl",
+            b'--b\r\nContent-Disposition: form-data; name="x"\r\n\r\nhello\r\n--b--\r\n',
+            {"Content-Type": "multipart/form-data; boundary=b"},
+            400,
+        ),
+        (
+            "multipart with one bad part",
+            "POST",
+            "/store/person/9.ttl",
+            MULTIPART.replace(b'foaf:givenName "Jane" .', b'foaf:givenName "Jane" '),
+            MULTIPART_TYPE,
+            400,
+        ),
+        ("both graph and default", "PUT", "/store?graph=http://example.org/g&default", b"", TTL, 400),
+        (
+            "graph not an IRI",
+            "PUT",
+            "/store?graph=not%20an%20iri",
+            b"<http://a> <http://b> <http://c> .",
+            TTL,
+            400,
+        ),
+        (
+            "direct URL with ?graph",
+            "PUT",
+            "/store/person/9.ttl?graph=http://example.org/g",
+            b"<http://a> <http://b> <http://c> .",
+            TTL,
+            400,
+        ),
+        ("PUT without a graph", "PUT", "/store", b"<http://a> <http://b> <http://c> .", TTL, 400),
+        ("direct URL without a path", "PUT", "/store/", b"<http://a> <http://b> <http://c> .", TTL, 400),
+        ("empty new graph", "POST", "/store", b"@prefix ex: <http://example.org/> .", TTL, 400),
+        ("delete a missing graph", "DELETE", "/store/person/missing.ttl", b"", {}, 404),
+    ],
+)
+def test_bad_graph_store_requests(
+    live_service: Live, case: str, method: str, url: str, body: bytes, headers: dict[str, str], status: int
+) -> None:
     before = live_service.fingerprint()
     r = live_service.request(method, url, content=body, headers=headers)
     assert r.status_code == status, r.text
@@ -234,7 +319,11 @@ def test_writes_need_the_token(live_service: Live) -> None:
 
 def test_the_shacl_gate_still_decides(fresh_service: Live) -> None:
     before = fresh_service.fingerprint()
-    r = fresh_service.request("PUT", "/store/project.ttl", content=b"<http://example.org/id/p9> a <http://example.org/ns#Project> .",
-                      headers=TTL)
+    r = fresh_service.request(
+        "PUT",
+        "/store/project.ttl",
+        content=b"<http://example.org/id/p9> a <http://example.org/ns#Project> .",
+        headers=TTL,
+    )
     assert r.status_code == 422 and r.json()["code"] == "shacl-violation"
     assert fresh_service.fingerprint() == before

@@ -38,27 +38,48 @@ def loader(live_service: Live) -> Any:
 
 
 def as_graph(doc: dict[str, Any], live_service: Live, mode: str) -> rdflib.Graph:
-    nquads = jsonld.to_rdf(doc, {"format": "application/n-quads", "documentLoader": loader(live_service),
-                                 "processingMode": mode})
+    nquads = jsonld.to_rdf(
+        doc, {"format": "application/n-quads", "documentLoader": loader(live_service), "processingMode": mode}
+    )
     return rdflib.Graph().parse(data=nquads or "", format="nt")
 
 
 def jsonld_views(live_service: Live) -> list[str]:
     """Every JSON-LD view to check: resources of each kind, every /api collection, catalogue, LDES."""
-    r = live_service.http.post("/sparql", content=b"""SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o }
+    r = live_service.http.post(
+        "/sparql",
+        content=b"""SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o }
         FILTER(STRSTARTS(STR(?s), "https://w3id.org/iopgraph/id/") || STRSTARTS(STR(?s), "https://w3id.org/iopgraph/concept/"))
-        } ORDER BY ?s LIMIT 40""", headers={"Content-Type": "application/sparql-query",
-                                              "Accept": "application/sparql-results+json"})
-    resources = [b["s"]["value"].removeprefix("https://w3id.org/iopgraph") for b in r.json()["results"]["bindings"]]
+        } ORDER BY ?s LIMIT 40""",
+        headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+    )
+    resources = [
+        b["s"]["value"].removeprefix("https://w3id.org/iopgraph") for b in r.json()["results"]["bindings"]
+    ]
     spec = live_service.http.get("/openapi.json").json()
-    collections = sorted(p for p, ops in spec["paths"].items() if p.startswith("/api/") and "{" not in p
-                         and "get" in ops and p not in ("/api/validate", "/api/guidance") and not p.startswith("/api/queries"))
+    collections = sorted(
+        p
+        for p, ops in spec["paths"].items()
+        if p.startswith("/api/")
+        and "{" not in p
+        and "get" in ops
+        and p not in ("/api/validate", "/api/guidance")
+        and not p.startswith("/api/queries")
+    )
     challenges = [r.rsplit("/", 1)[-1] for r in resources if r.startswith("/concept/challenge/")]
     if challenges:
         collections.append(f"/api/guidance?challenge={challenges[0]}")
     ldes = live_service.http.get("/ldes", headers=JSONLD).json()
     fragments = sorted({str(v) for v in json.dumps(ldes).split('"') if "/ldes/fragment/" in v})
-    views = [*resources[::4], "/graph/data/data", "/ontology", *collections, "/catalog", "/ldes", *fragments[:2]]
+    views = [
+        *resources[::4],
+        "/graph/data/data",
+        "/ontology",
+        *collections,
+        "/catalog",
+        "/ldes",
+        *fragments[:2],
+    ]
     return [v.removeprefix(live_service.url) for v in views]
 
 
@@ -66,8 +87,10 @@ def test_every_view_gives_the_same_graph_to_json_ld_1_0_and_1_1(live_service: Li
     views = jsonld_views(live_service)
     assert len(views) >= 10 and any(v.startswith("/api/") for v in views), views
     live_service.reset()
-    write = live_service.update('INSERT DATA { GRAPH <https://w3id.org/iopgraph/graph/contrib/ld> { '
-                        '<https://w3id.org/iopgraph/id/initiative/conformance> <http://www.w3.org/2000/01/rdf-schema#label> "x"@en } }')
+    write = live_service.update(
+        "INSERT DATA { GRAPH <https://w3id.org/iopgraph/graph/contrib/ld> { "
+        '<https://w3id.org/iopgraph/id/initiative/conformance> <http://www.w3.org/2000/01/rdf-schema#label> "x"@en } }'
+    )
     assert write.status_code == 204  # an LDES member to look at
     views.append("/ldes/version/1")
     checked = []
@@ -77,10 +100,15 @@ def test_every_view_gives_the_same_graph_to_json_ld_1_0_and_1_1(live_service: Li
             continue
         assert r.status_code == 200, (view, r.text[:300])
         if not r.headers["content-type"].startswith("application/ld+json"):
-            assert view.startswith("/api/"), view  # a plain-JSON API (e.g. /api/queries), not a linked-data view
+            assert view.startswith("/api/"), (
+                view
+            )  # a plain-JSON API (e.g. /api/queries), not a linked-data view
             continue
         doc = r.json()
-        one_oh, one_one = as_graph(doc, live_service, "json-ld-1.0"), as_graph(doc, live_service, "json-ld-1.1")
+        one_oh, one_one = (
+            as_graph(doc, live_service, "json-ld-1.0"),
+            as_graph(doc, live_service, "json-ld-1.1"),
+        )
         assert len(one_one) > 0, view
         assert isomorphic(one_oh, one_one), view
         checked.append(view)
@@ -91,8 +119,11 @@ def test_every_view_gives_the_same_graph_to_json_ld_1_0_and_1_1(live_service: Li
 
 def test_a_json_ld_1_0_processor_refuses_a_1_1_context(live_service: Live) -> None:
     """The check above can fail: PyLD in 1.0 mode rejects a context that declares @version 1.1."""
-    doc = {"@context": {"@version": 1.1, "label": "http://www.w3.org/2000/01/rdf-schema#label"},
-           "@id": "http://example.org/s", "label": "x"}
+    doc = {
+        "@context": {"@version": 1.1, "label": "http://www.w3.org/2000/01/rdf-schema#label"},
+        "@id": "http://example.org/s",
+        "label": "x",
+    }
     with pytest.raises(jsonld.JsonLdError):
         as_graph(doc, live_service, "json-ld-1.0")
     context = live_service.http.get("/context/v1.jsonld").json()["@context"]

@@ -20,7 +20,10 @@ from browser_support import ARGS, CHROMIUM, NEEDS_CHROMIUM
 from live_server import ROOT, serve
 
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
-pytestmark = [NEEDS_CHROMIUM, pytest.mark.skipif(not AXE.exists(), reason="needs axe-core from npm: run `make web`")]
+pytestmark = [
+    NEEDS_CHROMIUM,
+    pytest.mark.skipif(not AXE.exists(), reason="needs axe-core from npm: run `make web`"),
+]
 PAGES = {
     "home": "/",
     "search": "/search?q=trust",
@@ -37,8 +40,9 @@ PAGES = {
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("axe")
-    with serve([], {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_QUERY_WORKERS": "1"},
-               timeout=120) as url:
+    with serve(
+        [], {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_QUERY_WORKERS": "1"}, timeout=120
+    ) as url:
         yield url
 
 
@@ -55,8 +59,11 @@ def browser() -> Iterator[Any]:
 
 
 def serious(results: dict[str, Any]) -> list[str]:
-    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
-            for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.mark.parametrize("name", list(PAGES))
@@ -83,7 +90,9 @@ def test_the_matrix_keeps_its_header_row_and_first_column_in_view(base: str, bro
         region = page.locator(".matrix-scroll")
         region.evaluate("e => e.scrollTo(0, 600)")
         header = page.locator("table.matrix thead th").nth(1)
-        assert abs(header.bounding_box()["y"] - region.bounding_box()["y"]) < 2  # still at the top of the region
+        assert (
+            abs(header.bounding_box()["y"] - region.bounding_box()["y"]) < 2
+        )  # still at the top of the region
     finally:
         context.close()
 

@@ -137,8 +137,13 @@ def test_every_internal_link_answers(site: Crawl) -> None:
 
 
 def test_every_anchor_exists(site: Crawl) -> None:
-    missing = sorted({(path, fragment, page) for page, path, fragment in site.fragments
-                      if path in site.pages and fragment not in site.pages[path].ids})
+    missing = sorted(
+        {
+            (path, fragment, page)
+            for page, path, fragment in site.fragments
+            if path in site.pages and fragment not in site.pages[path].ids
+        }
+    )
     assert missing == [], f"anchors that land nowhere (target, #anchor, linked from): {missing[:20]}"
     ontology_links = [(p, f) for _, p, f in site.fragments if p == "/ontology"]
     assert len(ontology_links) > 100  # every "Type:" link of the site points into /ontology
@@ -156,7 +161,9 @@ def test_no_label_is_garbled(site: Crawl) -> None:
         if url.startswith("/guides"):
             continue  # the guides are authored text, not generated labels
         texts = page.labels + [text for href, text in page.links if text]
-        for text in (PREFIXED_NAME.sub("", t) for t in texts):  # "organisation (org:Organization)" names the term
+        for text in (
+            PREFIXED_NAME.sub("", t) for t in texts
+        ):  # "organisation (org:Organization)" names the term
             for name, pattern in GARBLED.items():
                 if pattern.search(text) and not quoted_title(text):
                     found.setdefault(name, set()).add((text[:80], url))

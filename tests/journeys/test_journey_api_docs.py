@@ -36,7 +36,7 @@ def test_docs_render_every_operation_offline(shipped_base: str) -> None:
         try:
             page = browser.new_context().new_page()
 
-            def route(r):  # noqa: ANN001,ANN202 - playwright's Route
+            def route(r):  # playwright's Route
                 if under(shipped_base, r.request.url):
                     return r.continue_()
                 failed.append(f"offline: {r.request.url}")
@@ -48,16 +48,25 @@ def test_docs_render_every_operation_offline(shipped_base: str) -> None:
             page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
             page.goto(shipped_base + "/docs", wait_until="networkidle")
             page.wait_for_selector(".opblock", timeout=30_000)
-            shown = set(page.eval_on_selector_all(".opblock", """blocks => blocks.map(b =>
+            shown = set(
+                page.eval_on_selector_all(
+                    ".opblock",
+                    """blocks => blocks.map(b =>
                 b.querySelector('.opblock-summary-method').textContent.toLowerCase() + ' ' +
-                b.querySelector('.opblock-summary-path').getAttribute('data-path'))"""))
+                b.querySelector('.opblock-summary-path').getAttribute('data-path'))""",
+                )
+            )
             Path(ARTIFACTS).mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "api-docs.png"))
         finally:
             browser.close()
     paths = httpx.get(shipped_base + "/openapi.json").json()["paths"]
-    expected = {f"{method} {path}" for path, ops in paths.items() for method in ops
-                if method in ("get", "post", "put", "delete", "head", "patch")}
+    expected = {
+        f"{method} {path}"
+        for path, ops in paths.items()
+        for method in ops
+        if method in ("get", "post", "put", "delete", "head", "patch")
+    }
     assert not failed, failed
     assert not errors, errors
     assert len(expected) > 20 and shown == expected, expected ^ shown

@@ -37,8 +37,15 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def _pytest(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 def test_without_the_report_the_report_tests_skip_with_the_reason(tmp_path: Path) -> None:
@@ -72,16 +79,25 @@ def _path_without_node(folder: Path) -> str:
 def test_make_test_passes_on_a_fresh_clone_without_npm_and_shared(tmp_path: Path) -> None:
     clone = tmp_path / "iopgraph"
     assert not (tmp_path / "shared").exists()
-    done = subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], capture_output=True, text=True,
-                          timeout=300, check=False)
+    done = subprocess.run(
+        ["git", "clone", "--quiet", str(ROOT), str(clone)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     path = _path_without_node(tmp_path / "bin")
     assert shutil.which("npm", path=path) is None
-    env = _env(PATH=path, PYTEST_ADDOPTS=" ".join([*REPORT_TESTS, "tests/test_cli.py", "tests/test_config.py"]))
-    done = subprocess.run(["make", "test"], cwd=clone, env=env, capture_output=True, text=True, timeout=1800,
-                          check=False)
-    output = "\n".join(line for line in (done.stdout + done.stderr).splitlines()
-                       if "WARNING: Location" not in line)  # pip's notes about local mirrors
+    env = _env(
+        PATH=path, PYTEST_ADDOPTS=" ".join([*REPORT_TESTS, "tests/test_cli.py", "tests/test_config.py"])
+    )
+    done = subprocess.run(
+        ["make", "test"], cwd=clone, env=env, capture_output=True, text=True, timeout=1800, check=False
+    )
+    output = "\n".join(
+        line for line in (done.stdout + done.stderr).splitlines() if "WARNING: Location" not in line
+    )  # pip's notes about local mirrors
     assert done.returncode == 0, output[-5000:]
     assert "npm not found, skipping the web assets" in output
     assert REASON in output, output[-3000:]

@@ -29,8 +29,16 @@ COLLECTIONS = ["challenges", "mitigations", "initiatives", "organisations", "rec
 RESOURCES = ["/id/report/d06-02", "/concept/challenge/lack-of-trust", "/ontology"]
 DCAT_AP = ROOT / "tests" / "fixtures" / "dcat-ap" / "dcat-ap-3-mandatory.ttl"
 #: Seeds of the link follower: the machine entry points the README names.
-SEEDS = ["/api/queries", "/catalog", "/.well-known/void", "/ldes", "/sparql", "/context/v1.jsonld",
-         *(f"/api/{c}" for c in COLLECTIONS), *RESOURCES]
+SEEDS = [
+    "/api/queries",
+    "/catalog",
+    "/.well-known/void",
+    "/ldes",
+    "/sparql",
+    "/context/v1.jsonld",
+    *(f"/api/{c}" for c in COLLECTIONS),
+    *RESOURCES,
+]
 MAX_URLS = 3000
 
 
@@ -63,10 +71,18 @@ def test_every_machine_link_names_the_port_served(shipped_base: str) -> None:
 def test_links_never_come_from_the_host_header(shipped_base: str) -> None:
     """Issue 9 item 11: a forged Host header is not echoed into Link headers or bodies (cache poisoning)."""
     forged = {"Host": "attacker.example"}
-    for path in ["/api/challenges?limit=5", "/api/queries/challenge-tree?per_page=2", "/api/queries",
-                 "/sparql", "/ldes"]:
-        r = httpx.get(shipped_base + path, headers={**forged, "Accept": "application/ld+json, text/turtle;q=0.9, "
-                                                                    "application/json;q=0.8"}, timeout=30)
+    for path in [
+        "/api/challenges?limit=5",
+        "/api/queries/challenge-tree?per_page=2",
+        "/api/queries",
+        "/sparql",
+        "/ldes",
+    ]:
+        r = httpx.get(
+            shipped_base + path,
+            headers={**forged, "Accept": "application/ld+json, text/turtle;q=0.9, application/json;q=0.8"},
+            timeout=30,
+        )
         assert r.status_code == 200, (path, r.text[:300])
         assert "attacker.example" not in r.headers.get("link", "") + r.text, path
     editor = httpx.get(shipped_base + "/sparql", headers={**forged, "Accept": "text/html"}, timeout=30)
@@ -128,12 +144,21 @@ def test_the_catalogue_passes_the_dcat_ap_shapes(shipped_base: str) -> None:
 def test_the_npm_ldes_client_follows_the_stream_to_the_end(shipped_base: str) -> None:
     client = WEB_BIN / "ldes-client"
     require_npm_tool(client, "the LDES client")  # skips without npm, fails in CI
-    done = subprocess.run([str(client), shipped_base + "/ldes", "--materialize"], capture_output=True, text=True,
-                          timeout=300, cwd=ROOT / "web", check=False)
+    done = subprocess.run(
+        [str(client), shipped_base + "/ldes", "--materialize"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT / "web",
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "ECONNREFUSED" not in done.stderr
-    subjects = {q.subject.value for q in ox.parse(done.stdout.encode(), ox.RdfFormat.TRIG)
-                if isinstance(q.subject, ox.NamedNode)}
+    subjects = {
+        q.subject.value
+        for q in ox.parse(done.stdout.encode(), ox.RdfFormat.TRIG)
+        if isinstance(q.subject, ox.NamedNode)
+    }
     challenges: list[str] = []
     url: str | None = shipped_base + "/api/challenges?limit=200"
     while url:
@@ -158,8 +183,11 @@ def _with_examples(query: dict[str, Any]) -> dict[str, Any]:
     params = {p["name"]: p["example"] for p in query["parameters"] if p.get("example") is not None}
     if not params:
         return query
-    return {**query, "href": query["href"] + "?" + urlencode(params),
-            "sparql": query["href"] + "?" + urlencode({**params, "format": "sparql"})}
+    return {
+        **query,
+        "href": query["href"] + "?" + urlencode(params),
+        "sparql": query["href"] + "?" + urlencode({**params, "format": "sparql"}),
+    }
 
 
 def _links(base: str, url: str, response: httpx.Response) -> set[str]:
@@ -168,7 +196,7 @@ def _links(base: str, url: str, response: httpx.Response) -> set[str]:
     for part in response.headers.get_list("link"):
         for link in part.split(","):
             if "<" in link and ">" in link:
-                found.add(urljoin(url, link[link.index("<") + 1:link.index(">")]))
+                found.add(urljoin(url, link[link.index("<") + 1 : link.index(">")]))
     media_type = response.headers.get("content-type", "").split(";")[0].strip()
     if len(response.content) > 5_000_000:
         return {u for u in found if under(base, u)}

@@ -56,8 +56,11 @@ def _check_result(form: str, fmt: str, converted: Any) -> None:
         else:
             assert converted.decode().strip().splitlines()[-1].strip().lower() in ("true", "1")
     else:
-        graph = converted if isinstance(converted, rdflib.Graph) else rdflib.Graph().parse(
-            data=converted, format="json-ld" if fmt == "json-ld" else "turtle")
+        graph = (
+            converted
+            if isinstance(converted, rdflib.Graph)
+            else rdflib.Graph().parse(data=converted, format="json-ld" if fmt == "json-ld" else "turtle")
+        )
         assert len(graph) >= (5 if form == "CONSTRUCT" else 3)
         if form == "DESCRIBE":
             assert (rdflib.URIRef(REPORT), None, None) in graph
@@ -80,16 +83,26 @@ def test_sparqlwrapper_every_format(shipped_base: str, form: str, fmt: str, meth
 
 def test_repeated_identical_and_unknown_parameters_are_accepted(shipped_base: str) -> None:
     """``format`` given twice with one value, an unknown ``results`` parameter: the query still runs."""
-    params = [("query", QUERIES["ASK"]), ("format", "json"), ("format", "json"), ("output", "json"),
-              ("results", "json"), ("timeout", "0")]
+    params = [
+        ("query", QUERIES["ASK"]),
+        ("format", "json"),
+        ("format", "json"),
+        ("output", "json"),
+        ("results", "json"),
+        ("timeout", "0"),
+    ]
     r = httpx.get(shipped_base + "/sparql", params=params)
     assert r.status_code == 200, r.text
     assert r.json()["boolean"] is True
 
 
 def test_disagreeing_format_parameters_leave_the_choice_to_accept(shipped_base: str) -> None:
-    params = [("query", QUERIES["SELECT"]), ("format", "tsv"), ("format", "text/tab-separated-values"),
-              ("output", "tsv")]
+    params = [
+        ("query", QUERIES["SELECT"]),
+        ("format", "tsv"),
+        ("format", "text/tab-separated-values"),
+        ("output", "tsv"),
+    ]
     r = httpx.get(shipped_base + "/sparql", params=params, headers={"Accept": "text/csv"})
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("text/csv")

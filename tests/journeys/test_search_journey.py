@@ -29,8 +29,9 @@ ISO_HITS = {
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("search-journey")
-    with serve([], {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_QUERY_WORKERS": "1"},
-               timeout=120) as url:
+    with serve(
+        [], {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_QUERY_WORKERS": "1"}, timeout=120
+    ) as url:
         yield url
 
 
@@ -45,7 +46,9 @@ def test_suggestion_to_challenge_page_with_rolled_up_mitigations(base: str) -> N
         options.first.wait_for(state="visible", timeout=15000)
         assert box.get_attribute("aria-expanded") == "true"
         texts = options.all_inner_texts()
-        wanted = next(i for i, t in enumerate(texts) if t.startswith("Lack of trust") and "challenge cluster" in t)
+        wanted = next(
+            i for i, t in enumerate(texts) if t.startswith("Lack of trust") and "challenge cluster" in t
+        )
         for _ in range(wanted + 1):
             box.press("ArrowDown")
         active = box.get_attribute("aria-activedescendant")
@@ -57,8 +60,16 @@ def test_suggestion_to_challenge_page_with_rolled_up_mitigations(base: str) -> N
         assert page.locator("h1").inner_text() == "Lack of trust"
         rollup = page.locator("section.rollup")
         assert rollup.locator("h4", has_text="Mitigations and good practices").count() >= 3
-        assert rollup.get_by_role("link", name="Promoting trust and knowledge sharing among partners").count() >= 1
-        assert page.locator("nav.breadcrumbs").get_by_role("link", name="Cultural interoperability challenges").count() == 1
+        assert (
+            rollup.get_by_role("link", name="Promoting trust and knowledge sharing among partners").count()
+            >= 1
+        )
+        assert (
+            page.locator("nav.breadcrumbs")
+            .get_by_role("link", name="Cultural interoperability challenges")
+            .count()
+            == 1
+        )
         page.screenshot(path=str(ARTIFACTS / "search-journey-challenge.png"), full_page=True)
 
 

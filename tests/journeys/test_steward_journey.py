@@ -33,7 +33,9 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 #: The example's links that point outside the file: what validating it alone must report (the guide says so).
 OWN_FINDINGS = {"iop:city", "iop:country", "iop:partOfProgramme", "iop:section"}
 BROKEN_SYNTAX = EXAMPLE.read_text(encoding="utf-8").replace("iop:isUseCase false ;", "iop:isUseCase @@@ ;")
-SHAPE_VIOLATION = EXAMPLE.read_text(encoding="utf-8").replace("iop:city place:helsinki", "iop:city place:atlantis")
+SHAPE_VIOLATION = EXAMPLE.read_text(encoding="utf-8").replace(
+    "iop:city place:helsinki", "iop:city place:atlantis"
+)
 TRIPLES = len(list(ox.parse(path=str(EXAMPLE))))
 
 
@@ -51,8 +53,13 @@ PROVENANCE_QUERY = guide_block(r"--data-urlencode query='\n(.*?)'\n")
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("steward")
-    env = {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_BUILD_DIR": str(folder / "build"),
-           "IOPGRAPH_WRITE_TOKEN": TOKEN, "IOPGRAPH_WRITE_AGENT": "city-of-helsinki", "IOPGRAPH_QUERY_WORKERS": "1"}
+    env = {
+        "IOPGRAPH_STORE_PATH": str(folder / "store"),
+        "IOPGRAPH_BUILD_DIR": str(folder / "build"),
+        "IOPGRAPH_WRITE_TOKEN": TOKEN,
+        "IOPGRAPH_WRITE_AGENT": "city-of-helsinki",
+        "IOPGRAPH_QUERY_WORKERS": "1",
+    }
     with serve([], env, timeout=120) as base:
         yield base
 
@@ -88,8 +95,12 @@ def test_step_2_the_file_alone_reports_only_its_own_resources(client: httpx.Clie
 
 
 def test_step_2_with_the_current_graph_it_conforms(client: httpx.Client) -> None:
-    answer = client.post("/api/validate", params={"current": "true"}, content=EXAMPLE.read_bytes(),
-                         headers={"Content-Type": "text/turtle"})
+    answer = client.post(
+        "/api/validate",
+        params={"current": "true"},
+        content=EXAMPLE.read_bytes(),
+        headers={"Content-Type": "text/turtle"},
+    )
     assert answer.status_code == 200
     report = answer.json()
     assert (report["conforms"], report["violations"], report["results"]) == (True, 0, [])
@@ -97,8 +108,12 @@ def test_step_2_with_the_current_graph_it_conforms(client: httpx.Client) -> None
 
 
 def test_step_2_the_shacl_report_as_turtle(client: httpx.Client) -> None:
-    answer = client.post("/api/validate", params={"current": "true"}, content=EXAMPLE.read_bytes(),
-                         headers={"Content-Type": "text/turtle", "Accept": "text/turtle"})
+    answer = client.post(
+        "/api/validate",
+        params={"current": "true"},
+        content=EXAMPLE.read_bytes(),
+        headers={"Content-Type": "text/turtle", "Accept": "text/turtle"},
+    )
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/turtle")
     triples = list(ox.parse(answer.content, ox.RdfFormat.TURTLE))
     conforms = [t.object.value for t in triples if t.predicate.value == "http://www.w3.org/ns/shacl#conforms"]
@@ -114,8 +129,12 @@ def test_a_broken_file_is_a_400_naming_line_and_column(client: httpx.Client) -> 
 
 
 def test_a_shape_violation_is_reported_with_its_message(client: httpx.Client) -> None:
-    answer = client.post("/api/validate", params={"current": "true"}, content=SHAPE_VIOLATION.encode(),
-                         headers={"Content-Type": "text/turtle"})
+    answer = client.post(
+        "/api/validate",
+        params={"current": "true"},
+        content=SHAPE_VIOLATION.encode(),
+        headers={"Content-Type": "text/turtle"},
+    )
     report = answer.json()
     assert answer.status_code == 200 and report["conforms"] is False
     assert [(r["focus_node"], r["path"]) for r in report["results"]] == [(INITIATIVE, "iop:city")]
@@ -130,17 +149,24 @@ def steps_3_and_4(client: httpx.Client) -> dict[str, httpx.Response]:
     """The guide's writes, in its order (after the validation steps): each answer by name."""
     turtle = {"Content-Type": "text/turtle"}
     done = {
-        "anonymous": client.put("/store", params={"graph": GRAPH}, content=EXAMPLE.read_bytes(), headers=turtle),
-        "violating": client.put("/store", params={"graph": GRAPH}, content=SHAPE_VIOLATION.encode(),
-                                headers={**turtle, **AUTH}),
+        "anonymous": client.put(
+            "/store", params={"graph": GRAPH}, content=EXAMPLE.read_bytes(), headers=turtle
+        ),
+        "violating": client.put(
+            "/store", params={"graph": GRAPH}, content=SHAPE_VIOLATION.encode(), headers={**turtle, **AUTH}
+        ),
     }
     done["before"] = client.get("/store", params={"graph": GRAPH}, headers={"Accept": "text/turtle"})
-    done["write"] = client.put("/store", params={"graph": GRAPH}, content=EXAMPLE.read_bytes(),
-                               headers={**turtle, **AUTH})
+    done["write"] = client.put(
+        "/store", params={"graph": GRAPH}, content=EXAMPLE.read_bytes(), headers={**turtle, **AUTH}
+    )
     done["stored"] = client.get("/store", params={"graph": GRAPH}, headers={"Accept": "text/turtle"})
-    done["page"] = client.get("/id/initiative/helsinki-district-digital-twins", headers={"Accept": "text/html"})
-    done["correction"] = client.post("/update", content=CORRECTION,
-                                     headers={"Content-Type": "application/sparql-update", **AUTH})
+    done["page"] = client.get(
+        "/id/initiative/helsinki-district-digital-twins", headers={"Accept": "text/html"}
+    )
+    done["correction"] = client.post(
+        "/update", content=CORRECTION, headers={"Content-Type": "application/sparql-update", **AUTH}
+    )
     return done
 
 
@@ -173,14 +199,18 @@ def test_step_4_the_correction(steps_3_and_4: dict[str, httpx.Response], client:
     assert any(t.predicate.value.endswith("#isActive") and t.object.value == "false" for t in triples)
 
 
-def test_step_4_the_guides_provenance_query(steps_3_and_4: dict[str, httpx.Response], client: httpx.Client) -> None:
+def test_step_4_the_guides_provenance_query(
+    steps_3_and_4: dict[str, httpx.Response], client: httpx.Client
+) -> None:
     answer = client.post("/sparql", data={"query": PROVENANCE_QUERY}, headers={"Accept": "text/csv"})
     assert answer.status_code == 200, answer.text
     mine = [row for row in answer.text.strip().splitlines()[1:] if GRAPH in row]
     assert len(mine) == 2 and all("city-of-helsinki" in row for row in mine)  # the write and the correction
 
 
-def test_step_4_the_provenance_is_recorded(steps_3_and_4: dict[str, httpx.Response], client: httpx.Client) -> None:
+def test_step_4_the_provenance_is_recorded(
+    steps_3_and_4: dict[str, httpx.Response], client: httpx.Client
+) -> None:
     """The guide's query with its missing prefix declared (what a steward gets once the guide is fixed)."""
     query = "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n" + PROVENANCE_QUERY
     answer = client.post("/sparql", data={"query": query}, headers={"Accept": "text/csv"})
@@ -243,8 +273,14 @@ def test_the_validate_form_in_chromium(server: str, tmp_path: Path) -> None:
 def cli(*args: str, store: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("IOPGRAPH_")}
     env.update({"IOPGRAPH_ROOT": str(ROOT), "IOPGRAPH_STORE_PATH": str(store)})
-    return subprocess.run([sys.executable, "-m", "iopgraph.cli", *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "iopgraph.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_the_command_line(tmp_path: Path) -> None:

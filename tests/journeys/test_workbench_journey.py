@@ -44,10 +44,16 @@ def example_values() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("workbench-journey")
-    (folder / "tokens").write_text(f"city-of-helsinki proposer {PROPOSER_TOKEN}\n"
-                                   f"eu-publisher publisher {PUBLISHER_TOKEN}\n", encoding="utf-8")
-    env = {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_BUILD_DIR": str(folder / "build"),
-           "IOPGRAPH_WRITE_TOKEN_FILE": str(folder / "tokens"), "IOPGRAPH_QUERY_WORKERS": "1"}
+    (folder / "tokens").write_text(
+        f"city-of-helsinki proposer {PROPOSER_TOKEN}\neu-publisher publisher {PUBLISHER_TOKEN}\n",
+        encoding="utf-8",
+    )
+    env = {
+        "IOPGRAPH_STORE_PATH": str(folder / "store"),
+        "IOPGRAPH_BUILD_DIR": str(folder / "build"),
+        "IOPGRAPH_WRITE_TOKEN_FILE": str(folder / "tokens"),
+        "IOPGRAPH_QUERY_WORKERS": "1",
+    }
     with serve([], env, timeout=120) as base:
         yield base
 
@@ -56,7 +62,7 @@ def by_id(key: str) -> str:
     return f'[id="{key}"]'
 
 
-def sign_in_with_the_keyboard(page, base: str, token: str, shot: str | None = None) -> None:  # noqa: ANN001
+def sign_in_with_the_keyboard(page, base: str, token: str, shot: str | None = None) -> None:
     page.goto(base + "/proposals")  # needs a session: the sign-in page, coming back afterwards
     assert page.url.startswith(base + "/sign-in?next=")
     for _ in range(60):  # Tab through the page until the token field has the focus
@@ -74,8 +80,12 @@ def sign_in_with_the_keyboard(page, base: str, token: str, shot: str | None = No
 
 
 def sparql(base: str, query: str) -> dict:  # type: ignore[type-arg]
-    answer = httpx.get(base + "/sparql", params={"query": query}, timeout=120,
-                       headers={"Accept": "application/sparql-results+json"})
+    answer = httpx.get(
+        base + "/sparql",
+        params={"query": query},
+        timeout=120,
+        headers={"Accept": "application/sparql-results+json"},
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()  # type: ignore[no-any-return]
 
@@ -84,12 +94,17 @@ def ldes_mentions(base: str, iri: str) -> int:
     """How many members of the LDES feed are versions of ``iri`` (every fragment read)."""
     count, index = 0, 0
     while True:
-        answer = httpx.get(f"{base}/ldes/fragment/{index}", headers={"Accept": "application/n-triples"}, timeout=120)
+        answer = httpx.get(
+            f"{base}/ldes/fragment/{index}", headers={"Accept": "application/n-triples"}, timeout=120
+        )
         if answer.status_code == 404:
             return count
         assert answer.status_code == 200
-        count += sum(1 for line in answer.text.splitlines()
-                     if "<http://purl.org/dc/terms/isVersionOf>" in line and f"<{iri}>" in line)
+        count += sum(
+            1
+            for line in answer.text.splitlines()
+            if "<http://purl.org/dc/terms/isVersionOf>" in line and f"<{iri}>" in line
+        )
         index += 1
 
 
@@ -127,7 +142,9 @@ def test_author_review_publish_and_revert_in_the_browser(server: str) -> None:
         city.fill("")
         city.focus()
         page.keyboard.type("Helsin")
-        page.locator('[id="in-iop.city-0"][data-suggestions]:not([data-suggestions="0"])').wait_for(state="attached")
+        page.locator('[id="in-iop.city-0"][data-suggestions]:not([data-suggestions="0"])').wait_for(
+            state="attached"
+        )
         options = page.eval_on_selector_all('[id="list-iop.city"] option', "os => os.map(o => o.value)")
         assert values["iop.city"] in options
         city.fill(values["iop.city"])
@@ -168,9 +185,12 @@ def test_author_review_publish_and_revert_in_the_browser(server: str) -> None:
         ask = sparql(server, f"ASK {{ <{INITIATIVE}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}")
         assert ask["boolean"] is True
         assert ldes_mentions(server, INITIATIVE) == 1
-        prov = sparql(server, f"""PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        prov = sparql(
+            server,
+            f"""PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
             SELECT ?agent WHERE {{ GRAPH <https://w3id.org/iopgraph/graph/provenance> {{
-              <{activity}> prov:influenced <{INITIATIVE}> ; prov:wasAssociatedWith/rdfs:label ?agent }} }}""")
+              <{activity}> prov:influenced <{INITIATIVE}> ; prov:wasAssociatedWith/rdfs:label ?agent }} }}""",
+        )
         assert [b["agent"]["value"] for b in prov["results"]["bindings"]] == ["eu-publisher"]
 
         # 6. Revert it from its history; the history shows both changes.
@@ -207,15 +227,27 @@ def test_the_workbench_pages_pass_axe_core(server: str) -> None:
             page.goto(server + "/sign-in")
             check_axe(page, "/sign-in")
             sign_in_with_the_keyboard(page, server, PUBLISHER_TOKEN)
-            for path in ("/proposals", "/edit/new/initiative", "/edit/new/statistic", "/edit/new/participation",
-                         "/edit?iri=https%3A%2F%2Fw3id.org%2Fiopgraph%2Fid%2Finitiative%2Fflanders-smart-data-space",
-                         "/id/initiative/flanders-smart-data-space/history"):
+            for path in (
+                "/proposals",
+                "/edit/new/initiative",
+                "/edit/new/statistic",
+                "/edit/new/participation",
+                "/edit?iri=https%3A%2F%2Fw3id.org%2Fiopgraph%2Fid%2Finitiative%2Fflanders-smart-data-space",
+                "/id/initiative/flanders-smart-data-space/history",
+            ):
                 page.goto(server + path)
                 check_axe(page, path)
             page.goto(server + "/edit/new/participation")  # a proposal to review: its page too
-            answer = page.request.post(server + "/edit", form={
-                "csrf_token": page.input_value("input[name=csrf_token]"), "kind": "participation", "iri": "",
-                "rdfs.label": "Axe probe participation", "rdf.type": "https://w3id.org/iopgraph/ontology#Participation"})
+            answer = page.request.post(
+                server + "/edit",
+                form={
+                    "csrf_token": page.input_value("input[name=csrf_token]"),
+                    "kind": "participation",
+                    "iri": "",
+                    "rdfs.label": "Axe probe participation",
+                    "rdf.type": "https://w3id.org/iopgraph/ontology#Participation",
+                },
+            )
             assert answer.ok and "/proposals/" in answer.url
             page.goto(answer.url)
             check_axe(page, "a proposal's review")
@@ -227,9 +259,11 @@ def test_the_workbench_pages_pass_axe_core(server: str) -> None:
             browser.close()
 
 
-def check_axe(page, path: str) -> None:  # noqa: ANN001 - a Playwright page
+def check_axe(page, path: str) -> None:  # a Playwright page
     page.add_script_tag(path=str(AXE))
-    violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-                               ".map(v => v.id + ' (' + v.impact + '): ' + v.help + ' ' + "
-                               "JSON.stringify(v.nodes.slice(0, 3).map(n => n.target)))")
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => v.id + ' (' + v.impact + '): ' + v.help + ' ' + "
+        "JSON.stringify(v.nodes.slice(0, 3).map(n => n.target)))"
+    )
     assert violations == [], f"{path}: {violations}"

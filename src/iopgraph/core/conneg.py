@@ -90,7 +90,9 @@ class MediaRange:
 def parse_accept(header: str | None) -> list[MediaRange]:
     """Parse an Accept header; malformed parts are skipped, q clamped to [0, 1]."""
     if header is not None and len(header) > MAX_ACCEPT_BYTES:
-        raise AcceptTooLarge(f"the Accept header has {len(header)} characters; the limit is {MAX_ACCEPT_BYTES}")
+        raise AcceptTooLarge(
+            f"the Accept header has {len(header)} characters; the limit is {MAX_ACCEPT_BYTES}"
+        )
     if not header or not header.strip():
         return [MediaRange("*", "*", 1.0, 0)]
     ranges = []

@@ -22,9 +22,23 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 #: Kinds of instance IRIs (id/<kind>/<slug>) the graph mints.
 KINDS = frozenset(
     {
-        "initiative", "organisation", "function", "participation", "place", "platform",
-        "mitigation", "recommendation", "enabler", "statistic", "publication",
-        "consultation", "report", "activity", "release", "dataset", "agent",
+        "initiative",
+        "organisation",
+        "function",
+        "participation",
+        "place",
+        "platform",
+        "mitigation",
+        "recommendation",
+        "enabler",
+        "statistic",
+        "publication",
+        "consultation",
+        "report",
+        "activity",
+        "release",
+        "dataset",
+        "agent",
     }
 )
 

@@ -29,10 +29,8 @@ class RdfSyntax:
 
 
 RDF_SYNTAXES: tuple[RdfSyntax, ...] = (
-    RdfSyntax("turtle", "text/turtle", ("ttl",), ox.RdfFormat.TURTLE, "turtle",
-              ("application/x-turtle",)),
-    RdfSyntax("n-triples", "application/n-triples", ("nt",), ox.RdfFormat.N_TRIPLES, "nt",
-              ("text/plain",)),
+    RdfSyntax("turtle", "text/turtle", ("ttl",), ox.RdfFormat.TURTLE, "turtle", ("application/x-turtle",)),
+    RdfSyntax("n-triples", "application/n-triples", ("nt",), ox.RdfFormat.N_TRIPLES, "nt", ("text/plain",)),
     RdfSyntax("json-ld", "application/ld+json", ("jsonld", "json"), ox.RdfFormat.JSON_LD, "json-ld"),
     RdfSyntax("rdf-xml", "application/rdf+xml", ("rdf", "owl", "xml"), ox.RdfFormat.RDF_XML, "xml"),
     RdfSyntax("n-quads", "application/n-quads", ("nq",), ox.RdfFormat.N_QUADS, "nquads"),
@@ -85,6 +83,11 @@ RDF_OFFERS = [HTML, JSONLD, "text/turtle", "application/n-triples", "application
 JSONLD_OFFERS = [JSONLD, "application/json"]
 #: ``?format=`` values for the Link alternates (their aliases are in core.conneg.FORMAT_ALIASES).
 FORMAT_NAMES = {
-    HTML: "html", JSONLD: "jsonld", "text/turtle": "ttl", "application/n-triples": "nt",
-    "application/rdf+xml": "rdf", "application/n-quads": "nq", "application/trig": "trig",
+    HTML: "html",
+    JSONLD: "jsonld",
+    "text/turtle": "ttl",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "rdf",
+    "application/n-quads": "nq",
+    "application/trig": "trig",
 }

@@ -36,7 +36,9 @@ def parse_file(path: Path, graph: ox.NamedNode | ox.DefaultGraph | None = None) 
     """All quads of an RDF file; triples go into ``graph`` (default graph when None)."""
     syntax = syntax_for_path(path)
     if syntax is None:
-        raise UnknownFormat(f"{path}: not an RDF file this tool reads (use .ttl, .nt, .jsonld, .rdf, .nq, .trig)")
+        raise UnknownFormat(
+            f"{path}: not an RDF file this tool reads (use .ttl, .nt, .jsonld, .rdf, .nq, .trig)"
+        )
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -67,7 +69,9 @@ def xml_depth(data: bytes) -> int:
     return max(accumulate(steps), default=0)
 
 
-def screen(data: bytes, syntax: RdfSyntax, source: str = "request body", max_depth: int = DEFAULT_MAX_DEPTH) -> None:
+def screen(
+    data: bytes, syntax: RdfSyntax, source: str = "request body", max_depth: int = DEFAULT_MAX_DEPTH
+) -> None:
     """Refuse (400) what no parser should be handed: invalid UTF-8, XML entities, nesting deeper than ``max_depth``."""
     try:
         data.decode("utf-8")
@@ -76,16 +80,22 @@ def screen(data: bytes, syntax: RdfSyntax, source: str = "request body", max_dep
     if syntax.format == ox.RdfFormat.RDF_XML:
         if b"<!ENTITY" in data:
             # Oxigraph expands internal entities: a 1 KB "billion laughs" file becomes a 3 GB literal.
-            raise RdfSyntaxError("XML entity declarations (<!ENTITY ...>) are not accepted; write the values out "
-                                 "in the document instead", source)
+            raise RdfSyntaxError(
+                "XML entity declarations (<!ENTITY ...>) are not accepted; write the values out "
+                "in the document instead",
+                source,
+            )
         depth, what = xml_depth(data), "elements"
     elif syntax.format == ox.RdfFormat.JSON_LD:
         depth, what = json_depth(data), "objects and arrays"
     else:
         return
     if depth > max_depth:
-        raise RdfSyntaxError(f"the document nests {what} {depth} levels deep; at most {max_depth} are accepted "
-                             "(IOPGRAPH_MAX_RDF_DEPTH): flatten it, e.g. give nested resources their own @id", source)
+        raise RdfSyntaxError(
+            f"the document nests {what} {depth} levels deep; at most {max_depth} are accepted "
+            "(IOPGRAPH_MAX_RDF_DEPTH): flatten it, e.g. give nested resources their own @id",
+            source,
+        )
 
 
 def parse_bytes(
@@ -113,8 +123,10 @@ def parse_bytes(
         for quad in ox.parse(data, syntax.format, base_iri=base_iri, rename_blank_nodes=True):
             quads.append(quad)
             if max_quads is not None and len(quads) > max_quads:
-                raise PayloadTooLarge(f"{source} holds more than {max_quads} triples, the most one upload may have "
-                                      "(IOPGRAPH_MAX_UPLOAD_QUADS); split it into several writes")
+                raise PayloadTooLarge(
+                    f"{source} holds more than {max_quads} triples, the most one upload may have "
+                    "(IOPGRAPH_MAX_UPLOAD_QUADS); split it into several writes"
+                )
     except SyntaxError as exc:
         raise _syntax_error(exc, source) from exc
     if graph is None or syntax.is_dataset:

@@ -23,26 +23,39 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="IOPGRAPH_", env_file=".env", extra="ignore")
 
-    root: Path = Field(default_factory=find_root, description="Project folder with ontology/, shapes/, data/, queries/.")
+    root: Path = Field(
+        default_factory=find_root, description="Project folder with ontology/, shapes/, data/, queries/."
+    )
     store_path: Path | None = Field(
         default=None, description="Folder of the embedded Oxigraph store (default: <root>/var/store)."
     )
     store_url: str | None = Field(
-        default=None, description="SPARQL 1.1 query endpoint of a remote store; when set, the embedded store is not used."
+        default=None,
+        description="SPARQL 1.1 query endpoint of a remote store; when set, the embedded store is not used.",
     )
-    store_update_url: str | None = Field(default=None, description="SPARQL 1.1 update endpoint of the remote store.")
-    build_dir: Path | None = Field(default=None, description="Folder for dumps and releases (default: <root>/var/build).")
+    store_update_url: str | None = Field(
+        default=None, description="SPARQL 1.1 update endpoint of the remote store."
+    )
+    build_dir: Path | None = Field(
+        default=None, description="Folder for dumps and releases (default: <root>/var/build)."
+    )
     base_url: str = Field(
         default="",
         description="Public base URL of this service; it prefixes every machine link (JSON-LD @context, Hydra, "
-                    "catalogue, LDES), never a request's Host header. Default: the address served, "
-                    "http://<host>:<port> (a wildcard host such as 0.0.0.0 gives 127.0.0.1).",
+        "catalogue, LDES), never a request's Host header. Default: the address served, "
+        "http://<host>:<port> (a wildcard host such as 0.0.0.0 gives 127.0.0.1).",
     )
     host: str = Field(default="127.0.0.1", description="Interface `iopgraph serve` listens on.")
     port: int = Field(default=8000, description="Port `iopgraph serve` listens on.")
-    query_timeout: float = Field(default=30.0, gt=0, description="Seconds a SPARQL query may run before it is stopped.")
-    max_results: int = Field(default=10000, gt=0, description="Most result rows a query returns; more are cut and flagged.")
-    max_query_bytes: int = Field(default=1_000_000, gt=0, description="Largest query or request body accepted, in bytes.")
+    query_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a SPARQL query may run before it is stopped."
+    )
+    max_results: int = Field(
+        default=10000, gt=0, description="Most result rows a query returns; more are cut and flagged."
+    )
+    max_query_bytes: int = Field(
+        default=1_000_000, gt=0, description="Largest query or request body accepted, in bytes."
+    )
     service_allowlist: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Hosts a SPARQL SERVICE clause may call, comma-separated (none by default).",
@@ -50,86 +63,111 @@ class Settings(BaseSettings):
     query_workers: int = Field(
         default=2, ge=1, description="Query worker processes (each holds an in-memory copy of the graph)."
     )
-    cache_entries: int = Field(default=1024, ge=0, description="Query results kept in the in-memory cache (0: off).")
+    cache_entries: int = Field(
+        default=1024, ge=0, description="Query results kept in the in-memory cache (0: off)."
+    )
     cache_bytes: int = Field(default=128_000_000, ge=0, description="Most bytes of results the cache keeps.")
     sources: Annotated[list[Path], NoDecode] = Field(
         default_factory=list,
         description="RDF files or folders to serve instead of ontology/ + data/ (`iopgraph serve FILE...`), comma-separated.",
     )
-    write_token: str | None = Field(default=None, description="Bearer token for writes; writes are off when unset.")
+    write_token: str | None = Field(
+        default=None, description="Bearer token for writes; writes are off when unset."
+    )
     write_token_file: Path | None = Field(
         default=None,
         description="File holding write tokens: one `TOKEN` or `AGENT-NAME TOKEN` per line (# comments allowed).",
     )
     write_agent: str = Field(
-        default="steward", description="Agent name recorded in provenance for writes made with IOPGRAPH_WRITE_TOKEN."
+        default="steward",
+        description="Agent name recorded in provenance for writes made with IOPGRAPH_WRITE_TOKEN.",
     )
     write_validation: str = Field(
-        default="neighbourhood", pattern="^(neighbourhood|full)$",
+        default="neighbourhood",
+        pattern="^(neighbourhood|full)$",
         description="How writes are SHACL-checked: `neighbourhood` (shape-aware, fast) or `full` (whole graph).",
     )
     ldes_page_size: int = Field(
         default=250, ge=1, le=10000, description="Members per LDES fragment; a full fragment is immutable."
     )
     cache_max_age: int = Field(
-        default=60, ge=0, description="max-age (seconds) of linked-data pages, collections and dumps (all carry ETags)."
+        default=60,
+        ge=0,
+        description="max-age (seconds) of linked-data pages, collections and dumps (all carry ETags).",
     )
     max_upload_bytes: int = Field(
-        default=20_000_000, gt=0, description="Largest RDF body accepted by /api/validate, /store and /update, in bytes."
+        default=20_000_000,
+        gt=0,
+        description="Largest RDF body accepted by /api/validate, /store and /update, in bytes.",
     )
     max_body_bytes: int | None = Field(
-        default=None, gt=0,
+        default=None,
+        gt=0,
         description="Hard cap on any request body, in bytes (default: the larger of the upload and query limits + 64 KiB).",
     )
-    access_log: bool = Field(default=True, description="Write one JSON line per request to the `iopgraph.access` log.")
+    access_log: bool = Field(
+        default=True, description="Write one JSON line per request to the `iopgraph.access` log."
+    )
     shutdown_timeout: float = Field(
-        default=30.0, ge=0, description="Seconds `iopgraph serve` lets in-flight requests finish after SIGTERM/SIGINT."
+        default=30.0,
+        ge=0,
+        description="Seconds `iopgraph serve` lets in-flight requests finish after SIGTERM/SIGINT.",
     )
     session_lifetime: int = Field(
-        default=1800, ge=60, le=86400,
+        default=1800,
+        ge=60,
+        le=86400,
         description="Seconds a workbench sign-in (browser session cookie) lasts; then the steward signs in again.",
     )
 
     worker_memory_mb: int = Field(
-        default=4096, ge=0,
+        default=4096,
+        ge=0,
         description="Address-space limit of each worker process, in MiB (0: none); a worker over it dies, not the server.",
     )
     max_result_bytes: int = Field(
-        default=50_000_000, gt=0,
+        default=50_000_000,
+        gt=0,
         description="Most bytes of a serialised query result; more are cut at a row and flagged (Iopgraph-Truncated).",
     )
     query_workers_per_client: int = Field(
-        default=0, ge=0,
+        default=0,
+        ge=0,
         description="Most query workers one client (remote address) may hold at once (0: all but one).",
     )
     max_query_operators: int = Field(
-        default=256, gt=0,
+        default=256,
+        gt=0,
         description="Most UNION, OPTIONAL or MINUS keywords, or operators (path steps, + - * / | & ! = < >), "
-                    "of each kind in one query; flat chains longer than this are refused (400).",
+        "of each kind in one query; flat chains longer than this are refused (400).",
     )
     validation_timeout: float = Field(
-        default=30.0, gt=0,
+        default=30.0,
+        gt=0,
         description="Seconds an upload's parse and SHACL validation (/api/validate) may take in its isolated worker "
-                    "before it is stopped (503).",
+        "before it is stopped (503).",
     )
     write_timeout: float = Field(
-        default=60.0, gt=0,
+        default=60.0,
+        gt=0,
         description="Seconds a write's parse, planning and SHACL check (/store, /update) may take in its isolated "
-                    "worker, and a write may wait for the one before it, before it is stopped (503); nothing is written.",
+        "worker, and a write may wait for the one before it, before it is stopped (503); nothing is written.",
     )
     max_upload_quads: int = Field(
-        default=200_000, gt=0,
+        default=200_000,
+        gt=0,
         description="Most triples/quads one upload to /api/validate or /store may hold; more are refused (413).",
     )
     max_rdf_depth: int = Field(
-        default=64, gt=0,
+        default=64,
+        gt=0,
         description="Deepest nesting of a JSON-LD document (objects and arrays) or an RDF/XML document (elements) "
-                    "accepted; deeper ones are refused (400) before any parser runs.",
+        "accepted; deeper ones are refused (400) before any parser runs.",
     )
     shapes: Path | None = Field(
         default=None,
         description="SHACL shapes (file or folder) that writes and /api/validate check against when serving files "
-                    "(`iopgraph serve FILE --shapes PATH`); without it served files are not checked.",
+        "(`iopgraph serve FILE --shapes PATH`); without it served files are not checked.",
     )
 
     @field_validator("service_allowlist", "sources", mode="before")
@@ -172,9 +210,11 @@ class Settings(BaseSettings):
         """A warning when IOPGRAPH_BASE_URL is set and is not the address served, else None."""
         served = listening_url(self.host, self.port)
         if self._base_url_given and self.base_url != served:
-            return (f"IOPGRAPH_BASE_URL is {self.base_url} but the server listens on {served}: every machine link "
-                    f"(JSON-LD @context, Hydra, /catalog, /ldes) points at {self.base_url}; that is right only "
-                    "behind a proxy forwarding it here (unset IOPGRAPH_BASE_URL to use the address served)")
+            return (
+                f"IOPGRAPH_BASE_URL is {self.base_url} but the server listens on {served}: every machine link "
+                f"(JSON-LD @context, Hydra, /catalog, /ldes) points at {self.base_url}; that is right only "
+                "behind a proxy forwarding it here (unset IOPGRAPH_BASE_URL to use the address served)"
+            )
         return None
 
     @property

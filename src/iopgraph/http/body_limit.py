@@ -20,8 +20,10 @@ from iopgraph.http.problems import problem
 
 
 def _too_large(limit: int) -> str:
-    return (f"the request body is larger than this server accepts ({limit} bytes; "
-            "IOPGRAPH_MAX_UPLOAD_BYTES / IOPGRAPH_MAX_QUERY_BYTES)")
+    return (
+        f"the request body is larger than this server accepts ({limit} bytes; "
+        "IOPGRAPH_MAX_UPLOAD_BYTES / IOPGRAPH_MAX_QUERY_BYTES)"
+    )
 
 
 class BodyLimitMiddleware:
@@ -46,8 +48,9 @@ class BodyLimitMiddleware:
                 await response(scope, receive, send)
                 return
             if length > self.max_bytes:
-                response = problem(413, _too_large(self.max_bytes), PayloadTooLarge.code,
-                                   headers={"Connection": "close"})
+                response = problem(
+                    413, _too_large(self.max_bytes), PayloadTooLarge.code, headers={"Connection": "close"}
+                )
                 await response(scope, receive, send)
                 return
 

@@ -38,15 +38,21 @@ class ReadOnlyCors:
         requested = headers.get("access-control-request-method")
         if method == "OPTIONS" and requested:
             if _is_read(requested.upper(), path):
-                response = Response(status_code=204, headers={
-                    "Access-Control-Allow-Origin": "*",
-                    "Access-Control-Allow-Methods": "GET, HEAD, POST" if path in READ_POST_PATHS else "GET, HEAD",
-                    "Access-Control-Allow-Headers": ALLOWED_REQUEST_HEADERS,
-                    "Access-Control-Max-Age": "86400",
-                })
+                response = Response(
+                    status_code=204,
+                    headers={
+                        "Access-Control-Allow-Origin": "*",
+                        "Access-Control-Allow-Methods": "GET, HEAD, POST"
+                        if path in READ_POST_PATHS
+                        else "GET, HEAD",
+                        "Access-Control-Allow-Headers": ALLOWED_REQUEST_HEADERS,
+                        "Access-Control-Max-Age": "86400",
+                    },
+                )
             else:
-                response = Response(status_code=403, content=b"cross-origin requests may only read",
-                                    media_type="text/plain")
+                response = Response(
+                    status_code=403, content=b"cross-origin requests may only read", media_type="text/plain"
+                )
             await response(scope, receive, send)
             return
         if not _is_read(method, path):

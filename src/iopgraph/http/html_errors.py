@@ -20,7 +20,10 @@ def prefers_html(request: Request) -> bool:
     if request.method not in ("GET", "HEAD"):
         return False
     try:
-        return negotiate(request.headers.get("accept"), [PROBLEM, "application/json", "text/html"]) == "text/html"
+        return (
+            negotiate(request.headers.get("accept"), [PROBLEM, "application/json", "text/html"])
+            == "text/html"
+        )
     except NotAcceptable:
         return False
 
@@ -30,5 +33,10 @@ def not_found_page(request: Request, detail: str, headers: dict[str, str] | None
     from iopgraph.http import render
 
     extra = {**(headers or {}), "Vary": "Accept", "Cache-Control": "no-store"}
-    return render.html(request, "not_found.html", {"title": "Page not found", "detail": detail,
-                                                   "path": request.url.path}, headers=extra, status_code=404)
+    return render.html(
+        request,
+        "not_found.html",
+        {"title": "Page not found", "detail": detail, "path": request.url.path},
+        headers=extra,
+        status_code=404,
+    )

@@ -63,19 +63,29 @@ class _StateCollector(Collector):
         sparql = getattr(self.state, "sparql", None)
         cache = getattr(sparql, "cache", None)
         if cache is not None:
-            yield CounterMetricFamily("iopgraph_sparql_cache_hits", "SPARQL results served from the result cache.",
-                                      value=getattr(cache, "hits", 0))
-            yield CounterMetricFamily("iopgraph_sparql_cache_misses", "SPARQL results not found in the cache.",
-                                      value=getattr(cache, "misses", 0))
-            yield GaugeMetricFamily("iopgraph_sparql_cache_entries", "Results held in the SPARQL result cache.",
-                                    value=len(cache))
+            yield CounterMetricFamily(
+                "iopgraph_sparql_cache_hits",
+                "SPARQL results served from the result cache.",
+                value=getattr(cache, "hits", 0),
+            )
+            yield CounterMetricFamily(
+                "iopgraph_sparql_cache_misses",
+                "SPARQL results not found in the cache.",
+                value=getattr(cache, "misses", 0),
+            )
+            yield GaugeMetricFamily(
+                "iopgraph_sparql_cache_entries", "Results held in the SPARQL result cache.", value=len(cache)
+            )
         pool = getattr(getattr(self.state, "backend", None), "pool", None)
         if pool is not None:
-            yield GaugeMetricFamily("iopgraph_query_workers", "Live query worker processes.",
-                                    value=len(getattr(pool, "pids", [])))
-            yield CounterMetricFamily("iopgraph_query_workers_replaced",
-                                      "Query workers killed and replaced (timeouts, cancellations, crashes).",
-                                      value=getattr(pool, "replaced", 0))
+            yield GaugeMetricFamily(
+                "iopgraph_query_workers", "Live query worker processes.", value=len(getattr(pool, "pids", []))
+            )
+            yield CounterMetricFamily(
+                "iopgraph_query_workers_replaced",
+                "Query workers killed and replaced (timeouts, cancellations, crashes).",
+                value=getattr(pool, "replaced", 0),
+            )
 
 
 class Metrics:
@@ -83,17 +93,30 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.requests = Counter("iopgraph_http_requests", "HTTP requests answered.",
-                                ["method", "route", "status"], registry=self.registry)
-        self.latency = Histogram("iopgraph_http_request_duration_seconds",
-                                 "Time from request to the end of the response body.",
-                                 ["method", "route"], buckets=BUCKETS, registry=self.registry)
-        self.in_progress = Gauge("iopgraph_http_requests_in_progress", "Requests being answered now.",
-                                 registry=self.registry)
-        self.problems = Counter("iopgraph_problems", "Error responses by problem code.", ["code"],
-                                registry=self.registry)
-        self.query_timeouts = Counter("iopgraph_sparql_query_timeouts",
-                                      "SPARQL queries stopped at IOPGRAPH_QUERY_TIMEOUT.", registry=self.registry)
+        self.requests = Counter(
+            "iopgraph_http_requests",
+            "HTTP requests answered.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "iopgraph_http_request_duration_seconds",
+            "Time from request to the end of the response body.",
+            ["method", "route"],
+            buckets=BUCKETS,
+            registry=self.registry,
+        )
+        self.in_progress = Gauge(
+            "iopgraph_http_requests_in_progress", "Requests being answered now.", registry=self.registry
+        )
+        self.problems = Counter(
+            "iopgraph_problems", "Error responses by problem code.", ["code"], registry=self.registry
+        )
+        self.query_timeouts = Counter(
+            "iopgraph_sparql_query_timeouts",
+            "SPARQL queries stopped at IOPGRAPH_QUERY_TIMEOUT.",
+            registry=self.registry,
+        )
         self._state = _StateCollector()
         self.registry.register(self._state)
 
@@ -152,7 +175,9 @@ class ObservabilityMiddleware:
             nonlocal status, sent, problem_body
             if message["type"] == "http.response.start":
                 status = message["status"]
-                raw = [(k, v) for k, v in message.get("headers", []) if k.lower() != REQUEST_ID_HEADER.encode()]
+                raw = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != REQUEST_ID_HEADER.encode()
+                ]
                 raw.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
                 message = {**message, "headers": raw}
                 content_type = next((v for k, v in raw if k.lower() == b"content-type"), b"")
@@ -178,18 +203,22 @@ class ObservabilityMiddleware:
             self.metrics.observe(method, route, status, seconds, problem)
             if self.log_requests and access_log.isEnabledFor(logging.INFO):
                 client = scope.get("client")
-                access_log.info(json.dumps({
-                    "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                    "request_id": request_id,
-                    "method": method,
-                    "path": scope.get("path", "")[:2000],
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 2),
-                    "bytes": sent,
-                    "client": client[0] if client else None,
-                    "problem": problem,
-                }))
+                access_log.info(
+                    json.dumps(
+                        {
+                            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                            "request_id": request_id,
+                            "method": method,
+                            "path": scope.get("path", "")[:2000],
+                            "route": route,
+                            "status": status,
+                            "duration_ms": round(seconds * 1000, 2),
+                            "bytes": sent,
+                            "client": client[0] if client else None,
+                            "problem": problem,
+                        }
+                    )
+                )
 
 
 def log_config(level: str = "INFO") -> dict[str, Any]:

@@ -24,8 +24,9 @@ DOCS = "https://w3id.org/iopgraph/docs/errors#"
 log = logging.getLogger("iopgraph")
 
 
-def problem(status: int, detail: str, code: str, headers: dict[str, str] | None = None,
-            **extra: Any) -> Response:
+def problem(
+    status: int, detail: str, code: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
     """A problem+json response (bodiless for 304)."""
     if status == 304:
         return Response(status_code=304, headers=headers)
@@ -69,9 +70,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ClientDisconnect)
     async def _gone(request: Request, _: ClientDisconnect) -> Response:
         # The client hung up before its body was complete: nobody to answer, nothing went wrong here.
-        log.info("client disconnected before the request body was complete: %s %s", request.method,
-                 request.url.path)
-        return problem(400, "the client disconnected before the request body was complete", "client-disconnected")
+        log.info(
+            "client disconnected before the request body was complete: %s %s",
+            request.method,
+            request.url.path,
+        )
+        return problem(
+            400, "the client disconnected before the request body was complete", "client-disconnected"
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> Response:

@@ -55,8 +55,12 @@ def find_query(service: SparqlService, name: str) -> NamedQuery:
 
 def describe_parameter(param: Parameter) -> dict[str, Any]:
     return {
-        "name": param.name, "type": param.type, "required": param.required,
-        "description": param.description, "example": param.example, "default": param.default,
+        "name": param.name,
+        "type": param.type,
+        "required": param.required,
+        "description": param.description,
+        "example": param.example,
+        "default": param.default,
     }
 
 
@@ -84,7 +88,9 @@ def openapi_parameters(query: NamedQuery) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = []
     for p in query.parameters:
         entry: dict[str, Any] = {
-            "name": p.name, "in": "query", "required": p.required,
+            "name": p.name,
+            "in": "query",
+            "required": p.required,
             "description": p.description or f"a value of type {p.type}",
             "schema": dict(_OPENAPI_TYPES[p.type]),
         }
@@ -93,14 +99,31 @@ def openapi_parameters(query: NamedQuery) -> list[dict[str, Any]]:
         params.append(entry)
     if query.form == "SELECT":
         params += [
-            {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1},
-             "description": "Page of results (1-based)."},
-            {"name": "per_page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1},
-             "description": f"Results per page (default {query.pagination or DEFAULT_PAGE_SIZE})."},
+            {
+                "name": "page",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1},
+                "description": "Page of results (1-based).",
+            },
+            {
+                "name": "per_page",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1},
+                "description": f"Results per page (default {query.pagination or DEFAULT_PAGE_SIZE}).",
+            },
         ]
-    params.append({"name": "format", "in": "query", "required": False, "schema": {"type": "string"},
-                   "description": "Result format overriding Accept (json, csv, tsv, xml; jsonld, ttl, nt, rdf for "
-                                  "graphs; `sparql` for the query text)."})
+    params.append(
+        {
+            "name": "format",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "Result format overriding Accept (json, csv, tsv, xml; jsonld, ttl, nt, rdf for "
+            "graphs; `sparql` for the query text).",
+        }
+    )
     return params
 
 
@@ -120,8 +143,15 @@ async def run_named_query(request: Request, service: SparqlService, name: str) -
     query = find_query(service, name)
     params = request.query_params
     fmt = params.get("format")
-    if fmt == "sparql" or negotiate(request.headers.get("accept"), [*offers_for(query.form), SPARQL_QUERY],
-                                    fmt if fmt != "sparql" else None) == SPARQL_QUERY:
+    if (
+        fmt == "sparql"
+        or negotiate(
+            request.headers.get("accept"),
+            [*offers_for(query.form), SPARQL_QUERY],
+            fmt if fmt != "sparql" else None,
+        )
+        == SPARQL_QUERY
+    ):
         return Response(query.text, media_type=f"{SPARQL_QUERY}; charset=utf-8", headers={"Vary": "Accept"})
     substitutions = query.bind({p.name: params[p.name] for p in query.parameters if p.name in params})
     text, page, per_page = query.text, 1, 0
@@ -132,8 +162,12 @@ async def run_named_query(request: Request, service: SparqlService, name: str) -
         per_page = min(_positive(params.get("per_page"), "per_page", default), service.settings.max_results)
         # One row more than a page tells whether a next page exists (the cap cuts it and flags it).
         text = append_page(text, per_page + 1, (page - 1) * per_page) or text
-    prepared = await service.prepare_async(ProtocolRequest(text, format=fmt), request.headers.get("accept"),
-                                           substitutions, max_results=per_page if paged else None)
+    prepared = await service.prepare_async(
+        ProtocolRequest(text, format=fmt),
+        request.headers.get("accept"),
+        substitutions,
+        max_results=per_page if paged else None,
+    )
     if matches(request.headers.get("if-none-match"), prepared.etag):
         return Response(status_code=304, headers={"ETag": prepared.etag, "Vary": "Accept"})
     answer = await service.answer(prepared, client_of(request))

@@ -45,9 +45,15 @@ from iopgraph.views.jsonld import CONTEXT_PATH
 from iopgraph.views.links import local_href
 
 _TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-RDF_PREFIXES = {**PREFIXES, "hydra": "http://www.w3.org/ns/hydra/core#", "tree": "https://w3id.org/tree#",
-                "ldes": "https://w3id.org/ldes#", "void": "http://rdfs.org/ns/void#",
-                "dcatap": "http://data.europa.eu/r5r/", "sd": "http://www.w3.org/ns/sparql-service-description#"}
+RDF_PREFIXES = {
+    **PREFIXES,
+    "hydra": "http://www.w3.org/ns/hydra/core#",
+    "tree": "https://w3id.org/tree#",
+    "ldes": "https://w3id.org/ldes#",
+    "void": "http://rdfs.org/ns/void#",
+    "dcatap": "http://data.europa.eu/r5r/",
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+}
 
 
 @dataclass(frozen=True)
@@ -70,9 +76,15 @@ class Validators:
         return headers
 
 
-def validators(request: Request, media_type: str, *, version: str | None = None,
-               last_modified: datetime | None = None, vary: str | None = "Accept",
-               cache_control: str | None = None) -> Validators:
+def validators(
+    request: Request,
+    media_type: str,
+    *,
+    version: str | None = None,
+    last_modified: datetime | None = None,
+    vary: str | None = "Accept",
+    cache_control: str | None = None,
+) -> Validators:
     """Validators for the representation of this URL in ``media_type`` at the store's current version."""
     backend = request.app.state.backend
     settings = request.app.state.settings
@@ -80,8 +92,9 @@ def validators(request: Request, media_type: str, *, version: str | None = None,
     key = "|".join((version or backend.version, request.url.path, query, media_type))
     tag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
     age = getattr(settings, "cache_max_age", 60)
-    return Validators(tag, last_modified or backend.last_modified, vary,
-                      cache_control or f"public, max-age={age}")
+    return Validators(
+        tag, last_modified or backend.last_modified, vary, cache_control or f"public, max-age={age}"
+    )
 
 
 def not_modified(request: Request, v: Validators) -> bool:
@@ -137,16 +150,24 @@ def serialize_rdf(triples: Iterable[ox.Triple] | Iterable[ox.Quad], media_type: 
     return ox.serialize(ordered, format=syntax.format, prefixes=RDF_PREFIXES) or b""
 
 
-def rdf(triples: Iterable[ox.Triple] | Iterable[ox.Quad], media_type: str, v: Validators | None = None,
-        headers: dict[str, str] | None = None) -> Response:
+def rdf(
+    triples: Iterable[ox.Triple] | Iterable[ox.Quad],
+    media_type: str,
+    v: Validators | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """Turtle, N-Triples, RDF/XML, N-Quads or TriG of ``triples``."""
     body = serialize_rdf(triples, media_type)
     charset = "; charset=utf-8" if media_type.startswith("text/") else ""
     return Response(body, media_type=media_type + charset, headers=_with(headers, v))
 
 
-def jsonld(doc: dict[str, Any], v: Validators | None = None, headers: dict[str, str] | None = None,
-           media_type: str = JSONLD) -> Response:
+def jsonld(
+    doc: dict[str, Any],
+    v: Validators | None = None,
+    headers: dict[str, str] | None = None,
+    media_type: str = JSONLD,
+) -> Response:
     """A JSON-LD document; as ``application/json`` it points at its context with a Link header too."""
     extra = dict(headers or {})
     if media_type == "application/json" and isinstance(doc.get("@context"), str):
@@ -160,8 +181,13 @@ def context_document(text: str, v: Validators) -> Response:
     return Response(text.encode(), media_type=JSONLD, headers=v.headers())
 
 
-def bytes_response(body: bytes, media_type: str, v: Validators | None = None,
-                   headers: dict[str, str] | None = None, gzip_it: bool = False) -> Response:
+def bytes_response(
+    body: bytes,
+    media_type: str,
+    v: Validators | None = None,
+    headers: dict[str, str] | None = None,
+    gzip_it: bool = False,
+) -> Response:
     """A download (dumps); gzip-encoded when the client asked for it."""
     extra = dict(headers or {})
     if gzip_it:
@@ -185,8 +211,14 @@ def templates(request: Request) -> Jinja2Templates:
     return found
 
 
-def html(request: Request, template: str, context: dict[str, Any], v: Validators | None = None,
-         headers: dict[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
+def html(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    v: Validators | None = None,
+    headers: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     """A page from ``templates/<template>``."""
     response = templates(request).TemplateResponse(
         request, template, context, status_code=status_code, headers=_with(headers, v)
@@ -195,13 +227,26 @@ def html(request: Request, template: str, context: dict[str, Any], v: Validators
     return response
 
 
-FORMAT_TITLES = {JSONLD: "JSON-LD", "text/turtle": "Turtle", "application/n-triples": "N-Triples",
-                 "application/rdf+xml": "RDF/XML", "application/n-quads": "N-Quads", "application/trig": "TriG"}
+FORMAT_TITLES = {
+    JSONLD: "JSON-LD",
+    "text/turtle": "Turtle",
+    "application/n-triples": "N-Triples",
+    "application/rdf+xml": "RDF/XML",
+    "application/n-quads": "N-Quads",
+    "application/trig": "TriG",
+}
 
 
-async def graph_html(request: Request, triples: Iterable[ox.Triple], root: str, title: str, intro: str,
-                     offers: Iterable[str], v: Validators | None = None,
-                     headers: dict[str, str] | None = None) -> HTMLResponse:
+async def graph_html(
+    request: Request,
+    triples: Iterable[ox.Triple],
+    root: str,
+    title: str,
+    intro: str,
+    offers: Iterable[str],
+    v: Validators | None = None,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
     """A small RDF graph (catalogue, VoID, LDES) as a page: its resources with their properties.
 
     Labels of the properties, types and values come from the graph itself, then from the store.
@@ -214,9 +259,22 @@ async def graph_html(request: Request, triples: Iterable[ox.Triple], root: str, 
     known = labels_from(await summaries(request.app.state.backend, terms))  # type: ignore[arg-type]
 
     path = header_path(request)
-    formats = [{"href": f"{path}?format={FORMAT_NAMES[m]}", "type": m, "name": FORMAT_TITLES.get(m, m)}
-               for m in offers if m != HTML and m in FORMAT_NAMES]
+    formats = [
+        {"href": f"{path}?format={FORMAT_NAMES[m]}", "type": m, "name": FORMAT_TITLES.get(m, m)}
+        for m in offers
+        if m != HTML and m in FORMAT_NAMES
+    ]
     nodes = graph_nodes(triples, root, request.app.state.settings.base_url, known)
-    return html(request, "graph.html", {"title": title, "intro": intro, "nodes": nodes, "formats": formats,
-                                        "alternates": [{"type": f["type"], "href": f["href"]} for f in formats]},
-                v, headers)
+    return html(
+        request,
+        "graph.html",
+        {
+            "title": title,
+            "intro": intro,
+            "nodes": nodes,
+            "formats": formats,
+            "alternates": [{"type": f["type"], "href": f["href"]} for f in formats],
+        },
+        v,
+        headers,
+    )

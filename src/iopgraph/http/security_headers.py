@@ -60,18 +60,20 @@ def inline_script_hashes(html: bytes) -> list[str]:
 def content_security_policy(script_hashes: list[str]) -> str:
     """The CSP of an HTML page whose own inline scripts have ``script_hashes``."""
     scripts = " ".join(["'self'", *script_hashes])
-    return "; ".join([
-        "default-src 'self'",
-        f"script-src {scripts}",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        "font-src 'self' data:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"script-src {scripts}",
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 class SecurityHeadersMiddleware:
@@ -95,7 +97,10 @@ class SecurityHeadersMiddleware:
                 headers += [(k, v) for k, v in BASE_HEADERS.items() if k not in present]
                 content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
                 message = {**message, "headers": headers}
-                if content_type.lower().startswith(b"text/html") and b"content-security-policy" not in present:
+                if (
+                    content_type.lower().startswith(b"text/html")
+                    and b"content-security-policy" not in present
+                ):
                     headers += [(k, v) for k, v in HTML_HEADERS.items() if k not in present]
                     start = message  # sent with the policy once the whole body is known
                     return
@@ -107,8 +112,9 @@ class SecurityHeadersMiddleware:
                     return
                 # Whole body known (or too big to hold: then no inline script is allowed at all).
                 hashes = inline_script_hashes(bytes(body)) if not more else []
-                start["headers"].append((b"content-security-policy",
-                                         content_security_policy(hashes).encode()))
+                start["headers"].append(
+                    (b"content-security-policy", content_security_policy(hashes).encode())
+                )
                 await send(start)
                 await send({"type": "http.response.body", "body": bytes(body), "more_body": more})
                 start = None

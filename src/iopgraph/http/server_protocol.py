@@ -33,12 +33,23 @@ DOCS = "https://w3id.org/iopgraph/docs/errors#"
 
 def problem_bytes(status: int, code: str, detail: str, default_headers: list[tuple[bytes, bytes]]) -> bytes:
     """A complete HTTP/1.1 problem+json response that closes the connection."""
-    body = json.dumps({"type": DOCS + code, "title": HTTPStatus(status).phrase, "status": status,
-                       "detail": detail, "code": code}).encode()
+    body = json.dumps(
+        {
+            "type": DOCS + code,
+            "title": HTTPStatus(status).phrase,
+            "status": status,
+            "detail": detail,
+            "code": code,
+        }
+    ).encode()
     lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}".encode()]
     lines += [name + b": " + value for name, value in default_headers]
-    lines += [b"content-type: application/problem+json", b"content-length: " + str(len(body)).encode(),
-              b"x-content-type-options: nosniff", b"connection: close"]
+    lines += [
+        b"content-type: application/problem+json",
+        b"content-length: " + str(len(body)).encode(),
+        b"x-content-type-options: nosniff",
+        b"connection: close",
+    ]
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 
@@ -74,8 +85,9 @@ def protocol_class() -> type[asyncio.Protocol] | str:
         def _header_timeout(self) -> None:
             self._header_timer = None
             if self.transport is not None and not self.transport.is_closing():
-                self._send_problem(408, "request-timeout",
-                                   f"the request headers did not arrive within {HEADER_TIMEOUT:g} s")
+                self._send_problem(
+                    408, "request-timeout", f"the request headers did not arrive within {HEADER_TIMEOUT:g} s"
+                )
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
@@ -99,17 +111,23 @@ def protocol_class() -> type[asyncio.Protocol] | str:
         def on_url(self, url: bytes) -> None:
             self._url_bytes += len(url)
             if self._url_bytes > MAX_URL_BYTES:
-                self._refusal = (414, "uri-too-long",
-                                 f"the URL is longer than {MAX_URL_BYTES} bytes; send a long SPARQL query in a "
-                                 "POST body (application/sparql-query or a form) instead")
+                self._refusal = (
+                    414,
+                    "uri-too-long",
+                    f"the URL is longer than {MAX_URL_BYTES} bytes; send a long SPARQL query in a "
+                    "POST body (application/sparql-query or a form) instead",
+                )
                 raise _Refused
             super().on_url(url)
 
         def on_header(self, name: bytes, value: bytes) -> None:
             self._header_bytes += len(name) + len(value) + 4
             if self._header_bytes > MAX_HEADER_BYTES:
-                self._refusal = (431, "header-too-large",
-                                 f"the request headers are larger than {MAX_HEADER_BYTES} bytes in all")
+                self._refusal = (
+                    431,
+                    "header-too-large",
+                    f"the request headers are larger than {MAX_HEADER_BYTES} bytes in all",
+                )
                 raise _Refused
             super().on_header(name, value)
 
@@ -125,7 +143,10 @@ def protocol_class() -> type[asyncio.Protocol] | str:
         def send_400_response(self, msg: str) -> None:
             self._disarm_header_timer()
             status, code, detail = self._refusal or (
-                400, "bad-request", "the request is not valid HTTP/1.1 (request line, headers or URL encoding)")
+                400,
+                "bad-request",
+                "the request is not valid HTTP/1.1 (request line, headers or URL encoding)",
+            )
             self._send_problem(status, code, detail)
 
     return LimitedHttpToolsProtocol

@@ -22,8 +22,13 @@ from iopgraph.views.sparql_editor import editor_page
 
 #: Headers a browser script may read from a cross-origin response.
 EXPOSED_HEADERS = "ETag, Last-Modified, Link, X-SPARQL-MaxRows, Iopgraph-Truncated, Iopgraph-Result-Count"
-DESCRIPTION_OFFERS = ["text/turtle", "text/html", "application/ld+json", "application/n-triples",
-                      "application/rdf+xml"]
+DESCRIPTION_OFFERS = [
+    "text/turtle",
+    "text/html",
+    "application/ld+json",
+    "application/n-triples",
+    "application/rdf+xml",
+]
 
 
 def result_headers(answer: QueryAnswer, request: Request, service: SparqlService) -> dict[str, str]:
@@ -68,9 +73,13 @@ async def handle_sparql(request: Request, service: SparqlService) -> Response:
     parsed = await parse_request(request, settings.max_query_bytes)
     if parsed.query is None:
         if request.method == "POST":
-            raise SparqlRequestError("the request has no 'query' (form field or application/sparql-query body)")
+            raise SparqlRequestError(
+                "the request has no 'query' (form field or application/sparql-query body)"
+            )
         return await describe_endpoint(request, service)
-    prepared = await service.prepare_async(parsed, request.headers.get("accept"), base_iri=endpoint_url(service))
+    prepared = await service.prepare_async(
+        parsed, request.headers.get("accept"), base_iri=endpoint_url(service)
+    )
     conditional = request.method in ("GET", "HEAD")
     if conditional and matches(request.headers.get("if-none-match"), prepared.etag):
         return Response(status_code=304, headers={"ETag": prepared.etag, "Vary": "Accept"})
@@ -84,7 +93,9 @@ async def handle_sparql(request: Request, service: SparqlService) -> Response:
 
 async def describe_endpoint(request: Request, service: SparqlService) -> Response:
     """``GET /sparql`` without a query: the editor for browsers, a Service Description for machines."""
-    media_type = negotiate(request.headers.get("accept"), DESCRIPTION_OFFERS, request.query_params.get("format"))
+    media_type = negotiate(
+        request.headers.get("accept"), DESCRIPTION_OFFERS, request.query_params.get("format")
+    )
     if media_type == "text/html":
         # On the configured/derived base URL, never the request's Host (YASGUI needs an absolute endpoint).
         html = editor_page(service.settings, service.settings.base_url.rstrip("/") + "/sparql")
@@ -93,5 +104,7 @@ async def describe_endpoint(request: Request, service: SparqlService) -> Respons
     rows = await service.backend.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g")
     graphs = [row["g"].value for row in rows if "g" in row]
     triples = service_description(endpoint, graphs, bool(service.settings.service_allowlist))
-    return Response(serialize_triples(triples, media_type), headers={
-        "Content-Type": content_type(media_type), "Vary": "Accept"})
+    return Response(
+        serialize_triples(triples, media_type),
+        headers={"Content-Type": content_type(media_type), "Vary": "Accept"},
+    )

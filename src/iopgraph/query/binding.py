@@ -42,7 +42,7 @@ def bind_values(query: str, substitutions: dict[str, str]) -> str:
     block = values_block(substitutions)
     brace = find_where_brace(query)
     if brace is not None:
-        return query[: brace + 1] + " " + block + " " + query[brace + 1:]
+        return query[: brace + 1] + " " + block + " " + query[brace + 1 :]
     if analyse(query).form == "DESCRIBE":
         # DESCRIBE ?x with no WHERE clause: give it one that binds ?x.
         return f"{query.rstrip()}\nWHERE {{ {block} }}\n"

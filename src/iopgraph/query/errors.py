@@ -1,23 +1,23 @@
 """Errors of the SPARQL service, under :class:`iopgraph.core.errors.IopgraphError`.
 
-    IopgraphError
-    ├── SparqlRequestError (400)      a request the SPARQL 1.1 Protocol does not allow
-    │   ├── QuerySyntaxError           the query does not parse (engine message with line:column)
-    │   ├── QueryTooLarge (413)        query or body above IOPGRAPH_MAX_QUERY_BYTES
-    │   ├── QueryMediaTypeError (415)  a POST body that is not form data or application/sparql-query
-    │   └── BadQueryParameter (422)    a named-query parameter of the wrong type, or missing
-    ├── QueryRefused (403)            valid SPARQL this endpoint will not run
-    │   ├── UpdateRefused              SPARQL Update (INSERT, DELETE, LOAD, ...) on the read-only endpoint
-    │   └── ServiceRefused             SERVICE to a host not on IOPGRAPH_SERVICE_ALLOWLIST
-    ├── AssetNotFound (404)           an editor file that is not installed (run `make web`)
-    ├── QueryNotFound (404)           no queries/<name>.rq
-    ├── MethodNotAllowed (405)
-    ├── QueryTimeout (503)            IOPGRAPH_QUERY_TIMEOUT reached; the query was stopped
-    ├── WorkersUnavailable (503)      no query worker became free in time
-    ├── QueryFailed (500)             the engine failed on a valid query
-    └── UpstreamError (502)           the remote store answered with an error
-        ├── UpstreamUnavailable (503)  the remote store cannot be reached
-        └── UpstreamTimeout (504)      the remote store did not answer in time
+IopgraphError
+├── SparqlRequestError (400)      a request the SPARQL 1.1 Protocol does not allow
+│   ├── QuerySyntaxError           the query does not parse (engine message with line:column)
+│   ├── QueryTooLarge (413)        query or body above IOPGRAPH_MAX_QUERY_BYTES
+│   ├── QueryMediaTypeError (415)  a POST body that is not form data or application/sparql-query
+│   └── BadQueryParameter (422)    a named-query parameter of the wrong type, or missing
+├── QueryRefused (403)            valid SPARQL this endpoint will not run
+│   ├── UpdateRefused              SPARQL Update (INSERT, DELETE, LOAD, ...) on the read-only endpoint
+│   └── ServiceRefused             SERVICE to a host not on IOPGRAPH_SERVICE_ALLOWLIST
+├── AssetNotFound (404)           an editor file that is not installed (run `make web`)
+├── QueryNotFound (404)           no queries/<name>.rq
+├── MethodNotAllowed (405)
+├── QueryTimeout (503)            IOPGRAPH_QUERY_TIMEOUT reached; the query was stopped
+├── WorkersUnavailable (503)      no query worker became free in time
+├── QueryFailed (500)             the engine failed on a valid query
+└── UpstreamError (502)           the remote store answered with an error
+    ├── UpstreamUnavailable (503)  the remote store cannot be reached
+    └── UpstreamTimeout (504)      the remote store did not answer in time
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def _offset(query: str, line: int, column: int) -> int:
     lines = query.split("\n")
     if line < 1 or line > len(lines):
         return len(query)
-    return min(sum(len(x) + 1 for x in lines[:line - 1]) + max(column - 1, 0), len(query))
+    return min(sum(len(x) + 1 for x in lines[: line - 1]) + max(column - 1, 0), len(query))
 
 
 _EXPECTED_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\b[A-Z][A-Za-z]*\b')
@@ -198,14 +198,19 @@ def describe_syntax_error(query: str, engine_message: str) -> str:
             start_column = start - (query.rfind("\n", 0, start) + 1) + 1
             where = f"line {start_line}, column {start_column}"
             if prefix in KNOWN_PREFIXES:
-                return (f"{where}: the prefix {prefix}: is not declared; "
-                        f"add PREFIX {prefix}: <{KNOWN_PREFIXES[prefix]}>")
+                return (
+                    f"{where}: the prefix {prefix}: is not declared; "
+                    f"add PREFIX {prefix}: <{KNOWN_PREFIXES[prefix]}>"
+                )
             return f"{where}: the prefix {prefix}: is not declared; add a PREFIX {prefix}: <…> line"
     token = _WORD.search(query, offset)
     found = f"found {token.group(0)[:40]!r}" if token else "found the end of the query"
     expected = _expected(rest)
     partial = "[" in rest or len(expected) > 12  # character classes dropped: the list is not complete
     listed = ", ".join(expected[:12]) + (", …" if partial else "")
-    shown = ("; expected " + (listed if len(expected) == 1 and not partial else "one of " + listed)) \
-        if expected else ""
+    shown = (
+        ("; expected " + (listed if len(expected) == 1 and not partial else "one of " + listed))
+        if expected
+        else ""
+    )
     return f"line {line}, column {column}: {found}{shown}"

@@ -75,7 +75,9 @@ class QueryInfo:
     services: list[str | None] = field(default_factory=list)  # endpoint IRIs; None = a variable
     has_dataset: bool = False  # FROM or FROM NAMED present
     variables: list[str] = field(default_factory=list)  # names without ? or $, in order of appearance
-    max_depth: int = 0  # deepest nesting of { }, ( ) and [ ] (Oxigraph's parser cost grows ~cubically with [ ])
+    max_depth: int = (
+        0  # deepest nesting of { }, ( ) and [ ] (Oxigraph's parser cost grows ~cubically with [ ])
+    )
     #: Flat chains: how many UNION, OPTIONAL, MINUS keywords and operator characters (path steps, + - * / ...)
     #: the text has; the engine's parse and plan time grows faster than linearly with each.
     chains: dict[str, int] = field(default_factory=dict)
@@ -133,8 +135,10 @@ def analyse(text: str) -> QueryInfo:
                 info.services.append(_service_target(tokens, n + 1, info.prefixes))
             elif word == "FROM":
                 info.has_dataset = True
-            elif info.form and word in ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE") and _after_semicolon(
-                tokens, n
+            elif (
+                info.form
+                and word in ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE")
+                and _after_semicolon(tokens, n)
             ):
                 info.update = info.update or word
     return info

@@ -35,7 +35,7 @@ def screen_query(store: object, args: dict[str, Any], payload: bytes) -> tuple[d
     try:
         parsed = parseQuery(text)
         query = translateQuery(parsed, base=args.get("base"))
-    except Exception as exc:  # noqa: BLE001 - any parse failure means: not forwarded
+    except Exception as exc:  # any parse failure means: not forwarded
         raise QuerySyntaxError(
             f"the query could not be checked before it is sent to the store, so it is refused: {str(exc)[:300]}"
         ) from None
@@ -44,16 +44,21 @@ def screen_query(store: object, args: dict[str, Any], payload: bytes) -> tuple[d
         if node.name == "ServiceGraphPattern":
             term = node.get("term")
             services.append(str(term) if isinstance(term, URIRef) else None)
-    in_text = sum(1 for node in walk_algebra(list(parsed)) if getattr(node, "name", "") == "ServiceGraphPattern")
+    in_text = sum(
+        1 for node in walk_algebra(list(parsed)) if getattr(node, "name", "") == "ServiceGraphPattern"
+    )
     services += [None] * max(0, in_text - len(services))  # one the algebra lost: refuse it
     return {"services": services}, b""
+
 
 def check_service_targets(targets: list[str | None], allowlist: list[str]) -> None:
     """Refuse SERVICE endpoints (None: a variable) whose host is not allow-listed (403)."""
     allowed = {h.strip().lower() for h in allowlist if h.strip()}
     for target in targets:
         if target is None:
-            raise ServiceRefused("SERVICE with a variable endpoint is not allowed here; name the endpoint's IRI")
+            raise ServiceRefused(
+                "SERVICE with a variable endpoint is not allowed here; name the endpoint's IRI"
+            )
         host = (urlsplit(target).hostname or "").lower()
         if host not in allowed:
             listed = ", ".join(sorted(allowed)) or "none"

@@ -15,14 +15,19 @@ router = APIRouter(tags=["catalogue"])
 OFFERS = [JSONLD, "text/turtle", "application/n-triples", "application/rdf+xml", HTML]
 #: Titles and introductions of the HTML views (browsers prefer text/html; machines keep their formats).
 PAGES = {
-    views.CATALOG: ("Data catalogue", "The DCAT-AP 3 catalogue of this service: the dataset, its downloads, the "
-                                      "SPARQL service and the LDES feed."),
-    views.BASE + "void#dataset": ("VoID description", "The size and parts of the dataset, its example resources, "
-                                                      "SPARQL endpoint and dumps (VoID)."),
+    views.CATALOG: (
+        "Data catalogue",
+        "The DCAT-AP 3 catalogue of this service: the dataset, its downloads, the "
+        "SPARQL service and the LDES feed.",
+    ),
+    views.BASE + "void#dataset": (
+        "VoID description",
+        "The size and parts of the dataset, its example resources, SPARQL endpoint and dumps (VoID).",
+    ),
 }
 
 
-async def _serve(request: Request, root: str, build) -> Response:  # noqa: ANN001 - an async triple builder
+async def _serve(request: Request, root: str, build) -> Response:  # an async triple builder
     media_type = negotiate(request.headers.get("accept"), OFFERS, request.query_params.get("format"))
     validators = render.validators(request, media_type)
     if render.not_modified(request, validators):
@@ -34,15 +39,20 @@ async def _serve(request: Request, root: str, build) -> Response:  # noqa: ANN00
         return await render.graph_html(request, triples, root, title, intro, OFFERS, validators, headers)
     if media_type == JSONLD:
         base = request.app.state.settings.base_url.rstrip("/")
-        return render.jsonld(document(base + CONTEXT_PATH, frame(triples, [ox.NamedNode(root)])), validators, headers)
+        return render.jsonld(
+            document(base + CONTEXT_PATH, frame(triples, [ox.NamedNode(root)])), validators, headers
+        )
     return render.rdf(triples, media_type, validators, headers)
 
 
-@router.get("/catalog", summary="DCAT-AP 3 catalogue: the dataset, its dumps, the SPARQL service and the LDES feed")
+@router.get(
+    "/catalog", summary="DCAT-AP 3 catalogue: the dataset, its dumps, the SPARQL service and the LDES feed"
+)
 async def dcat_catalog(request: Request) -> Response:
     backend, settings = request.app.state.backend, request.app.state.settings
-    return await _serve(request, views.CATALOG,
-                        lambda: views.catalog(backend, settings.base_url, backend.last_modified))
+    return await _serve(
+        request, views.CATALOG, lambda: views.catalog(backend, settings.base_url, backend.last_modified)
+    )
 
 
 @router.get("/.well-known/void", summary="VoID description: sizes, partitions, examples, endpoint, dumps")

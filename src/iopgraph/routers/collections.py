@@ -28,8 +28,15 @@ def _handler(spec: CollectionSpec) -> Callable[[Request], Awaitable[Response]]:
         if render.not_modified(request, validators):
             return render.not_modified_response(validators)
         settings = request.app.state.settings
-        result = await collection_page(request.app.state.backend, spec, filters, page, limit,
-                                       timeout=settings.query_timeout, client=request.client.host if request.client else "")
+        result = await collection_page(
+            request.app.state.backend,
+            spec,
+            filters,
+            page,
+            limit,
+            timeout=settings.query_timeout,
+            client=request.client.host if request.client else "",
+        )
         links = PageLinks(settings.base_url, request.url.path, params.multi_items(), result)
         headers = {"Link": links.link_header()}
         if media_type in (JSONLD, "application/json"):
@@ -42,10 +49,14 @@ def _handler(spec: CollectionSpec) -> Callable[[Request], Awaitable[Response]]:
 
 
 for _spec in COLLECTIONS.values():
-    filters = "; ".join(f"`{f.name}`" + (f" ({f.description})" if f.description else "") for f in _spec.filters)
+    filters = "; ".join(
+        f"`{f.name}`" + (f" ({f.description})" if f.description else "") for f in _spec.filters
+    )
     router.add_api_route(
-        f"/api/{_spec.name}", _handler(_spec), methods=["GET"],
+        f"/api/{_spec.name}",
+        _handler(_spec),
+        methods=["GET"],
         summary=f"{_spec.title}: a paged Hydra collection in JSON-LD",
         description=f"Filters: {filters}. Values are slugs or IRIs; repeat a filter to require several values. "
-                    "Paging: `page` (from 1) and `limit` (1-200, default 50).",
+        "Paging: `page` (from 1) and `limit` (1-200, default 50).",
     )

@@ -31,15 +31,17 @@ async def dump(request: Request, name: str) -> Response:
     if found is None:
         raise ResourceNotFound(f"no dump called {name}; available: {', '.join(DUMPS)} (and each with .gz)")
     encode = not gz_file and _accepts_gzip(request)
-    validators = render.validators(request, found.syntax.media_type + (";gzip" if encode else ""),
-                                   vary="Accept-Encoding")
+    validators = render.validators(
+        request, found.syntax.media_type + (";gzip" if encode else ""), vary="Accept-Encoding"
+    )
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
     state = request.app.state
     if not hasattr(state, "dump_cache"):
         state.dump_cache = {}
-    body = await dump_bytes(state.backend, state.dump_cache, found,
-                            state.settings.base_url.rstrip("/") + CONTEXT_PATH)
+    body = await dump_bytes(
+        state.backend, state.dump_cache, found, state.settings.base_url.rstrip("/") + CONTEXT_PATH
+    )
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if gz_file:
         return render.bytes_response(gzip.compress(body, mtime=0), "application/gzip", validators, headers)
@@ -48,8 +50,12 @@ async def dump(request: Request, name: str) -> Response:
 
 
 _RELEASE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
-_RELEASE_MEDIA = {".gz": "application/gzip", ".ttl": "text/turtle; charset=utf-8", ".md": "text/markdown; charset=utf-8",
-                  ".json": "application/json"}
+_RELEASE_MEDIA = {
+    ".gz": "application/gzip",
+    ".ttl": "text/turtle; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+    ".json": "application/json",
+}
 _IMMUTABLE = "public, max-age=31536000, immutable"
 
 
@@ -63,8 +69,9 @@ async def release_file(request: Request, version: str, name: str) -> Response:
     media = next((m for suffix, m in _RELEASE_MEDIA.items() if name.endswith(suffix)), None)
     if media is None or not path.is_file() or path.resolve().parent != (folder / version).resolve():
         raise ResourceNotFound(f"no release file {version}/{name}; see /catalog for the releases")
-    validators = render.validators(request, media, version=f"release-{version}-{name}", vary=None,
-                                   cache_control=_IMMUTABLE)
+    validators = render.validators(
+        request, media, version=f"release-{version}-{name}", vary=None, cache_control=_IMMUTABLE
+    )
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
@@ -76,4 +83,6 @@ async def downloads(request: Request) -> Response:
     validators = render.validators(request, HTML)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
-    return render.html(request, "downloads.html", {"title": "Downloads", "dumps": list(DUMPS.values())}, validators)
+    return render.html(
+        request, "downloads.html", {"title": "Downloads", "dumps": list(DUMPS.values())}, validators
+    )

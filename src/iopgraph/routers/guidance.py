@@ -17,14 +17,18 @@ router = APIRouter(tags=["guidance"])
 OFFERS = [JSONLD, "application/json", "text/turtle", "application/n-triples"]
 
 
-@router.get("/api/guidance", summary="Ranked mitigations, recommendations and use cases for chosen challenges")
+@router.get(
+    "/api/guidance", summary="Ranked mitigations, recommendations and use cases for chosen challenges"
+)
 async def guidance_api(request: Request) -> Response:
     """Repeat ``challenge`` (slug or IRI) for each challenge; members come best first."""
     params = request.query_params
     media_type = negotiate(request.headers.get("accept"), OFFERS, params.get("format"))
     unknown = sorted({k for k in params if k not in ("challenge", "format")})
     if unknown:
-        raise InvalidParameter(f"unknown parameter(s) {', '.join(unknown)}; use challenge=<slug> (repeatable)")
+        raise InvalidParameter(
+            f"unknown parameter(s) {', '.join(unknown)}; use challenge=<slug> (repeatable)"
+        )
     chosen = parse_challenges(params.getlist("challenge"))
     validators = render.validators(request, media_type)
     if render.not_modified(request, validators):
@@ -33,7 +37,9 @@ async def guidance_api(request: Request) -> Response:
     base = request.app.state.settings.base_url.rstrip("/")
     url = base + str(request.url.path) + ("?" + request.url.query if request.url.query else "")
     if media_type in (JSONLD, "application/json"):
-        return render.jsonld(guidance_document(result, url, base + CONTEXT_PATH), validators, media_type=media_type)
+        return render.jsonld(
+            guidance_document(result, url, base + CONTEXT_PATH), validators, media_type=media_type
+        )
     return render.rdf(guidance_triples(result, url), media_type, validators)
 
 
@@ -43,7 +49,11 @@ async def guidance_page(request: Request) -> Response:
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
     backend = request.app.state.backend
-    context: dict[str, object] = {"title": "Guidance", "tree": await pages.challenge_tree(backend), "chosen": set()}
+    context: dict[str, object] = {
+        "title": "Guidance",
+        "tree": await pages.challenge_tree(backend),
+        "chosen": set(),
+    }
     values = request.query_params.getlist("challenge")
     status = 200
     if values:
@@ -54,6 +64,10 @@ async def guidance_page(request: Request) -> Response:
             context["error"] = exc.message
             status = 400
         else:
-            context.update(result=result, chosen={c.value for c in chosen},
-                           recommendations=result.ranked("recommendations"), cases=result.ranked("use_cases"))
+            context.update(
+                result=result,
+                chosen={c.value for c in chosen},
+                recommendations=result.ranked("recommendations"),
+                cases=result.ranked("use_cases"),
+            )
     return render.html(request, "guidance.html", context, validators, status_code=status)

@@ -17,17 +17,28 @@ from iopgraph.http import render
 from iopgraph.views import ldes
 
 router = APIRouter(tags=["LDES"])
-OFFERS = ["text/turtle", "application/n-triples", "application/ld+json", "application/n-quads", "application/trig",
-          HTML]
-INTRO = ("The Linked Data Event Stream of the graph: every change is a member (a version of a resource); "
-         "fragments link to the next ones. Harvest it with an LDES client; this page is its human view.")
+OFFERS = [
+    "text/turtle",
+    "application/n-triples",
+    "application/ld+json",
+    "application/n-quads",
+    "application/trig",
+    HTML,
+]
+INTRO = (
+    "The Linked Data Event Stream of the graph: every change is a member (a version of a resource); "
+    "fragments link to the next ones. Harvest it with an LDES client; this page is its human view."
+)
 
 
-async def _rdf_or_page(request: Request, triples: list[ox.Triple], media_type: str, v: render.Validators, root: str,
-                 title: str) -> Response:
+async def _rdf_or_page(
+    request: Request, triples: list[ox.Triple], media_type: str, v: render.Validators, root: str, title: str
+) -> Response:
     if media_type == HTML:
         return await render.graph_html(request, triples, root, title, INTRO, OFFERS, v)
     return render.rdf(triples, media_type, v)
+
+
 IMMUTABLE = "public, max-age=31536000, immutable"
 LIVE = "public, max-age=10"
 
@@ -56,8 +67,9 @@ async def stream(request: Request) -> Response:
     v = render.validators(request, media_type, version=f"ldes-stream-{len(log.versions)}", cache_control=LIVE)
     if render.not_modified(request, v):
         return render.not_modified_response(v)
-    return await _rdf_or_page(request, ldes.stream_triples(base), media_type, v, ldes.stream_iri(base),
-                        "LDES feed")
+    return await _rdf_or_page(
+        request, ldes.stream_triples(base), media_type, v, ldes.stream_iri(base), "LDES feed"
+    )
 
 
 @router.get("/ldes/fragment/{index}", summary="One fragment (tree:Node) of the stream")
@@ -70,8 +82,14 @@ async def fragment(request: Request, index: int) -> Response:
     v = render.validators(request, media_type, version=key, cache_control=IMMUTABLE if closed else LIVE)
     if render.not_modified(request, v):
         return render.not_modified_response(v)
-    return await _rdf_or_page(request, ldes.fragment_triples(base, log, index), media_type, v,
-                        ldes.fragment_iri(base, index), f"LDES feed: fragment {index}")
+    return await _rdf_or_page(
+        request,
+        ldes.fragment_triples(base, log, index),
+        media_type,
+        v,
+        ldes.fragment_iri(base, index),
+        f"LDES feed: fragment {index}",
+    )
 
 
 @router.get("/ldes/version/{seq}", summary="One member: a version of a resource")
@@ -82,5 +100,11 @@ async def version(request: Request, seq: int) -> Response:
     v = render.validators(request, media_type, version=f"ldes-version-{seq}", cache_control=IMMUTABLE)
     if render.not_modified(request, v):
         return render.not_modified_response(v)
-    return await _rdf_or_page(request, ldes.member_triples(base, log.versions[seq]), media_type, v,
-                        ldes.member_iri(base, log.versions[seq]).value, f"LDES feed: version {seq}")
+    return await _rdf_or_page(
+        request,
+        ldes.member_triples(base, log.versions[seq]),
+        media_type,
+        v,
+        ldes.member_iri(base, log.versions[seq]).value,
+        f"LDES feed: version {seq}",
+    )

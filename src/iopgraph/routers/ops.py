@@ -23,16 +23,32 @@ _NO_STORE = {"Cache-Control": "no-store"}
     "/readyz",
     summary="Readiness: the store is open, loaded and answering",
     description="200 when a query can be answered now; 503 (problem+json, code `not-ready`) while the store "
-                "is being opened, the remote store is unreachable, or no query worker runs.",
-    responses={200: {"description": "Ready", "content": {"application/json": {"example": {
-        "status": "ready", "checks": {"store": "open", "triples": True, "query": "ok", "query_workers": 2}}}}},
-        503: {"description": "Not ready", "content": {"application/problem+json": {}}}},
+    "is being opened, the remote store is unreachable, or no query worker runs.",
+    responses={
+        200: {
+            "description": "Ready",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "status": "ready",
+                        "checks": {"store": "open", "triples": True, "query": "ok", "query_workers": 2},
+                    }
+                }
+            },
+        },
+        503: {"description": "Not ready", "content": {"application/problem+json": {}}},
+    },
 )
 async def readyz(request: Request) -> Response:
     report = await readiness(request.app.state)
     if not report.ready:
-        return problem(503, f"not ready: {report.reason}", "not-ready", headers={**_NO_STORE, "Retry-After": "5"},
-                       checks=report.checks)
+        return problem(
+            503,
+            f"not ready: {report.reason}",
+            "not-ready",
+            headers={**_NO_STORE, "Retry-After": "5"},
+            checks=report.checks,
+        )
     return JSONResponse({"status": "ready", "checks": report.checks}, headers=_NO_STORE)
 
 
@@ -61,8 +77,10 @@ def swagger_ui_dir() -> Path:
 @router.get("/docs", include_in_schema=False)
 async def api_docs(request: Request) -> Response:
     return get_swagger_ui_html(
-        openapi_url=request.app.openapi_url or "/openapi.json", title="iopgraph API",
-        swagger_js_url="/docs/assets/swagger-ui-bundle.js", swagger_css_url="/docs/assets/swagger-ui.css",
+        openapi_url=request.app.openapi_url or "/openapi.json",
+        title="iopgraph API",
+        swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+        swagger_css_url="/docs/assets/swagger-ui.css",
         swagger_favicon_url="/docs/assets/favicon-32x32.png",
     )
 
@@ -71,5 +89,8 @@ async def api_docs(request: Request) -> Response:
 async def api_docs_asset(name: str) -> Response:
     if name not in SWAGGER_ASSETS:
         raise ResourceNotFound(f"no API docs asset called {name[:100]!r}")
-    return FileResponse(swagger_ui_dir() / name, media_type=SWAGGER_ASSETS[name],
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(
+        swagger_ui_dir() / name,
+        media_type=SWAGGER_ASSETS[name],
+        headers={"Cache-Control": "public, max-age=86400"},
+    )

@@ -20,15 +20,24 @@ router = APIRouter(tags=["pages"])
 STATIC = Path(__file__).resolve().parents[1] / "static"
 
 LISTS = {
-    "mitigations": ("Mitigations and good practices",
-                    "Measures and practices that address the challenges; good practices are the ones the report "
-                    "observed in a use case."),
-    "recommendations": ("EIF4SCC recommendations",
-                        "Recommendations of the European Interoperability Framework for Smart Cities and Communities "
-                        "that the report cites behind its mitigations."),
-    "organisations": ("Organisations", "Organisations the report names, with the initiatives they take part in."),
-    "initiatives": ("Initiatives", "Data spaces and local digital twins the report names, the four use cases first "
-                                   "among them."),
+    "mitigations": (
+        "Mitigations and good practices",
+        "Measures and practices that address the challenges; good practices are the ones the report "
+        "observed in a use case.",
+    ),
+    "recommendations": (
+        "EIF4SCC recommendations",
+        "Recommendations of the European Interoperability Framework for Smart Cities and Communities "
+        "that the report cites behind its mitigations.",
+    ),
+    "organisations": (
+        "Organisations",
+        "Organisations the report names, with the initiatives they take part in.",
+    ),
+    "initiatives": (
+        "Initiatives",
+        "Data spaces and local digital twins the report names, the four use cases first among them.",
+    ),
 }
 
 
@@ -42,8 +51,11 @@ async def page(request: Request, template: str, build: Callable[[], Awaitable[di
 @router.get("/", summary="Home page")
 async def home(request: Request) -> Response:
     async def build() -> dict[str, Any]:
-        return {"title": "Home", "counts": await pages.counts(request.app.state.backend),
-                "collections": list(COLLECTIONS)}
+        return {
+            "title": "Home",
+            "counts": await pages.counts(request.app.state.backend),
+            "collections": list(COLLECTIONS),
+        }
 
     return await page(request, "home.html", build)
 
@@ -51,8 +63,11 @@ async def home(request: Request) -> Response:
 @router.get("/challenges", summary="The challenge tree (HTML)")
 async def challenges(request: Request) -> Response:
     async def build() -> dict[str, Any]:
-        return {"title": "Challenge tree", "tree": await pages.challenge_tree(request.app.state.backend),
-                "alternates": [{"type": JSONLD, "href": "/api/challenges"}]}
+        return {
+            "title": "Challenge tree",
+            "tree": await pages.challenge_tree(request.app.state.backend),
+            "alternates": [{"type": JSONLD, "href": "/api/challenges"}],
+        }
 
     return await page(request, "challenges.html", build)
 
@@ -60,10 +75,15 @@ async def challenges(request: Request) -> Response:
 @router.get("/use-cases", summary="The four use cases with their organisations and roles (HTML)")
 async def use_cases(request: Request) -> Response:
     async def build() -> dict[str, Any]:
-        return {"title": "Use cases", "intro": "The four initiatives the report analyses in depth, who takes part "
-                "in them and in which role, and the practices they illustrate.",
-                "api": "/api/initiatives?use-case=true", "cards": await pages.use_cases(request.app.state.backend),
-                "participants_caption": "Organisations and roles", "participants_columns": ("Organisation", "Role")}
+        return {
+            "title": "Use cases",
+            "intro": "The four initiatives the report analyses in depth, who takes part "
+            "in them and in which role, and the practices they illustrate.",
+            "api": "/api/initiatives?use-case=true",
+            "cards": await pages.use_cases(request.app.state.backend),
+            "participants_caption": "Organisations and roles",
+            "participants_columns": ("Organisation", "Role"),
+        }
 
     return await page(request, "list.html", build)
 
@@ -73,10 +93,16 @@ def _list_route(name: str) -> None:
 
     async def handler(request: Request) -> Response:
         async def build() -> dict[str, Any]:
-            return {"title": title, "intro": intro, "api": f"/api/{name}", "find": LIST_TYPES.get(name, ()),
-                    "find_query": list_query(name) if name in LIST_TYPES else "",
-                    "cards": await pages.cards(request.app.state.backend, name),
-                    "participants_caption": "Takes part in", "participants_columns": ("Initiative", "Role")}
+            return {
+                "title": title,
+                "intro": intro,
+                "api": f"/api/{name}",
+                "find": LIST_TYPES.get(name, ()),
+                "find_query": list_query(name) if name in LIST_TYPES else "",
+                "cards": await pages.cards(request.app.state.backend, name),
+                "participants_caption": "Takes part in",
+                "participants_columns": ("Initiative", "Role"),
+            }
 
         return await page(request, "list.html", build)
 
@@ -106,14 +132,23 @@ async def matrix(request: Request) -> Response:
     return await page(request, "matrix.html", build)
 
 
-STATIC_FILES = {"style.css": "text/css; charset=utf-8", "favicon.ico": "image/x-icon", "favicon.svg": "image/svg+xml",
-                "sparql-editor.js": "text/javascript; charset=utf-8"}
+STATIC_FILES = {
+    "style.css": "text/css; charset=utf-8",
+    "favicon.ico": "image/x-icon",
+    "favicon.svg": "image/svg+xml",
+    "sparql-editor.js": "text/javascript; charset=utf-8",
+}
 
 
 def _static(request: Request, name: str) -> Response:
     body = (STATIC / name).read_bytes()
-    validators = render.validators(request, STATIC_FILES[name], version=hashlib.sha256(body).hexdigest(), vary=None,
-                                   cache_control="public, max-age=3600")
+    validators = render.validators(
+        request,
+        STATIC_FILES[name],
+        version=hashlib.sha256(body).hexdigest(),
+        vary=None,
+        cache_control="public, max-age=3600",
+    )
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
     return render.bytes_response(body, STATIC_FILES[name], validators)

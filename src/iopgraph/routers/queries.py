@@ -27,13 +27,24 @@ def _handler(name: str) -> Callable[[Request], Awaitable[Response]]:
 
 def _responses(query: NamedQuery) -> dict[int | str, dict[str, Any]]:
     if query.form in ("SELECT", "ASK"):
-        content = {m: {} for m in ("application/sparql-results+json", "text/csv", "text/tab-separated-values",
-                                   "application/sparql-results+xml")}
+        content = {
+            m: {}
+            for m in (
+                "application/sparql-results+json",
+                "text/csv",
+                "text/tab-separated-values",
+                "application/sparql-results+xml",
+            )
+        }
     else:
-        content = {m: {} for m in ("application/ld+json", "text/turtle", "application/n-triples",
-                                   "application/rdf+xml")}
-    return {200: {"description": f"{query.form} results", "content": content},
-            422: {"description": "a parameter is missing or has the wrong type"}}
+        content = {
+            m: {}
+            for m in ("application/ld+json", "text/turtle", "application/n-triples", "application/rdf+xml")
+        }
+    return {
+        200: {"description": f"{query.form} results", "content": content},
+        422: {"description": "a parameter is missing or has the wrong type"},
+    }
 
 
 def build_router(settings: Settings) -> APIRouter:
@@ -46,10 +57,16 @@ def build_router(settings: Settings) -> APIRouter:
 
     for query in load_queries(settings.root / "queries").values():
         router.add_api_route(
-            f"/api/queries/{query.name}", _handler(query.name), methods=["GET"],
-            summary=query.summary, description=query.description, name=f"query_{query.name}",
-            tags=["named queries", *query.tags], openapi_extra={"parameters": openapi_parameters(query)},
-            responses=_responses(query), response_class=Response,
+            f"/api/queries/{query.name}",
+            _handler(query.name),
+            methods=["GET"],
+            summary=query.summary,
+            description=query.description,
+            name=f"query_{query.name}",
+            tags=["named queries", *query.tags],
+            openapi_extra={"parameters": openapi_parameters(query)},
+            responses=_responses(query),
+            response_class=Response,
         )
 
     @router.get("/api/queries/{name}", include_in_schema=False)

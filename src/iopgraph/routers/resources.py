@@ -37,8 +37,12 @@ def resource_iri(path: str) -> ox.NamedNode:
         raise ResourceNotFound(f"no resource: the path {path[:200]!r} cannot be part of an IRI") from None
 
 
-async def serve_description(request: Request, format: str | None,
-                            load: Callable[[], Awaitable[Description]], template: str = "resource.html") -> Response:
+async def serve_description(
+    request: Request,
+    format: str | None,
+    load: Callable[[], Awaitable[Description]],
+    template: str = "resource.html",
+) -> Response:
     """Negotiate, answer 304 if the client is current, else describe and render."""
     # application/json last: JSON-LD served as plain JSON to clients that ask only for JSON.
     media_type = negotiate(request.headers.get("accept"), [*RDF_OFFERS, "application/json"], format)
@@ -48,12 +52,18 @@ async def serve_description(request: Request, format: str | None,
     description = await load()
     if not description.exists:
         raise ResourceNotFound(f"<{description.iri.value}> is not in the graph")
-    headers = {"Link": render.alternates(request, RDF_OFFERS, media_type),
-               "Content-Location": f"{render.header_path(request)}?format={FORMAT_NAMES.get(media_type, 'jsonld')}"}
+    headers = {
+        "Link": render.alternates(request, RDF_OFFERS, media_type),
+        "Content-Location": f"{render.header_path(request)}?format={FORMAT_NAMES.get(media_type, 'jsonld')}",
+    }
     context_url = request.app.state.settings.base_url.rstrip("/") + CONTEXT_PATH
     if media_type in (JSONLD, "application/json"):
-        return render.jsonld(documents.description_document(description, context_url), validators, headers,
-                             media_type=media_type)
+        return render.jsonld(
+            documents.description_document(description, context_url),
+            validators,
+            headers,
+            media_type=media_type,
+        )
     if media_type == HTML:
         page = await documents.description_page(request.app.state.backend, description, context_url)
         if template == "ontology.html":
@@ -69,7 +79,9 @@ async def instance(request: Request, path: str, format: str | None = None) -> Re
     return await serve_description(request, format, lambda: describe(request.app.state.backend, iri))
 
 
-@router.get("/concept/{path:path}", summary="A SKOS concept or concept scheme (https://w3id.org/iopgraph/concept/...)")
+@router.get(
+    "/concept/{path:path}", summary="A SKOS concept or concept scheme (https://w3id.org/iopgraph/concept/...)"
+)
 async def concept(request: Request, path: str, format: str | None = None) -> Response:
     iri = resource_iri("concept/" + path)
     return await serve_description(request, format, lambda: describe(request.app.state.backend, iri))
@@ -84,15 +96,18 @@ async def named_graph(request: Request, path: str, format: str | None = None) ->
 @router.get("/ontology", summary="The iopgraph ontology (https://w3id.org/iopgraph/ontology#)")
 @router.get("/ontology/{version}", summary="A version IRI of the ontology; the current ontology is served")
 async def ontology(request: Request, format: str | None = None, version: str | None = None) -> Response:
-    return await serve_description(request, format, lambda: describe_ontology(request.app.state.backend),
-                                   template="ontology.html")
+    return await serve_description(
+        request, format, lambda: describe_ontology(request.app.state.backend), template="ontology.html"
+    )
 
 
 SHAPES = "https://w3id.org/iopgraph/shapes"
 SHAPES_OFFERS = [HTML, "text/turtle", "application/n-triples", "application/rdf+xml"]
 
 
-@router.get("/shapes", summary="The SHACL shapes data is validated against (https://w3id.org/iopgraph/shapes#...)")
+@router.get(
+    "/shapes", summary="The SHACL shapes data is validated against (https://w3id.org/iopgraph/shapes#...)"
+)
 async def shapes(request: Request, format: str | None = None) -> Response:
     media_type = negotiate(request.headers.get("accept"), SHAPES_OFFERS, format)
     files = shape_sources(request.app.state.settings.root)
@@ -105,17 +120,25 @@ async def shapes(request: Request, format: str | None = None) -> Response:
     headers = {"Link": render.alternates(request, SHAPES_OFFERS, media_type)}
     if media_type == HTML:
         return await render.graph_html(
-            request, triples, SHAPES, "SHACL shapes",
+            request,
+            triples,
+            SHAPES,
+            "SHACL shapes",
             "What each kind of resource must carry: the shapes every upload, write and build is validated "
-            "against, with the messages a data steward sees.", SHAPES_OFFERS, validators, headers)
+            "against, with the messages a data steward sees.",
+            SHAPES_OFFERS,
+            validators,
+            headers,
+        )
     return render.rdf(triples, media_type, validators, headers)
 
 
 @router.get(CONTEXT_PATH, summary="The JSON-LD context of every JSON-LD response (version 1)")
 async def context(request: Request) -> Response:
     text = context_text()
-    validators = render.validators(request, JSONLD, version="context-v1", vary=None,
-                                   cache_control="public, max-age=86400")
+    validators = render.validators(
+        request, JSONLD, version="context-v1", vary=None, cache_control="public, max-age=86400"
+    )
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
     return render.context_document(text, validators)

@@ -24,8 +24,10 @@ from iopgraph.views.jsonld import CONTEXT_PATH
 
 router = APIRouter(tags=["search"])
 SCRIPT = Path(__file__).resolve().parents[1] / "static" / "search.js"
-FACET_DOC = ("Facet filters (repeat one for OR, combine several for AND): `type` (e.g. `Mitigation`), "
-             "`family` (e.g. `cultural-interoperability`), `use-case`, `evidence-basis`, `chapter` (e.g. `4`).")
+FACET_DOC = (
+    "Facet filters (repeat one for OR, combine several for AND): `type` (e.g. `Mitigation`), "
+    "`family` (e.g. `cultural-interoperability`), `use-case`, `evidence-basis`, `chapter` (e.g. `4`)."
+)
 
 
 def _search(request: Request) -> SearchService:
@@ -46,21 +48,32 @@ async def search_page(request: Request) -> Response:
     try:
         params = SearchParams.from_query(request.query_params.multi_items())
     except InvalidParameter as exc:
-        context = {"title": "Search", "q": " ".join(raw.split())[:200], "error": exc.message, "searched": False}
+        context = {
+            "title": "Search",
+            "q": " ".join(raw.split())[:200],
+            "error": exc.message,
+            "searched": False,
+        }
         return render.html(request, "search.html", context, validators, status_code=400)
     search = _search(request)
     result = await search.search(params.query, params.filters, params.offset, params.limit)
     browsing = not params.text and bool(params.filters)
     model = page_model(result, params, await search.initials(params.filters) if browsing else None)
     title = f"Search: {params.text}" if params.text else "Search"
-    return render.html(request, "search.html", {"title": title, **model,
-                                                "alternates": [{"type": JSONLD, "href": model["api"]}]},
-                       validators)
+    return render.html(
+        request,
+        "search.html",
+        {"title": title, **model, "alternates": [{"type": JSONLD, "href": model["api"]}]},
+        validators,
+    )
 
 
-@router.get("/api/search", summary="Full-text search: a Hydra-paged JSON-LD collection with facet counts",
-            description="`q`: words (all must match), \"quoted phrases\", `word*` for a prefix; at most 200 "
-                        f"characters. Paging: `page` (from 1) and `limit` (1-{MAX_LIMIT}, default 20). {FACET_DOC}")
+@router.get(
+    "/api/search",
+    summary="Full-text search: a Hydra-paged JSON-LD collection with facet counts",
+    description='`q`: words (all must match), "quoted phrases", `word*` for a prefix; at most 200 '
+    f"characters. Paging: `page` (from 1) and `limit` (1-{MAX_LIMIT}, default 20). {FACET_DOC}",
+)
 async def search_api(request: Request) -> Response:
     media_type = negotiate(request.headers.get("accept"), JSONLD_OFFERS, request.query_params.get("format"))
     params = SearchParams.from_query(request.query_params.multi_items())
@@ -69,16 +82,23 @@ async def search_api(request: Request) -> Response:
         return render.not_modified_response(validators)
     result = await _search(request).search(params.query, params.filters, params.offset, params.limit)
     settings = request.app.state.settings
-    doc = search_document(result, params, settings.base_url, "/api/search", settings.base_url.rstrip("/") + CONTEXT_PATH)
-    links = ", ".join(f'<{doc["view"][rel]}>; rel="{name}"' for rel, name in
-                      (("first", "first"), ("previous", "prev"), ("next", "next"), ("last", "last"))
-                      if rel in doc["view"])
+    doc = search_document(
+        result, params, settings.base_url, "/api/search", settings.base_url.rstrip("/") + CONTEXT_PATH
+    )
+    links = ", ".join(
+        f'<{doc["view"][rel]}>; rel="{name}"'
+        for rel, name in (("first", "first"), ("previous", "prev"), ("next", "next"), ("last", "last"))
+        if rel in doc["view"]
+    )
     return render.jsonld(doc, validators, {"Link": links}, media_type=media_type)
 
 
-@router.get("/api/search/suggest", summary="Autocomplete: resources whose label has a word starting with `q`",
-            description=f"`q`: the text typed so far (its last word is a prefix); `limit` 1-{MAX_LIMIT} "
-                        f"(default {SUGGEST_LIMIT}). JSON: `{{query, suggestions: [{{@id, label, kind, href}}]}}`.")
+@router.get(
+    "/api/search/suggest",
+    summary="Autocomplete: resources whose label has a word starting with `q`",
+    description=f"`q`: the text typed so far (its last word is a prefix); `limit` 1-{MAX_LIMIT} "
+    f"(default {SUGGEST_LIMIT}). JSON: `{{query, suggestions: [{{@id, label, kind, href}}]}}`.",
+)
 async def suggest_api(request: Request) -> Response:
     items = [(k, v) for k, v in request.query_params.multi_items() if k in ("q", "limit")]
     unknown = sorted({k for k, _ in request.query_params.multi_items()} - {"q", "limit"})
@@ -95,8 +115,13 @@ async def suggest_api(request: Request) -> Response:
 @router.get("/static/search.js", include_in_schema=False)
 async def script(request: Request) -> Response:
     text = SCRIPT.read_bytes()
-    validators = render.validators(request, "text/javascript", version=hashlib.sha256(text).hexdigest(), vary=None,
-                                   cache_control="public, max-age=3600")
+    validators = render.validators(
+        request,
+        "text/javascript",
+        version=hashlib.sha256(text).hexdigest(),
+        vary=None,
+        cache_control="public, max-age=3600",
+    )
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
     return render.bytes_response(text, "text/javascript; charset=utf-8", validators)

@@ -80,8 +80,10 @@ def target(request: Request) -> GraphName | None:
 def direct_target(request: Request, path: str, w3id: bool) -> ox.NamedNode:
     """The graph a direct-identification URL names (its own IRI, or the w3id IRI it dereferences)."""
     if "graph" in request.query_params or "default" in request.query_params:
-        raise InputError("this URL names its graph itself (direct identification): drop ?graph / ?default, "
-                         "or send them to /store")
+        raise InputError(
+            "this URL names its graph itself (direct identification): drop ?graph / ?default, "
+            "or send them to /store"
+        )
     if not path.strip("/"):
         raise InputError("this URL names no graph: use /store?graph=IRI, /store/<path> or /graph/<path>")
     if w3id:
@@ -119,8 +121,11 @@ async def read(request: Request, format: str | None = None) -> Response:
     return render.rdf(await request.app.state.backend.quads(), media_type, validators)
 
 
-@router.api_route("/store/{path:path}", methods=["GET", "HEAD"],
-                  summary="Read the graph <IOPGRAPH_BASE_URL>/store/<path> (direct identification)")
+@router.api_route(
+    "/store/{path:path}",
+    methods=["GET", "HEAD"],
+    summary="Read the graph <IOPGRAPH_BASE_URL>/store/<path> (direct identification)",
+)
 async def read_direct(request: Request, path: str, format: str | None = None) -> Response:
     return await _read_graph(request, direct_target(request, path, w3id=False), format)
 
@@ -134,7 +139,9 @@ async def head_w3id(request: Request, path: str, format: str | None = None) -> R
 # -- writes -----------------------------------------------------------------------------------------------
 
 
-def written(request: Request, outcome: WriteOutcome, graph: GraphName | None, location: str | None = None) -> Response:
+def written(
+    request: Request, outcome: WriteOutcome, graph: GraphName | None, location: str | None = None
+) -> Response:
     """204, or 201 with ``Location`` when the write created ``graph``; the provenance record in ``Link``."""
     headers = {}
     if outcome.activity:
@@ -156,7 +163,9 @@ async def _multipart_uploads(request: Request, limit: int) -> list[RdfUpload]:
         syntax = syntax_of(part_type, part.filename)
         uploads.append(RdfUpload(await part.read(), syntax, part.filename or name, {}))
     if not uploads:
-        raise InputError("the multipart body has no RDF part: send each graph as a file part with an RDF media type")
+        raise InputError(
+            "the multipart body has no RDF part: send each graph as a file part with an RDF media type"
+        )
     return uploads
 
 
@@ -174,8 +183,10 @@ async def _graph_uploads(request: Request, uploads: list[RdfUpload], graph: Grap
     for upload in uploads:
         # JSON-LD may carry named graphs, so it is accepted when it holds none.
         if upload.syntax.is_dataset and upload.syntax.name != "json-ld":
-            raise UnknownFormat(f"a graph takes triples, not {upload.syntax.media_type}; send Turtle, N-Triples, "
-                                "JSON-LD or RDF/XML, or send quads to /store without ?graph")
+            raise UnknownFormat(
+                f"a graph takes triples, not {upload.syntax.media_type}; send Turtle, N-Triples, "
+                "JSON-LD or RDF/XML, or send quads to /store without ?graph"
+            )
         await screen_upload(upload, stewardship(request.app).limits)
     return graph.value if isinstance(graph, ox.NamedNode) else _base(request) + "/store"
 
@@ -214,11 +225,15 @@ async def _delete(request: Request, graph: GraphName) -> Response:
 async def put(request: Request) -> Response:
     graph = target(request)
     if graph is None:
-        raise InputError("PUT needs ?graph=IRI or ?default (replacing the whole dataset is `iopgraph restore`)")
+        raise InputError(
+            "PUT needs ?graph=IRI or ?default (replacing the whole dataset is `iopgraph restore`)"
+        )
     return await _put(request, graph)
 
 
-@router.post("/store", summary="Merge into a graph, create a graph, or add quads to the dataset (bearer token)")
+@router.post(
+    "/store", summary="Merge into a graph, create a graph, or add quads to the dataset (bearer token)"
+)
 async def post(request: Request) -> Response:
     graph = target(request)
     if graph is not None:
@@ -250,7 +265,9 @@ async def delete(request: Request) -> Response:
     return await _delete(request, graph)
 
 
-@router.put("/store/{path:path}", summary="Replace the graph <IOPGRAPH_BASE_URL>/store/<path> (direct identification)")
+@router.put(
+    "/store/{path:path}", summary="Replace the graph <IOPGRAPH_BASE_URL>/store/<path> (direct identification)"
+)
 async def put_direct(request: Request, path: str) -> Response:
     graph = direct_target(request, path, w3id=False)
     return await _put(request, graph, graph.value)
@@ -273,7 +290,9 @@ async def put_w3id(request: Request, path: str) -> Response:
     return await _put(request, graph, f"{_base(request)}/graph/{path}")
 
 
-@router.post("/graph/{path:path}", summary="Merge into the graph https://w3id.org/iopgraph/graph/<path> (direct)")
+@router.post(
+    "/graph/{path:path}", summary="Merge into the graph https://w3id.org/iopgraph/graph/<path> (direct)"
+)
 async def post_w3id(request: Request, path: str) -> Response:
     graph = direct_target(request, path, w3id=True)
     return await _post(request, graph, f"{_base(request)}/graph/{path}")

@@ -57,8 +57,10 @@ async def update_request(request: Request, limit: int) -> tuple[str, dict[str, l
     """The update text and the dataset parameters of a request (SPARQL 1.1 Protocol §2.2)."""
     media_type = media_type_of(request)
     if media_type not in (UPDATE_TYPE, FORM_TYPE):
-        raise UnknownFormat(f"send the update as {UPDATE_TYPE} or as a form ({FORM_TYPE}) with update=…; "
-                            f"got {media_type or 'no Content-Type'}")
+        raise UnknownFormat(
+            f"send the update as {UPDATE_TYPE} or as a form ({FORM_TYPE}) with update=…; "
+            f"got {media_type or 'no Content-Type'}"
+        )
     charset = _charset(request)
     if charset not in (None, "utf-8", "utf8"):
         raise InputError(f"the update must be UTF-8 (SPARQL 1.1 Protocol §2.2); got charset={charset}")
@@ -85,8 +87,10 @@ async def update(request: Request) -> Response:
     steward = stewardship(request.app)
     agent = steward.tokens.authenticate(request.headers.get("authorization"))
     text, params = await update_request(request, steward.settings.max_upload_bytes)
-    options = UpdateOptions(using_graphs=_iris(params["using-graph-uri"], "using-graph-uri"),
-                            using_named_graphs=_iris(params["using-named-graph-uri"], "using-named-graph-uri"),
-                            base_iri=steward.settings.base_url.rstrip("/") + "/update")
+    options = UpdateOptions(
+        using_graphs=_iris(params["using-graph-uri"], "using-graph-uri"),
+        using_named_graphs=_iris(params["using-named-graph-uri"], "using-named-graph-uri"),
+        base_iri=steward.settings.base_url.rstrip("/") + "/update",
+    )
     outcome = await steward.gate.write(update_plan(text, options), agent, client=request)
     return written(request, outcome, None)

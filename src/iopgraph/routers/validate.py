@@ -40,7 +40,9 @@ TRUE = ("1", "true", "on", "yes")
 
 def _page(request: Request, status_code: int = 200, **context: Any) -> Response:
     page = {"title": "Validate RDF", "syntaxes": RDF_SYNTAXES, **context}
-    return render.html(request, "validate.html", page, headers={"Cache-Control": "no-store"}, status_code=status_code)
+    return render.html(
+        request, "validate.html", page, headers={"Cache-Control": "no-store"}, status_code=status_code
+    )
 
 
 @router.get("/validate", summary="An upload form to validate RDF against the project's shapes")
@@ -54,13 +56,21 @@ def form_state(upload: RdfUpload | None) -> dict[str, Any]:
         return {}
     fields = upload.fields
     pasted = upload.source == "pasted text"
-    return {"text": fields.get("text", "") if pasted else "", "syntax": fields.get("syntax", ""),
-            "current": fields.get("current", "").lower() in TRUE,
-            "file": None if pasted or upload.source == "request body" else upload.source}
+    return {
+        "text": fields.get("text", "") if pasted else "",
+        "syntax": fields.get("syntax", ""),
+        "current": fields.get("current", "").lower() in TRUE,
+        "file": None if pasted or upload.source == "request body" else upload.source,
+    }
 
 
-def report_response(request: Request, report: ValidationReport, media_type: str, meta: dict[str, Any],
-                    form: dict[str, Any] | None = None) -> Response:
+def report_response(
+    request: Request,
+    report: ValidationReport,
+    media_type: str,
+    meta: dict[str, Any],
+    form: dict[str, Any] | None = None,
+) -> Response:
     headers = {"Vary": "Accept", "Cache-Control": "no-store"}
     if media_type == JSON:
         return render.jsonld({**report.to_json(), **meta}, headers=headers, media_type=JSON)
@@ -71,8 +81,10 @@ def report_response(request: Request, report: ValidationReport, media_type: str,
         context = {"sh": str(SH), "xsd": str(XSD), "rdf": str(RDF)}
         body = report.report_graph.serialize(format="json-ld", context=context, auto_compact=True)
         return render.bytes_response(body.encode(), JSONLD, headers=headers)
-    triples = [ox.Triple(from_rdflib(s), from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
-               for s, p, o in report.report_graph]
+    triples = [
+        ox.Triple(from_rdflib(s), from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
+        for s, p, o in report.report_graph
+    ]
     return render.rdf(triples, media_type, headers=headers)
 
 

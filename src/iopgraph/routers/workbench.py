@@ -90,8 +90,9 @@ def proposal_box(app: FastAPI) -> ProposalBox:
     return found
 
 
-def _page(request: Request, template: str, context: dict[str, Any], session: Session | None,
-          status_code: int = 200) -> Response:
+def _page(
+    request: Request, template: str, context: dict[str, Any], session: Session | None, status_code: int = 200
+) -> Response:
     context = {"session": session, "csrf": session.csrf if session else "", **context}
     return render.html(request, template, context, headers=NO_STORE, status_code=status_code)
 
@@ -123,7 +124,9 @@ async def _posting(request: Request, publisher: bool = False) -> tuple[Session, 
     token = fields.get(CSRF_FIELD, [None])[0]
     store.check_csrf(request, session, token)
     if publisher and not session.is_publisher:
-        raise PublisherOnly(f"only a publisher may do this; you are signed in as {session.agent} ({session.role})")
+        raise PublisherOnly(
+            f"only a publisher may do this; you are signed in as {session.agent} ({session.role})"
+        )
     return session, fields
 
 
@@ -132,11 +135,22 @@ async def _posting(request: Request, publisher: bool = False) -> tuple[Session, 
 
 def _signin_page(request: Request, target: str, error: str | None = None, status_code: int = 200) -> Response:
     token = new_signin_token()
-    response = _page(request, "workbench_signin.html", {"title": "Sign in", "next": target, "signin_token": token,
-                                                        "error": error}, sessions(request.app).find(request),
-                     status_code)
-    response.set_cookie(SIGNIN_COOKIE, token, max_age=900, path="/sign-in", httponly=True, samesite="strict",
-                        secure=is_https(request))
+    response = _page(
+        request,
+        "workbench_signin.html",
+        {"title": "Sign in", "next": target, "signin_token": token, "error": error},
+        sessions(request.app).find(request),
+        status_code,
+    )
+    response.set_cookie(
+        SIGNIN_COOKIE,
+        token,
+        max_age=900,
+        path="/sign-in",
+        httponly=True,
+        samesite="strict",
+        secure=is_https(request),
+    )
     return response
 
 
@@ -152,7 +166,9 @@ async def sign_in(request: Request) -> Response:
     target = _local(str(form.get("next") or ""))
     tokens = stewardship(request.app).tokens
     if not tokens.enabled:
-        return _signin_page(request, target, "Writes are disabled on this server (no token is configured).", 403)
+        return _signin_page(
+            request, target, "Writes are disabled on this server (no token is configured).", 403
+        )
     found = tokens.identify(str(form.get("token") or ""))
     if found is None:
         return _signin_page(request, target, "That token is not valid. Check it and try again.", 403)
@@ -180,7 +196,9 @@ async def sign_out(request: Request) -> Response:
 
 async def _resource(request: Request, iri: str) -> list[ox.Triple]:
     backend = request.app.state.backend
-    return list(await backend.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", {"s": ox.NamedNode(iri)}))
+    return list(
+        await backend.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", {"s": ox.NamedNode(iri)})
+    )
 
 
 async def _value_labels(request: Request, values: dict[str, list[str]]) -> dict[str, str]:
@@ -192,21 +210,45 @@ def _kind(form_models_: FormModels, kind: str) -> Form:
     try:
         return form_models_.form(kind)
     except KeyError:
-        raise ResourceNotFound(f"there is no form for “{kind}”; the workbench edits {', '.join(KINDS)}") from None
+        raise ResourceNotFound(
+            f"there is no form for “{kind}”; the workbench edits {', '.join(KINDS)}"
+        ) from None
 
 
-def _form_page(request: Request, session: Session, form: Form, iri: str | None, values: dict[str, list[str]],
-               labels: dict[str, str], messages: dict[str, list[str]] | None = None,
-               status_code: int = 200) -> Response:
+def _form_page(
+    request: Request,
+    session: Session,
+    form: Form,
+    iri: str | None,
+    values: dict[str, list[str]],
+    labels: dict[str, str],
+    messages: dict[str, list[str]] | None = None,
+    status_code: int = 200,
+) -> Response:
     editing = iri is not None
     title = f"Edit {form.title.lower()}" if editing else f"New {form.title.lower()}"
-    return _page(request, "workbench_form.html", {
-        "title": title, "form": form, "iri": iri or "", "values": values, "labels": labels,
-        "messages": messages or {}, "kinds": list(KINDS)}, session, status_code)
+    return _page(
+        request,
+        "workbench_form.html",
+        {
+            "title": title,
+            "form": form,
+            "iri": iri or "",
+            "values": values,
+            "labels": labels,
+            "messages": messages or {},
+            "kinds": list(KINDS),
+        },
+        session,
+        status_code,
+    )
 
 
-@router.get("/edit/new/{kind}", summary="The form for a new resource of a kind (generated from the shapes)",
-            response_model=None)
+@router.get(
+    "/edit/new/{kind}",
+    summary="The form for a new resource of a kind (generated from the shapes)",
+    response_model=None,
+)
 async def new_form(request: Request, kind: str) -> Response:
     session = _need_session(request)
     if isinstance(session, Response):
@@ -217,7 +259,9 @@ async def new_form(request: Request, kind: str) -> Response:
     return _form_page(request, session, form, None, values, {})
 
 
-@router.get("/edit", summary="The form for an existing resource, pre-filled from the store", response_model=None)
+@router.get(
+    "/edit", summary="The form for an existing resource, pre-filled from the store", response_model=None
+)
 async def edit_form(request: Request, iri: str = "") -> Response:
     session = _need_session(request)
     if isinstance(session, Response):
@@ -239,8 +283,9 @@ def _values(fields: dict[str, list[str]], form: Form) -> dict[str, list[str]]:
     return {f.key: [v for v in fields.get(f.key, []) if v.strip()] for f in form.fields}
 
 
-async def _target(request: Request, form: Form, iri: str | None, values: dict[str, list[str]]
-                  ) -> tuple[str | None, str | None, dict[str, list[str]]]:
+async def _target(
+    request: Request, form: Form, iri: str | None, values: dict[str, list[str]]
+) -> tuple[str | None, str | None, dict[str, list[str]]]:
     """The resource's IRI and graph (minted from the label for a new one), and messages on the label field."""
     label_key = "rdfs.label"
     if iri:
@@ -255,11 +300,23 @@ async def _target(request: Request, form: Form, iri: str | None, values: dict[st
     try:
         minted = mint(form.kind, label)
     except ValueError:
-        return None, None, {label_key: ["The name needs at least one letter or digit: its IRI is made from it."]}
+        return (
+            None,
+            None,
+            {label_key: ["The name needs at least one letter or digit: its IRI is made from it."]},
+        )
     backend = request.app.state.backend
     if await backend.ask("ASK { ?s ?p ?o }", {"s": ox.NamedNode(minted)}):
-        return minted, None, {label_key: [f"<{minted}> exists already: open it with /edit?iri=… to change it, "
-                                          "or choose another name."]}
+        return (
+            minted,
+            None,
+            {
+                label_key: [
+                    f"<{minted}> exists already: open it with /edit?iri=… to change it, "
+                    "or choose another name."
+                ]
+            },
+        )
     return minted, steward_graph(form.kind, slugify(label)), {}
 
 
@@ -267,13 +324,17 @@ async def _graph_of(request: Request, iri: str, kind: str) -> str:
     """The steward graph holding ``iri`` (the first, by name), else the graph a new resource of ``kind`` gets."""
     backend = request.app.state.backend
     rows = await backend.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {ox.NamedNode(iri)} ?p ?o }} }}")
-    graphs = sorted(g.value for g in (r.get("g") for r in rows)
-                    if isinstance(g, ox.NamedNode) and not is_file_graph(g) and not is_system_graph(g))
+    graphs = sorted(
+        g.value
+        for g in (r.get("g") for r in rows)
+        if isinstance(g, ox.NamedNode) and not is_file_graph(g) and not is_system_graph(g)
+    )
     return graphs[0] if graphs else steward_graph(kind, iri.rstrip("/").rsplit("/", 1)[-1])
 
 
-def _sorted_messages(form: Form, iri: str | None, report: dict[str, Any]
-                     ) -> tuple[dict[str, list[str]], list[dict[str, str]]]:
+def _sorted_messages(
+    form: Form, iri: str | None, report: dict[str, Any]
+) -> tuple[dict[str, list[str]], list[dict[str, str]]]:
     """Each result beside its field (by sh:resultPath, on this resource); the rest for the form's top."""
     fields: dict[str, list[str]] = {}
     general: list[dict[str, str]] = []
@@ -284,13 +345,20 @@ def _sorted_messages(form: Form, iri: str | None, report: dict[str, Any]
             if text not in fields.setdefault(target.key, []):
                 fields[target.key].append(text)
         else:
-            general.append({"severity": r["severity"], "message": r["message"], "focus": r.get("focus_node") or "",
-                            "path": r.get("path") or ""})
+            general.append(
+                {
+                    "severity": r["severity"],
+                    "message": r["message"],
+                    "focus": r.get("focus_node") or "",
+                    "path": r.get("path") or "",
+                }
+            )
     return fields, general
 
 
-async def _dry_run(request: Request, iri: str, graph: str, triples: list[ox.Triple], paths: set[str] | None,
-                   agent: str) -> tuple[Any, dict[str, Any], str | None]:
+async def _dry_run(
+    request: Request, iri: str, graph: str, triples: list[ox.Triple], paths: set[str] | None, agent: str
+) -> tuple[Any, dict[str, Any], str | None]:
     """(outcome or None, report JSON, refusal) of the gate as a dry run."""
     gate = stewardship(request.app).gate
     try:
@@ -305,7 +373,9 @@ async def _dry_run(request: Request, iri: str, graph: str, triples: list[ox.Trip
     return outcome, report, None
 
 
-@router.post("/edit/check", summary="Live validation of a form: the gate as a dry run (JSON)", response_model=None)
+@router.post(
+    "/edit/check", summary="Live validation of a form: the gate as a dry run (JSON)", response_model=None
+)
 async def check(request: Request) -> Response:
     store = sessions(request.app)
     session = store.find(request)
@@ -317,7 +387,9 @@ async def check(request: Request) -> Response:
         kind, iri, raw = str(body["kind"]), body.get("iri") or None, body["values"]
         values = {str(k): [str(v) for v in (vs if isinstance(vs, list) else [vs])] for k, vs in raw.items()}
     except (ValueError, KeyError, TypeError, AttributeError):
-        raise InputError('send JSON {"kind": "...", "iri": "..." or null, "values": {"field": ["value", ...]}}') from None
+        raise InputError(
+            'send JSON {"kind": "...", "iri": "..." or null, "values": {"field": ["value", ...]}}'
+        ) from None
     form = _kind(form_models(request.app), kind)
     values = _values(values, form)
     target, graph, problems = await _target(request, form, iri, values)
@@ -333,8 +405,10 @@ async def check(request: Request) -> Response:
         conforms = bool(report.get("conforms")) and refusal is None
         if refusal and not report.get("results"):
             general.append({"severity": "Violation", "message": refusal, "focus": target, "path": ""})
-    return JSONResponse({"iri": target, "graph": graph, "conforms": conforms, "fields": problems,
-                         "general": general}, headers=NO_STORE)
+    return JSONResponse(
+        {"iri": target, "graph": graph, "conforms": conforms, "fields": problems, "general": general},
+        headers=NO_STORE,
+    )
 
 
 LOOKUP_BY_CLASS = """
@@ -355,7 +429,9 @@ SELECT DISTINCT ?x ?label WHERE {
 """
 
 
-@router.get("/edit/lookup", summary="Suggestions for a pick list: resources of a class or concepts of a scheme")
+@router.get(
+    "/edit/lookup", summary="Suggestions for a pick list: resources of a class or concepts of a scheme"
+)
 async def lookup(request: Request, q: str = "", scheme: str | None = None) -> Response:
     cls = request.query_params.get("class")
     if len(q) > MAX_LOOKUP:
@@ -368,7 +444,9 @@ async def lookup(request: Request, q: str = "", scheme: str | None = None) -> Re
         raise InputError("class or scheme must be an absolute IRI") from None
     backend = request.app.state.backend
     # Terms printed by pyoxigraph are escaped: safe to put in the query text.
-    query = (LOOKUP_BY_CLASS.replace("CLASS", str(node)) if cls else LOOKUP_BY_SCHEME.replace("SCHEME", str(node)))
+    query = (
+        LOOKUP_BY_CLASS.replace("CLASS", str(node)) if cls else LOOKUP_BY_SCHEME.replace("SCHEME", str(node))
+    )
     rows = await backend.select(query.replace("QUERY", str(ox.Literal(q))))
     return JSONResponse([{"iri": r["x"].value, "label": r["label"].value} for r in rows])
 
@@ -385,7 +463,9 @@ async def submit(request: Request) -> Response:
     for key, msgs in errors.items():
         problems.setdefault(key, []).extend(msgs)
     if problems or target is None or graph is None:
-        return _form_page(request, session, form, iri, values, await _value_labels(request, values), problems, 422)
+        return _form_page(
+            request, session, form, iri, values, await _value_labels(request, values), problems, 422
+        )
     note = (fields.get("note") or [""])[0].strip()[:2000]
     proposal = proposal_box(request.app).submit(kind, target, graph, triples, form.paths, session.agent, note)
     return RedirectResponse(f"/proposals/{proposal.id}", status_code=303, headers=NO_STORE)
@@ -400,9 +480,17 @@ async def proposals(request: Request) -> Response:
     if isinstance(session, Response):
         return session
     items = proposal_box(request.app).all()
-    return _page(request, "workbench_proposals.html", {
-        "title": "Proposals", "open": [p for p in items if p.status == OPEN],
-        "decided": [p for p in items if p.status != OPEN], "kinds": list(KINDS)}, session)
+    return _page(
+        request,
+        "workbench_proposals.html",
+        {
+            "title": "Proposals",
+            "open": [p for p in items if p.status == OPEN],
+            "decided": [p for p in items if p.status != OPEN],
+            "kinds": list(KINDS),
+        },
+        session,
+    )
 
 
 def _get(request: Request, pid: str) -> Proposal:
@@ -412,8 +500,9 @@ def _get(request: Request, pid: str) -> Proposal:
     return found
 
 
-async def _review(request: Request, session: Session, p: Proposal, error: str | None = None,
-                  status_code: int = 200) -> Response:
+async def _review(
+    request: Request, session: Session, p: Proposal, error: str | None = None, status_code: int = 200
+) -> Response:
     paths = None if p.paths is None else set(p.paths)
     outcome, report, refusal = (None, {}, None)
     if p.status == OPEN:
@@ -427,18 +516,34 @@ async def _review(request: Request, session: Session, p: Proposal, error: str | 
         removed = [t for t in current if t not in proposed]
     labels = await labels_for(request.app.state.backend, [*added, *removed])
     form = form_models(request.app).form(p.kind) if p.kind in KINDS else None
-    return _page(request, "workbench_proposal.html", {
-        "title": f"Proposal {p.id}", "p": p, "lines": diff_lines(added, removed, labels),
-        "report": report, "refusal": refusal, "outcome": outcome, "error": error, "form_title": form.title if form
-        else p.kind, "resource_path": _path_of(p.iri)}, session, status_code)
+    return _page(
+        request,
+        "workbench_proposal.html",
+        {
+            "title": f"Proposal {p.id}",
+            "p": p,
+            "lines": diff_lines(added, removed, labels),
+            "report": report,
+            "refusal": refusal,
+            "outcome": outcome,
+            "error": error,
+            "form_title": form.title if form else p.kind,
+            "resource_path": _path_of(p.iri),
+        },
+        session,
+        status_code,
+    )
 
 
 def _path_of(iri: str) -> str | None:
-    return "/" + iri[len("https://w3id.org/iopgraph/"):] if iri.startswith(ID) else None
+    return "/" + iri[len("https://w3id.org/iopgraph/") :] if iri.startswith(ID) else None
 
 
-@router.get("/proposals/{pid}", summary="Review one proposal: diff, the gate's verdict, the provenance",
-            response_model=None)
+@router.get(
+    "/proposals/{pid}",
+    summary="Review one proposal: diff, the gate's verdict, the provenance",
+    response_model=None,
+)
 async def proposal(request: Request, pid: str) -> Response:
     session = _need_session(request)
     if isinstance(session, Response):
@@ -446,8 +551,9 @@ async def proposal(request: Request, pid: str) -> Response:
     return await _review(request, session, _get(request, pid))
 
 
-@router.post("/proposals/{pid}/accept", summary="Publish a proposal: one gated, recorded write",
-             response_model=None)
+@router.post(
+    "/proposals/{pid}/accept", summary="Publish a proposal: one gated, recorded write", response_model=None
+)
 async def accept(request: Request, pid: str) -> Response:
     session, _ = await _posting(request, publisher=True)
     box = proposal_box(request.app)
@@ -456,7 +562,9 @@ async def accept(request: Request, pid: str) -> Response:
         if p.status != OPEN:
             return await _review(request, session, p, f"This proposal was {p.status} already.", 409)
         gate = stewardship(request.app).gate
-        await sync(request.app.state.backend, ldes_log(request.app))  # the feed holds the state before the write
+        await sync(
+            request.app.state.backend, ldes_log(request.app)
+        )  # the feed holds the state before the write
         plan = resource_plan(p.iri, p.graph, p.triples, None if p.paths is None else set(p.paths))
         try:
             outcome = await gate.write(plan, session.agent)
@@ -483,26 +591,44 @@ async def reject(request: Request, pid: str) -> Response:
 # --- history and revert -------------------------------------------------------------------------
 
 
-async def _history_page(request: Request, iri: str, error: str | None = None, status_code: int = 200) -> Response:
+async def _history_page(
+    request: Request, iri: str, error: str | None = None, status_code: int = 200
+) -> Response:
     entries: list[Entry] = await history(request.app.state.backend, ldes_log(request.app), iri)
     if not entries:
         raise ResourceNotFound(f"the graph has no versions of <{iri}>")
     labels = await labels_for(request.app.state.backend, [t for e in entries for t in (*e.added, *e.removed)])
     rows = [{"entry": e, "lines": diff_lines(e.added, e.removed, labels)} for e in reversed(entries)]
-    return _page(request, "workbench_history.html", {
-        "title": f"History of {labels.get(iri, iri)}", "iri": iri, "rows": rows, "error": error,
-        "path": request.url.path, "edit_href": "/edit?iri=" + quote(iri, safe="")},
-        sessions(request.app).find(request), status_code)
+    return _page(
+        request,
+        "workbench_history.html",
+        {
+            "title": f"History of {labels.get(iri, iri)}",
+            "iri": iri,
+            "rows": rows,
+            "error": error,
+            "path": request.url.path,
+            "edit_href": "/edit?iri=" + quote(iri, safe=""),
+        },
+        sessions(request.app).find(request),
+        status_code,
+    )
 
 
-@router.get("/id/{path:path}/history", summary="The versions of a resource: who, when, what changed",
-            response_model=None)
+@router.get(
+    "/id/{path:path}/history",
+    summary="The versions of a resource: who, when, what changed",
+    response_model=None,
+)
 async def resource_history(request: Request, path: str) -> Response:
     return await _history_page(request, resource_iri("id/" + path).value)
 
 
-@router.post("/id/{path:path}/history", summary="Restore a version of a resource (publisher; a gated write)",
-             response_model=None)
+@router.post(
+    "/id/{path:path}/history",
+    summary="Restore a version of a resource (publisher; a gated write)",
+    response_model=None,
+)
 async def revert(request: Request, path: str) -> Response:
     session, fields = await _posting(request, publisher=True)
     iri = resource_iri("id/" + path).value
@@ -516,10 +642,15 @@ async def revert(request: Request, path: str) -> Response:
             raise InputError(f"<{iri}> has no version {wanted!r}")
         snapshot = parse(match.version.ntriples)
     kinds = form_models(request.app)
-    types = {t.object.value for t in [*snapshot, *(await _resource(request, iri))] if t.predicate.value == RDF_TYPE}
+    types = {
+        t.object.value for t in [*snapshot, *(await _resource(request, iri))] if t.predicate.value == RDF_TYPE
+    }
     graph = await _graph_of(request, iri, kinds.kind_of(types) or "initiative")
-    operation = ("withdraw the resource in the workbench" if wanted == "none"
-                 else f"restore version {wanted} in the workbench")
+    operation = (
+        "withdraw the resource in the workbench"
+        if wanted == "none"
+        else f"restore version {wanted} in the workbench"
+    )
     plan = resource_plan(iri, graph, snapshot, None, operation)
     try:
         await sync(request.app.state.backend, ldes_log(request.app))
@@ -550,8 +681,11 @@ async def guide_image(request: Request, name: str) -> Response:
     folder = request.app.state.settings.root / "docs" / "img"
     if not IMAGE.match(name) or not (folder / name).is_file():
         raise ResourceNotFound(f"there is no guide image {name}")
-    return Response((folder / name).read_bytes(), media_type="image/png",
-                    headers={"Cache-Control": "public, max-age=3600"})
+    return Response(
+        (folder / name).read_bytes(),
+        media_type="image/png",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
 
 
 @router.get("/static/workbench.css", include_in_schema=False)

@@ -46,8 +46,10 @@ FIELD_NAMES = ("label", "alt", "definition", "quote")
 FACET_SAMPLE = 1000
 _BM25 = "bm25(fts, " + ", ".join(map(str, WEIGHTS)) + ")"
 #: The same fields unstemmed: a hit with the very words typed adds this bm25 to its stemmed one.
-_EXACT = ("LEFT JOIN (SELECT rowid AS id, bm25(words, " + ", ".join(map(str, WEIGHTS)) + ") AS score "
-          "FROM words WHERE words MATCH ?) AS same ON same.id = fts.rowid")
+_EXACT = (
+    "LEFT JOIN (SELECT rowid AS id, bm25(words, " + ", ".join(map(str, WEIGHTS)) + ") AS score "
+    "FROM words WHERE words MATCH ?) AS same ON same.id = fts.rowid"
+)
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -116,15 +118,18 @@ class SearchIndex:
         self.path = path
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False,
-                                   isolation_level=None)
+        self._db = sqlite3.connect(
+            str(path) if path else ":memory:", check_same_thread=False, isolation_level=None
+        )
         self._lock = threading.Lock()
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             if self._meta("schema") not in (None, SCHEMA_VERSION):
-                self._db.executescript("DROP TABLE IF EXISTS doc; DROP TABLE IF EXISTS facet; "
-                                       "DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS names; DROP TABLE IF EXISTS meta;")
+                self._db.executescript(
+                    "DROP TABLE IF EXISTS doc; DROP TABLE IF EXISTS facet; "
+                    "DROP TABLE IF EXISTS fts; DROP TABLE IF EXISTS names; DROP TABLE IF EXISTS meta;"
+                )
             self._db.executescript(_SCHEMA)
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
@@ -192,14 +197,19 @@ class SearchIndex:
 
     def _delete(self, iris: list[str]) -> None:
         for start in range(0, len(iris), 500):
-            chunk = iris[start:start + 500]
+            chunk = iris[start : start + 500]
             marks = ",".join("?" * len(chunk))
             ids = [row[0] for row in self._db.execute(f"SELECT id FROM doc WHERE iri IN ({marks})", chunk)]
             if not ids:
                 continue
             id_marks = ",".join("?" * len(ids))
-            for table, column in (("doc", "id"), ("facet", "doc"), ("fts", "rowid"), ("words", "rowid"),
-                                  ("names", "rowid")):
+            for table, column in (
+                ("doc", "id"),
+                ("facet", "doc"),
+                ("fts", "rowid"),
+                ("words", "rowid"),
+                ("names", "rowid"),
+            ):
                 self._db.execute(f"DELETE FROM {table} WHERE {column} IN ({id_marks})", ids)
 
     def _insert(self, records: list[Record]) -> None:
@@ -207,17 +217,34 @@ class SearchIndex:
         docs, texts, names, facets = [], [], [], []
         for rowid, record in enumerate(records, start=first):
             label = _clean(record.label) or record.iri.rstrip("/#").rsplit("/", 1)[-1]
-            docs.append((rowid, record.iri, label, normalise(label), record.kind, json.dumps(record.sections),
-                         record.label_predicate, json.dumps(sorted(record.types))))
+            docs.append(
+                (
+                    rowid,
+                    record.iri,
+                    label,
+                    normalise(label),
+                    record.kind,
+                    json.dumps(record.sections),
+                    record.label_predicate,
+                    json.dumps(sorted(record.types)),
+                )
+            )
             alt = _clean(as_text(record.alt))
-            texts.append((rowid, label, alt, _clean(as_text(record.definition)), _clean(as_text(record.quote))))
+            texts.append(
+                (rowid, label, alt, _clean(as_text(record.definition)), _clean(as_text(record.quote)))
+            )
             names.append((rowid, label, alt))
             facets += [(rowid, name, value, text) for name, value, text in record.facets]
         db = self._db
-        db.executemany("INSERT INTO doc(id, iri, label, norm, kind, sections, label_predicate, types) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", docs)
+        db.executemany(
+            "INSERT INTO doc(id, iri, label, norm, kind, sections, label_predicate, types) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            docs,
+        )
         db.executemany("INSERT INTO fts(rowid, label, alt, definition, quote) VALUES (?, ?, ?, ?, ?)", texts)
-        db.executemany("INSERT INTO words(rowid, label, alt, definition, quote) VALUES (?, ?, ?, ?, ?)", texts)
+        db.executemany(
+            "INSERT INTO words(rowid, label, alt, definition, quote) VALUES (?, ?, ?, ?, ?)", texts
+        )
         db.executemany("INSERT INTO names(rowid, label, alt) VALUES (?, ?, ?)", names)
         db.executemany("INSERT INTO facet VALUES (?, ?, ?, ?)", facets)
 
@@ -229,12 +256,16 @@ class SearchIndex:
         for name in FACETS:
             values = filters.get(name)
             if values:
-                parts.append(f" AND {column} IN (SELECT doc FROM facet WHERE name = ? AND value IN "
-                             f"({','.join('?' * len(values))}))")
+                parts.append(
+                    f" AND {column} IN (SELECT doc FROM facet WHERE name = ? AND value IN "
+                    f"({','.join('?' * len(values))}))"
+                )
                 params += [name, *values]
         return "".join(parts), params
 
-    def search(self, query: ParsedQuery, filters: dict[str, list[str]], offset: int, limit: int) -> SearchPage:
+    def search(
+        self, query: ParsedQuery, filters: dict[str, list[str]], offset: int, limit: int
+    ) -> SearchPage:
         """A page of hits for ``query`` (or, with no words, every resource the filters keep, by label)."""
         if query.typed and not query.match:
             return SearchPage([], 0, {name: [] for name in FACETS}, 0)  # only symbols typed: nothing has them
@@ -243,23 +274,41 @@ class SearchIndex:
             db = self._db
             if query.match:
                 args: list[object] = [query.match, *params]
-                total = int(db.execute(f"SELECT count(*) FROM fts JOIN doc ON doc.id = fts.rowid "
-                                       f"WHERE fts MATCH ?{where}", args).fetchone()[0])
-                ranked = [row[0] for row in db.execute(
-                    f"SELECT doc.id FROM fts JOIN doc ON doc.id = fts.rowid {_EXACT} WHERE fts MATCH ?{where} "
-                    f"ORDER BY (doc.norm = ?) DESC, {_BM25} + coalesce(same.score, 0), doc.label LIMIT ?",
-                    [query.match, *args, query.normalised, max(FACET_SAMPLE, offset + limit)])]
+                total = int(
+                    db.execute(
+                        f"SELECT count(*) FROM fts JOIN doc ON doc.id = fts.rowid WHERE fts MATCH ?{where}",
+                        args,
+                    ).fetchone()[0]
+                )
+                ranked = [
+                    row[0]
+                    for row in db.execute(
+                        f"SELECT doc.id FROM fts JOIN doc ON doc.id = fts.rowid {_EXACT} WHERE fts MATCH ?{where} "
+                        f"ORDER BY (doc.norm = ?) DESC, {_BM25} + coalesce(same.score, 0), doc.label LIMIT ?",
+                        [query.match, *args, query.normalised, max(FACET_SAMPLE, offset + limit)],
+                    )
+                ]
             else:
                 args = list(params)
                 total = int(db.execute(f"SELECT count(*) FROM doc WHERE 1{where}", args).fetchone()[0])
-                ranked = [row[0] for row in db.execute(
-                    f"SELECT doc.id FROM doc WHERE 1{where} ORDER BY doc.norm, doc.iri LIMIT ?",
-                    [*args, max(FACET_SAMPLE, offset + limit)])]
-            hits = self._hits(ranked[offset:offset + limit], query)
+                ranked = [
+                    row[0]
+                    for row in db.execute(
+                        f"SELECT doc.id FROM doc WHERE 1{where} ORDER BY doc.norm, doc.iri LIMIT ?",
+                        [*args, max(FACET_SAMPLE, offset + limit)],
+                    )
+                ]
+            hits = self._hits(ranked[offset : offset + limit], query)
             sample = ranked[:FACET_SAMPLE]
-            counts = db.execute(
-                f"SELECT name, value, label, count(*) FROM facet WHERE doc IN ({','.join('?' * len(sample))}) "
-                "GROUP BY name, value ORDER BY name, count(*) DESC, label", sample).fetchall() if sample else []
+            counts = (
+                db.execute(
+                    f"SELECT name, value, label, count(*) FROM facet WHERE doc IN ({','.join('?' * len(sample))}) "
+                    "GROUP BY name, value ORDER BY name, count(*) DESC, label",
+                    sample,
+                ).fetchall()
+                if sample
+                else []
+            )
         facets: dict[str, list[FacetValue]] = {name: [] for name in FACETS}
         for name, value, label, n in counts:
             facets[name].append(FacetValue(value, label, int(n), value in filters.get(name, [])))
@@ -270,8 +319,11 @@ class SearchIndex:
         the A–Z index of a browsed list (the position gives the page each letter starts on)."""
         where, params = self._filter_sql(filters, "doc.id")
         with self._lock:
-            rows = self._db.execute(f"SELECT upper(substr(norm, 1, 1)), count(*) FROM doc WHERE 1{where} "
-                                    "GROUP BY substr(norm, 1, 1) ORDER BY substr(norm, 1, 1)", params).fetchall()
+            rows = self._db.execute(
+                f"SELECT upper(substr(norm, 1, 1)), count(*) FROM doc WHERE 1{where} "
+                "GROUP BY substr(norm, 1, 1) ORDER BY substr(norm, 1, 1)",
+                params,
+            ).fetchall()
         found, before = [], 0
         for letter, n in rows:
             found.append((str(letter), before))
@@ -282,14 +334,21 @@ class SearchIndex:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        docs = {row[0]: row for row in self._db.execute(
-            f"SELECT id, iri, label, norm, kind, sections, label_predicate, types FROM doc WHERE id IN ({marks})", ids)}
+        docs = {
+            row[0]: row
+            for row in self._db.execute(
+                f"SELECT id, iri, label, norm, kind, sections, label_predicate, types FROM doc WHERE id IN ({marks})",
+                ids,
+            )
+        }
         marked: dict[int, tuple[str, ...]] = {}
         if query.match:
             snippets = ", ".join(f"snippet(fts, {i}, '{OPEN}', '{CLOSE}', '…', 28)" for i in (1, 2, 3))
             for row in self._db.execute(
-                    f"SELECT rowid, highlight(fts, 0, '{OPEN}', '{CLOSE}'), {snippets} FROM fts "
-                    f"WHERE fts MATCH ? AND rowid IN ({marks})", [query.match, *ids]):
+                f"SELECT rowid, highlight(fts, 0, '{OPEN}', '{CLOSE}'), {snippets} FROM fts "
+                f"WHERE fts MATCH ? AND rowid IN ({marks})",
+                [query.match, *ids],
+            ):
                 marked[row[0]] = row[1:]
         hits = []
         for doc_id in ids:
@@ -302,9 +361,19 @@ class SearchIndex:
                     if OPEN in text:
                         where, snippet = name, text
                         break
-            hits.append(Hit(iri, label, kind, [tuple(s) for s in json.loads(sections)], where, snippet,  # type: ignore[misc]
-                            bool(query.match) and norm == query.normalised, label_predicate,
-                            tuple(json.loads(types))))
+            hits.append(
+                Hit(
+                    iri,
+                    label,
+                    kind,
+                    [tuple(s) for s in json.loads(sections)],
+                    where,
+                    snippet,  # type: ignore[misc]
+                    bool(query.match) and norm == query.normalised,
+                    label_predicate,
+                    tuple(json.loads(types)),
+                )
+            )
         return hits
 
     def suggest(self, query: ParsedQuery, limit: int) -> list[Suggestion]:
@@ -316,5 +385,6 @@ class SearchIndex:
                 "SELECT doc.iri, doc.label, doc.kind FROM names JOIN doc ON doc.id = names.rowid "
                 "WHERE names MATCH ? ORDER BY (substr(doc.norm, 1, ?) = ?) DESC, bm25(names, 5.0, 1.0), "
                 "length(doc.label), doc.label LIMIT ?",
-                (query.match, len(query.normalised), query.normalised, limit)).fetchall()
+                (query.match, len(query.normalised), query.normalised, limit),
+            ).fetchall()
         return [Suggestion(iri, label, kind) for iri, label, kind in rows]

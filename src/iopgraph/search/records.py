@@ -37,8 +37,17 @@ IOP = ONTOLOGY
 #: Field → predicates, in order of precedence (the first label predicate found is the resource's label).
 LABEL = (SKOS + "prefLabel", RDFS + "label", DCT + "title", PREFIXES["foaf"] + "name")
 ALT = (SKOS + "altLabel", DCT + "alternative", SKOS + "notation", DCT + "identifier", SKOS + "hiddenLabel")
-DEFINITION = (SKOS + "definition", DCT + "description", RDFS + "comment", SKOS + "scopeNote", DCT + "abstract",
-              IOP + "technicalDescription", IOP + "measure", IOP + "population", DCT + "bibliographicCitation")
+DEFINITION = (
+    SKOS + "definition",
+    DCT + "description",
+    RDFS + "comment",
+    SKOS + "scopeNote",
+    DCT + "abstract",
+    IOP + "technicalDescription",
+    IOP + "measure",
+    IOP + "population",
+    DCT + "bibliographicCitation",
+)
 QUOTE = (IOP + "quote",)
 FIELDS = {"label": LABEL, "alt": ALT, "definition": DEFINITION, "quote": QUOTE}
 _FIELD_OF = {p: name for name, preds in FIELDS.items() for p in preds}
@@ -48,8 +57,13 @@ _FIELD_OF = {p: name for name, preds in FIELDS.items() for p in preds}
 #: activities (consultations, dated events) live under ``activity/`` too and are content.
 SYSTEM_PREFIXES = (ID + "activity/write-", ID + "agent/", ID + "release/")
 FACETS = ("type", "family", "use-case", "evidence-basis", "chapter")
-FACET_TITLES = {"type": "Type", "family": "Challenge family", "use-case": "Use case",
-                "evidence-basis": "Evidence basis", "chapter": "Report chapter"}
+FACET_TITLES = {
+    "type": "Type",
+    "family": "Challenge family",
+    "use-case": "Use case",
+    "evidence-basis": "Evidence basis",
+    "chapter": "Report chapter",
+}
 
 
 @dataclass
@@ -76,10 +90,10 @@ def facet_key(iri: str, kind: str) -> str:
     """The short value of a facet (``lack-of-trust``, ``Mitigation``, ``skos:Concept``) used in URLs."""
     if kind == "type":
         if iri.startswith(IOP):
-            return iri[len(IOP):]
+            return iri[len(IOP) :]
         for prefix, ns in PREFIXES.items():
-            if iri.startswith(ns) and iri[len(ns):]:
-                return f"{prefix}:{iri[len(ns):]}"
+            if iri.startswith(ns) and iri[len(ns) :]:
+                return f"{prefix}:{iri[len(ns) :]}"
         return iri
     return iri.rstrip("/").rsplit("/", 1)[-1]
 
@@ -110,21 +124,32 @@ class _Graph:
     def __init__(self, store: ox.Store) -> None:
         self.store = store
 
-    def objects(self, subject: str | None, predicate: str) -> list[tuple[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
+    def objects(
+        self, subject: str | None, predicate: str
+    ) -> list[tuple[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
         s = ox.NamedNode(subject) if subject else None
-        return [(q.subject.value, q.object) for q in self.store.quads_for_pattern(s, ox.NamedNode(predicate), None)
-                if isinstance(q.subject, ox.NamedNode)]
+        return [
+            (q.subject.value, q.object)
+            for q in self.store.quads_for_pattern(s, ox.NamedNode(predicate), None)
+            if isinstance(q.subject, ox.NamedNode)
+        ]
 
     def pairs(self, subjects: list[str] | None, predicate: str) -> set[tuple[str, str]]:
         """(subject, object IRI) of ``predicate``, for ``subjects`` (all subjects when None)."""
         found: set[tuple[str, str]] = set()
         for subject in subjects if subjects is not None else [None]:
-            found.update((s, o.value) for s, o in self.objects(subject, predicate) if isinstance(o, ox.NamedNode))
+            found.update(
+                (s, o.value) for s, o in self.objects(subject, predicate) if isinstance(o, ox.NamedNode)
+            )
         return found
 
     def subjects(self, predicate: str | None, obj: ox.NamedNode | ox.Literal) -> set[str]:
         p = ox.NamedNode(predicate) if predicate else None
-        return {q.subject.value for q in self.store.quads_for_pattern(None, p, obj) if isinstance(q.subject, ox.NamedNode)}
+        return {
+            q.subject.value
+            for q in self.store.quads_for_pattern(None, p, obj)
+            if isinstance(q.subject, ox.NamedNode)
+        }
 
     def typed(self, *classes: str) -> set[str]:
         return {s for c in classes for s in self.subjects(RDF + "type", ox.NamedNode(c))}
@@ -183,7 +208,9 @@ def records_from_store(store: ox.Store, subjects: list[str] | None = None) -> li
     for iri, t in g.pairs(wanted, RDF + "type"):
         if iri in records:
             records[iri].types.append(t)
-            links[iri].update(("type", c) for c in superclasses(t))  # type=Enabler finds every kind of enabler
+            links[iri].update(
+                ("type", c) for c in superclasses(t)
+            )  # type=Enabler finds every kind of enabler
 
     # Report sections cited (or, for a section or box, the section it is part of), in reading order;
     # the chapter is the section's ancestor just under the report.
@@ -219,13 +246,19 @@ def records_from_store(store: ox.Store, subjects: list[str] | None = None) -> li
         except ValueError:
             order[iri] = float("inf")
     for iri in records:
-        for c in {c for s in cited.get(iri, ()) for c in chapter(s)} | (chapter(iri) if iri in section_like else set()):
+        for c in {c for s in cited.get(iri, ()) for c in chapter(s)} | (
+            chapter(iri) if iri in section_like else set()
+        ):
             links[iri].add(("chapter", c))
 
     # Challenges of each record (itself, what it addresses or describes, the challenges observed in it,
     # the challenges of the mitigations a recommendation backs), then their families along skos:broader.
-    challenge_like = g.typed(*(IOP + k for k in ("ChallengeFamily", "ChallengeCluster", "SubChallenge",
-                                                  "ChallengeFactor", "Challenge")))
+    challenge_like = g.typed(
+        *(
+            IOP + k
+            for k in ("ChallengeFamily", "ChallengeCluster", "SubChallenge", "ChallengeFactor", "Challenge")
+        )
+    )
     families = g.typed(IOP + "ChallengeFamily")
     challenges: dict[str, set[str]] = defaultdict(set)
     for predicate in (IOP + "addresses", IOP + "describes"):
@@ -234,12 +267,18 @@ def records_from_store(store: ox.Store, subjects: list[str] | None = None) -> li
     for iri in records:
         if iri in challenge_like:
             challenges[iri].add(iri)
-    observed = [(c, u) for c, u in g.pairs(None, IOP + "observedIn")] if subjects is None else \
-        [(c, u) for u in chosen for c in g.subjects(IOP + "observedIn", ox.NamedNode(u))]
+    observed = (
+        [(c, u) for c, u in g.pairs(None, IOP + "observedIn")]
+        if subjects is None
+        else [(c, u) for u in chosen for c in g.subjects(IOP + "observedIn", ox.NamedNode(u))]
+    )
     for c, iri in observed:
         challenges[iri].add(c)
-    backed = g.pairs(None, IOP + "backedBy") if subjects is None else \
-        {(m, r) for r in chosen for m in g.subjects(IOP + "backedBy", ox.NamedNode(r))}
+    backed = (
+        g.pairs(None, IOP + "backedBy")
+        if subjects is None
+        else {(m, r) for r in chosen for m in g.subjects(IOP + "backedBy", ox.NamedNode(r))}
+    )
     for m, iri in backed:
         challenges[iri].update(c for _, c in g.pairs([m], IOP + "addresses"))
     family_of: dict[str, set[str]] = {}
@@ -277,7 +316,9 @@ def records_from_store(store: ox.Store, subjects: list[str] | None = None) -> li
     keys = {(name, t): facet_key(t, name) for ls in links.values() for name, t in ls}
     for iri, ss in cited.items():
         if iri in records:
-            records[iri].sections = [(s, shown[s]) for s in sorted(ss, key=lambda s: (order.get(s, float("inf")), s))]
+            records[iri].sections = [
+                (s, shown[s]) for s in sorted(ss, key=lambda s: (order.get(s, float("inf")), s))
+            ]
     for iri, found_links in links.items():
         records[iri].facets = sorted({(name, keys[name, t], shown[t]) for name, t in found_links})
     kinds: dict[tuple[str, ...], str] = {}
@@ -305,8 +346,13 @@ def _labels(g: _Graph, iris: set[str], records: dict[str, Record]) -> dict[str, 
 
 
 #: Types shown in preference to the others a resource also has (the more specific or the more telling).
-_GENERIC = {SKOS + "Concept", PREFIXES["owl"] + "NamedIndividual", IOP + "Challenge",
-            DCT + "BibliographicResource", PREFIXES["org"] + "Organization"}
+_GENERIC = {
+    SKOS + "Concept",
+    PREFIXES["owl"] + "NamedIndividual",
+    IOP + "Challenge",
+    DCT + "BibliographicResource",
+    PREFIXES["org"] + "Organization",
+}
 
 
 def _kind(types: list[str], labels: dict[str, str]) -> str:
@@ -318,4 +364,3 @@ def _kind(types: list[str], labels: dict[str, str]) -> str:
 def as_text(values: list[str]) -> str:
     """A multi-valued field as one FTS5 column (values apart, so a phrase never spans two)."""
     return "\n\u2029\n".join(values)
-

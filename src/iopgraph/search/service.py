@@ -90,7 +90,9 @@ class SearchService:
         if self.stale:
             await self.build()
 
-    async def search(self, query: ParsedQuery, filters: dict[str, list[str]], offset: int, limit: int) -> SearchPage:
+    async def search(
+        self, query: ParsedQuery, filters: dict[str, list[str]], offset: int, limit: int
+    ) -> SearchPage:
         await self.ensure_built()
         return await anyio.to_thread.run_sync(self.index.search, query, filters, offset, limit)
 

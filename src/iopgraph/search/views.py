@@ -1,9 +1,9 @@
 """Search answers as data: the request's parameters checked, and the JSON-LD and page models of a result.
 
-    params = SearchParams.from_query(request.query_params.multi_items())
-    page = await search.search(params.query, params.filters, params.offset, params.limit)
-    doc = search_document(page, params, base_url, context_url)       # /api/search (Hydra)
-    model = page_model(page, params)                                  # /search (HTML)
+params = SearchParams.from_query(request.query_params.multi_items())
+page = await search.search(params.query, params.filters, params.offset, params.limit)
+doc = search_document(page, params, base_url, context_url)       # /api/search (Hydra)
+model = page_model(page, params)                                  # /search (HTML)
 """
 
 from __future__ import annotations
@@ -63,8 +63,13 @@ class SearchParams:
         return (self.page - 1) * self.limit
 
     @classmethod
-    def from_query(cls, items: list[tuple[str, str]], prefix_last: bool = False,
-                   max_limit: int = MAX_LIMIT, default_limit: int = DEFAULT_LIMIT) -> SearchParams:
+    def from_query(
+        cls,
+        items: list[tuple[str, str]],
+        prefix_last: bool = False,
+        max_limit: int = MAX_LIMIT,
+        default_limit: int = DEFAULT_LIMIT,
+    ) -> SearchParams:
         text, page, limit = "", 1, default_limit
         filters: dict[str, list[str]] = {}
         for name, value in items:
@@ -133,8 +138,11 @@ def plain(text: str) -> str:
 def _member(hit: Hit) -> JsonObject:
     ctx = load_context()
     term = ctx.forward.get(hit.label_predicate)
-    member: JsonObject = {"@id": hit.iri, "@type": [ctx.compact_type(t) for t in hit.types],
-                          (term.name if term else "label"): plain(hit.label)}
+    member: JsonObject = {
+        "@id": hit.iri,
+        "@type": [ctx.compact_type(t) for t in hit.types],
+        (term.name if term else "label"): plain(hit.label),
+    }
     if hit.sections:  # a section or box is part of its section; anything else cites them (iop:section)
         key = "isPartOf" if {IOP + "ReportSection", IOP + "Box"} & set(hit.types) else "section"
         member[key] = [{"@id": iri, "label": label} for iri, label in hit.sections]
@@ -145,20 +153,34 @@ def _member(hit: Hit) -> JsonObject:
     return member
 
 
-def search_document(result: SearchPage, params: SearchParams, base_url: str, path: str,
-                    context_url: str) -> JsonObject:
+def search_document(
+    result: SearchPage, params: SearchParams, base_url: str, path: str, context_url: str
+) -> JsonObject:
     """``/api/search`` as a Hydra collection: members, paging view, and facet counts with their filter URLs."""
     base = base_url.rstrip("/")
     last = last_page(result.total, params.limit)
-    view: JsonObject = {"@id": base + params.url(path, params.page), "@type": ["PartialCollectionView"],
-                        "first": base + params.url(path, 1), "last": base + params.url(path, last)}
+    view: JsonObject = {
+        "@id": base + params.url(path, params.page),
+        "@type": ["PartialCollectionView"],
+        "first": base + params.url(path, 1),
+        "last": base + params.url(path, last),
+    }
     if params.page > 1:
         view["previous"] = base + params.url(path, params.page - 1)
     if params.page < last:
         view["next"] = base + params.url(path, params.page + 1)
-    facets = [{"facet": name, "facetValue": v.value, "facetLabel": v.label, "count": v.count,
-               "selected": v.selected, "filter": base + params.url(path, toggle=(name, v.value))}
-              for name in FACETS for v in result.facets.get(name, [])]
+    facets = [
+        {
+            "facet": name,
+            "facetValue": v.value,
+            "facetLabel": v.label,
+            "count": v.count,
+            "selected": v.selected,
+            "filter": base + params.url(path, toggle=(name, v.value)),
+        }
+        for name in FACETS
+        for v in result.facets.get(name, [])
+    ]
     return {
         "@context": [context_url, SEARCH_CONTEXT],
         "@id": base + params.url(path),
@@ -174,8 +196,12 @@ def search_document(result: SearchPage, params: SearchParams, base_url: str, pat
 
 
 def suggestions_document(items: list[Suggestion], text: str) -> JsonObject:
-    return {"query": text, "suggestions": [
-        {"@id": s.iri, "label": s.label, "kind": s.kind, "href": local_href(s.iri)} for s in items]}
+    return {
+        "query": text,
+        "suggestions": [
+            {"@id": s.iri, "label": s.label, "kind": s.kind, "href": local_href(s.iri)} for s in items
+        ],
+    }
 
 
 @dataclass(frozen=True)
@@ -190,8 +216,14 @@ LIST_TYPES: dict[str, tuple[str, ...]] = {
     "challenges": ("Challenge", "ChallengeFamily", "ChallengeCluster", "SubChallenge", "ChallengeFactor"),
     "mitigations": ("Mitigation", "GoodPractice"),
     "initiatives": ("Initiative", "DataSpace", "LocalDigitalTwin"),
-    "organisations": ("org:Organization", "org:OrganizationalUnit", "org:FormalOrganization",
-                      "org:OrganizationalCollaboration", "m8g:PublicOrganisation", "Network"),
+    "organisations": (
+        "org:Organization",
+        "org:OrganizationalUnit",
+        "org:FormalOrganization",
+        "org:OrganizationalCollaboration",
+        "m8g:PublicOrganisation",
+        "Network",
+    ),
     "enablers": ("Enabler",),
     "recommendations": ("Recommendation",),
     "statistics": ("Statistic",),
@@ -200,11 +232,18 @@ LIST_TYPES: dict[str, tuple[str, ...]] = {
     "report": ("ReportSection", "Box"),
 }
 #: Lists to browse A–Z from the search page.
-BROWSE = (("Challenges", "challenges"), ("Mitigations and good practices", "mitigations"),
-          ("Initiatives", "initiatives"), ("Organisations", "organisations"),
-          ("Enablers (standards, platforms, frameworks…)", "enablers"), ("Recommendations", "recommendations"),
-          ("Statistics", "statistics"), ("Publications", "publications"), ("Footnotes", "footnotes"),
-          ("Report sections and boxes", "report"))
+BROWSE = (
+    ("Challenges", "challenges"),
+    ("Mitigations and good practices", "mitigations"),
+    ("Initiatives", "initiatives"),
+    ("Organisations", "organisations"),
+    ("Enablers (standards, platforms, frameworks…)", "enablers"),
+    ("Recommendations", "recommendations"),
+    ("Statistics", "statistics"),
+    ("Publications", "publications"),
+    ("Footnotes", "footnotes"),
+    ("Report sections and boxes", "report"),
+)
 
 
 def _anchor(letter: str) -> str:
@@ -216,12 +255,15 @@ def list_query(name: str) -> str:
     return urlencode([("type", t) for t in LIST_TYPES[name]], safe=":")
 
 
-def page_model(result: SearchPage, params: SearchParams,
-               initials: list[tuple[str, int]] | None = None) -> dict[str, object]:
+def page_model(
+    result: SearchPage, params: SearchParams, initials: list[tuple[str, int]] | None = None
+) -> dict[str, object]:
     """What templates/search.html shows; ``initials`` (browsing without words) gives the A–Z index."""
     last = last_page(result.total, params.limit)
-    az = [(letter, params.url("/search", before // params.limit + 1) + f"#letter-{_anchor(letter)}")
-          for letter, before in initials or []]
+    az = [
+        (letter, params.url("/search", before // params.limit + 1) + f"#letter-{_anchor(letter)}")
+        for letter, before in initials or []
+    ]
     firsts: set[int] = set()
     if initials is not None:  # browsing A–Z: the first hit of each letter on this page is an anchor
         seen: set[str] = set()
@@ -230,24 +272,47 @@ def page_model(result: SearchPage, params: SearchParams,
             if letter not in seen:
                 seen.add(letter)
                 firsts.add(i)
-    hits = [{"href": local_href(h.iri), "label": marked_html(h.label), "kind": h.kind, "field": h.field,
-             "snippet": marked_html(h.snippet) if h.snippet else None, "exact": h.exact,
-             "sections": [{"href": local_href(i), "label": label} for i, label in h.sections],
-             "anchor": f"letter-{_anchor(' '.join(plain(h.label).casefold().split())[:1].upper())}"
-             if n in firsts else None}
-            for n, h in enumerate(result.hits)]
-    groups = [FacetGroup(name, FACET_TITLES[name],
-                         [(v, params.url("/search", toggle=(name, v.value))) for v in result.facets.get(name, [])])
-              for name in FACETS if result.facets.get(name)]
+    hits = [
+        {
+            "href": local_href(h.iri),
+            "label": marked_html(h.label),
+            "kind": h.kind,
+            "field": h.field,
+            "snippet": marked_html(h.snippet) if h.snippet else None,
+            "exact": h.exact,
+            "sections": [{"href": local_href(i), "label": label} for i, label in h.sections],
+            "anchor": f"letter-{_anchor(' '.join(plain(h.label).casefold().split())[:1].upper())}"
+            if n in firsts
+            else None,
+        }
+        for n, h in enumerate(result.hits)
+    ]
+    groups = [
+        FacetGroup(
+            name,
+            FACET_TITLES[name],
+            [(v, params.url("/search", toggle=(name, v.value))) for v in result.facets.get(name, [])],
+        )
+        for name in FACETS
+        if result.facets.get(name)
+    ]
     shown = {(name, v.value): v.label for name in FACETS for v in result.facets.get(name, [])}
-    selected = [(FACET_TITLES[name], shown.get((name, value), value), params.url("/search", toggle=(name, value)))
-                for name in FACETS for value in params.filters.get(name, [])]
+    selected = [
+        (FACET_TITLES[name], shown.get((name, value), value), params.url("/search", toggle=(name, value)))
+        for name in FACETS
+        for value in params.filters.get(name, [])
+    ]
     return {
-        "q": params.text, "hits": hits, "total": result.total, "page": params.page, "last_page": last,
+        "q": params.text,
+        "hits": hits,
+        "total": result.total,
+        "page": params.page,
+        "last_page": last,
         "first_number": params.offset + 1,
         "previous": params.url("/search", params.page - 1) if params.page > 1 else None,
         "next": params.url("/search", params.page + 1) if params.page < last else None,
-        "facet_groups": groups, "selected": selected,
+        "facet_groups": groups,
+        "selected": selected,
         "hidden": [(name, value) for name in FACETS for value in params.filters.get(name, [])],
         "api": params.url("/api/search", params.page),
         "searched": bool(params.text or params.filters),

@@ -16,8 +16,16 @@ DCT_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
 
 #: Result formats the endpoint serves, as W3C format IRIs.
 RESULT_FORMAT_IRIS = (
-    "SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
-    "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "N-Quads", "TriG",
+    "SPARQL_Results_JSON",
+    "SPARQL_Results_XML",
+    "SPARQL_Results_CSV",
+    "SPARQL_Results_TSV",
+    "Turtle",
+    "N-Triples",
+    "JSON-LD",
+    "RDF_XML",
+    "N-Quads",
+    "TriG",
 )
 
 

@@ -71,7 +71,9 @@ class Parameter:
         try:
             return _convert(self.type, value.strip() if self.type != "string" else value)
         except (ValueError, InvalidOperation, ArithmeticError) as exc:
-            raise BadQueryParameter(f"parameter '{self.name}' must be {_describe(self.type)}; got {value!r} ({exc})") from None
+            raise BadQueryParameter(
+                f"parameter '{self.name}' must be {_describe(self.type)}; got {value!r} ({exc})"
+            ) from None
 
 
 def _describe(kind: str) -> str:
@@ -206,15 +208,17 @@ def parameters_of(variables: list[str], declared: dict[str, Any]) -> tuple[Param
             spec = {"description": str(spec)}
         example = spec.get("example")
         default = spec.get("default")
-        params.append(Parameter(
-            name=name,
-            variable=variable,
-            type=kind,
-            description=str(spec.get("description", "")),
-            example=None if example is None else str(example),
-            required=bool(spec.get("required", default is None)),
-            default=None if default is None else str(default),
-        ))
+        params.append(
+            Parameter(
+                name=name,
+                variable=variable,
+                type=kind,
+                description=str(spec.get("description", "")),
+                example=None if example is None else str(example),
+                required=bool(spec.get("required", default is None)),
+                default=None if default is None else str(default),
+            )
+        )
     return tuple(params)
 
 

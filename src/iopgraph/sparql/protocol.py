@@ -27,9 +27,7 @@ FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 
-READ_ONLY = (
-    "this SPARQL endpoint is read-only: updates (INSERT, DELETE, LOAD, CLEAR, DROP, ...) are not accepted here"
-)
+READ_ONLY = "this SPARQL endpoint is read-only: updates (INSERT, DELETE, LOAD, CLEAR, DROP, ...) are not accepted here"
 
 
 @dataclass
@@ -94,7 +92,9 @@ def _decode(body: bytes, what: str) -> str:
 async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise QueryTooLarge(f"the request body has {declared} bytes; the limit is {limit} (IOPGRAPH_MAX_QUERY_BYTES)")
+        raise QueryTooLarge(
+            f"the request body has {declared} bytes; the limit is {limit} (IOPGRAPH_MAX_QUERY_BYTES)"
+        )
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
@@ -139,7 +139,9 @@ async def parse_request(request: Request, max_bytes: int) -> ProtocolRequest:
             try:
                 form = parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict")
             except UnicodeDecodeError as exc:
-                raise SparqlRequestError(f"a form field is not valid UTF-8 once percent-decoded: {exc.reason}") from None
+                raise SparqlRequestError(
+                    f"a form field is not valid UTF-8 once percent-decoded: {exc.reason}"
+                ) from None
             # Graph URIs may come in the URL or in the form (both count).
             parsed = _from_params(form + [(k, v) for k, v in url_params if k != "query"])
             if any(k == "query" for k, _ in url_params) and parsed.query is not None:

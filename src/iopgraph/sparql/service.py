@@ -98,8 +98,6 @@ def check_services(info: QueryInfo, allowlist: list[str]) -> None:
     check_service_targets(info.services, allowlist)
 
 
-
-
 def choose_media_type(form: str, accept: str | None, format_param: str | None) -> str:
     """The result media type for a query of ``form`` (406 via NotAcceptable when none fits)."""
     if format_param and form in ("CONSTRUCT", "DESCRIBE"):
@@ -121,8 +119,9 @@ class AnalysisLane:
                 options = {**worker_options(self._settings), "keep_network": False}
                 self._pool = WorkerPool(1, empty_snapshot, **options)
                 await self._pool.start(wait=False)
-        result, _ = await self._pool.call("analyse-query", {}, text.encode("utf-8", "surrogatepass"),
-                                          timeout=timeout)
+        result, _ = await self._pool.call(
+            "analyse-query", {}, text.encode("utf-8", "surrogatepass"), timeout=timeout
+        )
         return QueryInfo(**result)
 
     async def close(self) -> None:
@@ -167,9 +166,11 @@ class SparqlService:
 
     def _refuse_deadly(self, query: str) -> None:
         if self._fingerprint(query) in self._deadly:
-            raise QueryTooComplex("this query made an isolated worker crash before; it is refused without "
-                                  "running it again. Simplify it (fewer UNION branches or OPTIONALs, shorter "
-                                  "property paths or expressions, smaller intermediate strings)")
+            raise QueryTooComplex(
+                "this query made an isolated worker crash before; it is refused without "
+                "running it again. Simplify it (fewer UNION branches or OPTIONALs, shorter "
+                "property paths or expressions, smaller intermediate strings)"
+            )
 
     def prepare(
         self,
@@ -197,7 +198,11 @@ class SparqlService:
             )
         kind, length = info.longest_chain
         if length > self.settings.max_query_operators:
-            what = f"{length} {kind} keywords" if kind != "operators" else f"{length} operators (path steps, + - * / ...)"
+            what = (
+                f"{length} {kind} keywords"
+                if kind != "operators"
+                else f"{length} operators (path steps, + - * / ...)"
+            )
             raise QueryTooComplex(
                 f"the query has {what}; the limit is {self.settings.max_query_operators} of each kind "
                 "(IOPGRAPH_MAX_QUERY_OPERATORS). Split it into several queries, or use VALUES instead of long "
@@ -224,10 +229,14 @@ class SparqlService:
             max_bytes=self.settings.max_result_bytes,
         )
         key = (
-            self.backend.version, request.query, media_type, base_iri,
+            self.backend.version,
+            request.query,
+            media_type,
+            base_iri,
             tuple(default_graphs) if default_graphs is not None else None,
             tuple(named_graphs) if named_graphs is not None else None,
-            tuple(subs.items()), cap,
+            tuple(subs.items()),
+            cap,
         )
         return PreparedQuery(job, info, key)
 

@@ -52,7 +52,9 @@ class WriteTokens:
             try:
                 text = settings.write_token_file.read_text(encoding="utf-8")
             except OSError as exc:
-                raise StoreError(f"cannot read the write token file {settings.write_token_file}: {exc.strerror}") from exc
+                raise StoreError(
+                    f"cannot read the write token file {settings.write_token_file}: {exc.strerror}"
+                ) from exc
             for line in text.splitlines():
                 line = line.split("#", 1)[0].strip()
                 if not line:
@@ -90,6 +92,8 @@ class WriteTokens:
         if found is None:
             raise Forbidden("the bearer token is not valid for writing")
         if found[1] != PUBLISHER:
-            raise Forbidden("this token may submit proposals in the workbench (/proposals) but not write; "
-                            "a publisher accepts them")
+            raise Forbidden(
+                "this token may submit proposals in the workbench (/proposals) but not write; "
+                "a publisher accepts them"
+            )
         return found[0]

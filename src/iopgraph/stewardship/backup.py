@@ -50,15 +50,24 @@ def store_quads(store: ox.Store, include_system: bool = True) -> Iterator[ox.Qua
             yield q
 
 
-def dump_store(store: ox.Store, out: BinaryIO, syntax: RdfSyntax, on_progress: Progress | None = None,
-               include_system: bool = True) -> int:
+def dump_store(
+    store: ox.Store,
+    out: BinaryIO,
+    syntax: RdfSyntax,
+    on_progress: Progress | None = None,
+    include_system: bool = True,
+) -> int:
     """Write every quad (N-Quads or TriG) to ``out``; returns the count."""
     if not syntax.is_dataset:
-        raise InputError(f"a dump of the whole store needs a dataset syntax (n-quads, trig), not {syntax.name}")
+        raise InputError(
+            f"a dump of the whole store needs a dataset syntax (n-quads, trig), not {syntax.name}"
+        )
     count = 0
     for chunk in _chunks(store_quads(store, include_system)):
-        out.write(ox.serialize(chunk, format=syntax.format, prefixes=PREFIXES if syntax.name == "trig" else None)
-                  or b"")
+        out.write(
+            ox.serialize(chunk, format=syntax.format, prefixes=PREFIXES if syntax.name == "trig" else None)
+            or b""
+        )
         count += len(chunk)
         if on_progress:
             on_progress(len(chunk))
@@ -86,8 +95,12 @@ def backup_store(store: ox.Store, dest: Path, on_progress: Progress | None = Non
     count = dump_store(store, buffer, nquads, on_progress)
     data = gzip.compress(buffer.getvalue(), mtime=0)
     dest.write_bytes(data)
-    info = BackupInfo(str(dest), count, hashlib.sha256(data).hexdigest(),
-                      datetime.now(UTC).isoformat().replace("+00:00", "Z"))
+    info = BackupInfo(
+        str(dest),
+        count,
+        hashlib.sha256(data).hexdigest(),
+        datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+    )
     _manifest(dest).write_text(json.dumps(asdict(info), indent=2))
     return info
 
@@ -110,14 +123,17 @@ class _Counting(io.RawIOBase):
         return len(data)
 
 
-def read_rdf(path: Path, on_progress: Progress | None = None,
-             graph: ox.NamedNode | ox.DefaultGraph | None = None) -> list[ox.Quad]:
+def read_rdf(
+    path: Path, on_progress: Progress | None = None, graph: ox.NamedNode | ox.DefaultGraph | None = None
+) -> list[ox.Quad]:
     """Parse an RDF file (optionally gzipped: ``.nq.gz``), reporting bytes read; errors name line and column."""
     gzipped = path.suffix == ".gz"
     syntax = syntax_for_path(path.with_suffix("") if gzipped else path)
     if syntax is None:
-        raise InputError(f"{path}: not an RDF file this tool reads (use .ttl, .nt, .jsonld, .rdf, .nq, .trig, "
-                         "optionally .gz)")
+        raise InputError(
+            f"{path}: not an RDF file this tool reads (use .ttl, .nt, .jsonld, .rdf, .nq, .trig, "
+            "optionally .gz)"
+        )
     try:
         with path.open("rb") as raw:
             counted = io.BufferedReader(_Counting(raw, on_progress))

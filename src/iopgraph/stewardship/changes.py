@@ -58,13 +58,15 @@ def is_protected(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> bool:
 def protected_graph_error(graph: ox.NamedNode) -> ProtectedGraph:
     """The 403 for a write naming a protected graph, saying how to contribute instead."""
     if is_system_graph(graph):
-        return ProtectedGraph(f"the graph <{graph.value}> is kept by the service (its own records) and cannot be "
-                              "written")
-    source = graph.value[len(GRAPH):]
+        return ProtectedGraph(
+            f"the graph <{graph.value}> is kept by the service (its own records) and cannot be written"
+        )
+    source = graph.value[len(GRAPH) :]
     return ProtectedGraph(
         f"the graph <{graph.value}> is built from the project's file {source}.* and cannot be changed by a write: "
         f"edit that file and run `iopgraph build`, or write your data to a steward graph of your own, "
-        f"e.g. <{GRAPH}contrib/<name>>")
+        f"e.g. <{GRAPH}contrib/<name>>"
+    )
 
 
 def graph_label(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> str:
@@ -109,20 +111,27 @@ class Change:
     def union_removed(self, source: ox.Store) -> set[ox.Triple]:
         """Triples that leave the union graph: every (non-system) graph holding them loses them."""
         removed = set(self.remove)
-        added = {ox.Triple(q.subject, q.predicate, q.object) for q in self.add if not is_system_graph(q.graph_name)}
+        added = {
+            ox.Triple(q.subject, q.predicate, q.object) for q in self.add if not is_system_graph(q.graph_name)
+        }
         gone = set()
         for q in self.remove:
             t = ox.Triple(q.subject, q.predicate, q.object)
             if t in added or t in gone:
                 continue
-            holders = [h for h in source.quads_for_pattern(q.subject, q.predicate, q.object)
-                       if not is_system_graph(h.graph_name) and h not in removed]
+            holders = [
+                h
+                for h in source.quads_for_pattern(q.subject, q.predicate, q.object)
+                if not is_system_graph(h.graph_name) and h not in removed
+            ]
             if not holders:
                 gone.add(t)
         return gone
 
     def union_added(self) -> set[ox.Triple]:
-        return {ox.Triple(q.subject, q.predicate, q.object) for q in self.add if not is_system_graph(q.graph_name)}
+        return {
+            ox.Triple(q.subject, q.predicate, q.object) for q in self.add if not is_system_graph(q.graph_name)
+        }
 
     def apply_to(self, graph: rdflib.Graph, source: ox.Store) -> None:
         """Make the rdflib ``graph`` (the union before the change) the union after it."""

@@ -103,7 +103,12 @@ def restrict(report: ValidationReport, keep: set[ResultKey]) -> ValidationReport
 
 def _same(a: ValidationResult, b: ValidationResult) -> bool:
     return (a.severity, a.focus_node, a.path, a.value, a.constraint) == (
-        b.severity, b.focus_node, b.path, b.value, b.constraint) and (a.shape == b.shape)
+        b.severity,
+        b.focus_node,
+        b.path,
+        b.value,
+        b.constraint,
+    ) and (a.shape == b.shape)
 
 
 def _closure(graph: rdflib.Graph, node: rdflib.term.Node, skip: rdflib.URIRef | None = None) -> rdflib.Graph:
@@ -156,7 +161,9 @@ class Checker:
             ontology = rdflib.Graph() if spec.get("served") else cls.from_root(root).ontology
             return cls(load_graph(files).graph, ontology)
         if spec.get("served"):
-            return cls(rdflib.Graph(), rdflib.Graph())  # served files without --shapes: nothing to check against
+            return cls(
+                rdflib.Graph(), rdflib.Graph()
+            )  # served files without --shapes: nothing to check against
         return cls.from_root(root)
 
     @property
@@ -164,7 +171,7 @@ class Checker:
         return len(self.shapes) > 0
 
     @property
-    def model(self):  # noqa: ANN201 - ShapeModel, imported lazily (it is only needed by writes)
+    def model(self):  # ShapeModel, imported lazily (it is only needed by writes)
         from iopgraph.stewardship.neighbourhood import ShapeModel
 
         if self._model is None:
@@ -192,8 +199,9 @@ class Checker:
 
     # -- changes ---------------------------------------------------------------------------------
 
-    def check_change(self, source: ox.Store, change: Change, mode: str = "neighbourhood",
-                     version: str | None = None) -> ChangeCheck:
+    def check_change(
+        self, source: ox.Store, change: Change, mode: str = "neighbourhood", version: str | None = None
+    ) -> ChangeCheck:
         """The results ``change`` would introduce into the graph held by ``source``."""
         if not self.has_shapes:
             return ChangeCheck(restrict(empty_report(), set()), "no shapes", 0)
@@ -215,7 +223,9 @@ class Checker:
             before = validate_graph(graph, self.shapes)
         change.apply_to(graph, source)
         after = validate_graph(graph, self.shapes)
-        return ChangeCheck(introduced(before, after), "full", len({r.focus_node for r in after.results}), after)
+        return ChangeCheck(
+            introduced(before, after), "full", len({r.focus_node for r in after.results}), after
+        )
 
     def remember(self, version: str, check: ChangeCheck) -> None:
         """``check``'s change landed and the store is now at ``version``: keep its full report for the next check."""

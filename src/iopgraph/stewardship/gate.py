@@ -68,8 +68,11 @@ class WriteOutcome:
             "triplesRemoved": len(self.change.remove),
             "activity": self.activity,
             "time": self.time.isoformat().replace("+00:00", "Z"),
-            "validation": None if self.check is None else {
-                "mode": self.check.mode, "focusNodes": self.check.focus_nodes,
+            "validation": None
+            if self.check is None
+            else {
+                "mode": self.check.mode,
+                "focusNodes": self.check.focus_nodes,
                 "warnings": len(self.check.report.warnings),
             },
         }
@@ -92,8 +95,9 @@ async def read_source(backend: Backend) -> ox.Store:
 class WriteGate:
     """Serialises, validates, applies and records writes to one backend."""
 
-    def __init__(self, backend: Backend, checker: Checker, mode: str = "neighbourhood",
-                 limits: Limits | None = None) -> None:
+    def __init__(
+        self, backend: Backend, checker: Checker, mode: str = "neighbourhood", limits: Limits | None = None
+    ) -> None:
         self.backend = backend
         self.checker = checker
         self.mode = mode
@@ -101,8 +105,9 @@ class WriteGate:
         self.listeners: list[WriteListener] = []
         self._lock = asyncio.Lock()
 
-    async def write(self, plan: Plan | WritePlan, agent: str, dry_run: bool = False,
-                    client: Request | None = None) -> WriteOutcome:
+    async def write(
+        self, plan: Plan | WritePlan, agent: str, dry_run: bool = False, client: Request | None = None
+    ) -> WriteOutcome:
         """Apply ``plan`` if it introduces no SHACL violation; raises ValidationFailed (422) otherwise.
 
         ``client``: the request the write answers; once it has hung up, the write is abandoned.
@@ -113,8 +118,10 @@ class WriteGate:
             async with asyncio.timeout(wait):
                 await self._lock.acquire()
         except TimeoutError:
-            raise WritesBusy(f"another write kept the store busy for {wait:g} s (IOPGRAPH_WRITE_TIMEOUT); "
-                             "nothing was written, try again shortly") from None
+            raise WritesBusy(
+                f"another write kept the store busy for {wait:g} s (IOPGRAPH_WRITE_TIMEOUT); "
+                "nothing was written, try again shortly"
+            ) from None
         try:
             started = datetime.now(UTC)
             version = self.backend.version
@@ -133,13 +140,21 @@ class WriteGate:
             if dry_run:
                 return WriteOutcome(change, check, None, started)
             if disconnected is not None and await disconnected():
-                raise ClientGone("the client closed the connection before the write was applied; nothing was written")
+                raise ClientGone(
+                    "the client closed the connection before the write was applied; nothing was written"
+                )
             activity = activity_quads(change, agent, started)
             await self.backend.replace_quads(change.remove, [*change.add, *activity.quads])
             self.checker.remember(self.backend.version, check)
             outcome = WriteOutcome(change, check, activity.iri.value, datetime.now(UTC))
-            log.info("write by %s: %s %s (+%d -%d)", agent, change.operation, change.graphs,
-                     len(change.add), len(change.remove))
+            log.info(
+                "write by %s: %s %s (+%d -%d)",
+                agent,
+                change.operation,
+                change.graphs,
+                len(change.add),
+                len(change.remove),
+            )
         finally:
             self._lock.release()
         for listener in self.listeners:
@@ -158,22 +173,41 @@ class WriteGate:
         change.check_writable()
         if change.is_empty:
             return change, None
-        check = await anyio.to_thread.run_sync(lambda: self.checker.check_change(source, change, self.mode, version))
+        check = await anyio.to_thread.run_sync(
+            lambda: self.checker.check_change(source, change, self.mode, version)
+        )
         return change, check
 
-    async def _plan_isolated(self, plan: WritePlan, version: str,
-                             disconnected: Disconnected | None) -> tuple[Change, ChangeCheck | None]:
+    async def _plan_isolated(
+        self, plan: WritePlan, version: str, disconnected: Disconnected | None
+    ) -> tuple[Change, ChangeCheck | None]:
         """Parse, plan and check in an isolated worker; only JSON and N-Quads come back."""
         limits = self.limits
         assert limits is not None, "isolated plans need the gate's limits"
-        args = {**plan.args, "checker": limits.checker, "mode": self.mode, "version": version,
-                "max_quads": limits.max_quads, "max_depth": limits.max_depth}
-        header, body = await run_job(self.backend, "plan-write", args, plan.payload, limits.write_timeout,
-                                     "write", "IOPGRAPH_WRITE_TIMEOUT", disconnected)
+        args = {
+            **plan.args,
+            "checker": limits.checker,
+            "mode": self.mode,
+            "version": version,
+            "max_quads": limits.max_quads,
+            "max_depth": limits.max_depth,
+        }
+        header, body = await run_job(
+            self.backend,
+            "plan-write",
+            args,
+            plan.payload,
+            limits.write_timeout,
+            "write",
+            "IOPGRAPH_WRITE_TIMEOUT",
+            disconnected,
+        )
         check = None
         if "report" in header:
             report = report_from(header["report"])
-            check = ChangeCheck(report, str(header.get("check_mode", self.mode)), int(header.get("focus_nodes", 0)))
+            check = ChangeCheck(
+                report, str(header.get("check_mode", self.mode)), int(header.get("focus_nodes", 0))
+            )
             if not check.accepted:
                 n = len(report.violations)
                 raise ValidationFailed(

@@ -78,14 +78,28 @@ def _graph_arg(graph: GraphName | None) -> str | None:
     return graph.value if isinstance(graph, ox.NamedNode) else ""
 
 
-def graph_plan(kind: str, graph: GraphName | None, upload: RdfUpload | list[RdfUpload], base_iri: str | None = None,
-               triples_only: bool = False) -> WritePlan:
+def graph_plan(
+    kind: str,
+    graph: GraphName | None,
+    upload: RdfUpload | list[RdfUpload],
+    base_iri: str | None = None,
+    triples_only: bool = False,
+) -> WritePlan:
     """A Graph Store write of one upload or several (multipart parts, merged into one write):
     ``replace`` (PUT), ``merge`` (POST ?graph, or a new graph), ``add`` (POST quads)."""
     uploads = upload if isinstance(upload, list) else [upload]
     parts = [{"syntax": u.syntax.name, "source": u.source, "bytes": len(u.data)} for u in uploads]
-    return WritePlan({"kind": kind, "graph": _graph_arg(graph), "parts": parts, "base_iri": base_iri,
-                      "triples_only": triples_only}, b"".join(u.data for u in uploads), uploads[0])
+    return WritePlan(
+        {
+            "kind": kind,
+            "graph": _graph_arg(graph),
+            "parts": parts,
+            "base_iri": base_iri,
+            "triples_only": triples_only,
+        },
+        b"".join(u.data for u in uploads),
+        uploads[0],
+    )
 
 
 def drop_plan(graph: GraphName) -> WritePlan:
@@ -109,9 +123,16 @@ async def dataset_prefix(backend: Backend) -> bytes | None:
     return await anyio.to_thread.run_sync(lambda: ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
 
 
-async def run_job(backend: Backend, job: str, args: dict[str, Any], payload: bytes, timeout: float,
-                  what: str, setting: str, disconnected: Callable[[], Awaitable[bool]] | None = None,
-                  ) -> tuple[dict[str, Any], bytes]:
+async def run_job(
+    backend: Backend,
+    job: str,
+    args: dict[str, Any],
+    payload: bytes,
+    timeout: float,
+    what: str,
+    setting: str,
+    disconnected: Callable[[], Awaitable[bool]] | None = None,
+) -> tuple[dict[str, Any], bytes]:
     """``backend.isolated`` with a clear 503 at the time limit and, given ``disconnected``, abandoned
     (the worker killed) as soon as the client hangs up."""
     prefix = await dataset_prefix(backend)
@@ -126,12 +147,16 @@ async def run_job(backend: Backend, job: str, args: dict[str, Any], payload: byt
             call.cancel()  # the pool kills the worker that ran it
             with contextlib.suppress(BaseException):
                 await call
-            raise ClientGone(f"the client closed the connection; the {what} was abandoned and nothing was written")
+            raise ClientGone(
+                f"the client closed the connection; the {what} was abandoned and nothing was written"
+            )
         return call.result()
     except JobTimeout:
-        raise IsolatedTimeout(f"the {what} was stopped after {timeout:g} s, the limit set by {setting}; nothing "
-                              "was written. Split the data into smaller parts, or ask the operator for a longer "
-                              "limit") from None
+        raise IsolatedTimeout(
+            f"the {what} was stopped after {timeout:g} s, the limit set by {setting}; nothing "
+            "was written. Split the data into smaller parts, or ask the operator for a longer "
+            "limit"
+        ) from None
     finally:
         if watch is not None:
             watch.cancel()
@@ -146,8 +171,10 @@ async def _watch(disconnected: Callable[[], Awaitable[bool]]) -> None:
 
 def report_from(summary: dict[str, Any], ntriples: bytes = b"") -> ValidationReport:
     """A :class:`ValidationReport` from a worker's JSON summary and its SHACL report graph (N-Triples)."""
-    results = [ValidationResult(**{**r, "source_files": tuple(r.get("source_files") or ())})
-               for r in summary.get("results", [])]
+    results = [
+        ValidationResult(**{**r, "source_files": tuple(r.get("source_files") or ())})
+        for r in summary.get("results", [])
+    ]
     graph = rdflib.Graph()
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
@@ -163,5 +190,9 @@ def change_from(header: dict[str, Any], body: bytes) -> Change:
     def quads(data: bytes) -> list[ox.Quad]:
         return list(ox.parse(data, ox.RdfFormat.N_QUADS)) if data else []
 
-    return Change(quads(body[:split]), quads(body[split:]), str(header.get("operation", "update")),
-                  bool(header.get("created")))
+    return Change(
+        quads(body[:split]),
+        quads(body[split:]),
+        str(header.get("operation", "update")),
+        bool(header.get("created")),
+    )

@@ -79,22 +79,32 @@ def _syntax(args: dict[str, Any]) -> RdfSyntax:
     return syntax
 
 
-def _parse(args: dict[str, Any], data: bytes, graph: ox.NamedNode | ox.DefaultGraph | None = None) -> list[ox.Quad]:
-    return parse_bytes(data, _syntax(args), str(args.get("source", "request body")), graph,
-                       args.get("base_iri"), max_quads=args.get("max_quads"),
-                       max_depth=int(args.get("max_depth", 64)))
+def _parse(
+    args: dict[str, Any], data: bytes, graph: ox.NamedNode | ox.DefaultGraph | None = None
+) -> list[ox.Quad]:
+    return parse_bytes(
+        data,
+        _syntax(args),
+        str(args.get("source", "request body")),
+        graph,
+        args.get("base_iri"),
+        max_quads=args.get("max_quads"),
+        max_depth=int(args.get("max_depth", 64)),
+    )
 
 
 def _parse_parts(args: dict[str, Any], data: bytes) -> list[ox.Quad]:
     """The quads of every part of a write's payload (one upload, or the parts of a multipart body)."""
-    parts = args.get("parts") or [{"syntax": args.get("syntax"), "source": args.get("source"), "bytes": len(data)}]
+    parts = args.get("parts") or [
+        {"syntax": args.get("syntax"), "source": args.get("source"), "bytes": len(data)}
+    ]
     quads: list[ox.Quad] = []
     offset = 0
     max_quads = args.get("max_quads")
     for part in parts:
         size = int(part["bytes"])
         limit = None if max_quads is None else max(int(max_quads) - len(quads), 0)
-        quads.extend(_parse({**args, **part, "max_quads": limit}, data[offset:offset + size]))
+        quads.extend(_parse({**args, **part, "max_quads": limit}, data[offset : offset + size]))
         offset += size
     return quads
 
@@ -140,8 +150,10 @@ def _change(source: ox.Store, args: dict[str, Any], data: bytes) -> Change:
         return drop_graph(source, graph)
     quads = _parse_parts(args, data)
     if args.get("triples_only") and any(not isinstance(q.graph_name, ox.DefaultGraph) for q in quads):
-        raise InputError("the JSON-LD document has named graphs (a @graph with an @id); a graph takes triples: "
-                         "send it to /store without ?graph, or drop the graph names")
+        raise InputError(
+            "the JSON-LD document has named graphs (a @graph with an @id); a graph takes triples: "
+            "send it to /store without ?graph, or drop the graph names"
+        )
     if kind == "add":
         return add_quads(source, quads)
     assert graph is not None
@@ -166,9 +178,15 @@ def plan_write(store: ox.Store, args: dict[str, Any], payload: bytes) -> Reply:
     header: dict[str, Any] = {"operation": change.operation, "created": change.created}
     if not change.is_empty:
         checker = checker_for(args["checker"])
-        check = checker.check_change(source, change, str(args.get("mode", "neighbourhood")), args.get("version"))
-        header.update(accepted=check.accepted, report=check.report.to_json(), check_mode=check.mode,
-                      focus_nodes=check.focus_nodes)
+        check = checker.check_change(
+            source, change, str(args.get("mode", "neighbourhood")), args.get("version")
+        )
+        header.update(
+            accepted=check.accepted,
+            report=check.report.to_json(),
+            check_mode=check.mode,
+            focus_nodes=check.focus_nodes,
+        )
         if not check.accepted:
             return header, b""
     remove = nquads(change.remove)

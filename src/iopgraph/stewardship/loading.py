@@ -30,8 +30,14 @@ def contrib_graph(path: Path) -> str:
     return CONTRIB + slugify(stem)
 
 
-def load_files(store: ox.Store, checker: Checker, graphs: dict[str, list[ox.Quad]], replace: bool, agent: str,
-               mode: str = "neighbourhood") -> WriteOutcome:
+def load_files(
+    store: ox.Store,
+    checker: Checker,
+    graphs: dict[str, list[ox.Quad]],
+    replace: bool,
+    agent: str,
+    mode: str = "neighbourhood",
+) -> WriteOutcome:
     """Write ``graphs`` (graph IRI → triples) in one validated, atomic write; raises ValidationFailed (422)."""
 
     def plan(source: ox.Store) -> Change:

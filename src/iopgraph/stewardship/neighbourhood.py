@@ -57,14 +57,43 @@ SUBCLASS = ox.NamedNode(str(RDFS.subClassOf))
 
 #: Shape parameters that only look at the value nodes already reached (nothing more to read).
 VALUE_PARAMETERS = {
-    SH.datatype, SH.nodeKind, SH.minCount, SH.maxCount, SH.minExclusive, SH.minInclusive, SH.maxExclusive,
-    SH.maxInclusive, SH.minLength, SH.maxLength, SH.pattern, SH.flags, SH.languageIn, SH.uniqueLang, SH["in"],
-    SH.hasValue, SH.qualifiedMinCount, SH.qualifiedMaxCount, SH.ignoredProperties,
+    SH.datatype,
+    SH.nodeKind,
+    SH.minCount,
+    SH.maxCount,
+    SH.minExclusive,
+    SH.minInclusive,
+    SH.maxExclusive,
+    SH.maxInclusive,
+    SH.minLength,
+    SH.maxLength,
+    SH.pattern,
+    SH.flags,
+    SH.languageIn,
+    SH.uniqueLang,
+    SH["in"],
+    SH.hasValue,
+    SH.qualifiedMinCount,
+    SH.qualifiedMaxCount,
+    SH.ignoredProperties,
 }
 #: Parameters that describe the shape or report, not constraints.
 DESCRIPTIVE = {
-    SH.message, SH.severity, SH.name, SH.description, SH.order, SH.group, SH.deactivated, SH.defaultValue,
-    SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.path, SH.declare, SH.prefixes,
+    SH.message,
+    SH.severity,
+    SH.name,
+    SH.description,
+    SH.order,
+    SH.group,
+    SH.deactivated,
+    SH.defaultValue,
+    SH.targetClass,
+    SH.targetNode,
+    SH.targetSubjectsOf,
+    SH.targetObjectsOf,
+    SH.path,
+    SH.declare,
+    SH.prefixes,
 }
 
 
@@ -94,7 +123,9 @@ class Automaton:
         self.count += 1
         return self.count
 
-    def edge(self, source: int, predicate: ox.NamedNode | None, inverse: bool, target: int | None = None) -> int:
+    def edge(
+        self, source: int, predicate: ox.NamedNode | None, inverse: bool, target: int | None = None
+    ) -> int:
         target = target if target is not None else self.state()
         e = Edge(predicate, inverse, target)
         self.edges[source].append(e)
@@ -130,7 +161,9 @@ class ShapeModel:
 
     def _build(self) -> None:
         g = self.shapes
-        if any(True for _ in g.triples((None, SH.rule, None))) or any(True for _ in g.triples((None, SH.target, None))):
+        if any(True for _ in g.triples((None, SH.rule, None))) or any(
+            True for _ in g.triples((None, SH.target, None))
+        ):
             raise Unsupported("SHACL rules or SPARQL-based targets")
         shapes = set(g.subjects(RDF.type, SH.NodeShape)) | set(g.subjects(RDF.type, SH.PropertyShape))
         for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
@@ -148,7 +181,8 @@ class ShapeModel:
         if (shape, RDF.type, RDFS.Class) in g or (shape, RDF.type, rdflib.OWL.Class) in g:
             classes.add(_named(shape))
         return Targets(
-            classes, {from_rdflib(n) for n in g.objects(shape, SH.targetNode)},
+            classes,
+            {from_rdflib(n) for n in g.objects(shape, SH.targetNode)},
             {_named(p) for p in g.objects(shape, SH.targetSubjectsOf)},
             {_named(p) for p in g.objects(shape, SH.targetObjectsOf)},
         )
@@ -157,13 +191,18 @@ class ShapeModel:
         g = self.shapes
         implicit = (shape, RDF.type, RDFS.Class) in g or (shape, RDF.type, rdflib.OWL.Class) in g
         return implicit or any(
-            True for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
-            for _ in g.objects(shape, p))
+            True
+            for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+            for _ in g.objects(shape, p)
+        )
 
     def _target_reads(self, shape: Node, entry: int) -> None:
         g = self.shapes
-        if any(True for _ in g.objects(shape, SH.targetClass)) or (shape, RDF.type, RDFS.Class) in g \
-                or (shape, RDF.type, rdflib.OWL.Class) in g:
+        if (
+            any(True for _ in g.objects(shape, SH.targetClass))
+            or (shape, RDF.type, RDFS.Class) in g
+            or (shape, RDF.type, rdflib.OWL.Class) in g
+        ):
             self.nfa.epsilon(entry, self.type_of)
         for p in g.objects(shape, SH.targetSubjectsOf):
             self.nfa.edge(entry, _named(p), False)
@@ -191,7 +230,7 @@ class ShapeModel:
         if (path, RDF.first, None) in g:
             items = self._list(path)
             cur = start
-            for item in (reversed(items) if inverse else items):
+            for item in reversed(items) if inverse else items:
                 cur = self._path(item, cur, inverse)
             return cur
         if (inner := g.value(path, SH.inversePath)) is not None:
@@ -267,7 +306,10 @@ class ShapeModel:
             raise Unsupported("SPARQL constraint using $PATH, $shapesGraph or $currentShape")
         query = prepareQuery(text, initNs=self._prefixes(constraint))
         patterns = _patterns(query.algebra)
-        if any(node.name in ("Graph", "GraphGraphPattern", "ServiceGraphPattern") for node in walk_algebra(query.algebra)):
+        if any(
+            node.name in ("Graph", "GraphGraphPattern", "ServiceGraphPattern")
+            for node in walk_algebra(query.algebra)
+        ):
             raise Unsupported("GRAPH or SERVICE in a SPARQL constraint")
         states: dict[Node, int] = {Variable("this"): this}
         todo = list(patterns)
@@ -312,7 +354,7 @@ class ShapeModel:
             return self._sparql_path(path.arg, start, not inverse)
         if isinstance(path, SequencePath):
             cur = start
-            for item in (reversed(path.args) if inverse else path.args):
+            for item in reversed(path.args) if inverse else path.args:
                 cur = self._sparql_path(item, cur, inverse)
             return cur
         if isinstance(path, AlternativePath):
@@ -342,13 +384,18 @@ class ShapeModel:
         union = View(source, set(), added)
         candidates = self._affected(union, removed | added)
         # Keep the candidates some shape really targets, before or after the change.
-        focus = {node for node, entry in candidates
-                 if self.targets[entry].match(before, node) or self.targets[entry].match(after, node)}
+        focus = {
+            node
+            for node, entry in candidates
+            if self.targets[entry].match(before, node) or self.targets[entry].match(after, node)
+        }
         if any(not isinstance(f, ox.NamedNode) for f in focus):
             return None  # pySHACL's focus_nodes option only takes IRIs
-        return NeighbourhoodPlan(self._collect(before, self._entries(before, focus)),
-                                 self._collect(after, self._entries(after, focus)),
-                                 [rdflib.URIRef(f.value) for f in sorted(focus, key=str)])  # type: ignore[union-attr]
+        return NeighbourhoodPlan(
+            self._collect(before, self._entries(before, focus)),
+            self._collect(after, self._entries(after, focus)),
+            [rdflib.URIRef(f.value) for f in sorted(focus, key=str)],
+        )  # type: ignore[union-attr]
 
     def _affected(self, view: View, changed: set[ox.Triple]) -> set[tuple[Any, int]]:
         """(node, entry state of a targeted shape) pairs from which the automaton reads a changed triple."""
@@ -374,7 +421,7 @@ class ShapeModel:
             for prev, e in nfa.edges_back.get(state, ()):
                 if e.inverse:  # prev --^p--> node: the triple is (node p m)
                     todo.extend((t.object, prev) for t in view.match(node, e.predicate, None))
-                else:          # prev --p--> node: the triple is (m p node)
+                else:  # prev --p--> node: the triple is (m p node)
                     todo.extend((t.subject, prev) for t in view.match(None, e.predicate, node))
         return focus
 
@@ -455,8 +502,9 @@ class NeighbourhoodPlan:
 class View:
     """The union graph of a store (system graphs left out), minus ``removed``, plus ``added``."""
 
-    def __init__(self, store: ox.Store, removed: set[ox.Triple] | None = None,
-                 added: set[ox.Triple] | None = None) -> None:
+    def __init__(
+        self, store: ox.Store, removed: set[ox.Triple] | None = None, added: set[ox.Triple] | None = None
+    ) -> None:
         self.store = store
         self.removed = removed or set()
         self.added = added or set()
@@ -476,7 +524,11 @@ class View:
                 found.add(t)
         extra = self._added_by_s.get(s, ()) if s is not None else self._added_by_o.get(o, ())
         for t in extra:
-            if (p is None or t.predicate == p) and (o is None or t.object == o) and (s is None or t.subject == s):
+            if (
+                (p is None or t.predicate == p)
+                and (o is None or t.object == o)
+                and (s is None or t.subject == s)
+            ):
                 found.add(t)
         return iter(found)
 
@@ -500,4 +552,3 @@ def _patterns(algebra: Any) -> list[tuple[Node, Any, Node]]:
             for i in range(0, len(flat) - 2, 3):
                 found.append((flat[i], flat[i + 1], flat[i + 2]))
     return found
-

@@ -43,7 +43,9 @@ def _p(local: str) -> ox.NamedNode:
 
 
 def _time(t: datetime) -> ox.Literal:
-    return ox.Literal(t.astimezone(UTC).isoformat().replace("+00:00", "Z"), datatype=ox.NamedNode(XSD + "dateTime"))
+    return ox.Literal(
+        t.astimezone(UTC).isoformat().replace("+00:00", "Z"), datatype=ox.NamedNode(XSD + "dateTime")
+    )
 
 
 def _int(n: int) -> ox.Literal:
@@ -56,8 +58,11 @@ def agent_iri(name: str) -> ox.NamedNode:
 
 def changed_resources(change: Change) -> list[ox.NamedNode]:
     """IRIs whose description (triples with them as subject) the change alters."""
-    subjects = {q.subject for q in (*change.remove, *change.add)
-                if isinstance(q.subject, ox.NamedNode) and not is_system_graph(q.graph_name)}
+    subjects = {
+        q.subject
+        for q in (*change.remove, *change.add)
+        if isinstance(q.subject, ox.NamedNode) and not is_system_graph(q.graph_name)
+    }
     return sorted(subjects, key=lambda n: n.value)
 
 
@@ -77,7 +82,11 @@ def activity_quads(change: Change, agent: str, started: datetime, ended: datetim
     en = "en"
     triples: list[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode | ox.Literal]] = [
         (act, RDF_TYPE, _p("Activity")),
-        (act, RDFS_LABEL, ox.Literal(f"{change.operation} ({', '.join(change.graphs) or 'no graph'})", language=en)),
+        (
+            act,
+            RDFS_LABEL,
+            ox.Literal(f"{change.operation} ({', '.join(change.graphs) or 'no graph'})", language=en),
+        ),
         (act, _p("startedAtTime"), _time(started)),
         (act, _p("endedAtTime"), _time(ended)),
         (act, _p("wasAssociatedWith"), who),

@@ -67,8 +67,10 @@ def _nt(triples: list[ox.Triple]) -> bytes:
 
 
 def _read_nt_gz(path: Path) -> set[ox.Triple]:
-    return {ox.Triple(q.subject, q.predicate, q.object)
-            for q in ox.parse(gzip.decompress(path.read_bytes()), ox.RdfFormat.N_TRIPLES)}
+    return {
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in ox.parse(gzip.decompress(path.read_bytes()), ox.RdfFormat.N_TRIPLES)
+    }
 
 
 def _index(folder: Path) -> list[str]:
@@ -76,7 +78,9 @@ def _index(folder: Path) -> list[str]:
     return list(json.loads(index.read_text())["releases"]) if index.exists() else []
 
 
-def changelog_markdown(info: ReleaseInfo, added: list[ox.Triple], removed: list[ox.Triple], notes: str) -> str:
+def changelog_markdown(
+    info: ReleaseInfo, added: list[ox.Triple], removed: list[ox.Triple], notes: str
+) -> str:
     since = f"since {info.previous}" if info.previous else "(first release)"
     lines = [f"## {info.version} — {info.issued[:10]}", ""]
     if notes:
@@ -120,8 +124,10 @@ def make_release(store: ox.Store, folder: Path, version: str, base_url: str, not
     dataset = [q for q in store_quads(store, include_system=False)]
     files = {
         f"iopgraph-{version}.nq.gz": gzip.compress(
-            ox.serialize(sorted(dataset, key=str), format=ox.RdfFormat.N_QUADS) or b"", mtime=0),
-        f"iopgraph-{version}.ttl": ox.serialize(current, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES) or b"",
+            ox.serialize(sorted(dataset, key=str), format=ox.RdfFormat.N_QUADS) or b"", mtime=0
+        ),
+        f"iopgraph-{version}.ttl": ox.serialize(current, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+        or b"",
         f"iopgraph-{version}.nt.gz": gzip.compress(_nt(current), mtime=0),
         "changes-added.nt": _nt(added),
         "changes-removed.nt": _nt(removed),
@@ -158,9 +164,15 @@ def catalogue_quads(info: ReleaseInfo, base_url: str) -> list[ox.Quad]:
         q(release, DCT + "issued", ox.Literal(info.issued, datatype=ox.NamedNode(XSD + "dateTime"))),
         q(release, DCAT + "isVersionOf", dataset),
         q(dataset, DCAT + "hasVersion", release),
-        q(release, DCT + "description", ox.Literal(
-            f"{info.triples} triples; {info.added} added, {info.removed} removed since "
-            f"{info.previous or 'nothing (first release)'}.", language="en")),
+        q(
+            release,
+            DCT + "description",
+            ox.Literal(
+                f"{info.triples} triples; {info.added} added, {info.removed} removed since "
+                f"{info.previous or 'nothing (first release)'}.",
+                language="en",
+            ),
+        ),
     ]
     if info.previous:
         quads.append(q(release, DCAT + "previousVersion", ox.NamedNode(mint("release", info.previous))))
@@ -176,6 +188,10 @@ def catalogue_quads(info: ReleaseInfo, base_url: str) -> list[ox.Quad]:
             q(dist, RDF_TYPE.value, ox.NamedNode(DCAT + "Distribution")),
             q(dist, DCAT + "downloadURL", url),
             q(dist, DCAT + "accessURL", url),
-            q(dist, DCAT + "mediaType", ox.NamedNode("https://www.iana.org/assignments/media-types/" + MEDIA[suffix])),
+            q(
+                dist,
+                DCAT + "mediaType",
+                ox.NamedNode("https://www.iana.org/assignments/media-types/" + MEDIA[suffix]),
+            ),
         ]
     return quads

@@ -44,25 +44,44 @@ class Stewardship:
     gate: WriteGate
     limits: Limits
 
-    async def validate_upload(self, upload: RdfUpload, with_current: bool,
-                              disconnected: Disconnected | None = None) -> tuple[ValidationReport, str, int]:
+    async def validate_upload(
+        self, upload: RdfUpload, with_current: bool, disconnected: Disconnected | None = None
+    ) -> tuple[ValidationReport, str, int]:
         """(report, mode, triples) for an upload: alone (with the ontology), or as a dry-run write into the
         current graph. Parsed and validated in an isolated worker with IOPGRAPH_VALIDATION_TIMEOUT."""
         await screen_upload(upload, self.limits)
-        args = {"checker": self.limits.checker, "syntax": upload.syntax.name, "source": upload.source,
-                "with_current": with_current, "mode": self.gate.mode, "max_quads": self.limits.max_quads,
-                "max_depth": self.limits.max_depth}
-        header, body = await run_job(self.gate.backend, "validate-upload", args, upload.data,
-                                     self.limits.validation_timeout, "validation", "IOPGRAPH_VALIDATION_TIMEOUT",
-                                     disconnected)
+        args = {
+            "checker": self.limits.checker,
+            "syntax": upload.syntax.name,
+            "source": upload.source,
+            "with_current": with_current,
+            "mode": self.gate.mode,
+            "max_quads": self.limits.max_quads,
+            "max_depth": self.limits.max_depth,
+        }
+        header, body = await run_job(
+            self.gate.backend,
+            "validate-upload",
+            args,
+            upload.data,
+            self.limits.validation_timeout,
+            "validation",
+            "IOPGRAPH_VALIDATION_TIMEOUT",
+            disconnected,
+        )
         report = await anyio.to_thread.run_sync(report_from, header.get("report") or {}, body)
         return report, str(header.get("mode")), int(header.get("triples", 0))
 
 
 def limits_for(settings: Settings) -> Limits:
     spec = checker_spec(settings.root, settings.shapes, bool(settings.sources))
-    return Limits(spec, settings.validation_timeout, settings.write_timeout, settings.max_upload_quads,
-                  settings.max_rdf_depth)
+    return Limits(
+        spec,
+        settings.validation_timeout,
+        settings.write_timeout,
+        settings.max_upload_quads,
+        settings.max_rdf_depth,
+    )
 
 
 async def start_stewardship(app: FastAPI) -> Stewardship:
@@ -83,4 +102,3 @@ def stewardship(app: FastAPI) -> Stewardship:
     if found is None:
         raise RuntimeError("the stewardship services are made in the app's lifespan; start the app first")
     return found
-

@@ -98,13 +98,19 @@ class Overlay:
         self.removed: set[ox.Quad] = set()
         self._names: set[ox.NamedNode] | None = None
 
-    def quads(self, s: Any = None, p: Any = None, o: Any = None, g: GraphName | None = None) -> Iterator[ox.Quad]:
+    def quads(
+        self, s: Any = None, p: Any = None, o: Any = None, g: GraphName | None = None
+    ) -> Iterator[ox.Quad]:
         for q in self.base.quads_for_pattern(s, p, o, g):
             if q not in self.removed:
                 yield q
         for q in list(self.added):
-            if ((s is None or q.subject == s) and (p is None or q.predicate == p)
-                    and (o is None or q.object == o) and (g is None or q.graph_name == g)):
+            if (
+                (s is None or q.subject == s)
+                and (p is None or q.predicate == p)
+                and (o is None or q.object == o)
+                and (g is None or q.graph_name == g)
+            ):
                 yield q
 
     def graph_names(self) -> set[ox.NamedNode]:
@@ -125,7 +131,9 @@ class Overlay:
         self._names = None
         if q in self.removed:
             self.removed.discard(q)
-        elif not any(True for _ in self.base.quads_for_pattern(q.subject, q.predicate, q.object, q.graph_name)):
+        elif not any(
+            True for _ in self.base.quads_for_pattern(q.subject, q.predicate, q.object, q.graph_name)
+        ):
             self.added.add(q)
 
     def remove(self, q: ox.Quad) -> None:
@@ -161,8 +169,9 @@ class DatasetView(Store):
     formula_aware = False
     transaction_aware = False
 
-    def __init__(self, overlay: Overlay, default: frozenset[GraphName] | None,
-                 named: frozenset[ox.NamedNode] | None) -> None:
+    def __init__(
+        self, overlay: Overlay, default: frozenset[GraphName] | None, named: frozenset[ox.NamedNode] | None
+    ) -> None:
         super().__init__()
         self.overlay = overlay
         self.default = default
@@ -192,8 +201,11 @@ class DatasetView(Store):
         return sum(1 for _ in self.triples((None, None, None), context))
 
     def contexts(self, triple: Any = None) -> Iterator[Graph]:  # type: ignore[override]
-        names = self.overlay.graph_names() if self.named is None else {
-            n for n in self.named if self.overlay.exists(n)}
+        names = (
+            self.overlay.graph_names()
+            if self.named is None
+            else {n for n in self.named if self.overlay.exists(n)}
+        )
         for name in sorted(names, key=str):
             yield Graph(store=self, identifier=URIRef(name.value))
 
@@ -246,14 +258,18 @@ def _screen(op: CompValue, options: UpdateOptions) -> None:
     """Refuse what the service does not run, and writes naming a protected graph."""
     name = op.name
     if name == "Load":
-        raise UpdateNotAllowed("LOAD is not allowed: the service fetches nothing from the network; "
-                               "send the data with INSERT DATA or to /store")
+        raise UpdateNotAllowed(
+            "LOAD is not allowed: the service fetches nothing from the network; "
+            "send the data with INSERT DATA or to /store"
+        )
     if any(part.name == "ServiceGraphPattern" for part in walk_algebra(op)):
         raise UpdateNotAllowed("SERVICE is not allowed in updates")
     if name == "Modify" and options.gives_dataset and (op.using or op.withClause):
-        raise DatasetConflict("the request gives the dataset twice: using-graph-uri / using-named-graph-uri "
-                              "parameters and USING, USING NAMED or WITH in the update (SPARQL 1.1 Protocol "
-                              "§2.2.3); use one or the other")
+        raise DatasetConflict(
+            "the request gives the dataset twice: using-graph-uri / using-named-graph-uri "
+            "parameters and USING, USING NAMED or WITH in the update (SPARQL 1.1 Protocol "
+            "§2.2.3); use one or the other"
+        )
     if name in ("InsertData", "DeleteData"):
         _refuse_protected(op.quads or {})
     elif name == "Modify":
@@ -277,7 +293,12 @@ def _screen(op: CompValue, options: UpdateOptions) -> None:
 def _quad(triple: tuple[Node, Node, Node], graph: GraphName) -> ox.Quad | None:
     """The quad of an instantiated template triple; None when it is not valid RDF (e.g. a literal subject)."""
     s, p, o = triple
-    if isinstance(s, Literal) or not isinstance(p, URIRef) or isinstance(s, Variable) or isinstance(o, Variable):
+    if (
+        isinstance(s, Literal)
+        or not isinstance(p, URIRef)
+        or isinstance(s, Variable)
+        or isinstance(o, Variable)
+    ):
         return None
     try:
         return ox.Quad(from_rdflib(s), from_rdflib(p), from_rdflib(o), graph)  # type: ignore[arg-type]
@@ -322,8 +343,12 @@ def _delete_where(overlay: Overlay, op: CompValue, options: UpdateOptions, prolo
     for g, triples in (op.quads or {}).items():
         where = algebra.Join(where, algebra.Graph(g, algebra.BGP(triples)))
     clause = CompValue("DeleteClause", triples=op.triples or [], quads=op.quads or {})
-    _modify(overlay, CompValue("Modify", delete=clause, insert=None, where=where, using=None, withClause=None),
-            options, prologue)
+    _modify(
+        overlay,
+        CompValue("Modify", delete=clause, insert=None, where=where, using=None, withClause=None),
+        options,
+        prologue,
+    )
 
 
 def _data(overlay: Overlay, op: CompValue, insert: bool) -> None:
@@ -358,8 +383,10 @@ def _require(overlay: Overlay, graph: GraphName, op: CompValue) -> bool:
     if op.silent:
         return False
     assert isinstance(graph, ox.NamedNode)
-    raise InvalidUpdate(f"{op.name.upper()}: the graph <{graph.value}> does not exist (it holds no triples); "
-                        f"add SILENT to ignore this")
+    raise InvalidUpdate(
+        f"{op.name.upper()}: the graph <{graph.value}> does not exist (it holds no triples); "
+        f"add SILENT to ignore this"
+    )
 
 
 def _graph_management(overlay: Overlay, op: CompValue) -> None:

@@ -43,7 +43,9 @@ class RdfUpload:
     source: str
     fields: dict[str, str]
 
-    def parse(self, graph: ox.NamedNode | ox.DefaultGraph | None = None, base_iri: str | None = None) -> list[ox.Quad]:
+    def parse(
+        self, graph: ox.NamedNode | ox.DefaultGraph | None = None, base_iri: str | None = None
+    ) -> list[ox.Quad]:
         return parse_bytes(self.data, self.syntax, self.source, graph, base_iri)
 
 
@@ -60,7 +62,9 @@ async def read_limited(chunks: AsyncIterator[bytes], limit: int) -> bytes:
 def _check_declared_length(request: Request, limit: int) -> None:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the request body ({declared} bytes) is larger than the limit of {limit} bytes")
+        raise PayloadTooLarge(
+            f"the request body ({declared} bytes) is larger than the limit of {limit} bytes"
+        )
 
 
 def media_type_of(request: Request) -> str:
@@ -74,7 +78,9 @@ def syntax_of(media_type: str, filename: str | None = None) -> RdfSyntax:
         syntax = syntax_for_path(filename)
     if syntax is None:
         what = f"media type {media_type!r}" if media_type else "a body without a Content-Type"
-        raise UnknownFormat(f"{what} is not an RDF syntax this service reads; send one of: {accepted_media_types()}")
+        raise UnknownFormat(
+            f"{what} is not an RDF syntax this service reads; send one of: {accepted_media_types()}"
+        )
     return syntax
 
 
@@ -117,7 +123,9 @@ async def read_rdf_upload(request: Request, limit: int, file_field: str = "file"
         return RdfUpload(data, syntax, upload.filename, fields)
     text = fields.get("text", "")
     if not text.strip():
-        raise InputError(f"the form has no RDF: attach a file (field '{file_field}') or paste text (field 'text')")
+        raise InputError(
+            f"the form has no RDF: attach a file (field '{file_field}') or paste text (field 'text')"
+        )
     syntax = _declared_syntax(declared) or syntax_of("text/turtle")
     return RdfUpload(text.encode("utf-8"), syntax, "pasted text", fields)
 
@@ -127,5 +135,7 @@ def _declared_syntax(value: str) -> RdfSyntax | None:
         return None
     found = syntax_for_media_type(value) or syntax_by_name(value)
     if found is None:
-        raise UnknownFormat(f"syntax {value!r} is not one this service reads; use one of: {accepted_media_types()}")
+        raise UnknownFormat(
+            f"syntax {value!r} is not one this service reads; use one of: {accepted_media_types()}"
+        )
     return found

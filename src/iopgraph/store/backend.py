@@ -63,7 +63,9 @@ class Backend(Protocol):
 
     async def ask(self, query: str, substitutions: dict[str, Term] | None = None) -> bool: ...
 
-    async def construct(self, query: str, substitutions: dict[str, Term] | None = None) -> list[ox.Triple]: ...
+    async def construct(
+        self, query: str, substitutions: dict[str, Term] | None = None
+    ) -> list[ox.Triple]: ...
 
     async def quads(self, graph: str | None = None) -> list[ox.Quad]: ...
 
@@ -75,8 +77,9 @@ class Backend(Protocol):
         ``client`` (the remote address) is the unit of fair scheduling among the workers."""
         ...
 
-    async def isolated(self, job: str, args: dict[str, Any], payload: bytes = b"", *,
-                       timeout: float) -> tuple[dict[str, Any], bytes]:
+    async def isolated(
+        self, job: str, args: dict[str, Any], payload: bytes = b"", *, timeout: float
+    ) -> tuple[dict[str, Any], bytes]:
         """Run ``iopgraph.jobs.JOBS[job]`` in a sandboxed worker (see :meth:`WorkerPool.call`)."""
         ...
 
@@ -99,8 +102,13 @@ class LocalBackend:
     All graphs form the default graph of a query (union default graph).
     """
 
-    def __init__(self, store: ox.Store, version: str | None = None, store_path: Path | None = None,
-                 snapshot_token: str | None = None) -> None:
+    def __init__(
+        self,
+        store: ox.Store,
+        version: str | None = None,
+        store_path: Path | None = None,
+        snapshot_token: str | None = None,
+    ) -> None:
         """``store_path`` and ``snapshot_token`` (e.g. sources hash + quad count) let the
         workers' start-up snapshot be kept beside the store and reused by the next start."""
         self.store = store
@@ -190,7 +198,9 @@ class LocalBackend:
         async with self._pool.lock:
             if self._version != version:
                 return  # a write happened meanwhile; the workers already follow the store
-            log.warning("the store changed since its snapshot was taken (outside the service?); reloading workers")
+            log.warning(
+                "the store changed since its snapshot was taken (outside the service?); reloading workers"
+            )
             if self._files is not None:
                 self._files.invalidate()
             self._bump()
@@ -231,8 +241,9 @@ class LocalBackend:
             return await anyio.to_thread.run_sync(lambda: execute(self.store, job))
         return await self._pool.run(job, timeout, client)
 
-    async def isolated(self, job: str, args: dict[str, Any], payload: bytes = b"", *,
-                       timeout: float) -> tuple[dict[str, Any], bytes]:
+    async def isolated(
+        self, job: str, args: dict[str, Any], payload: bytes = b"", *, timeout: float
+    ) -> tuple[dict[str, Any], bytes]:
         if self._pool is None:
             raise WorkersUnavailable("no worker processes are running (the backend was not started)")
         return await self._pool.call(job, args, payload, timeout=timeout)
@@ -320,7 +331,9 @@ def _nquads(quads: list[ox.Quad]) -> str:
     lines = []
     for q in quads:
         triple = f"{q.subject} {q.predicate} {q.object} ."
-        lines.append(triple if isinstance(q.graph_name, ox.DefaultGraph) else f"GRAPH {q.graph_name} {{ {triple} }}")
+        lines.append(
+            triple if isinstance(q.graph_name, ox.DefaultGraph) else f"GRAPH {q.graph_name} {{ {triple} }}"
+        )
     return "\n".join(lines)
 
 
@@ -333,9 +346,15 @@ def _update_text(remove: list[ox.Quad], add: list[ox.Quad], store: ox.Store | No
     """
     rewrite = {q.graph_name for q in remove if _has_blank_node(q)} if store is not None else set()
     gone = set(remove)
-    keep = [q for g in rewrite for q in store.quads_for_pattern(None, None, None, g) if q not in gone] if store else []
-    parts = [("CLEAR SILENT DEFAULT" if isinstance(g, ox.DefaultGraph) else f"CLEAR SILENT GRAPH {g}")
-             for g in sorted(rewrite, key=str)]
+    keep = (
+        [q for g in rewrite for q in store.quads_for_pattern(None, None, None, g) if q not in gone]
+        if store
+        else []
+    )
+    parts = [
+        ("CLEAR SILENT DEFAULT" if isinstance(g, ox.DefaultGraph) else f"CLEAR SILENT GRAPH {g}")
+        for g in sorted(rewrite, key=str)
+    ]
     plain = [q for q in remove if q.graph_name not in rewrite]
     if plain:
         parts.append("DELETE DATA {\n" + _nquads(plain) + "\n}")

@@ -146,7 +146,9 @@ def execute(store: ox.Store, job: QueryJob) -> Outcome:
     return Outcome(body, len(triples), truncated, cut)
 
 
-def solutions_outcome(result: ox.QuerySolutions, media_type: str, max_results: int, max_bytes: int = 0) -> Outcome:
+def solutions_outcome(
+    result: ox.QuerySolutions, media_type: str, max_results: int, max_bytes: int = 0
+) -> Outcome:
     """Serialise solutions in ``media_type``, keeping at most ``max_results`` rows and ``max_bytes`` bytes."""
     writer = _CappedTsv(max_results, max_bytes)
     try:
@@ -159,8 +161,9 @@ def solutions_outcome(result: ox.QuerySolutions, media_type: str, max_results: i
     return tsv_outcome(tsv, media_type, writer.truncated, max(tsv.count(b"\n") - 1, 0), writer.cut, max_bytes)
 
 
-def tsv_outcome(tsv: bytes, media_type: str, truncated: bool, count: int, cut: str = "rows",
-                max_bytes: int = 0) -> Outcome:
+def tsv_outcome(
+    tsv: bytes, media_type: str, truncated: bool, count: int, cut: str = "rows", max_bytes: int = 0
+) -> Outcome:
     """Convert a TSV result to ``media_type``; if the conversion outgrows ``max_bytes``, drop rows until it fits."""
     if media_type == TSV:
         return Outcome(tsv, count, truncated, cut)
@@ -187,8 +190,12 @@ def serialize_triples(triples: list[ox.Triple], media_type: str) -> bytes:
 
 def used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
     """The project prefixes whose namespace occurs in ``triples`` (so output declares only those)."""
-    iris = {t.value for triple in triples for t in (triple.subject, triple.predicate, triple.object)
-            if isinstance(t, ox.NamedNode)}
+    iris = {
+        t.value
+        for triple in triples
+        for t in (triple.subject, triple.predicate, triple.object)
+        if isinstance(t, ox.NamedNode)
+    }
     for triple in triples:
         if isinstance(triple.object, ox.Literal):
             iris.add(triple.object.datatype.value)

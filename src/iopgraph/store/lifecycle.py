@@ -78,10 +78,15 @@ async def open_backend(settings: Settings) -> AsyncIterator[Backend]:
     store = open_store(path)
     try:
         outcome = await anyio.to_thread.run_sync(ensure_built, store, path, files)
-        log.info("store %s: %s (%d quads)", path, "rebuilt" if outcome.rebuilt else "unchanged", outcome.quads)
+        log.info(
+            "store %s: %s (%d quads)", path, "rebuilt" if outcome.rebuilt else "unchanged", outcome.quads
+        )
         # A fresh version per start: ETags issued before a restart (and any writes since) never match.
-        backend = LocalBackend(store, store_path=None if temporary else path,
-                               snapshot_token=f"{outcome.source_hash}:{outcome.quads}")
+        backend = LocalBackend(
+            store,
+            store_path=None if temporary else path,
+            snapshot_token=f"{outcome.source_hash}:{outcome.quads}",
+        )
         await backend.start(workers=settings.query_workers, **worker_options(settings))
         try:
             yield backend

@@ -120,10 +120,13 @@ def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
 
 def _reload_update(store: ox.Store, quads: list[ox.Quad]) -> str:
     """One SPARQL update: drop every file-backed graph the store holds, then insert ``quads``."""
-    parts = [f"DROP SILENT GRAPH {g}" for g in sorted(store.named_graphs(), key=str)
-             if not kept_on_rebuild(g)]
+    parts = [
+        f"DROP SILENT GRAPH {g}" for g in sorted(store.named_graphs(), key=str) if not kept_on_rebuild(g)
+    ]
     if quads:
-        lines = [f"GRAPH {q.graph_name} {{ {_term(q.subject)} {q.predicate} {_term(q.object)} }}" for q in quads]
+        lines = [
+            f"GRAPH {q.graph_name} {{ {_term(q.subject)} {q.predicate} {_term(q.object)} }}" for q in quads
+        ]
         parts.append("INSERT DATA {\n" + "\n".join(lines) + "\n}")
     return " ;\n".join(parts) or "# nothing to do"
 

@@ -119,7 +119,9 @@ class _Worker:
 class _Waiter:
     client: str
     seq: int
-    future: asyncio.Future[_Worker] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    future: asyncio.Future[_Worker] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
 
 
 def _death(returncode: int | None) -> str:
@@ -130,8 +132,11 @@ def _death(returncode: int | None) -> str:
             name = signal.Signals(-returncode).name
         except ValueError:
             name = f"signal {-returncode}"
-        hint = {"SIGSEGV": "a stack overflow or crash", "SIGABRT": "out of memory or stack",
-                "SIGKILL": "killed, e.g. by the kernel's out-of-memory killer"}.get(name, "a crash")
+        hint = {
+            "SIGSEGV": "a stack overflow or crash",
+            "SIGABRT": "out of memory or stack",
+            "SIGKILL": "killed, e.g. by the kernel's out-of-memory killer",
+        }.get(name, "a crash")
         return f"{name}: {hint}"
     if returncode == 70:
         return "it ran out of memory (IOPGRAPH_WORKER_MEMORY_MB)"
@@ -155,7 +160,7 @@ def rebuild_error(header: dict[str, Any]) -> IopgraphError:
     Exception.__init__(error, message)
     error.message = message
     attrs = header.get("attrs")
-    for key, value in (attrs.items() if isinstance(attrs, dict) else ()):
+    for key, value in attrs.items() if isinstance(attrs, dict) else ():
         if isinstance(key, str) and key.isidentifier() and not key.startswith("_"):
             setattr(error, key, value)
     return error
@@ -164,8 +169,16 @@ def rebuild_error(header: dict[str, Any]) -> IopgraphError:
 class WorkerPool:
     """``size`` worker processes answering queries and jobs; see the module docstring."""
 
-    def __init__(self, size: int, snapshot: SnapshotMaker, startup_timeout: float = 600.0, *,
-                 memory_mb: int | None = None, keep_network: bool = False, per_client: int | None = None) -> None:
+    def __init__(
+        self,
+        size: int,
+        snapshot: SnapshotMaker,
+        startup_timeout: float = 600.0,
+        *,
+        memory_mb: int | None = None,
+        keep_network: bool = False,
+        per_client: int | None = None,
+    ) -> None:
         self.size = size
         self._snapshot = snapshot
         self._startup_timeout = startup_timeout
@@ -210,7 +223,9 @@ class WorkerPool:
             await self.wait_ready()
 
     async def wait_ready(self) -> None:
-        await asyncio.gather(*(asyncio.wait_for(w.ready.wait(), self._startup_timeout) for w in self._workers))
+        await asyncio.gather(
+            *(asyncio.wait_for(w.ready.wait(), self._startup_timeout) for w in self._workers)
+        )
 
     async def _spawn_locked(self) -> _Worker:
         snapshot = await self._snapshot()
@@ -220,7 +235,9 @@ class WorkerPool:
         if self.keep_network:
             args.append("--keep-network")
         process = await asyncio.create_subprocess_exec(
-            *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            *args,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
             limit=2**26,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
@@ -242,14 +259,19 @@ class WorkerPool:
             if not worker.alive:
                 return  # killed on purpose (reload, close)
             self._load_failures += 1
-            log.error("query worker %s died while loading the snapshot (%d in a row)", worker.pid,
-                      self._load_failures)
+            log.error(
+                "query worker %s died while loading the snapshot (%d in a row)",
+                worker.pid,
+                self._load_failures,
+            )
             if self._load_failures < 3:
                 await self._replace(worker)
             else:
                 self._workers.remove(worker)
-                self.broken = ("query workers keep dying while loading the graph (out of memory? "
-                               "IOPGRAPH_WORKER_MEMORY_MB); see the log")
+                self.broken = (
+                    "query workers keep dying while loading the graph (out of memory? "
+                    "IOPGRAPH_WORKER_MEMORY_MB); see the log"
+                )
                 self._fail_waiters()
             return
         if header.get("ready"):
@@ -259,17 +281,25 @@ class WorkerPool:
             self._release(worker)
 
     def _note_sandbox(self, header: dict[str, Any]) -> None:
-        self.sandbox = {k: header.get(k) for k in ("network_isolation", "network_mode", "sandbox_reason",
-                                                   "memory_limit_mb")}
+        self.sandbox = {
+            k: header.get(k)
+            for k in ("network_isolation", "network_mode", "sandbox_reason", "memory_limit_mb")
+        }
         if self.sandbox["network_mode"] == "unisolated" and not self._warned:
             self._warned = True
-            log.warning("worker processes run WITHOUT network isolation: %s. A SERVICE clause that slips past "
-                        "the query-text check could reach the network; see docs/security.md",
-                        self.sandbox["sandbox_reason"])
+            log.warning(
+                "worker processes run WITHOUT network isolation: %s. A SERVICE clause that slips past "
+                "the query-text check could reach the network; see docs/security.md",
+                self.sandbox["sandbox_reason"],
+            )
         elif not self._warned:
             self._warned = True
-            log.info("worker sandbox: network %s (%s), memory limit %s MB", self.sandbox["network_mode"],
-                     self.sandbox["sandbox_reason"], self.sandbox["memory_limit_mb"])
+            log.info(
+                "worker sandbox: network %s (%s), memory limit %s MB",
+                self.sandbox["network_mode"],
+                self.sandbox["sandbox_reason"],
+                self.sandbox["memory_limit_mb"],
+            )
 
     # -- scheduling ------------------------------------------------------------------------------
 
@@ -290,8 +320,9 @@ class WorkerPool:
         if not (self._idle and self._waiters):
             return
         now = asyncio.get_running_loop().time()
-        heavy: Counter[str] = Counter(client for client, started in self._running.values()
-                                      if now - started >= HEAVY_AFTER)
+        heavy: Counter[str] = Counter(
+            client for client, started in self._running.values() if now - started >= HEAVY_AFTER
+        )
         while self._idle and self._waiters:
             eligible = [w for w in self._waiters if heavy[w.client] < self.per_client or self.size == 1]
             if not eligible:
@@ -328,17 +359,23 @@ class WorkerPool:
                 self._release(waiter.future.result())
             if isinstance(exc, TimeoutError):
                 loading = not any(w.ready.is_set() for w in self._workers if w.alive)
-                reason = ("the query workers are still loading the graph" if loading else
-                          f"all {self.size} query workers stayed busy")
-                busy = WorkersUnavailable(f"{reason} for {timeout:g} s, so the {what} was not started; "
-                                          "try again in a few seconds")
+                reason = (
+                    "the query workers are still loading the graph"
+                    if loading
+                    else f"all {self.size} query workers stayed busy"
+                )
+                busy = WorkersUnavailable(
+                    f"{reason} for {timeout:g} s, so the {what} was not started; try again in a few seconds"
+                )
                 busy.headers = {"Retry-After": "5"}
                 raise busy from None
             raise
 
     # -- one exchange ------------------------------------------------------------------------------
 
-    async def _roundtrip(self, message: bytes, timeout: float, client: str, what: str) -> tuple[wire.Header, bytes]:
+    async def _roundtrip(
+        self, message: bytes, timeout: float, client: str, what: str
+    ) -> tuple[wire.Header, bytes]:
         """Send ``message`` to a free worker, await its answer; raises TimeoutError or WorkerDied."""
         worker = await self._acquire(client, timeout, what)
         worker.busy = True
@@ -380,8 +417,9 @@ class WorkerPool:
     async def run(self, job: QueryJob, timeout: float, client: str = "") -> Outcome:
         """Answer ``job`` in a free worker; kill the worker if it takes longer than ``timeout`` seconds."""
         try:
-            header, body = await self._roundtrip(wire.encode({"op": "query", **job.to_header()}), timeout,
-                                                 client, "query")
+            header, body = await self._roundtrip(
+                wire.encode({"op": "query", **job.to_header()}), timeout, client, "query"
+            )
         except TimeoutError:
             raise QueryTimeout(
                 f"the query was stopped after {timeout:g} s (the limit set by IOPGRAPH_QUERY_TIMEOUT); "
@@ -396,31 +434,41 @@ class WorkerPool:
                 "paths or expressions, smaller intermediate strings"
             ) from None
         if header.get("ok"):
-            return Outcome(body, int(header["count"]), bool(header["truncated"]), str(header.get("cut") or "rows"))
+            return Outcome(
+                body, int(header["count"]), bool(header["truncated"]), str(header.get("cut") or "rows")
+            )
         if header.get("error") == "syntax":
-            raise QuerySyntaxError(f"malformed SPARQL query: {describe_syntax_error(job.query, header['message'])}")
+            raise QuerySyntaxError(
+                f"malformed SPARQL query: {describe_syntax_error(job.query, header['message'])}"
+            )
         if header.get("error") == "network":
             log.info("a SERVICE call failed in a worker: %s", str(header.get("message"))[:500])
             if self.keep_network:
-                raise ServiceUnreachable("a SERVICE call in the query failed: its endpoint could not be reached")
+                raise ServiceUnreachable(
+                    "a SERVICE call in the query failed: its endpoint could not be reached"
+                )
             raise ServiceUnreachable(
                 "a SERVICE call in the query could not be made: the query workers have no network access "
                 "(only hosts on IOPGRAPH_SERVICE_ALLOWLIST can be called, and only when it is set)"
             )
         raise QueryFailed(f"the query engine failed: {str(header.get('message', ''))[:1000]}")
 
-    async def call(self, job: str, args: dict[str, Any], payload: bytes = b"", *, timeout: float,
-                   client: str = "") -> tuple[dict[str, Any], bytes]:
+    async def call(
+        self, job: str, args: dict[str, Any], payload: bytes = b"", *, timeout: float, client: str = ""
+    ) -> tuple[dict[str, Any], bytes]:
         """Run ``iopgraph.jobs.JOBS[job](store, args, payload)`` in a worker; see the module docstring."""
         try:
-            header, body = await self._roundtrip(wire.encode({"op": "call", "job": job, "args": args}, payload),
-                                                 timeout, client, f"{job} job")
+            header, body = await self._roundtrip(
+                wire.encode({"op": "call", "job": job, "args": args}, payload), timeout, client, f"{job} job"
+            )
         except TimeoutError:
             raise JobTimeout(f"the {job} job was stopped after {timeout:g} s, its time limit") from None
         except WorkerDied as died:
             if self._closed:
                 raise WorkersUnavailable("the service is shutting down") from None
-            raise JobCrashed(f"the input made the isolated worker crash ({died.how}); nothing was applied") from None
+            raise JobCrashed(
+                f"the input made the isolated worker crash ({died.how}); nothing was applied"
+            ) from None
         if header.get("ok"):
             result = header.get("result")
             return (result if isinstance(result, dict) else {}), body
@@ -494,4 +542,3 @@ class WorkerPool:
         self._workers.clear()
         self.broken = "the service is shutting down"
         self._fail_waiters()
-

@@ -76,8 +76,9 @@ class RemoteBackend:
         self.query_url = settings.store_url
         self.update_url = settings.store_update_url
         self.timeout = settings.query_timeout
-        self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(settings.query_timeout,
-                                                                          connect=CONNECT_TIMEOUT))
+        self._client = client or httpx.AsyncClient(
+            timeout=httpx.Timeout(settings.query_timeout, connect=CONNECT_TIMEOUT)
+        )
         self._open_until = 0.0  # circuit breaker: until then, requests fail fast with 503
         self._version = uuid.uuid4().hex
         self._modified = datetime.now(UTC).replace(microsecond=0)
@@ -109,8 +110,9 @@ class RemoteBackend:
             self._pool = None
         await self._client.aclose()
 
-    async def isolated(self, job: str, args: dict[str, Any], payload: bytes = b"", *,
-                       timeout: float) -> tuple[dict[str, Any], bytes]:
+    async def isolated(
+        self, job: str, args: dict[str, Any], payload: bytes = b"", *, timeout: float
+    ) -> tuple[dict[str, Any], bytes]:
         if self._pool is None:
             raise WorkersUnavailable("no worker processes are running (the backend was not started)")
         return await self._pool.call(job, args, payload, timeout=timeout)
@@ -130,7 +132,8 @@ class RemoteBackend:
         left = self._open_until - time.monotonic()
         if left > 0:
             error = UpstreamUnavailable(
-                f"the store cannot be reached (it failed moments ago; the next attempt is in {left:.0f} s)")
+                f"the store cannot be reached (it failed moments ago; the next attempt is in {left:.0f} s)"
+            )
             error.headers = {"Retry-After": str(max(1, round(left)))}
             raise error
 
@@ -141,15 +144,20 @@ class RemoteBackend:
             log.warning("the store at %s did not answer within %g s", self.query_url, timeout)
             return UpstreamTimeout(f"the store did not answer within {timeout:g} s (IOPGRAPH_QUERY_TIMEOUT)")
         log.warning("the store at %s cannot be reached: %s", self.query_url, exc)
-        error = UpstreamUnavailable("the store cannot be reached; try again shortly (the server log has the details)")
+        error = UpstreamUnavailable(
+            "the store cannot be reached; try again shortly (the server log has the details)"
+        )
         error.headers = {"Retry-After": str(round(BREAKER_SECONDS))}
         return error
 
-    async def _post(self, url: str, data: dict[str, object], accept: str, timeout: float | None = None) -> bytes:
+    async def _post(
+        self, url: str, data: dict[str, object], accept: str, timeout: float | None = None
+    ) -> bytes:
         self._check_breaker()
         try:
-            response = await self._client.post(url, data=data, headers={"Accept": accept},
-                                                timeout=timeout or self.timeout)
+            response = await self._client.post(
+                url, data=data, headers={"Accept": accept}, timeout=timeout or self.timeout
+            )
         except httpx.TransportError as exc:
             raise self._failed(exc, timeout or self.timeout) from None
         self._open_until = 0.0
@@ -175,7 +183,9 @@ class RemoteBackend:
 
     async def quads(self, graph: str | None = None) -> list[ox.Quad]:
         if graph:
-            rows = await self.select("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": ox.NamedNode(graph)})
+            rows = await self.select(
+                "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": ox.NamedNode(graph)}
+            )
             name: ox.NamedNode | ox.DefaultGraph = ox.NamedNode(graph)
             return [ox.Quad(r["s"], r["p"], r["o"], name) for r in rows]  # type: ignore[arg-type]
         rows = await self.select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
@@ -205,31 +215,42 @@ class RemoteBackend:
             answer = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
             return Outcome(answer.serialize(format=RESULT_FORMATS[job.media_type]) or b"", 1, False)
         if job.form in ("CONSTRUCT", "DESCRIBE"):
-            lines, truncated, cut = await self._stream_lines(data, N_TRIPLES, job.max_results, timeout, job.max_bytes)
-            triples = [ox.Triple(q.subject, q.predicate, q.object)
-                       for q in ox.parse(b"".join(lines), ox.RdfFormat.N_TRIPLES)]
+            lines, truncated, cut = await self._stream_lines(
+                data, N_TRIPLES, job.max_results, timeout, job.max_bytes
+            )
+            triples = [
+                ox.Triple(q.subject, q.predicate, q.object)
+                for q in ox.parse(b"".join(lines), ox.RdfFormat.N_TRIPLES)
+            ]
             return Outcome(serialize_triples(triples, job.media_type), len(triples), truncated, cut)
-        lines, truncated, cut = await self._stream_lines(data, TSV, job.max_results + 1, timeout, job.max_bytes)
-        return tsv_outcome(b"".join(lines), job.media_type, truncated, max(len(lines) - 1, 0), cut, job.max_bytes)
+        lines, truncated, cut = await self._stream_lines(
+            data, TSV, job.max_results + 1, timeout, job.max_bytes
+        )
+        return tsv_outcome(
+            b"".join(lines), job.media_type, truncated, max(len(lines) - 1, 0), cut, job.max_bytes
+        )
 
     async def _screen(self, query: str, base: str | None, timeout: float) -> None:
         """Parse ``query`` in a sandboxed worker and refuse non-allow-listed SERVICE calls (the store would run them)."""
         from iopgraph.query.screen import check_service_targets
 
         # Its own allowance (at least 10 s): a worker may still be starting, and parsing is not the query.
-        result, _ = await self.isolated("screen-query", {"base": base}, query.encode("utf-8"),
-                                        timeout=max(timeout, SCREEN_TIMEOUT))
+        result, _ = await self.isolated(
+            "screen-query", {"base": base}, query.encode("utf-8"), timeout=max(timeout, SCREEN_TIMEOUT)
+        )
         check_service_targets(list(result.get("services") or []), self._settings.service_allowlist)
 
-    async def _stream_lines(self, data: dict[str, object], accept: str, max_lines: int,
-                            timeout: float, max_bytes: int = 0) -> tuple[list[bytes], bool, str]:
+    async def _stream_lines(
+        self, data: dict[str, object], accept: str, max_lines: int, timeout: float, max_bytes: int = 0
+    ) -> tuple[list[bytes], bool, str]:
         """The first ``max_lines`` lines (and ``max_bytes``) of the answer; stops reading (and says so) at a cap."""
         self._check_breaker()
         lines: list[bytes] = []
         size = 0
         try:
-            async with self._client.stream("POST", self.query_url, data=data, headers={"Accept": accept},
-                                           timeout=timeout) as response:
+            async with self._client.stream(
+                "POST", self.query_url, data=data, headers={"Accept": accept}, timeout=timeout
+            ) as response:
                 if response.status_code >= 400:
                     await response.aread()
                     self._raise_for(response)

@@ -62,8 +62,12 @@ class SandboxReport:
     memory_limit_mb: int | None
 
     def as_header(self) -> dict[str, Any]:
-        return {"network_isolation": self.network_isolation, "network_mode": self.network_mode,
-                "sandbox_reason": self.reason, "memory_limit_mb": self.memory_limit_mb}
+        return {
+            "network_isolation": self.network_isolation,
+            "network_mode": self.network_mode,
+            "sandbox_reason": self.reason,
+            "memory_limit_mb": self.memory_limit_mb,
+        }
 
 
 def _unshare(flags: int) -> int:
@@ -94,8 +98,10 @@ def _isolate_network() -> tuple[bool, str]:
         except OSError:
             pass  # the namespace is in place either way; only file ownership shows as nobody
         return True, "user and network namespace"
-    return False, (f"cannot create a network namespace (unshare: {os.strerror(failure)}; "
-                   f"as an unprivileged user: {os.strerror(failure_user)})")
+    return False, (
+        f"cannot create a network namespace (unshare: {os.strerror(failure)}; "
+        f"as an unprivileged user: {os.strerror(failure_user)})"
+    )
 
 
 def network_blocked() -> bool:
@@ -124,7 +130,11 @@ def _limit_memory(memory_mb: int | None) -> int | None:
 def apply(keep_network: bool, memory_mb: int | None) -> SandboxReport:
     """Confine the current process (see the module docstring); call before any other thread starts."""
     if keep_network:
-        mode, isolated, reason = "allow-list", False, "IOPGRAPH_SERVICE_ALLOWLIST is set: SERVICE may reach its hosts"
+        mode, isolated, reason = (
+            "allow-list",
+            False,
+            "IOPGRAPH_SERVICE_ALLOWLIST is set: SERVICE may reach its hosts",
+        )
     else:
         isolated, reason = _isolate_network()
         if isolated and not network_blocked():
@@ -143,7 +153,7 @@ def run_with_big_stack(call: Callable[[], T]) -> T:
     def target() -> None:
         try:
             box["value"] = call()
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+        except BaseException as exc:  # handed to the caller
             box["error"] = exc
 
     previous = threading.stack_size(_stack_mb * 1024 * 1024)

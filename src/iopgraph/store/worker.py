@@ -90,13 +90,26 @@ def _call(store: Any, header: dict[str, Any], payload: bytes) -> bytes:
     except MemoryError:
         raise
     except IopgraphError as exc:
-        attrs = {k: v for k, v in vars(exc).items() if k != "message" and not k.startswith("_") and _jsonable(v)}
-        return wire.encode({"ok": False, "error": "iopgraph", "class": f"{type(exc).__module__}.{type(exc).__qualname__}",
-                            "message": exc.message, "attrs": attrs})
-    except Exception as exc:  # noqa: BLE001 - reported, the worker lives on
-        return wire.encode({"ok": False, "error": "internal", "message": f"{type(exc).__name__}: {exc}"[:2000]})
+        attrs = {
+            k: v for k, v in vars(exc).items() if k != "message" and not k.startswith("_") and _jsonable(v)
+        }
+        return wire.encode(
+            {
+                "ok": False,
+                "error": "iopgraph",
+                "class": f"{type(exc).__module__}.{type(exc).__qualname__}",
+                "message": exc.message,
+                "attrs": attrs,
+            }
+        )
+    except Exception as exc:  # reported, the worker lives on
+        return wire.encode(
+            {"ok": False, "error": "internal", "message": f"{type(exc).__name__}: {exc}"[:2000]}
+        )
     if not _jsonable(result):
-        return wire.encode({"ok": False, "error": "internal", "message": f"job {name} returned a non-JSON result"})
+        return wire.encode(
+            {"ok": False, "error": "internal", "message": f"job {name} returned a non-JSON result"}
+        )
     return wire.encode({"ok": True, "result": result}, body)
 
 
@@ -111,10 +124,11 @@ def _query(store: Any, header: dict[str, Any]) -> bytes:
         return wire.encode({"ok": False, "error": "syntax", "message": str(exc)})
     except OSError as exc:  # the in-memory store does no I/O but the HTTP client of SERVICE
         return wire.encode({"ok": False, "error": "network", "message": str(exc)[:1000]})
-    except Exception as exc:  # noqa: BLE001 - the engine's errors are reported, the worker lives on
+    except Exception as exc:  # the engine's errors are reported, the worker lives on
         return wire.encode({"ok": False, "error": "engine", "message": f"{type(exc).__name__}: {exc}"[:4000]})
-    return wire.encode({"ok": True, "count": outcome.count, "truncated": outcome.truncated, "cut": outcome.cut},
-                       outcome.body)
+    return wire.encode(
+        {"ok": True, "count": outcome.count, "truncated": outcome.truncated, "cut": outcome.cut}, outcome.body
+    )
 
 
 def serve(snapshot: str, inbox: BinaryIO, outbox: BinaryIO, report: dict[str, Any] | None = None) -> None:
@@ -152,7 +166,9 @@ def main(argv: list[str] | None = None) -> None:
     report = sandbox.apply(keep_network=options.keep_network, memory_mb=options.memory_mb or None)
     outbox = _private_stdout()
     try:
-        sandbox.run_with_big_stack(lambda: serve(options.snapshot, sys.stdin.buffer, outbox, report.as_header()))
+        sandbox.run_with_big_stack(
+            lambda: serve(options.snapshot, sys.stdin.buffer, outbox, report.as_header())
+        )
     except MemoryError:
         os._exit(70)  # state unknown: the service replaces this worker
 

@@ -37,21 +37,37 @@ VCARD = "http://www.w3.org/2006/vcard/ns#"
 STABLE = EU + "planned-availability/STABLE"
 #: The class DCAT-AP 3 gives as the range of each property whose values are vocabulary IRIs.
 RANGES = {
-    DCAT + "mediaType": DCT + "MediaType", DCAT + "compressFormat": DCT + "MediaType",
-    DCAT + "packageFormat": DCT + "MediaType", DCT + "format": DCT + "MediaTypeOrExtent",
-    DCT + "license": DCT + "LicenseDocument", DCT + "language": DCT + "LinguisticSystem",
-    DCT + "spatial": DCT + "Location", DCAT + "theme": SKOS + "Concept", DCAT + "themeTaxonomy": SKOS + "ConceptScheme",
-    DCT + "conformsTo": DCT + "Standard", FOAF + "homepage": FOAF + "Document", DCAT + "landingPage": FOAF + "Document",
-    FOAF + "page": FOAF + "Document", DCATAP + "availability": SKOS + "Concept", DCAT + "contactPoint": VCARD + "Kind",
+    DCAT + "mediaType": DCT + "MediaType",
+    DCAT + "compressFormat": DCT + "MediaType",
+    DCAT + "packageFormat": DCT + "MediaType",
+    DCT + "format": DCT + "MediaTypeOrExtent",
+    DCT + "license": DCT + "LicenseDocument",
+    DCT + "language": DCT + "LinguisticSystem",
+    DCT + "spatial": DCT + "Location",
+    DCAT + "theme": SKOS + "Concept",
+    DCAT + "themeTaxonomy": SKOS + "ConceptScheme",
+    DCT + "conformsTo": DCT + "Standard",
+    FOAF + "homepage": FOAF + "Document",
+    DCAT + "landingPage": FOAF + "Document",
+    FOAF + "page": FOAF + "Document",
+    DCATAP + "availability": SKOS + "Concept",
+    DCAT + "contactPoint": VCARD + "Kind",
 }
 #: Labels of the controlled-vocabulary terms the catalogue uses (DCAT-AP: a category has a preferred label,
 #: a category scheme a title); the EU Publications Office authority tables' English labels.
 LABELS = {
-    EU + "data-theme/GOVE": "Government and public sector", EU + "data-theme/TECH": "Science and technology",
-    EU + "data-theme": "Data theme", STABLE: "Stable",
+    EU + "data-theme/GOVE": "Government and public sector",
+    EU + "data-theme/TECH": "Science and technology",
+    EU + "data-theme": "Data theme",
+    STABLE: "Stable",
 }
-FILE_TYPES = {"turtle": "RDF_TURTLE", "n-triples": "RDF_N_TRIPLES", "json-ld": "JSON_LD", "n-quads": "RDF_N_QUADS",
-              "trig": "RDF_TRIG"}
+FILE_TYPES = {
+    "turtle": "RDF_TURTLE",
+    "n-triples": "RDF_N_TRIPLES",
+    "json-ld": "JSON_LD",
+    "n-quads": "RDF_N_QUADS",
+    "trig": "RDF_TRIG",
+}
 
 CATALOG = BASE + "catalog"
 DATASET = CATALOG + "#dataset"
@@ -59,13 +75,22 @@ PUBLISHER = CATALOG + "#publisher"
 SPARQL_SERVICE = CATALOG + "#sparql"
 SHAPES = BASE + "shapes"
 TITLE = "iopgraph: organisational and cultural interoperability of data spaces and local digital twins"
-DESCRIPTION = ("A linked-data knowledge graph of the EU report D06.02 (2023) on the organisational and cultural "
-               "interoperability challenges that European cities and regions meet when they implement data spaces "
-               "and local digital twins, the mitigations and good practices that address them, the EIF4SCC "
-               "recommendations behind them, the organisations and roles of the four use cases (Flanders, Amsterdam, "
-               "Helsinki, Valencia) and the figures the report quotes. Every fact cites its report section.")
-KEYWORDS = ("interoperability", "data space", "local digital twin", "smart city", "EIF4SCC",
-            "organisational interoperability", "cultural interoperability")
+DESCRIPTION = (
+    "A linked-data knowledge graph of the EU report D06.02 (2023) on the organisational and cultural "
+    "interoperability challenges that European cities and regions meet when they implement data spaces "
+    "and local digital twins, the mitigations and good practices that address them, the EIF4SCC "
+    "recommendations behind them, the organisations and roles of the four use cases (Flanders, Amsterdam, "
+    "Helsinki, Valencia) and the figures the report quotes. Every fact cites its report section."
+)
+KEYWORDS = (
+    "interoperability",
+    "data space",
+    "local digital twin",
+    "smart city",
+    "EIF4SCC",
+    "organisational interoperability",
+    "cultural interoperability",
+)
 
 
 class _Graph:
@@ -154,7 +179,11 @@ async def catalog(backend: Backend, base_url: str, last_modified: datetime) -> l
             g.add(DATASET, DCAT + "distribution", dist)
             g.add(dist, RDF_TYPE.value, DCAT + "Distribution")
             g.text(dist, DCT + "title", f"{dump.title} dump" + (", gzip-compressed" if gz else ""))
-            g.text(dist, DCT + "description", f"The whole graph as {dump.title}" + (", gzip-compressed." if gz else "."))
+            g.text(
+                dist,
+                DCT + "description",
+                f"The whole graph as {dump.title}" + (", gzip-compressed." if gz else "."),
+            )
             g.add(dist, DCAT + "accessURL", url)
             g.add(dist, DCAT + "downloadURL", url)
             g.add(dist, DCAT + "mediaType", IANA + dump.syntax.media_type)
@@ -176,7 +205,9 @@ async def catalog(backend: Backend, base_url: str, last_modified: datetime) -> l
 
     g.add(SPARQL_SERVICE, RDF_TYPE.value, DCAT + "DataService")
     g.text(SPARQL_SERVICE, DCT + "title", "iopgraph SPARQL endpoint")
-    g.text(SPARQL_SERVICE, DCT + "description", "A read-only SPARQL 1.1 Protocol endpoint over the whole graph.")
+    g.text(
+        SPARQL_SERVICE, DCT + "description", "A read-only SPARQL 1.1 Protocol endpoint over the whole graph."
+    )
     g.add(SPARQL_SERVICE, DCAT + "endpointURL", base + "/sparql")
     g.add(SPARQL_SERVICE, DCAT + "endpointDescription", base + "/sparql")
     g.add(SPARQL_SERVICE, DCAT + "servesDataset", DATASET)
@@ -189,16 +220,22 @@ async def catalog(backend: Backend, base_url: str, last_modified: datetime) -> l
     g.add(DATASET, DCAT + "distribution", ldes)
     g.add(ldes, RDF_TYPE.value, DCAT + "Distribution")
     g.text(ldes, DCT + "title", "Linked Data Event Stream")
-    g.text(ldes, DCT + "description", "Every version of every resource of the graph, as an LDES with time-ordered "
-                                      "fragments; follow it to replicate the graph and stay in sync.")
+    g.text(
+        ldes,
+        DCT + "description",
+        "Every version of every resource of the graph, as an LDES with time-ordered "
+        "fragments; follow it to replicate the graph and stay in sync.",
+    )
     g.add(ldes, DCAT + "accessURL", base + "/ldes")
     g.add(ldes, DCAT + "mediaType", IANA + "text/turtle")
     g.add(ldes, DCT + "conformsTo", "https://w3id.org/ldes/specification")
     g.add(ldes, DCT + "license", LICENCE)
     # Versioned releases (`iopgraph release`): dcat:Dataset versions of the dataset, with their dumps.
-    g.triples.extend(await backend.construct(
-        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{RELEASES_GRAPH}> {{ ?s ?p ?o }} }}"
-    ))
+    g.triples.extend(
+        await backend.construct(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{RELEASES_GRAPH}> {{ ?s ?p ?o }} }}"
+        )
+    )
     return typed_vocabulary(g.triples)
 
 
@@ -240,13 +277,21 @@ async def void(backend: Backend, base_url: str) -> list[ox.Triple]:
     g.add(ds, FOAF + "homepage", base + "/")
     for dump in DUMPS.values():
         g.add(ds, VOID + "dataDump", f"{base}/dumps/{dump.name}")
-    sizes = (await backend.select(
-        "SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?p) AS ?properties) "
-        "(COUNT(DISTINCT ?o) AS ?objects) WHERE { ?s ?p ?o }"))[0]
+    sizes = (
+        await backend.select(
+            "SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?p) AS ?properties) "
+            "(COUNT(DISTINCT ?o) AS ?objects) WHERE { ?s ?p ?o }"
+        )
+    )[0]
     classes = await backend.select(
-        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c")
-    for name, prop in (("triples", "triples"), ("subjects", "distinctSubjects"), ("properties", "properties"),
-                       ("objects", "distinctObjects")):
+        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c"
+    )
+    for name, prop in (
+        ("triples", "triples"),
+        ("subjects", "distinctSubjects"),
+        ("properties", "properties"),
+        ("objects", "distinctObjects"),
+    ):
         g.typed(ds, VOID + prop, sizes[name].value, "integer")
     g.typed(ds, VOID + "classes", str(len(classes)), "integer")
     for index, row in enumerate(classes, 1):
@@ -254,8 +299,7 @@ async def void(backend: Backend, base_url: str) -> list[ox.Triple]:
         g.add(ds, VOID + "classPartition", part)
         g.add(part, VOID + "class", row["c"].value)
         g.typed(part, VOID + "entities", row["n"].value, "integer")
-    properties = await backend.select(
-        "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p")
+    properties = await backend.select("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p")
     for index, row in enumerate(properties, 1):
         part = f"{BASE}void#property-{index}"
         g.add(ds, VOID + "propertyPartition", part)
@@ -264,7 +308,8 @@ async def void(backend: Backend, base_url: str) -> list[ox.Triple]:
     examples = await backend.select(
         f"SELECT ?s WHERE {{ ?s a ?c . VALUES ?c {{ <{ONTOLOGY}Mitigation> <{ONTOLOGY}GoodPractice> "
         f"<{ONTOLOGY}SubChallenge> <{ONTOLOGY}Initiative> <{ONTOLOGY}DataSpace> <{ONTOLOGY}LocalDigitalTwin> }} }} "
-        "ORDER BY ?s LIMIT 3")
+        "ORDER BY ?s LIMIT 3"
+    )
     for row in examples:
         g.add(ds, VOID + "exampleResource", row["s"].value)
     return g.triples

@@ -69,8 +69,11 @@ class Filter:
             if value not in allowed:
                 raise InvalidParameter(f"{self.name}={value!r}: expected one of {', '.join(allowed)}")
             target = allowed[value]
-            return ox.Literal(target, datatype=ox.NamedNode(PREFIXES["xsd"] + "boolean")) \
-                if target in ("true", "false") else ox.NamedNode(target)
+            return (
+                ox.Literal(target, datatype=ox.NamedNode(PREFIXES["xsd"] + "boolean"))
+                if target in ("true", "false")
+                else ox.NamedNode(target)
+            )
         if value.startswith(("http://", "https://")):
             try:
                 return ox.NamedNode(value)
@@ -109,88 +112,154 @@ class CollectionSpec:
 
 
 CHALLENGE_NS = CONCEPT + "challenge/"
-_CHALLENGE_LEVELS = (("family", IOP + "ChallengeFamily"), ("cluster", IOP + "ChallengeCluster"),
-                     ("sub-challenge", IOP + "SubChallenge"), ("factor", IOP + "ChallengeFactor"))
+_CHALLENGE_LEVELS = (
+    ("family", IOP + "ChallengeFamily"),
+    ("cluster", IOP + "ChallengeCluster"),
+    ("sub-challenge", IOP + "SubChallenge"),
+    ("factor", IOP + "ChallengeFactor"),
+)
 
 COLLECTIONS: dict[str, CollectionSpec] = {
     spec.name: spec
     for spec in (
         CollectionSpec(
-            "challenges", "Challenges",
+            "challenges",
+            "Challenges",
             f"?member skos:inScheme <{CONCEPT}challenge> .",
             (
-                Filter("family", "?member skos:broader* ?value . ?value a iop:ChallengeFamily .", CHALLENGE_NS,
-                       description="challenges of one family (and the family itself)"),
-                Filter("broader", "?member skos:broader+ ?value .", CHALLENGE_NS,
-                       description="challenges below this challenge"),
-                Filter("element", "?member iop:concernsElement ?value .", CONCEPT + "eif4scc-element/",
-                       description="challenges concerning an EIF4SCC element"),
-                Filter("level", "?member a ?value .", choices=_CHALLENGE_LEVELS,
-                       description="family, cluster, sub-challenge or factor"),
-                Filter("observed-in", "?member iop:observedIn ?value .", ID + "initiative/",
-                       description="challenges met in a use case"),
+                Filter(
+                    "family",
+                    "?member skos:broader* ?value . ?value a iop:ChallengeFamily .",
+                    CHALLENGE_NS,
+                    description="challenges of one family (and the family itself)",
+                ),
+                Filter(
+                    "broader",
+                    "?member skos:broader+ ?value .",
+                    CHALLENGE_NS,
+                    description="challenges below this challenge",
+                ),
+                Filter(
+                    "element",
+                    "?member iop:concernsElement ?value .",
+                    CONCEPT + "eif4scc-element/",
+                    description="challenges concerning an EIF4SCC element",
+                ),
+                Filter(
+                    "level",
+                    "?member a ?value .",
+                    choices=_CHALLENGE_LEVELS,
+                    description="family, cluster, sub-challenge or factor",
+                ),
+                Filter(
+                    "observed-in",
+                    "?member iop:observedIn ?value .",
+                    ID + "initiative/",
+                    description="challenges met in a use case",
+                ),
             ),
             reverse=frozenset({IOP + "addresses", SKOS + "broader", IOP + "describes"}),
             tree=True,
         ),
         CollectionSpec(
-            "mitigations", "Mitigations and good practices",
+            "mitigations",
+            "Mitigations and good practices",
             "?member a ?class . VALUES ?class { iop:Mitigation iop:GoodPractice }",
             (
-                Filter("challenge", "?member iop:addresses ?_c . ?_c skos:broader* ?value .",
-                       CHALLENGE_NS, description="mitigations addressing a challenge or one below it"),
-                Filter("initiative", "?member iop:illustratedBy ?value .", ID + "initiative/",
-                       description="practices a use case illustrates"),
-                Filter("recommendation", "?member iop:backedBy ?value .", ID + "recommendation/",
-                       description="practices an EIF4SCC recommendation backs"),
+                Filter(
+                    "challenge",
+                    "?member iop:addresses ?_c . ?_c skos:broader* ?value .",
+                    CHALLENGE_NS,
+                    description="mitigations addressing a challenge or one below it",
+                ),
+                Filter(
+                    "initiative",
+                    "?member iop:illustratedBy ?value .",
+                    ID + "initiative/",
+                    description="practices a use case illustrates",
+                ),
+                Filter(
+                    "recommendation",
+                    "?member iop:backedBy ?value .",
+                    ID + "recommendation/",
+                    description="practices an EIF4SCC recommendation backs",
+                ),
                 Filter("evidence-basis", "?member iop:evidenceBasis ?value .", CONCEPT + "evidence-basis/"),
-                Filter("type", "?member a ?value .", choices=(("mitigation", IOP + "Mitigation"),
-                                                             ("good-practice", IOP + "GoodPractice"))),
+                Filter(
+                    "type",
+                    "?member a ?value .",
+                    choices=(("mitigation", IOP + "Mitigation"), ("good-practice", IOP + "GoodPractice")),
+                ),
             ),
         ),
         CollectionSpec(
-            "initiatives", "Initiatives and use cases",
+            "initiatives",
+            "Initiatives and use cases",
             "?member a ?class . VALUES ?class { iop:Initiative iop:DataSpace iop:LocalDigitalTwin }",
             (
-                Filter("type", "?member a ?value .", choices=(("data-space", IOP + "DataSpace"),
-                                                             ("local-digital-twin", IOP + "LocalDigitalTwin"))),
-                Filter("use-case", "?member iop:isUseCase ?value .", choices=(("true", "true"), ("false", "false")),
-                       description="true for the four use cases of the report"),
+                Filter(
+                    "type",
+                    "?member a ?value .",
+                    choices=(
+                        ("data-space", IOP + "DataSpace"),
+                        ("local-digital-twin", IOP + "LocalDigitalTwin"),
+                    ),
+                ),
+                Filter(
+                    "use-case",
+                    "?member iop:isUseCase ?value .",
+                    choices=(("true", "true"), ("false", "false")),
+                    description="true for the four use cases of the report",
+                ),
                 Filter("city", "?member iop:city ?value .", ID + "place/"),
-                Filter("organisation", "?_p iop:participationIn ?member ; iop:participant ?value .",
-                       ID + "organisation/"),
+                Filter(
+                    "organisation",
+                    "?_p iop:participationIn ?member ; iop:participant ?value .",
+                    ID + "organisation/",
+                ),
             ),
             reverse=frozenset({IOP + "illustratedBy"}),
             full_reverse=frozenset({IOP + "participationIn"}),
         ),
         CollectionSpec(
-            "organisations", "Organisations",
+            "organisations",
+            "Organisations",
             "?member a ?class . VALUES ?class { org:Organization org:OrganizationalUnit org:FormalOrganization "
             "org:OrganizationalCollaboration m8g:PublicOrganisation iop:Network }",
             (
                 Filter("sector", "?member iop:sector ?value .", CONCEPT + "helix-sector/"),
-                Filter("initiative", "?_p iop:participant ?member ; iop:participationIn ?value .",
-                       ID + "initiative/"),
-                Filter("role", "?_p iop:participant ?member ; iop:role ?value .", CONCEPT + "participation-role/"),
+                Filter(
+                    "initiative",
+                    "?_p iop:participant ?member ; iop:participationIn ?value .",
+                    ID + "initiative/",
+                ),
+                Filter(
+                    "role", "?_p iop:participant ?member ; iop:role ?value .", CONCEPT + "participation-role/"
+                ),
             ),
             full_reverse=frozenset({IOP + "participant"}),
         ),
         CollectionSpec(
-            "recommendations", "EIF4SCC recommendations",
+            "recommendations",
+            "EIF4SCC recommendations",
             "?member a iop:Recommendation .",
             (
                 Filter("element", "?member iop:concernsElement ?value .", CONCEPT + "eif4scc-element/"),
-                Filter("challenge", "?_m iop:backedBy ?member ; iop:addresses ?_c . ?_c skos:broader* ?value .", CHALLENGE_NS,
-                       description="recommendations behind the mitigations of a challenge"),
+                Filter(
+                    "challenge",
+                    "?_m iop:backedBy ?member ; iop:addresses ?_c . ?_c skos:broader* ?value .",
+                    CHALLENGE_NS,
+                    description="recommendations behind the mitigations of a challenge",
+                ),
             ),
             reverse=frozenset({IOP + "backedBy"}),
         ),
         CollectionSpec(
-            "statistics", "Statistics",
+            "statistics",
+            "Statistics",
             "?member a iop:Statistic .",
             (
-                Filter("challenge", "?member iop:describes ?_c . ?_c skos:broader* ?value .",
-                       CHALLENGE_NS),
+                Filter("challenge", "?member iop:describes ?_c . ?_c skos:broader* ?value .", CHALLENGE_NS),
                 Filter("area", "?member iop:area ?value .", ID + "place/"),
                 Filter("unit", "?member iop:unit ?value .", CONCEPT + "unit/"),
             ),
@@ -215,7 +284,9 @@ class CollectionPage:
         return max(1, -(-self.total // self.limit))
 
 
-def parse_filters(spec: CollectionSpec, params: list[tuple[str, str]]) -> list[tuple[Filter, ox.NamedNode | ox.Literal]]:
+def parse_filters(
+    spec: CollectionSpec, params: list[tuple[str, str]]
+) -> list[tuple[Filter, ox.NamedNode | ox.Literal]]:
     """Validate query parameters into (filter, term) pairs; unknown names and bad values raise 400."""
     chosen: list[tuple[Filter, ox.NamedNode | ox.Literal]] = []
     seen: set[tuple[str, str]] = set()
@@ -267,7 +338,9 @@ def _member_query(spec: CollectionSpec, filters: list[tuple[Filter, ox.NamedNode
     )
 
 
-def _ordered(rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]], tree: bool) -> list[ox.NamedNode]:
+def _ordered(
+    rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]], tree: bool
+) -> list[ox.NamedNode]:
     """Members sorted by (recommendation number, report order, label); depth-first along broader for trees."""
     keys: dict[ox.NamedNode, tuple[float, float, str, str]] = {}
     parents: dict[ox.NamedNode, ox.NamedNode] = {}
@@ -299,8 +372,9 @@ def _ordered(rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]], tr
     return ordered
 
 
-async def _member_rows(backend: Backend, query: str, timeout: float,
-                       client: str) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
+async def _member_rows(
+    backend: Backend, query: str, timeout: float, client: str
+) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
     """The member query's rows, computed like a user's query: in a killable worker, within ``timeout``."""
     job = QueryJob(query=query, form="SELECT", media_type=RESULTS_JSON, max_results=1_000_000)
     outcome = await backend.run_query(job, timeout, client)
@@ -310,9 +384,15 @@ async def _member_rows(backend: Backend, query: str, timeout: float,
     return [{n: s[n] for n in names if s[n] is not None} for s in result]  # type: ignore[misc]
 
 
-async def collection_page(backend: Backend, spec: CollectionSpec,
-                          filters: list[tuple[Filter, ox.NamedNode | ox.Literal]], page: int, limit: int,
-                          timeout: float = DEFAULT_TIMEOUT, client: str = "") -> CollectionPage:
+async def collection_page(
+    backend: Backend,
+    spec: CollectionSpec,
+    filters: list[tuple[Filter, ox.NamedNode | ox.Literal]],
+    page: int,
+    limit: int,
+    timeout: float = DEFAULT_TIMEOUT,
+    client: str = "",
+) -> CollectionPage:
     query = _member_query(spec, filters)
     # The shape of a filtered query is the client's (one join per value): it runs isolated and timed.
     # An unfiltered one is the service's own fixed query, answered from the on-disk store.
@@ -320,13 +400,17 @@ async def collection_page(backend: Backend, spec: CollectionSpec,
     members = _ordered(rows, spec.tree)
     result = CollectionPage(spec, [], len(members), page, limit)
     if page > result.last_page:
-        raise ResourceNotFound(f"page {page} of /api/{spec.name} does not exist; the last page is {result.last_page}")
-    result.members = members[(page - 1) * limit: page * limit]
+        raise ResourceNotFound(
+            f"page {page} of /api/{spec.name} does not exist; the last page is {result.last_page}"
+        )
+    result.members = members[(page - 1) * limit : page * limit]
     result.triples = await page_triples(backend, spec, result.members)
     return result
 
 
-async def page_triples(backend: Backend, spec: CollectionSpec, members: list[ox.NamedNode]) -> list[ox.Triple]:
+async def page_triples(
+    backend: Backend, spec: CollectionSpec, members: list[ox.NamedNode]
+) -> list[ox.Triple]:
     """The members' triples, the spec's incoming links, and the labels and types of everything linked."""
     if not members:
         return []
@@ -336,11 +420,19 @@ async def page_triples(backend: Backend, spec: CollectionSpec, members: list[ox.
         incoming += await backend.construct(
             f"CONSTRUCT {{ ?s <{predicate}> ?m }} WHERE {{ VALUES ?m {{ {values_block(members)} }} ?s <{predicate}> ?m }}"
         )
-    full = sorted({t.subject for t in incoming if t.predicate.value in spec.full_reverse
-                   and isinstance(t.subject, ox.NamedNode)}, key=str)
+    full = sorted(
+        {
+            t.subject
+            for t in incoming
+            if t.predicate.value in spec.full_reverse and isinstance(t.subject, ox.NamedNode)
+        },
+        key=str,
+    )
     embedded = await outgoing(backend, full) if full else []
     inside = set(members) | set(full)
-    linked = [t.object for t in [*triples, *embedded] if t.predicate.value != RDF_TYPE] + [t.subject for t in incoming]
+    linked = [t.object for t in [*triples, *embedded] if t.predicate.value != RDF_TYPE] + [
+        t.subject for t in incoming
+    ]
     labels = [t for t in await summaries(backend, linked) if t.subject not in inside]
     return list(dict.fromkeys([*triples, *incoming, *embedded, *labels]))
 

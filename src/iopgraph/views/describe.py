@@ -70,10 +70,12 @@ def values_block(terms: Iterable[ox.NamedNode]) -> str:
 
 def _chunks(items: list[ox.NamedNode], size: int = _BATCH) -> Iterable[list[ox.NamedNode]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
-async def summaries(backend: Backend, terms: Iterable[ox.NamedNode | ox.BlankNode | ox.Literal]) -> list[ox.Triple]:
+async def summaries(
+    backend: Backend, terms: Iterable[ox.NamedNode | ox.BlankNode | ox.Literal]
+) -> list[ox.Triple]:
     """Type and label triples of every IRI in ``terms``, in one query per batch of IRIs."""
     iris = [t for t in dict.fromkeys(terms) if isinstance(t, ox.NamedNode)]
     found: list[ox.Triple] = []

@@ -13,8 +13,13 @@ from iopgraph.views.links import local_href
 from iopgraph.views.resource_page import resource_page
 from iopgraph.views.rollup import breadcrumbs, cited_in, rollup
 
-FORMAT_LABELS = {"text/html": "HTML", "application/ld+json": "JSON-LD", "text/turtle": "Turtle",
-                 "application/n-triples": "N-Triples", "application/rdf+xml": "RDF/XML"}
+FORMAT_LABELS = {
+    "text/html": "HTML",
+    "application/ld+json": "JSON-LD",
+    "text/turtle": "Turtle",
+    "application/n-triples": "N-Triples",
+    "application/rdf+xml": "RDF/XML",
+}
 
 
 def description_document(d: Description, context_url: str) -> JsonObject:
@@ -24,8 +29,11 @@ def description_document(d: Description, context_url: str) -> JsonObject:
 
 
 def format_links(path: str) -> list[dict[str, str]]:
-    return [{"href": f"{path}?format={FORMAT_NAMES[m]}", "type": m, "name": FORMAT_LABELS[m]}
-            for m in RDF_OFFERS if m != "text/html"]
+    return [
+        {"href": f"{path}?format={FORMAT_NAMES[m]}", "type": m, "name": FORMAT_LABELS[m]}
+        for m in RDF_OFFERS
+        if m != "text/html"
+    ]
 
 
 async def description_page(backend: Backend, d: Description, context_url: str) -> dict[str, Any]:

@@ -30,7 +30,8 @@ class Dump:
 
 
 DUMPS: dict[str, Dump] = {
-    d.name: d for d in (
+    d.name: d
+    for d in (
         Dump(f"{STEM}.ttl", syntax_by_name("turtle"), "Turtle"),  # type: ignore[arg-type]
         Dump(f"{STEM}.nt", syntax_by_name("n-triples"), "N-Triples"),  # type: ignore[arg-type]
         Dump(f"{STEM}.jsonld", syntax_by_name("json-ld"), "JSON-LD (compacted with the v1 context)"),  # type: ignore[arg-type]
@@ -51,7 +52,9 @@ def _serialise(quads: list[ox.Quad], dump: Dump, context_url: str) -> bytes:
     return ox.serialize(triples, format=dump.syntax.format, prefixes=PREFIXES) or b""
 
 
-async def dump_bytes(backend: Backend, cache: dict[tuple[str, str], bytes], dump: Dump, context_url: str) -> bytes:
+async def dump_bytes(
+    backend: Backend, cache: dict[tuple[str, str], bytes], dump: Dump, context_url: str
+) -> bytes:
     """The dump at the backend's current version, built once (older versions are dropped from ``cache``)."""
     key = (backend.version, dump.name)
     if key not in cache:

@@ -42,17 +42,21 @@ def _anchor(term: ox.NamedNode | ox.BlankNode, root: str) -> str:
     if isinstance(term, ox.BlankNode):
         return "b-" + term.value
     page = root.split("#", 1)[0]
-    if term.value.startswith(page + "#") and re.fullmatch(r"[A-Za-z][\w.-]*", term.value[len(page) + 1:]):
-        return term.value[len(page) + 1:]
+    if term.value.startswith(page + "#") and re.fullmatch(r"[A-Za-z][\w.-]*", term.value[len(page) + 1 :]):
+        return term.value[len(page) + 1 :]
     return "r-" + hashlib.sha256(term.value.encode()).hexdigest()[:12]
 
 
-def graph_nodes(triples: Iterable[ox.Triple], root: str, base_url: str,
-                known: dict[str, str] | None = None) -> list[Node]:
+def graph_nodes(
+    triples: Iterable[ox.Triple], root: str, base_url: str, known: dict[str, str] | None = None
+) -> list[Node]:
     """The sections of the page, root first; ``known`` are labels from the store."""
     triples = list(dict.fromkeys(triples))
-    labels = (known or {}) | {t.subject.value: t.object.value for t in triples
-                               if t.predicate.value == VCARD_FN and isinstance(t.object, ox.Literal)}
+    labels = (known or {}) | {
+        t.subject.value: t.object.value
+        for t in triples
+        if t.predicate.value == VCARD_FN and isinstance(t.object, ox.Literal)
+    }
     labels |= labels_from(triples)
     by_subject: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = defaultdict(list)
     for t in triples:
@@ -61,7 +65,7 @@ def graph_nodes(triples: Iterable[ox.Triple], root: str, base_url: str,
 
     def href(iri: str) -> str:
         if iri == base or iri.startswith(base + "/"):
-            return iri[len(base):] or "/"
+            return iri[len(base) :] or "/"
         return local_href(iri)
 
     def value(term: Term) -> Value:
@@ -70,8 +74,10 @@ def graph_nodes(triples: Iterable[ox.Triple], root: str, base_url: str,
         if isinstance(term, ox.BlankNode):
             if term not in by_subject:  # described nowhere on this page: nothing to link to
                 return Value("(unnamed node)")
-            return Value(label_for("_:" + term.value, labels) if term.value in labels else "(see below)",
-                         "#" + _anchor(term, root))
+            return Value(
+                label_for("_:" + term.value, labels) if term.value in labels else "(see below)",
+                "#" + _anchor(term, root),
+            )
         if term in by_subject:
             return Value(label_for(term.value, labels), "#" + _anchor(term, root), term.value)
         return Value(label_for(term.value, labels), href(term.value), term.value)

@@ -73,8 +73,13 @@ class RankedMitigation:
         return sum(best.values())
 
     def sort_key(self) -> tuple[int, int, int, int, str]:
-        return (-self.covered, -self.strength, -int(self.good_practice), -len(self.recommendations), self.label.lower())
-
+        return (
+            -self.covered,
+            -self.strength,
+            -int(self.good_practice),
+            -len(self.recommendations),
+            self.label.lower(),
+        )
 
     def reasons(self) -> list[Reason]:
         """One reason per chosen challenge: the strongest match, with the challenges it goes through."""
@@ -140,10 +145,12 @@ def parse_challenges(values: list[str]) -> list[ox.NamedNode]:
         value = value.strip()
         if is_slug(value):
             chosen.append(ox.NamedNode(CHALLENGE_NS + value))
-        elif value.startswith(CHALLENGE_NS) and is_slug(value[len(CHALLENGE_NS):]):
+        elif value.startswith(CHALLENGE_NS) and is_slug(value[len(CHALLENGE_NS) :]):
             chosen.append(ox.NamedNode(value))
         else:
-            raise InvalidParameter(f"challenge={value!r}: give a challenge slug or its IRI ({CHALLENGE_NS}...)")
+            raise InvalidParameter(
+                f"challenge={value!r}: give a challenge slug or its IRI ({CHALLENGE_NS}...)"
+            )
     return list(dict.fromkeys(chosen))
 
 
@@ -159,10 +166,14 @@ async def guidance(backend: Backend, chosen: list[ox.NamedNode]) -> Guidance:
     missing = await unknown_challenges(backend, chosen)
     if missing:
         raise InvalidParameter("not challenges of the graph: " + ", ".join(missing))
-    rows = await backend.select(_MATCH_QUERY.format(iop=IOP, skos=PREFIXES["skos"], values=values_block(chosen)))
+    rows = await backend.select(
+        _MATCH_QUERY.format(iop=IOP, skos=PREFIXES["skos"], values=values_block(chosen))
+    )
     found: dict[str, list[Match]] = {}
     for row in rows:
-        found.setdefault(row["m"].value, []).append(Match(row["selected"].value, row["c"].value, row["relation"].value))
+        found.setdefault(row["m"].value, []).append(
+            Match(row["selected"].value, row["c"].value, row["relation"].value)
+        )
     mitigations = [ox.NamedNode(m) for m in sorted(found)]
     own = await outgoing(backend, mitigations)
     recs = sorted({t.object for t in own if t.predicate.value == IOP + "backedBy"}, key=str)
@@ -172,13 +183,26 @@ async def guidance(backend: Backend, chosen: list[ox.NamedNode]) -> Guidance:
     summary = [t for t in await summaries(backend, linked) if t.subject not in inside]
     triples = list(dict.fromkeys([*own, *rec_triples, *summary]))
     labels = labels_from(triples)
-    descriptions = {t.subject.value: t.object.value for t in triples
-                    if t.predicate.value in (PREFIXES["dcterms"] + "description", PREFIXES["skos"] + "definition")}
+    descriptions = {
+        t.subject.value: t.object.value
+        for t in triples
+        if t.predicate.value in (PREFIXES["dcterms"] + "description", PREFIXES["skos"] + "definition")
+    }
 
-    numbers = {t.subject.value: int(t.object.value) for t in rec_triples
-               if t.predicate.value == IOP + "recommendationNumber" and t.object.value.isdigit()}
-    places = sorted({t.object for t in own if t.predicate.value in (IOP + "section", IOP + "describedInBox")
-                     and isinstance(t.object, ox.NamedNode)}, key=str)
+    numbers = {
+        t.subject.value: int(t.object.value)
+        for t in rec_triples
+        if t.predicate.value == IOP + "recommendationNumber" and t.object.value.isdigit()
+    }
+    places = sorted(
+        {
+            t.object
+            for t in own
+            if t.predicate.value in (IOP + "section", IOP + "describedInBox")
+            and isinstance(t.object, ox.NamedNode)
+        },
+        key=str,
+    )
     notations = await section_numbers(backend, places)  # type: ignore[arg-type]
 
     ranked = []
@@ -188,17 +212,21 @@ async def guidance(backend: Backend, chosen: list[ox.NamedNode]) -> Guidance:
         def objects(prop: str, mine: list[ox.Triple] = mine) -> list[str]:
             return sorted({t.object.value for t in mine if t.predicate.value == prop})
 
-        ranked.append(RankedMitigation(
-            iri=iri,
-            label=labels.get(iri, iri),
-            good_practice=any(t.predicate.value == RDF_TYPE and t.object.value == IOP + "GoodPractice" for t in mine),
-            matches=sorted(matches, key=lambda m: (-WEIGHTS[m.relation], m.challenge)),
-            recommendations=sorted(objects(IOP + "backedBy"), key=lambda r: (numbers.get(r, 10**6), r)),
-            use_cases=objects(IOP + "illustratedBy"),
-            sections=[x for x in objects(IOP + "section") if x not in objects(IOP + "describedInBox")],
-            boxes=objects(IOP + "describedInBox"),
-            description=descriptions.get(iri),
-        ))
+        ranked.append(
+            RankedMitigation(
+                iri=iri,
+                label=labels.get(iri, iri),
+                good_practice=any(
+                    t.predicate.value == RDF_TYPE and t.object.value == IOP + "GoodPractice" for t in mine
+                ),
+                matches=sorted(matches, key=lambda m: (-WEIGHTS[m.relation], m.challenge)),
+                recommendations=sorted(objects(IOP + "backedBy"), key=lambda r: (numbers.get(r, 10**6), r)),
+                use_cases=objects(IOP + "illustratedBy"),
+                sections=[x for x in objects(IOP + "section") if x not in objects(IOP + "describedInBox")],
+                boxes=objects(IOP + "describedInBox"),
+                description=descriptions.get(iri),
+            )
+        )
     ranked.sort(key=RankedMitigation.sort_key)
     return Guidance(chosen, ranked, triples, labels, descriptions, numbers, notations)
 

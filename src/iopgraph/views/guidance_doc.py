@@ -34,11 +34,19 @@ def guidance_triples(result: Guidance, url: str) -> list[ox.Triple]:
     collection = ox.NamedNode(url)
     meta = [
         ox.Triple(collection, RDF_TYPE, ox.NamedNode(HYDRA + "Collection")),
-        ox.Triple(collection, ox.NamedNode(DCT + "title"),
-                  ox.Literal("Guidance: mitigations for the chosen challenges, best first", language="en")),
-        ox.Triple(collection, ox.NamedNode(HYDRA + "totalItems"),
-                  ox.Literal(str(len(result.mitigations)), datatype=XSD_INTEGER)),
+        ox.Triple(
+            collection,
+            ox.NamedNode(DCT + "title"),
+            ox.Literal("Guidance: mitigations for the chosen challenges, best first", language="en"),
+        ),
+        ox.Triple(
+            collection,
+            ox.NamedNode(HYDRA + "totalItems"),
+            ox.Literal(str(len(result.mitigations)), datatype=XSD_INTEGER),
+        ),
     ]
     meta += [ox.Triple(collection, ox.NamedNode(DCT + "subject"), c) for c in result.challenges]
-    meta += [ox.Triple(collection, ox.NamedNode(HYDRA + "member"), ox.NamedNode(m.iri)) for m in result.mitigations]
+    meta += [
+        ox.Triple(collection, ox.NamedNode(HYDRA + "member"), ox.NamedNode(m.iri)) for m in result.mitigations
+    ]
     return [*result.triples, *meta]

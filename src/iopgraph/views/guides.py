@@ -48,7 +48,7 @@ def rewrite_link(href: str) -> str | None:
     suffix = "#" + fragment if fragment else ""
     if path.endswith(".md") and NAME.match(path[:-3]):
         return f"/guides/{path[:-3]}{suffix}"
-    if path.startswith("examples/") and EXAMPLE.match(path[len("examples/"):]):
+    if path.startswith("examples/") and EXAMPLE.match(path[len("examples/") :]):
         return f"/guides/{path}"
     return None
 

@@ -22,7 +22,9 @@ XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 class PageLinks:
     """The URLs of a collection and of its pages, with the filters kept in a canonical order."""
 
-    def __init__(self, base_url: str, path: str, filters: list[tuple[str, str]], page: CollectionPage) -> None:
+    def __init__(
+        self, base_url: str, path: str, filters: list[tuple[str, str]], page: CollectionPage
+    ) -> None:
         self.base = base_url.rstrip("/") + path
         self.filters = sorted((k, v) for k, v in filters if k not in ("page", "limit", "format"))
         self.page = page
@@ -58,8 +60,9 @@ class PageLinks:
 
 def collection_document(page: CollectionPage, links: PageLinks, context_url: str) -> JsonObject:
     """The page as a compacted JSON-LD ``hydra:Collection``; members in order under ``member``."""
-    framed = frame(page.triples, list(page.members),
-                   reverse_predicates=page.spec.reverse | page.spec.full_reverse)
+    framed = frame(
+        page.triples, list(page.members), reverse_predicates=page.spec.reverse | page.spec.full_reverse
+    )
     view: JsonObject = {"@id": links.view, "@type": ["PartialCollectionView"], **links.relations()}
     top: JsonObject = {
         "@id": links.collection,
@@ -77,11 +80,20 @@ def hydra_triples(page: CollectionPage, links: PageLinks) -> list[ox.Triple]:
     collection, view = ox.NamedNode(links.collection), ox.NamedNode(links.view)
     triples = [
         ox.Triple(collection, RDF_TYPE, ox.NamedNode(HYDRA + "Collection")),
-        ox.Triple(collection, ox.NamedNode("http://purl.org/dc/terms/title"), ox.Literal(page.spec.title, language="en")),
-        ox.Triple(collection, ox.NamedNode(HYDRA + "totalItems"), ox.Literal(str(page.total), datatype=XSD_INTEGER)),
+        ox.Triple(
+            collection,
+            ox.NamedNode("http://purl.org/dc/terms/title"),
+            ox.Literal(page.spec.title, language="en"),
+        ),
+        ox.Triple(
+            collection, ox.NamedNode(HYDRA + "totalItems"), ox.Literal(str(page.total), datatype=XSD_INTEGER)
+        ),
         ox.Triple(collection, ox.NamedNode(HYDRA + "view"), view),
         ox.Triple(view, RDF_TYPE, ox.NamedNode(HYDRA + "PartialCollectionView")),
     ]
     triples += [ox.Triple(collection, ox.NamedNode(HYDRA + "member"), m) for m in page.members]
-    triples += [ox.Triple(view, ox.NamedNode(HYDRA + rel), ox.NamedNode(url)) for rel, url in links.relations().items()]
+    triples += [
+        ox.Triple(view, ox.NamedNode(HYDRA + rel), ox.NamedNode(url))
+        for rel, url in links.relations().items()
+    ]
     return triples

@@ -77,10 +77,10 @@ class Context:
         best = ""
         for prefix, ns in self.prefixes.items():
             if iri.startswith(ns) and len(ns) > len(self.prefixes.get(best, "")):
-                local = iri[len(ns):]
+                local = iri[len(ns) :]
                 if local and not local.startswith("//") and "#" not in local:
                     best = prefix
-        return f"{best}:{iri[len(self.prefixes[best]):]}" if best else iri
+        return f"{best}:{iri[len(self.prefixes[best]) :]}" if best else iri
 
     def compact_type(self, iri: str) -> str:
         return self.classes.get(iri) or self.compact_iri(iri)
@@ -175,8 +175,14 @@ class Framed:
 
 
 class _Framer:
-    def __init__(self, triples: list[ox.Triple], ctx: Context, roots: list[Subject],
-                 reverse_predicates: frozenset[str], max_depth: int) -> None:
+    def __init__(
+        self,
+        triples: list[ox.Triple],
+        ctx: Context,
+        roots: list[Subject],
+        reverse_predicates: frozenset[str],
+        max_depth: int,
+    ) -> None:
         self.ctx = ctx
         self.roots = set(roots)
         self.reverse_predicates = reverse_predicates
@@ -189,8 +195,9 @@ class _Framer:
                 self.incoming[t.object].append(t)  # type: ignore[index]
         self.covered: set[ox.Triple] = set()
 
-    def node(self, subject: Subject, depth: int, path: frozenset[Subject],
-             skip: ox.Triple | None = None) -> JsonObject:
+    def node(
+        self, subject: Subject, depth: int, path: frozenset[Subject], skip: ox.Triple | None = None
+    ) -> JsonObject:
         node: JsonObject = {"@id": _node_id(subject)}
         by_predicate: dict[str, list[Any]] = defaultdict(list)
         types: list[str] = []
@@ -265,8 +272,13 @@ class _Framer:
         return nodes
 
 
-def frame(triples: list[ox.Triple], roots: list[Subject], ctx: Context | None = None,
-          reverse_predicates: frozenset[str] | None = None, max_depth: int = 3) -> Framed:
+def frame(
+    triples: list[ox.Triple],
+    roots: list[Subject],
+    ctx: Context | None = None,
+    reverse_predicates: frozenset[str] | None = None,
+    max_depth: int = 3,
+) -> Framed:
     """Nest ``triples`` into one JSON tree per root.
 
     Objects that have triples of their own are embedded (up to ``max_depth``),

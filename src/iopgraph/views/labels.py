@@ -146,13 +146,29 @@ VOCABULARY_LABELS: dict[str, str] = {
     _P["dcat"] + "Dataset": "dataset",
     _P["dcat"] + "Distribution": "distribution",
     _P["dcat"] + "DataService": "data service",
-    **{_P["dcat"] + k: v for k, v in {
-        "accessService": "access service", "accessURL": "access address", "compressFormat": "compression format",
-        "contactPoint": "contact point", "dataset": "dataset", "distribution": "distribution",
-        "downloadURL": "download address", "endDate": "end date", "endpointDescription": "endpoint description",
-        "endpointURL": "endpoint address", "keyword": "keyword", "landingPage": "landing page",
-        "mediaType": "media type", "servesDataset": "serves dataset", "service": "service",
-        "startDate": "start date", "theme": "theme", "themeTaxonomy": "theme taxonomy"}.items()},
+    **{
+        _P["dcat"] + k: v
+        for k, v in {
+            "accessService": "access service",
+            "accessURL": "access address",
+            "compressFormat": "compression format",
+            "contactPoint": "contact point",
+            "dataset": "dataset",
+            "distribution": "distribution",
+            "downloadURL": "download address",
+            "endDate": "end date",
+            "endpointDescription": "endpoint description",
+            "endpointURL": "endpoint address",
+            "keyword": "keyword",
+            "landingPage": "landing page",
+            "mediaType": "media type",
+            "servesDataset": "serves dataset",
+            "service": "service",
+            "startDate": "start date",
+            "theme": "theme",
+            "themeTaxonomy": "theme taxonomy",
+        }.items()
+    },
     _P["dcterms"] + "PeriodOfTime": "period of time",
     _P["dcterms"] + "format": "format",
     _P["dcterms"] + "isVersionOf": "is version of",
@@ -163,26 +179,71 @@ VOCABULARY_LABELS: dict[str, str] = {
     _P["foaf"] + "name": "name",
     _P["prov"] + "generatedAtTime": "generated at",
     "http://data.europa.eu/r5r/availability": "availability",
-    **{"http://www.w3.org/2006/vcard/ns#" + k: v for k, v in {
-        "Organization": "organisation (contact)", "fn": "name", "hasURL": "web address",
-        "hasEmail": "e-mail"}.items()},
-    **{"http://rdfs.org/ns/void#" + k: v for k, v in {
-        "Dataset": "VoID dataset", "class": "class", "classPartition": "class partition", "classes": "classes",
-        "dataDump": "data dump", "distinctObjects": "distinct objects", "distinctSubjects": "distinct subjects",
-        "entities": "entities", "exampleResource": "example resource", "properties": "properties",
-        "property": "property", "propertyPartition": "property partition", "sparqlEndpoint": "SPARQL endpoint",
-        "triples": "triples", "uriSpace": "URI space", "vocabulary": "vocabulary"}.items()},
-    **{"https://w3id.org/tree#" + k: v for k, v in {
-        "GreaterThanOrEqualToRelation": "greater-than-or-equal-to relation", "Node": "fragment (tree node)",
-        "member": "member", "node": "next fragment", "path": "path", "relation": "relation", "value": "value",
-        "view": "view"}.items()},
-    **{"https://w3id.org/ldes#" + k: v for k, v in {
-        "EventStream": "event stream", "timestampPath": "timestamp path",
-        "versionOfPath": "version-of path"}.items()},
-    **{"http://www.w3.org/ns/hydra/core#" + k: v for k, v in {
-        "Collection": "collection", "member": "member", "totalItems": "total items", "view": "view",
-        "PartialCollectionView": "page", "first": "first page", "next": "next page", "last": "last page",
-        "previous": "previous page"}.items()},
+    **{
+        "http://www.w3.org/2006/vcard/ns#" + k: v
+        for k, v in {
+            "Organization": "organisation (contact)",
+            "fn": "name",
+            "hasURL": "web address",
+            "hasEmail": "e-mail",
+        }.items()
+    },
+    **{
+        "http://rdfs.org/ns/void#" + k: v
+        for k, v in {
+            "Dataset": "VoID dataset",
+            "class": "class",
+            "classPartition": "class partition",
+            "classes": "classes",
+            "dataDump": "data dump",
+            "distinctObjects": "distinct objects",
+            "distinctSubjects": "distinct subjects",
+            "entities": "entities",
+            "exampleResource": "example resource",
+            "properties": "properties",
+            "property": "property",
+            "propertyPartition": "property partition",
+            "sparqlEndpoint": "SPARQL endpoint",
+            "triples": "triples",
+            "uriSpace": "URI space",
+            "vocabulary": "vocabulary",
+        }.items()
+    },
+    **{
+        "https://w3id.org/tree#" + k: v
+        for k, v in {
+            "GreaterThanOrEqualToRelation": "greater-than-or-equal-to relation",
+            "Node": "fragment (tree node)",
+            "member": "member",
+            "node": "next fragment",
+            "path": "path",
+            "relation": "relation",
+            "value": "value",
+            "view": "view",
+        }.items()
+    },
+    **{
+        "https://w3id.org/ldes#" + k: v
+        for k, v in {
+            "EventStream": "event stream",
+            "timestampPath": "timestamp path",
+            "versionOfPath": "version-of path",
+        }.items()
+    },
+    **{
+        "http://www.w3.org/ns/hydra/core#" + k: v
+        for k, v in {
+            "Collection": "collection",
+            "member": "member",
+            "totalItems": "total items",
+            "view": "view",
+            "PartialCollectionView": "page",
+            "first": "first page",
+            "next": "next page",
+            "last": "last page",
+            "previous": "previous page",
+        }.items()
+    },
 }
 
 _MAX_URL = 60
@@ -192,7 +253,7 @@ def prefixed_name(iri: str) -> str | None:
     """``org:Organization`` for a term of a known namespace, else None."""
     for prefix, namespace in PREFIXES.items():
         if iri.startswith(namespace) and len(iri) > len(namespace):
-            local = iri[len(namespace):]
+            local = iri[len(namespace) :]
             if all(ch.isalnum() or ch in "-_." for ch in local):
                 return f"{prefix}:{local}"
     return None
@@ -203,14 +264,18 @@ def short_url(iri: str) -> str:
     parts = urlsplit(iri)
     if not parts.netloc:
         return iri
-    text = unquote(parts.netloc.removeprefix("www.") + parts.path.rstrip("/")
-                   + ("?" + parts.query if parts.query else "") + ("#" + parts.fragment if parts.fragment else ""))
+    text = unquote(
+        parts.netloc.removeprefix("www.")
+        + parts.path.rstrip("/")
+        + ("?" + parts.query if parts.query else "")
+        + ("#" + parts.fragment if parts.fragment else "")
+    )
     if len(text) <= _MAX_URL:
         return text
     segments = text.split("/")
     if len(segments) > 2 and len(segments[0]) + len(segments[-1]) + 3 <= _MAX_URL + 20:
         return f"{segments[0]}/…/{segments[-1]}"
-    return text[:_MAX_URL - 1] + "…"
+    return text[: _MAX_URL - 1] + "…"
 
 
 def label_for(iri: str, labels: dict[str, str]) -> str:

@@ -93,7 +93,9 @@ def _ntriples(triples: list[ox.Triple]) -> str:
     return "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in sorted(set(triples), key=str))
 
 
-def _changes(log: EventLog, current: dict[str, list[ox.Triple]], only: set[str] | None) -> list[tuple[str, str, str]]:
+def _changes(
+    log: EventLog, current: dict[str, list[ox.Triple]], only: set[str] | None
+) -> list[tuple[str, str, str]]:
     entries = []
     names = set(current) | set(log.latest) if only is None else only
     for resource in sorted(names):
@@ -171,8 +173,11 @@ def stream_triples(base_url: str) -> list[ox.Triple]:
         ox.Triple(stream, ox.NamedNode(LDES + "timestampPath"), ox.NamedNode(PROV_TIME)),
         ox.Triple(stream, ox.NamedNode(LDES + "versionOfPath"), ox.NamedNode(VERSION_OF)),
         ox.Triple(stream, ox.NamedNode(TREE + "view"), ox.NamedNode(fragment_iri(base_url, 0))),
-        ox.Triple(stream, ox.NamedNode("http://purl.org/dc/terms/title"),
-                  ox.Literal("iopgraph: versions of every resource of the graph", language="en")),
+        ox.Triple(
+            stream,
+            ox.NamedNode("http://purl.org/dc/terms/title"),
+            ox.Literal("iopgraph: versions of every resource of the graph", language="en"),
+        ),
     ]
 
 
@@ -198,8 +203,8 @@ def fragment_triples(base_url: str, log: EventLog, index: int) -> list[ox.Triple
     stream = ox.NamedNode(stream_iri(base_url))
     triples = [*stream_triples(base_url), ox.Triple(node, RDF_TYPE, ox.NamedNode(TREE + "Node"))]
     size = log.page_size
-    members = log.versions[index * size:(index + 1) * size]
-    following = log.versions[(index + 1) * size:(index + 1) * size + 1]
+    members = log.versions[index * size : (index + 1) * size]
+    following = log.versions[(index + 1) * size : (index + 1) * size + 1]
     if following:
         relation = ox.BlankNode()
         triples += [
@@ -207,7 +212,11 @@ def fragment_triples(base_url: str, log: EventLog, index: int) -> list[ox.Triple
             ox.Triple(relation, RDF_TYPE, ox.NamedNode(TREE + "GreaterThanOrEqualToRelation")),
             ox.Triple(relation, ox.NamedNode(TREE + "node"), ox.NamedNode(fragment_iri(base_url, index + 1))),
             ox.Triple(relation, ox.NamedNode(TREE + "path"), ox.NamedNode(PROV_TIME)),
-            ox.Triple(relation, ox.NamedNode(TREE + "value"), ox.Literal(following[0].timestamp, datatype=XSD_DATETIME)),
+            ox.Triple(
+                relation,
+                ox.NamedNode(TREE + "value"),
+                ox.Literal(following[0].timestamp, datatype=XSD_DATETIME),
+            ),
         ]
     for version in members:
         triples.append(ox.Triple(stream, ox.NamedNode(TREE + "member"), member_iri(base_url, version)))

@@ -20,7 +20,7 @@ from iopgraph.core.namespaces import BASE
 def local_href(iri: str) -> str:
     """Where a page links for ``iri``: a local path for graph IRIs, the IRI itself otherwise."""
     if iri.startswith(BASE):
-        return "/" + iri[len(BASE):]
+        return "/" + iri[len(BASE) :]
     return iri
 
 

@@ -24,14 +24,31 @@ from iopgraph.views.links import local_href
 from iopgraph.views.resource_page import Value, literal_value
 
 RDFS, OWL, SKOS = PREFIXES["rdfs"], PREFIXES["owl"], PREFIXES["skos"]
-KINDS = {OWL + "Class": "class", OWL + "ObjectProperty": "object property",
-         OWL + "DatatypeProperty": "datatype property", PREFIXES["rdf"] + "Property": "property"}
-ALIGNMENTS = (OWL + "equivalentClass", OWL + "equivalentProperty", SKOS + "exactMatch", SKOS + "closeMatch",
-              SKOS + "broadMatch", SKOS + "narrowMatch", SKOS + "relatedMatch")
+KINDS = {
+    OWL + "Class": "class",
+    OWL + "ObjectProperty": "object property",
+    OWL + "DatatypeProperty": "datatype property",
+    PREFIXES["rdf"] + "Property": "property",
+}
+ALIGNMENTS = (
+    OWL + "equivalentClass",
+    OWL + "equivalentProperty",
+    SKOS + "exactMatch",
+    SKOS + "closeMatch",
+    SKOS + "broadMatch",
+    SKOS + "narrowMatch",
+    SKOS + "relatedMatch",
+)
 #: Ontology metadata shown at the top, in this order.
-METADATA = (PREFIXES["dcterms"] + "title", OWL + "versionInfo", OWL + "versionIRI",
-            PREFIXES["vann"] + "preferredNamespacePrefix", PREFIXES["vann"] + "preferredNamespaceUri",
-            PREFIXES["dcterms"] + "license", PREFIXES["dcterms"] + "source")
+METADATA = (
+    PREFIXES["dcterms"] + "title",
+    OWL + "versionInfo",
+    OWL + "versionIRI",
+    PREFIXES["vann"] + "preferredNamespacePrefix",
+    PREFIXES["vann"] + "preferredNamespaceUri",
+    PREFIXES["dcterms"] + "license",
+    PREFIXES["dcterms"] + "source",
+)
 
 
 @dataclass
@@ -69,7 +86,7 @@ class OntologyPage:
 
 def anchor(iri: str) -> str:
     """The anchor of an ontology term on the page: its local name."""
-    return iri[len(ONTOLOGY):] if iri.startswith(ONTOLOGY) else ""
+    return iri[len(ONTOLOGY) :] if iri.startswith(ONTOLOGY) else ""
 
 
 def _link(iri: str, labels: dict[str, str]) -> Value:
@@ -82,7 +99,9 @@ def _link(iri: str, labels: dict[str, str]) -> Value:
 def ontology_page(d: Description, model_doc: Path | None = None) -> OntologyPage:
     """The documentation model of the ontology in ``d`` (from :func:`describe_ontology`)."""
     labels = labels_from(d.triples)
-    props: dict[str, dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]]] = defaultdict(lambda: defaultdict(list))
+    props: dict[str, dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     incoming: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for t in d.outgoing:
         props[t.subject.value][t.predicate.value].append(t.object)
@@ -97,12 +116,19 @@ def ontology_page(d: Description, model_doc: Path | None = None) -> OntologyPage
 
     def definition(subject: str) -> str | None:
         for p in DEFINITION_PREDICATES:
-            found = sorted(props[subject][p], key=lambda o: (getattr(o, "language", None) not in ("en", None), o.value))
+            found = sorted(
+                props[subject][p], key=lambda o: (getattr(o, "language", None) not in ("en", None), o.value)
+            )
             if found:
                 return found[0].value
         return None
 
-    terms: dict[str, list[Term]] = {"class": [], "object property": [], "datatype property": [], "property": []}
+    terms: dict[str, list[Term]] = {
+        "class": [],
+        "object property": [],
+        "datatype property": [],
+        "property": [],
+    }
     for subject in sorted(props):
         if not subject.startswith(ONTOLOGY) or not anchor(subject):
             continue
@@ -112,27 +138,44 @@ def ontology_page(d: Description, model_doc: Path | None = None) -> OntologyPage
         kind = kinds[0]
         facts: list[tuple[str, list[Value]]] = []
         if kind == "class":
-            facts += [("Subclass of", links(iris(subject, RDFS + "subClassOf"))),
-                      ("Superclass of", links(incoming[subject][RDFS + "subClassOf"])),
-                      ("Disjoint with", links(iris(subject, OWL + "disjointWith"))),
-                      ("In the domain of", links(incoming[subject][RDFS + "domain"])),
-                      ("In the range of", links(incoming[subject][RDFS + "range"]))]
+            facts += [
+                ("Subclass of", links(iris(subject, RDFS + "subClassOf"))),
+                ("Superclass of", links(incoming[subject][RDFS + "subClassOf"])),
+                ("Disjoint with", links(iris(subject, OWL + "disjointWith"))),
+                ("In the domain of", links(incoming[subject][RDFS + "domain"])),
+                ("In the range of", links(incoming[subject][RDFS + "range"])),
+            ]
         else:
-            facts += [("Domain", links(iris(subject, RDFS + "domain"))),
-                      ("Range", links(iris(subject, RDFS + "range"))),
-                      ("Subproperty of", links(iris(subject, RDFS + "subPropertyOf"))),
-                      ("Superproperty of", links(incoming[subject][RDFS + "subPropertyOf"])),
-                      ("Inverse of", links(iris(subject, OWL + "inverseOf") + incoming[subject][OWL + "inverseOf"]))]
+            facts += [
+                ("Domain", links(iris(subject, RDFS + "domain"))),
+                ("Range", links(iris(subject, RDFS + "range"))),
+                ("Subproperty of", links(iris(subject, RDFS + "subPropertyOf"))),
+                ("Superproperty of", links(incoming[subject][RDFS + "subPropertyOf"])),
+                (
+                    "Inverse of",
+                    links(iris(subject, OWL + "inverseOf") + incoming[subject][OWL + "inverseOf"]),
+                ),
+            ]
         facts.append(("Aligned with", links([v for p in ALIGNMENTS for v in iris(subject, p)])))
-        terms[kind].append(Term(subject, anchor(subject), label_for(subject, labels), kind, definition(subject),
-                                [(heading, values) for heading, values in facts if values]))
+        terms[kind].append(
+            Term(
+                subject,
+                anchor(subject),
+                label_for(subject, labels),
+                kind,
+                definition(subject),
+                [(heading, values) for heading, values in facts if values],
+            )
+        )
     for group in terms.values():
         group.sort(key=lambda term: term.label.lower())
 
     metadata = []
     for p in METADATA:
-        values = [literal_value(o) if isinstance(o, ox.Literal) else _link(o.value, labels)
-                  for o in props[ONTOLOGY][p]]
+        values = [
+            literal_value(o) if isinstance(o, ox.Literal) else _link(o.value, labels)
+            for o in props[ONTOLOGY][p]
+        ]
         if values:
             metadata.append((label_for(p, labels), values))
     classes = terms["class"]
@@ -140,10 +183,15 @@ def ontology_page(d: Description, model_doc: Path | None = None) -> OntologyPage
     datatype_properties = terms["datatype property"]
     anchors = {t.anchor for t in [*classes, *object_properties, *datatype_properties]}
     return OntologyPage(
-        iri=ONTOLOGY, title=labels.get(ONTOLOGY, "iopgraph ontology"), description=definition(ONTOLOGY),
-        metadata=metadata, classes=classes, object_properties=object_properties,
+        iri=ONTOLOGY,
+        title=labels.get(ONTOLOGY, "iopgraph ontology"),
+        description=definition(ONTOLOGY),
+        metadata=metadata,
+        classes=classes,
+        object_properties=object_properties,
         datatype_properties=datatype_properties,
-        diagram=model_diagram(model_doc) if model_doc else [], anchors=anchors,
+        diagram=model_diagram(model_doc) if model_doc else [],
+        anchors=anchors,
     )
 
 

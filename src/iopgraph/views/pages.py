@@ -29,7 +29,8 @@ class Index:
 
     def __init__(self, triples: list[ox.Triple]) -> None:
         self.props: dict[str, dict[str, list[ox.NamedNode | ox.BlankNode | ox.Literal]]] = defaultdict(
-            lambda: defaultdict(list))
+            lambda: defaultdict(list)
+        )
         self.incoming: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for t in triples:
             self.props[t.subject.value][t.predicate.value].append(t.object)
@@ -51,10 +52,14 @@ class Index:
         return Link(label_for(iri, self.labels), local_href(iri), iri)
 
     def links(self, subject: str, predicate: str) -> list[Link]:
-        return sorted((self.link(v) for v in self.values(subject, predicate)), key=lambda link: link.text.lower())
+        return sorted(
+            (self.link(v) for v in self.values(subject, predicate)), key=lambda link: link.text.lower()
+        )
 
     def reverse_links(self, obj: str, predicate: str) -> list[Link]:
-        return sorted((self.link(s) for s in set(self.incoming[obj][predicate])), key=lambda link: link.text.lower())
+        return sorted(
+            (self.link(s) for s in set(self.incoming[obj][predicate])), key=lambda link: link.text.lower()
+        )
 
     def is_a(self, subject: str, cls: str) -> bool:
         return cls in self.values(subject, RDF_TYPE)
@@ -67,7 +72,9 @@ class Link:
     iri: str
 
 
-async def everything(backend: Backend, name: str, params: list[tuple[str, str]] | None = None) -> CollectionPage:
+async def everything(
+    backend: Backend, name: str, params: list[tuple[str, str]] | None = None
+) -> CollectionPage:
     spec = COLLECTIONS[name]
     return await collection_page(backend, spec, parse_filters(spec, params or []), 1, ALL)
 
@@ -97,8 +104,12 @@ class TreeNode:
     children: list[TreeNode] = field(default_factory=list)
 
 
-LEVELS = {IOP + "ChallengeFamily": "family", IOP + "ChallengeCluster": "cluster",
-          IOP + "SubChallenge": "sub-challenge", IOP + "ChallengeFactor": "factor"}
+LEVELS = {
+    IOP + "ChallengeFamily": "family",
+    IOP + "ChallengeCluster": "cluster",
+    IOP + "SubChallenge": "sub-challenge",
+    IOP + "ChallengeFactor": "factor",
+}
 
 
 async def challenge_tree(backend: Backend) -> list[TreeNode]:
@@ -109,8 +120,12 @@ async def challenge_tree(backend: Backend) -> list[TreeNode]:
     for member in page.members:  # depth-first order: parents come first
         iri = member.value
         level = next((LEVELS[t] for t in ix.values(iri, RDF_TYPE) if t in LEVELS), "challenge")
-        node = TreeNode(ix.link(iri), level, ix.first(iri, SKOS + "definition"),
-                        len(set(ix.incoming[iri][IOP + "addresses"])))
+        node = TreeNode(
+            ix.link(iri),
+            level,
+            ix.first(iri, SKOS + "definition"),
+            len(set(ix.incoming[iri][IOP + "addresses"])),
+        )
         nodes[iri] = node
         parent = ix.first(iri, SKOS + "broader")
         (nodes[parent].children if parent in nodes else roots).append(node)
@@ -149,22 +164,34 @@ async def use_cases(backend: Backend) -> list[Card]:
             if org and role:
                 participants.append((ix.link(org), ix.link(role)))
         participants.sort(key=lambda pr: (pr[1].text.lower(), pr[0].text.lower()))
-        cards.append(Card(
-            ix.link(iri), ix.first(iri, DCT + "description"),
-            [("City or region", ix.links(iri, IOP + "city")),
-             ("Type", [ix.link(t) for t in ix.values(iri, RDF_TYPE)]),
-             ("Practices it illustrates", ix.reverse_links(iri, IOP + "illustratedBy"))],
-            [("Started", y) for y in ix.values(iri, IOP + "startYear")],
-            participants,
-        ))
+        cards.append(
+            Card(
+                ix.link(iri),
+                ix.first(iri, DCT + "description"),
+                [
+                    ("City or region", ix.links(iri, IOP + "city")),
+                    ("Type", [ix.link(t) for t in ix.values(iri, RDF_TYPE)]),
+                    ("Practices it illustrates", ix.reverse_links(iri, IOP + "illustratedBy")),
+                ],
+                [("Started", y) for y in ix.values(iri, IOP + "startYear")],
+                participants,
+            )
+        )
     return cards
 
 
 LIST_FACTS = {
-    "mitigations": [("Addresses", IOP + "addresses", False), ("Illustrated by", IOP + "illustratedBy", False),
-                    ("Backed by", IOP + "backedBy", False), ("Report section", IOP + "section", False)],
-    "recommendations": [("Backs", IOP + "backedBy", True), ("Element", IOP + "concernsElement", False),
-                        ("Report section", IOP + "section", False)],
+    "mitigations": [
+        ("Addresses", IOP + "addresses", False),
+        ("Illustrated by", IOP + "illustratedBy", False),
+        ("Backed by", IOP + "backedBy", False),
+        ("Report section", IOP + "section", False),
+    ],
+    "recommendations": [
+        ("Backs", IOP + "backedBy", True),
+        ("Element", IOP + "concernsElement", False),
+        ("Report section", IOP + "section", False),
+    ],
     "organisations": [("Sector", IOP + "sector", False), ("Report section", IOP + "section", False)],
     "initiatives": [("City or region", IOP + "city", False), ("Report section", IOP + "section", False)],
 }
@@ -176,12 +203,17 @@ async def cards(backend: Backend, name: str) -> list[Card]:
     result = []
     for member in page.members:
         iri = member.value
-        facts = [(heading, ix.reverse_links(iri, p) if reverse else ix.links(iri, p))
-                 for heading, p, reverse in LIST_FACTS[name]]
+        facts = [
+            (heading, ix.reverse_links(iri, p) if reverse else ix.links(iri, p))
+            for heading, p, reverse in LIST_FACTS[name]
+        ]
         if name == "organisations":
             roles = []
             for participation in sorted(set(ix.incoming[iri][IOP + "participant"])):
-                ini, role = ix.first(participation, IOP + "participationIn"), ix.first(participation, IOP + "role")
+                ini, role = (
+                    ix.first(participation, IOP + "participationIn"),
+                    ix.first(participation, IOP + "role"),
+                )
                 if ini and role:
                     roles.append((ix.link(ini), ix.link(role)))
             result.append(Card(ix.link(iri), ix.first(iri, DCT + "description"), facts, participants=roles))
@@ -219,8 +251,10 @@ class Figure:
 async def statistics(backend: Backend) -> list[Figure]:
     page = await everything(backend, "statistics")
     ix = Index(page.triples)
-    notations = {r["u"].value: r["n"].value for r in await backend.select(
-        f"SELECT ?u ?n WHERE {{ ?s <{IOP}unit> ?u . ?u <{SKOS}notation> ?n }}")}
+    notations = {
+        r["u"].value: r["n"].value
+        for r in await backend.select(f"SELECT ?u ?n WHERE {{ ?s <{IOP}unit> ?u . ?u <{SKOS}notation> ?n }}")
+    }
     figures = []
     for member in page.members:
         iri = member.value
@@ -231,14 +265,20 @@ async def statistics(backend: Backend) -> list[Figure]:
         unit = ix.first(iri, IOP + "unit") or ""
         area = ix.first(iri, IOP + "area")
         comparison_area = ix.first(iri, IOP + "comparisonArea")
-        figures.append(Figure(
-            ix.link(iri), float(value), label_for(unit, ix.labels) if unit else "",
-            ix.labels.get(area, "") if area else "", ix.first(iri, IOP + "year"),
-            float(comparison) if comparison is not None else None,
-            ix.labels.get(comparison_area, "") if comparison_area else None,
-            ix.links(iri, IOP + "describes"), ix.first(iri, IOP + "measure"),
-            notations.get(unit),
-        ))
+        figures.append(
+            Figure(
+                ix.link(iri),
+                float(value),
+                label_for(unit, ix.labels) if unit else "",
+                ix.labels.get(area, "") if area else "",
+                ix.first(iri, IOP + "year"),
+                float(comparison) if comparison is not None else None,
+                ix.labels.get(comparison_area, "") if comparison_area else None,
+                ix.links(iri, IOP + "describes"),
+                ix.first(iri, IOP + "measure"),
+                notations.get(unit),
+            )
+        )
     return figures
 
 
@@ -270,13 +310,20 @@ async def matrix(backend: Backend) -> tuple[list[Link], list[MatrixRow]]:
         m = r["m"].value
         label = r["label"].value if "label" in r else label_for(m, {})
         practices[(r["c"].value, r["u"].value)].add(Link(label, local_href(m), m))
-    observed = {(r["c"].value, r["u"].value)
-                for r in await backend.select(f"SELECT ?c ?u WHERE {{ ?c <{IOP}observedIn> ?u }}")}
+    observed = {
+        (r["c"].value, r["u"].value)
+        for r in await backend.select(f"SELECT ?c ?u WHERE {{ ?c <{IOP}observedIn> ?u }}")
+    }
     result = []
     for depth, node in tree:
         c = node.link.iri
-        cells = [((c, u.iri) in observed, sorted(practices.get((c, u.iri), set()), key=lambda link: link.text.lower()))
-                 for u in cases]
+        cells = [
+            (
+                (c, u.iri) in observed,
+                sorted(practices.get((c, u.iri), set()), key=lambda link: link.text.lower()),
+            )
+            for u in cases
+        ]
         result.append(MatrixRow(depth, node, cells))
     return cases, result
 
@@ -311,8 +358,14 @@ def chart(figures: list[Figure], scale: float = 7.0) -> Chart | None:
         result.bars.append(Bar(y, f.value * scale, f"{f.shown} {f.area}".strip(), "value", caption))
         y += result.bar + 3
         if f.comparison is not None and 0 <= f.comparison <= 100:
-            result.bars.append(Bar(y, f.comparison * scale, f"{f.comparison_shown} {f.comparison_area or ''}".strip(),
-                                   "comparison"))
+            result.bars.append(
+                Bar(
+                    y,
+                    f.comparison * scale,
+                    f"{f.comparison_shown} {f.comparison_area or ''}".strip(),
+                    "comparison",
+                )
+            )
             y += result.bar + 3
         y += 24
     result.height = y

@@ -22,8 +22,10 @@ IOP = ONTOLOGY
 SECTION = IOP + "section"
 QUOTE = IOP + "quote"
 XSD = PREFIXES["xsd"]
-NUMERIC = {XSD + t for t in ("decimal", "integer", "double", "float", "nonNegativeInteger", "positiveInteger", "int",
-                             "long")}
+NUMERIC = {
+    XSD + t
+    for t in ("decimal", "integer", "double", "float", "nonNegativeInteger", "positiveInteger", "int", "long")
+}
 
 #: Headings for incoming links, by predicate: "<subject> <predicate> <this>" read from this side.
 INCOMING_HEADINGS = {
@@ -89,8 +91,7 @@ def literal_value(term: ox.Literal) -> Value:
     """A literal for people: numbers with thousands separators, the datatype named only when it helps."""
     dt = term.datatype.value
     text = format_number(term.value) if dt in NUMERIC else term.value
-    return Value(text, language=term.language,
-                 datatype=None if dt in _PLAIN_DATATYPES else label_for(dt, {}))
+    return Value(text, language=term.language, datatype=None if dt in _PLAIN_DATATYPES else label_for(dt, {}))
 
 
 def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal, labels: dict[str, str]) -> Value:
@@ -103,7 +104,9 @@ def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal, labels: dict[str, str
 
 def _best_literal(triples: list[ox.Triple], predicates: tuple[str, ...]) -> str | None:
     for predicate in predicates:
-        found = [t.object for t in triples if t.predicate.value == predicate and isinstance(t.object, ox.Literal)]
+        found = [
+            t.object for t in triples if t.predicate.value == predicate and isinstance(t.object, ox.Literal)
+        ]
         found.sort(key=lambda lit: (lit.language not in ("en", None), lit.value))
         if found:
             return found[0].value

@@ -35,12 +35,16 @@ ROLLED_UP = (
 
 #: List pages a resource of each class belongs to (the first crumb).
 LIST_PAGES = (
-    (IOP + "ChallengeFamily", "Challenges", "/challenges"), (IOP + "ChallengeCluster", "Challenges", "/challenges"),
-    (IOP + "SubChallenge", "Challenges", "/challenges"), (IOP + "ChallengeFactor", "Challenges", "/challenges"),
-    (IOP + "Mitigation", "Mitigations", "/mitigations"), (IOP + "GoodPractice", "Mitigations", "/mitigations"),
+    (IOP + "ChallengeFamily", "Challenges", "/challenges"),
+    (IOP + "ChallengeCluster", "Challenges", "/challenges"),
+    (IOP + "SubChallenge", "Challenges", "/challenges"),
+    (IOP + "ChallengeFactor", "Challenges", "/challenges"),
+    (IOP + "Mitigation", "Mitigations", "/mitigations"),
+    (IOP + "GoodPractice", "Mitigations", "/mitigations"),
     (IOP + "Recommendation", "Recommendations", "/recommendations"),
     (IOP + "Statistic", "Statistics", "/statistics"),
-    (IOP + "Initiative", "Initiatives", "/initiatives"), (IOP + "DataSpace", "Initiatives", "/initiatives"),
+    (IOP + "Initiative", "Initiatives", "/initiatives"),
+    (IOP + "DataSpace", "Initiatives", "/initiatives"),
     (IOP + "LocalDigitalTwin", "Initiatives", "/initiatives"),
     (PREFIXES["org"] + "Organization", "Organisations", "/organisations"),
 )
@@ -76,7 +80,8 @@ async def rollup(backend: Backend, iri: str) -> list[RollupGroup]:
     for heading, pattern in ROLLED_UP:
         rows = await backend.select(
             f"SELECT DISTINCT ?sub ?sl ?x ?xl WHERE {{ VALUES ?me {{ {me} }} ?sub <{SKOS}broader>+ ?me . {pattern} "
-            f"OPTIONAL {{ ?sub <{SKOS}prefLabel> ?sl }} {_LABEL} FILTER(isIRI(?x)) }}")
+            f"OPTIONAL {{ ?sub <{SKOS}prefLabel> ?sl }} {_LABEL} FILTER(isIRI(?x)) }}"
+        )
         for row in rows:
             sub = row["sub"].value
             group = groups.setdefault(sub, RollupGroup(Crumb(_text(row, "sl", sub), local_href(sub))))
@@ -102,8 +107,11 @@ async def breadcrumbs(backend: Backend, iri: str, limit: int = 8) -> list[Crumb]
     node = me
     for _ in range(limit):
         rows = await backend.select(
-            "SELECT ?up ?p ?xl WHERE { VALUES ?p { " + " ".join(f"<{p}>" for p in _UP) + f" }} {node} ?p ?up . "
-            f"BIND(?up AS ?x) {_LABEL} FILTER(isIRI(?up)) }} ORDER BY ?p ?up LIMIT 1")
+            "SELECT ?up ?p ?xl WHERE { VALUES ?p { "
+            + " ".join(f"<{p}>" for p in _UP)
+            + f" }} {node} ?p ?up . "
+            f"BIND(?up AS ?x) {_LABEL} FILTER(isIRI(?up)) }} ORDER BY ?p ?up LIMIT 1"
+        )
         if not rows or rows[0]["up"].value in seen:
             break
         up = rows[0]["up"].value
@@ -119,8 +127,10 @@ async def breadcrumbs(backend: Backend, iri: str, limit: int = 8) -> list[Crumb]
 
 #: (heading, pattern linking ?x to the resource ?me) of the "cited in" lists.
 CITED_IN = (
-    ("Boxes of the report that mention this", f"{{ ?me <{IOP}section> ?x }} UNION {{ ?me <{IOP}describedInBox> ?x }} "
-                                             f"?x a <{IOP}Box> ."),
+    (
+        "Boxes of the report that mention this",
+        f"{{ ?me <{IOP}section> ?x }} UNION {{ ?me <{IOP}describedInBox> ?x }} ?x a <{IOP}Box> .",
+    ),
     ("Mitigations and good practices that cite this", f"?x <{IOP}backedBy>|<{IOP}usesEnabler> ?me ."),
     ("Footnotes that cite this", f"?x <{IOP}cites> ?me ."),
 )
@@ -132,9 +142,12 @@ async def cited_in(backend: Backend, iri: str) -> list[tuple[str, list[Crumb]]]:
     found = []
     for heading, pattern in CITED_IN:
         rows = await backend.select(
-            f"SELECT DISTINCT ?x ?xl WHERE {{ VALUES ?me {{ {me} }} {pattern} {_LABEL} FILTER(isIRI(?x)) }}")
-        crumbs = sorted({Crumb(_text(r, "xl", r["x"].value), local_href(r["x"].value)) for r in rows},
-                        key=lambda c: c.text.lower())
+            f"SELECT DISTINCT ?x ?xl WHERE {{ VALUES ?me {{ {me} }} {pattern} {_LABEL} FILTER(isIRI(?x)) }}"
+        )
+        crumbs = sorted(
+            {Crumb(_text(r, "xl", r["x"].value), local_href(r["x"].value)) for r in rows},
+            key=lambda c: c.text.lower(),
+        )
         if crumbs:
             found.append((heading, crumbs))
     return found

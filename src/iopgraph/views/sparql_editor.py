@@ -22,7 +22,11 @@ from iopgraph.views.jsonld import CONTEXT_PATH
 
 ASSETS_PATH = "/sparql/assets"
 #: Files of the YASGUI package served under ASSETS_PATH.
-ASSET_FILES = {"yasgui.min.js": "text/javascript", "yasgui.min.css": "text/css", "yasgui.min.js.map": "application/json"}
+ASSET_FILES = {
+    "yasgui.min.js": "text/javascript",
+    "yasgui.min.css": "text/css",
+    "yasgui.min.js.map": "application/json",
+}
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).resolve().parents[1] / "templates"),
@@ -67,7 +71,7 @@ def with_examples(query: NamedQuery) -> str:
             if token.kind == "var" and token.text[1:] == param.variable:
                 replacements.append((token.start, len(token.text), term))
     for start, length, term in sorted(replacements, reverse=True):
-        text = text[:start] + term + text[start + length:]
+        text = text[:start] + term + text[start + length :]
     return text
 
 
@@ -85,6 +89,12 @@ def editor_page(settings: Settings, endpoint: str) -> str:
         "examples": examples,
     }
     return _env.get_template("sparql_editor.html").render(
-        endpoint=endpoint, assets=ASSETS_PATH, config=config, examples=examples, yasgui=yasgui, wide=True,
-        max_results=settings.max_results, timeout=f"{settings.query_timeout:g}",
+        endpoint=endpoint,
+        assets=ASSETS_PATH,
+        config=config,
+        examples=examples,
+        yasgui=yasgui,
+        wide=True,
+        max_results=settings.max_results,
+        timeout=f"{settings.query_timeout:g}",
     )

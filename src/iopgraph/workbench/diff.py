@@ -1,7 +1,7 @@
 """What a change adds and removes: N-Triples lines and the same statements in words, with labels.
 
-    lines = diff_lines(added, removed, labels)   # [DiffLine("+", "<s> <p> <o> .", "Helsinki …", "city", "Helsinki")]
-    labels = await labels_for(backend, triples)  # the store's labels of every IRI in them
+lines = diff_lines(added, removed, labels)   # [DiffLine("+", "<s> <p> <o> .", "Helsinki …", "city", "Helsinki")]
+labels = await labels_for(backend, triples)  # the store's labels of every IRI in them
 """
 
 from __future__ import annotations
@@ -33,13 +33,22 @@ def _word(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, labels: di
     return str(term)
 
 
-def diff_lines(added: Iterable[ox.Triple], removed: Iterable[ox.Triple], labels: dict[str, str]) -> list[DiffLine]:
+def diff_lines(
+    added: Iterable[ox.Triple], removed: Iterable[ox.Triple], labels: dict[str, str]
+) -> list[DiffLine]:
     """Removed lines first, then added, each sorted by subject, predicate, value."""
     out: list[DiffLine] = []
     for sign, triples in (("-", removed), ("+", added)):
         for t in sorted(set(triples), key=str):
-            out.append(DiffLine(sign, f"{t.subject} {t.predicate} {t.object} .", _word(t.subject, labels),
-                                _word(t.predicate, labels), _word(t.object, labels)))
+            out.append(
+                DiffLine(
+                    sign,
+                    f"{t.subject} {t.predicate} {t.object} .",
+                    _word(t.subject, labels),
+                    _word(t.predicate, labels),
+                    _word(t.object, labels),
+                )
+            )
     return out
 
 

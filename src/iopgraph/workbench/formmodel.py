@@ -55,7 +55,7 @@ def curie(iri: str) -> str:
     """``iop:city`` for ``https://w3id.org/iopgraph/ontology#city`` (the prefixes of the reports)."""
     for prefix, namespace in PREFIXES.items():
         if iri.startswith(namespace) and iri != namespace:
-            return f"{prefix}:{iri[len(namespace):]}"
+            return f"{prefix}:{iri[len(namespace) :]}"
     return iri
 
 
@@ -126,8 +126,9 @@ class Field:
             try:
                 return ox.NamedNode(value)
             except ValueError:
-                raise ValueError(f"“{value}” is not a link: choose a suggestion or paste a full IRI "
-                                 "(https://…)") from None
+                raise ValueError(
+                    f"“{value}” is not a link: choose a suggestion or paste a full IRI (https://…)"
+                ) from None
         if self.datatype == RDF_LANGSTRING:
             return ox.Literal(value, language="en")
         if self.datatype:
@@ -154,7 +155,9 @@ class Form:
     def paths(self) -> set[str]:
         return {f.path for f in self.fields}
 
-    def to_triples(self, iri: str, values: dict[str, list[str]]) -> tuple[list[ox.Triple], dict[str, list[str]]]:
+    def to_triples(
+        self, iri: str, values: dict[str, list[str]]
+    ) -> tuple[list[ox.Triple], dict[str, list[str]]]:
         """The resource's triples from the form's values, and messages for values that are not readable."""
         subject = ox.NamedNode(iri)
         triples: list[ox.Triple] = []
@@ -190,8 +193,9 @@ class FormModels:
     @classmethod
     def from_root(cls, root: Path) -> FormModels:
         shapes = quads_to_graph(q for f in shape_sources(root) for q in parse_file(f.path))
-        ontology = quads_to_graph(q for f in graph_sources(root) if f.relative.startswith("ontology/")
-                                  for q in parse_file(f.path))
+        ontology = quads_to_graph(
+            q for f in graph_sources(root) if f.relative.startswith("ontology/") for q in parse_file(f.path)
+        )
         return cls(shapes, ontology)
 
     def form(self, kind: str) -> Form:
@@ -253,11 +257,23 @@ class FormModels:
                     by_path[iri] = Field(iri, self._label(iri))
                     order.append(iri)
                 self._merge(by_path[iri], prop, alternative)
-        by_path[RDF_TYPE] = Field(RDF_TYPE, "Type", choices=self._classes(cls), min_count=1, max_count=1,
-                                  messages=["What kind of resource this is."])
-        fields = sorted(by_path.values(), key=lambda f: (
-            FIRST.index(f.path) if f.path in FIRST else len(FIRST) + (len(LAST) if f.path in LAST else 0),
-            LAST.index(f.path) if f.path in LAST else 0, not f.required, f.label.lower()))
+        by_path[RDF_TYPE] = Field(
+            RDF_TYPE,
+            "Type",
+            choices=self._classes(cls),
+            min_count=1,
+            max_count=1,
+            messages=["What kind of resource this is."],
+        )
+        fields = sorted(
+            by_path.values(),
+            key=lambda f: (
+                FIRST.index(f.path) if f.path in FIRST else len(FIRST) + (len(LAST) if f.path in LAST else 0),
+                LAST.index(f.path) if f.path in LAST else 0,
+                not f.required,
+                f.label.lower(),
+            ),
+        )
         title = self._label(cls)
         return Form(kind, cls, title, fields)
 
@@ -296,6 +312,3 @@ class FormModels:
 def steward_graph(kind: str, slug: str) -> str:
     """The named graph a new resource goes into (docs/add-an-initiative.md: ``…/graph/contrib/<slug>``)."""
     return f"{GRAPH}contrib/{slug}" if kind == "initiative" else f"{GRAPH}contrib/{kind}-{slug}"
-
-
-

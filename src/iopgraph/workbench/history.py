@@ -57,10 +57,19 @@ def parse(text: str) -> list[ox.Triple]:
 
 
 async def activities(backend: Backend, iri: str) -> list[Activity]:
-    query = ACTIVITIES.replace("PROVENANCE", str(ox.NamedNode(PROVENANCE_GRAPH))).replace("RESOURCE", str(ox.NamedNode(iri)))
+    query = ACTIVITIES.replace("PROVENANCE", str(ox.NamedNode(PROVENANCE_GRAPH))).replace(
+        "RESOURCE", str(ox.NamedNode(iri))
+    )
     rows = await backend.select(query)
-    return [Activity(r["activity"].value, r["time"].value, r["agent"].value if "agent" in r else "unknown",
-                     r["operation"].value if "operation" in r else "write") for r in rows]
+    return [
+        Activity(
+            r["activity"].value,
+            r["time"].value,
+            r["agent"].value if "agent" in r else "unknown",
+            r["operation"].value if "operation" in r else "write",
+        )
+        for r in rows
+    ]
 
 
 async def history(backend: Backend, log: EventLog, iri: str) -> list[Entry]:

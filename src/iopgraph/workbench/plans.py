@@ -31,8 +31,9 @@ def _in_shipped(source: ox.Store, t: ox.Triple) -> str | None:
     return None
 
 
-def resource_plan(iri: str, graph: str, triples: list[ox.Triple], paths: set[str] | None,
-                  operation: str = OPERATION) -> Plan:
+def resource_plan(
+    iri: str, graph: str, triples: list[ox.Triple], paths: set[str] | None, operation: str = OPERATION
+) -> Plan:
     """A plan giving ``iri`` exactly ``triples`` on ``paths`` (all paths when None), in ``graph``."""
     subject = ox.NamedNode(iri)
     name = ox.NamedNode(graph)
@@ -49,11 +50,18 @@ def resource_plan(iri: str, graph: str, triples: list[ox.Triple], paths: set[str
                 raise ProtectedGraph(
                     f"“{q.predicate.value} {q.object}” comes from the shipped graph <{q.graph_name.value}>: "
                     "change it in its file under data/ and run `iopgraph build` (the workbench can add "
-                    "statements to a shipped resource, not remove them)")
-        keep = [q for q in source.quads_for_pattern(None, None, None, name)
-                if not (q.subject == subject and concerned(q.predicate))]
-        new = [ox.Quad(t.subject, t.predicate, t.object, name) for t in sorted(wanted, key=str)
-               if _in_shipped(source, t) is None]
+                    "statements to a shipped resource, not remove them)"
+                )
+        keep = [
+            q
+            for q in source.quads_for_pattern(None, None, None, name)
+            if not (q.subject == subject and concerned(q.predicate))
+        ]
+        new = [
+            ox.Quad(t.subject, t.predicate, t.object, name)
+            for t in sorted(wanted, key=str)
+            if _in_shipped(source, t) is None
+        ]
         change = replace_graph(source, name, [*keep, *new])
         change.operation = operation
         return change

@@ -84,14 +84,34 @@ class ProposalBox:
         paths = json.loads(values.pop("paths"))
         return Proposal(paths=None if paths is None else tuple(paths), **values)
 
-    def submit(self, kind: str, iri: str, graph: str, triples: list[ox.Triple], paths: set[str] | None,
-               proposer: str, note: str = "") -> Proposal:
+    def submit(
+        self,
+        kind: str,
+        iri: str,
+        graph: str,
+        triples: list[ox.Triple],
+        paths: set[str] | None,
+        proposer: str,
+        note: str = "",
+    ) -> Proposal:
         pid = secrets.token_hex(6)
         with self._lock, self._connect() as db:
-            db.execute("INSERT INTO proposal (id, kind, iri, graph, ntriples, paths, proposer, note, created, status) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (pid, kind, iri, graph, ntriples(triples), json.dumps(None if paths is None else sorted(paths)),
-                        proposer, note, _now(), OPEN))
+            db.execute(
+                "INSERT INTO proposal (id, kind, iri, graph, ntriples, paths, proposer, note, created, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    pid,
+                    kind,
+                    iri,
+                    graph,
+                    ntriples(triples),
+                    json.dumps(None if paths is None else sorted(paths)),
+                    proposer,
+                    note,
+                    _now(),
+                    OPEN,
+                ),
+            )
         found = self.get(pid)
         assert found is not None
         return found
@@ -109,6 +129,9 @@ class ProposalBox:
     def decide(self, pid: str, status: str, reviewer: str, comment: str, activity: str | None = None) -> bool:
         """Close an open proposal; False when it was not open (decided already, by someone else)."""
         with self._lock, self._connect() as db:
-            cursor = db.execute("UPDATE proposal SET status = ?, reviewer = ?, comment = ?, decided = ?, activity = ? "
-                                "WHERE id = ? AND status = ?", (status, reviewer, comment, _now(), activity, pid, OPEN))
+            cursor = db.execute(
+                "UPDATE proposal SET status = ?, reviewer = ?, comment = ?, decided = ?, activity = ? "
+                "WHERE id = ? AND status = ?",
+                (status, reviewer, comment, _now(), activity, pid, OPEN),
+            )
             return cursor.rowcount == 1

@@ -68,8 +68,13 @@ class SessionStore:
         self._lock = threading.Lock()
 
     def create(self, agent: str, role: str) -> Session:
-        session = Session(secrets.token_urlsafe(32), agent, role, secrets.token_urlsafe(32),
-                          time.monotonic() + self.lifetime)
+        session = Session(
+            secrets.token_urlsafe(32),
+            agent,
+            role,
+            secrets.token_urlsafe(32),
+            time.monotonic() + self.lifetime,
+        )
         with self._lock:
             self._expire()
             if len(self._sessions) >= MAX_SESSIONS:
@@ -103,8 +108,15 @@ class SessionStore:
     # -- cookies ---------------------------------------------------------------------------------
 
     def set_cookie(self, request: Request, response: Response, session: Session) -> None:
-        response.set_cookie(COOKIE, session.id, max_age=self.lifetime, path="/", httponly=True,
-                            samesite="strict", secure=is_https(request))
+        response.set_cookie(
+            COOKIE,
+            session.id,
+            max_age=self.lifetime,
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=is_https(request),
+        )
 
     @staticmethod
     def clear_cookie(request: Request, response: Response) -> None:
@@ -117,8 +129,10 @@ class SessionStore:
         """Raise 403 ``csrf-failed`` unless the form field or the header carries the session's token."""
         given = form_token if form_token is not None else request.headers.get(CSRF_HEADER, "")
         if not given or not hmac.compare_digest(given.encode("utf-8"), session.csrf.encode("utf-8")):
-            raise CsrfFailed("the form's security token is missing or does not match your session; "
-                             "reload the page and try again (nothing was changed)")
+            raise CsrfFailed(
+                "the form's security token is missing or does not match your session; "
+                "reload the page and try again (nothing was changed)"
+            )
 
 
 def new_signin_token() -> str:
@@ -128,9 +142,15 @@ def new_signin_token() -> str:
 def check_signin_token(request: Request, form_token: str | None) -> None:
     """The sign-in form's double-submit check: the hidden field equals the sign-in cookie."""
     cookie = request.cookies.get(SIGNIN_COOKIE, "")
-    if not cookie or not form_token or not hmac.compare_digest(cookie.encode("utf-8"), form_token.encode("utf-8")):
-        raise CsrfFailed("the sign-in form's security token is missing or does not match; reload the sign-in "
-                         "page and try again")
+    if (
+        not cookie
+        or not form_token
+        or not hmac.compare_digest(cookie.encode("utf-8"), form_token.encode("utf-8"))
+    ):
+        raise CsrfFailed(
+            "the sign-in form's security token is missing or does not match; reload the sign-in "
+            "page and try again"
+        )
 
 
 def sessions(app: FastAPI) -> SessionStore:
