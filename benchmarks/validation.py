@@ -17,6 +17,8 @@ run's own):
 * ``write``: a new 19-triple project written through the gate — the
   shape-aware neighbourhood check (median of 20) and, up to ``--full-up-to``
   triples, the full before/after check; both verdicts are printed and must agree;
+* ``compiled``: the shapes compiled to SPARQL on the Oxigraph store (``iopgraph.shacl``), time,
+  peak RSS and verdict counts;
 * ``pyrudof``: the same data and shapes with pyrudof, if it is installed
   (``pip install -r benchmarks/requirements.txt``).
 
@@ -146,6 +148,14 @@ def run_case(kind: str, data: Path, triples: int) -> dict[str, object]:
         report = validate_graph(graph, shapes, None)
         out["pyshacl_s"] = round(time.perf_counter() - t0, 2)
         out["violations"] = len(report.violations)
+    elif kind == "compiled":
+        from iopgraph.shacl import validate_store
+
+        t0 = time.perf_counter()
+        report = validate_store(store, shapes)
+        out["compiled_s"] = round(time.perf_counter() - t0, 2)
+        out["violations"] = len(report.violations)
+        out["warnings"] = len(report.warnings)
     elif kind == "write":
         checker = Checker(shapes, ontology)
         quads = [
@@ -222,6 +232,15 @@ def main() -> None:
         default=100_000,
         help="largest size for which full validation (and the full gated check) is run",
     )
+    parser.add_argument(
+        "--compiled-up-to",
+        type=int,
+        default=1_000_000,
+        help="largest size for which the compiled engine (shapes as SPARQL) and pyrudof are run",
+    )
+    parser.add_argument(
+        "--kinds", nargs="+", help="only these measurements (write, full, write-full, compiled, pyrudof)"
+    )
     parser.add_argument("--case", nargs=3, metavar=("KIND", "DATA", "TRIPLES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
@@ -235,7 +254,9 @@ def main() -> None:
             data.write_text(text)
             n = text.count("\n")
             print(f"# {n} triples, {planted} planted violations", flush=True)
-            kinds = ["write"] + (["full", "write-full", "pyrudof"] if size <= args.full_up_to else [])
+            kinds = ["write"] + (["full", "write-full"] if size <= args.full_up_to else [])
+            kinds += ["compiled", "pyrudof"] if size <= args.compiled_up_to else []
+            kinds = [k for k in kinds if not args.kinds or k in args.kinds]
             for kind in kinds:
                 result = subprocess.run(
                     [sys.executable, __file__, "--case", kind, str(data), str(n)],

@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("store",),  # Backend, embedded and remote stores, build, snapshot, sandboxed worker pool
     ("sparql",),  # the SPARQL service: protocol, named queries, result cache, service description
     ("validation",),  # SHACL validation of the sources
+    ("shacl",),  # full validation at scale: the shapes compiled to SPARQL
     ("stewardship",),  # writes: uploads, the gate, provenance, releases, backups
     ("views",),  # pure page and document models
     ("search",),  # the full-text index and its views

@@ -34,6 +34,11 @@ class ReportFormat(StrEnum):
     turtle = "turtle"
 
 
+class Engine(StrEnum):
+    pyshacl = "pyshacl"
+    sparql = "sparql"
+
+
 def _fail(exc: IopgraphError) -> typer.Exit:
     """The documented exit code: 2 unreadable input, 3 store in use (or unopenable), 1 otherwise."""
     from iopgraph.core.errors import StoreError
@@ -61,6 +66,10 @@ def validate(
     output: Annotated[
         ReportFormat, typer.Option("--format", "-f", help="Report format.")
     ] = ReportFormat.text,
+    engine: Annotated[
+        Engine,
+        typer.Option(help="pyshacl, or sparql: the shapes compiled to SPARQL on Oxigraph (fast at scale)."),
+    ] = Engine.pyshacl,
 ) -> None:
     """Validate RDF against the project's SHACL shapes; exit 0 if it conforms, 1 if not, 2 if unreadable."""
     settings = _settings()
@@ -69,9 +78,17 @@ def validate(
             typer.echo(f"error: {p}: no such file or folder", err=True)
             raise typer.Exit(EXIT_INPUT)
     try:
-        report = validate_files(paths, settings.root)
+        if engine is Engine.sparql:
+            from iopgraph.shacl.files import validate_files as validate_compiled
+
+            report = validate_compiled(paths, settings.root)
+        else:
+            report = validate_files(paths, settings.root)
     except IopgraphError as exc:
         raise _fail(exc) from None
+    if output is ReportFormat.turtle and engine is Engine.sparql:
+        typer.echo("error: --format turtle needs --engine pyshacl (the SHACL report graph)", err=True)
+        raise typer.Exit(EXIT_INPUT)
     if output is ReportFormat.json:
         typer.echo(format_json(report))
     elif output is ReportFormat.turtle:
