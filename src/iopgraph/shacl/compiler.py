@@ -23,7 +23,7 @@ CASTABLE = {
     XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.boolean, XSD.dateTime, XSD.date, XSD.time,
     XSD.gYear, XSD.gYearMonth, XSD.duration,
 }  # fmt: skip
-NODE_KINDS = {
+NODE_KINDS: dict[Node, str] = {
     SH.IRI: "isIRI(?v)",
     SH.BlankNode: "isBlank(?v)",
     SH.Literal: "isLiteral(?v)",
@@ -90,9 +90,9 @@ def value_condition(component: str, params: dict[str, object]) -> str | None:
     """The condition each value node must meet, for components checked value by value."""
     p = params
     if component == "ClassConstraintComponent":
-        return f"EXISTS {{ ?v {TYPE_OR_SUBCLASS} {term(_node(p['class']))} }}"
+        return f"EXISTS {{ ?v {TYPE_OR_SUBCLASS} {term(as_node(p['class']))} }}"
     if component == "DatatypeConstraintComponent":
-        datatype = _node(p["datatype"])
+        datatype = as_node(p["datatype"])
         check = f"isLiteral(?v) && datatype(?v) = {term(datatype)}"
         if datatype in CASTABLE:
             check += f" && sameTerm({term(datatype)}(STR(?v)), {term(datatype)}(STR(?v)))"
@@ -100,7 +100,7 @@ def value_condition(component: str, params: dict[str, object]) -> str | None:
             check = "isLiteral(?v) && lang(?v) != ''"
         return check
     if component == "NodeKindConstraintComponent":
-        return NODE_KINDS[_node(p["nodeKind"])]
+        return NODE_KINDS[as_node(p["nodeKind"])]
     bounds = {
         "MinInclusiveConstraintComponent": ("minInclusive", ">="),
         "MaxInclusiveConstraintComponent": ("maxInclusive", "<="),
@@ -109,7 +109,7 @@ def value_condition(component: str, params: dict[str, object]) -> str | None:
     }
     if component in bounds:
         name, op = bounds[component]
-        return f"(?v {op} {term(_node(p[name]))})"
+        return f"(?v {op} {term(as_node(p[name]))})"
     if component == "MinLengthConstraintComponent":
         return f"(!isBlank(?v) && STRLEN(STR(?v)) >= {int(str(p['minLength']))})"
     if component == "MaxLengthConstraintComponent":
@@ -118,11 +118,11 @@ def value_condition(component: str, params: dict[str, object]) -> str | None:
         flags = f", {rdflib.Literal(str(p['flags'])).n3()}" if "flags" in p else ""
         return f"(!isBlank(?v) && REGEX(STR(?v), {rdflib.Literal(str(p['pattern'])).n3()}{flags}))"
     if component == "LanguageInConstraintComponent":
-        tags = [str(t) for t in _nodes(p["languageIn"])]
+        tags = [str(t) for t in as_nodes(p["languageIn"])]
         matches = " || ".join(f"langMatches(lang(?v), {rdflib.Literal(t).n3()})" for t in tags) or "false"
         return f"(isLiteral(?v) && ({matches}))"
     if component == "InConstraintComponent":
-        members = " || ".join(f"sameTerm(?v, {term(m)})" for m in _nodes(p["in"])) or "false"
+        members = " || ".join(f"sameTerm(?v, {term(m)})" for m in as_nodes(p["in"])) or "false"
         return f"({members})"
     return None
 
@@ -181,11 +181,13 @@ def pairs_query(focus: FocusPattern, path: str | None) -> str:
     return f"SELECT DISTINCT ?this ?v WHERE {{ {focus('this')} {inner} }}"
 
 
-def _node(value: object) -> Node:
+def as_node(value: object) -> Node:
+    """A parameter that is one term."""
     assert isinstance(value, rdflib.term.Identifier)
     return value
 
 
-def _nodes(value: object) -> list[Node]:
+def as_nodes(value: object) -> list[Node]:
+    """A parameter that is a list of terms."""
     assert isinstance(value, list)
     return value

@@ -46,8 +46,8 @@ class Uncompilable(Exception):
 class Hit:
     """One violation found: the focus node, the value (if the component reports one), where from."""
 
-    focus: ox.NamedNode | ox.BlankNode | ox.Literal
-    value: ox.NamedNode | ox.BlankNode | ox.Literal | None
+    focus: object  # a pyoxigraph term
+    value: object | None
     path: Node | None
     component: str
     shape: Node
@@ -105,7 +105,7 @@ class Evaluator:
     def _hit(
         self, shape: Shape, component: str, focus: object, value: object | None, message: str | None = None
     ) -> Hit:
-        return Hit(focus, value, shape.path, component, shape.node, message)  # type: ignore[arg-type]
+        return Hit(focus, value, shape.path, component, shape.node, message)
 
     def _constraint(
         self,
@@ -178,7 +178,13 @@ class Evaluator:
                 return []
             if len(only) <= CANDIDATES_IN_QUERY and not any(isinstance(v, ox.BlankNode) for v in only):
                 values = " ".join(str(v) for v in only)
-                query = f"SELECT DISTINCT ?this ?v WHERE {{ VALUES ?v {{ {values} }} {focus('this')} {c.value_pattern(path)} }}"
+                if path is None:  # a node shape: the value is the focus node itself
+                    query = f"SELECT DISTINCT ?this WHERE {{ VALUES ?this {{ {values} }} {focus('this')} }}"
+                    return [(r["this"], r["this"]) for r in self.rows(query)]
+                query = (
+                    f"SELECT DISTINCT ?this ?v WHERE {{ VALUES ?v {{ {values} }} {focus('this')} "
+                    f"{c.value_pattern(path)} }}"
+                )
                 return [(r["this"], r["v"]) for r in self.rows(query)]
             return [(f, v) for f, v in self._pairs(focus, path) if v in only]
         return [(r["this"], r["v"]) for r in self.rows(c.pairs_query(focus, path))]
@@ -197,12 +203,16 @@ class Evaluator:
             return self._qualified(shape, path, component, params, focus, values, depth)
         members: list[Node]
         if component == "NodeConstraintComponent":
-            members = [params["node"]]  # type: ignore[list-item]
+            members = [c.as_node(params["node"])]
         elif component == "NotConstraintComponent":
-            members = [params["not"]]  # type: ignore[list-item]
+            members = [c.as_node(params["not"])]
         else:
-            members = list(params[{"AndConstraintComponent": "and", "OrConstraintComponent": "or",
-                                   "XoneConstraintComponent": "xone"}[component]])  # type: ignore[call-overload]  # fmt: skip
+            name = {
+                "AndConstraintComponent": "and",
+                "OrConstraintComponent": "or",
+                "XoneConstraintComponent": "xone",
+            }
+            members = c.as_nodes(params[name[component]])
         failing = [self.nonconforming(m, values, depth) for m in members]
         # Only values failing somewhere can break node, and, or; not and xone need every value.
         candidates: set[object] | None = None
@@ -264,7 +274,7 @@ class Evaluator:
     def _closed(self, shape: Shape, params: dict[str, object], focus: c.FocusPattern) -> list[Hit]:
         if str(params["closed"]).lower() != "true":
             return []
-        allowed: list[Node] = list(params.get("ignoredProperties", []))  # type: ignore[call-overload]
+        allowed: list[Node] = list(c.as_nodes(params.get("ignoredProperties", [])))
         for prop in shape.properties:
             predicate = direct_predicate(self.shape(prop).path)
             if predicate is not None:
@@ -278,7 +288,7 @@ class Evaluator:
         self, shape: Shape, path: str | None, params: dict[str, object], focus: c.FocusPattern
     ) -> list[Hit]:
         hits = []
-        for node in params["sparql"]:  # type: ignore[attr-defined]
+        for node in c.as_nodes(params["sparql"]):
             if str(self.graph.value(node, SH.deactivated)).lower() == "true":
                 continue
             select = self.graph.value(node, SH.select)
@@ -301,13 +311,14 @@ class Evaluator:
                     Hit(
                         r["this"], value, hit_path, "SPARQLConstraintComponent", shape.node, message, severity
                     )
-                )  # type: ignore[arg-type]
+                )
         return hits
 
 
 def _get(row: ox.QuerySolution, name: str) -> object | None:
     try:
-        return row[name]
+        value: object = row[name]
+        return value
     except (KeyError, IndexError):
         return None
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from iopgraph.core.rdfio import from_rdflib
+from iopgraph.core.rdfio import graph_to_quads
 from iopgraph.core.sources import graph_sources, source_for_path
 from iopgraph.shacl.engine import validate_store
 from iopgraph.validation import ValidationReport, _expand, load_graph, load_shapes
@@ -24,7 +24,7 @@ def validate_files(paths: list[Path] | None, root: Path) -> ValidationReport:
     replaced = {f.path.resolve() for f in files}
     loaded = load_graph(files + [f for f in shipped if f.path.resolve() not in replaced])
     store = ox.Store()
-    store.bulk_extend(ox.Quad(from_rdflib(s), from_rdflib(p), from_rdflib(o)) for s, p, o in loaded.graph)
+    store.bulk_extend(graph_to_quads(loaded.graph, ox.DefaultGraph()))
     report = validate_store(store, load_shapes(root))
     by_iri = {str(s): sorted(sources) for s, sources in loaded.subject_files.items()}
     for i, r in enumerate(report.results):
