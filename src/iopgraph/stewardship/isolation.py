@@ -26,7 +26,7 @@ from iopgraph.core.errors import IopgraphError
 from iopgraph.core.namespaces import PREFIXES
 from iopgraph.core.rdfio import screen
 from iopgraph.query.errors import JobTimeout
-from iopgraph.stewardship.changes import Change, GraphName
+from iopgraph.stewardship.changes import Change, GraphName, is_system_graph
 from iopgraph.stewardship.sparql_update import UpdateOptions
 from iopgraph.stewardship.uploads import RdfUpload
 from iopgraph.store.backend import Backend
@@ -112,15 +112,43 @@ async def screen_upload(upload: RdfUpload, limits: Limits) -> None:
     await anyio.to_thread.run_sync(screen, upload.data, upload.syntax, upload.source, limits.max_depth)
 
 
-async def dataset_prefix(backend: Backend) -> bytes | None:
-    """Remote-store mode: the current dataset as N-Quads, sent ahead of the upload (the worker has no graph).
+#: What a job reads of the current dataset: every graph (None), or the graphs named (``""``: the default graph).
+Reads = list[str] | None
+
+
+def graphs_read(args: dict[str, Any], has_shapes: bool) -> Reads | list[str]:
+    """The graphs a write plan or an upload check (``args``) reads in remote-store mode.
+
+    A SPARQL Update may read any graph: all of them. SHACL validation reads across the union of the
+    data graphs (a linked node's type, a class hierarchy), never the system graphs (provenance,
+    releases), which no write may touch either. Without shapes, a write to one graph reads that graph.
+    An upload validated on its own reads nothing.
+    """
+    kind = args.get("kind")
+    if kind == "update":
+        return None
+    if kind is None and not args.get("with_current"):
+        return []
+    graph = args.get("graph")
+    if not has_shapes and graph is not None and kind in ("replace", "merge", "create", "drop"):
+        return [str(graph)]
+    return ["!data", *([str(graph)] if graph is not None else [])]
+
+
+async def dataset_prefix(backend: Backend, reads: Reads) -> bytes | None:
+    """Remote-store mode: the graphs a job reads as N-Quads, sent ahead of its payload (the worker has no
+    graph). ``reads`` may hold ``"!data"``: every graph but the system graphs.
 
     None for the embedded store, whose workers hold the graph already.
     """
-    if isinstance(getattr(backend, "store", None), ox.Store):
+    if backend.holds_graph:
         return None
-    quads = await backend.quads()
-    return await anyio.to_thread.run_sync(lambda: ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
+    if reads is None:
+        return await backend.nquads()
+    names = {name for name in reads if name != "!data"}
+    if "!data" in reads:
+        names |= {g for g in await backend.graph_names() if not is_system_graph(ox.NamedNode(g))}
+    return await backend.nquads(names)
 
 
 async def run_job(
@@ -132,10 +160,12 @@ async def run_job(
     what: str,
     setting: str,
     disconnected: Callable[[], Awaitable[bool]] | None = None,
+    reads: Reads = None,
 ) -> tuple[dict[str, Any], bytes]:
     """``backend.isolated`` with a clear 503 at the time limit and, given ``disconnected``, abandoned
-    (the worker killed) as soon as the client hangs up."""
-    prefix = await dataset_prefix(backend)
+    (the worker killed) as soon as the client hangs up. ``reads``: the graphs the job reads
+    (:func:`graphs_read`), sent along in remote-store mode."""
+    prefix = await dataset_prefix(backend, reads)
     if prefix is not None:
         args = {**args, "dataset_bytes": len(prefix), "remote": True}
         payload = prefix + payload
