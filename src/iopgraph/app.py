@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
 from iopgraph import __version__
+from iopgraph.core.errors import IopgraphError
 from iopgraph.core.settings import Settings
 from iopgraph.http import problems
 from iopgraph.http.body_limit import BodyLimitMiddleware
@@ -38,6 +40,8 @@ from iopgraph.views.ldes import EventLog, record_versions
 from iopgraph.workbench.formmodel import FormModels
 from iopgraph.workbench.sessions import SessionStore
 
+log = logging.getLogger("iopgraph")
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the store is opened (and built if its sources changed) at start-up."""
@@ -49,7 +53,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with open_backend(settings) as backend:
             sparql = SparqlService(backend, settings)
             try:
-                context = await _build_context(settings, backend, sparql, metrics)
+                try:
+                    context = await _build_context(settings, backend, sparql, metrics)
+                except IopgraphError as exc:  # e.g. a shapes file that does not parse: say so, in one line
+                    log.error("iopgraph cannot start: %s", exc.message)
+                    raise
                 try:
                     app.state.context = context
                     metrics.watch(backend, sparql.cache)

@@ -165,7 +165,7 @@ class WriteGate:
 
     async def _plan_here(self, plan: Plan, version: str) -> tuple[Change, ChangeCheck | None]:
         """A trusted plan (the operator's files): planned and checked in a thread of this process, on the
-        store the backend hands over (:meth:`~iopgraph.store.backend.Backend.plan_here`)."""
+        store the backend hands over (:meth:`~iopgraph.store.backend.Backend.run_on_store`)."""
 
         def run(source: ox.Store) -> tuple[Change, ChangeCheck | None]:
             change = plan(source)
@@ -174,7 +174,7 @@ class WriteGate:
                 return change, None
             return change, self.checker.check_change(source, change, self.mode, version)
 
-        return await self.backend.plan_here(run)
+        return await self.backend.run_on_store(run)
 
     async def _plan_isolated(
         self, plan: WritePlan, version: str, disconnected: Disconnected | None

@@ -126,9 +126,10 @@ class Backend(Protocol):
         """Run ``iopgraph.jobs.JOBS[job]`` in a sandboxed worker (see :meth:`WorkerPool.call`)."""
         ...
 
-    async def plan_here(self, plan: Callable[[ox.Store], T]) -> T:
-        """Run a trusted ``plan`` (the operator's own files) in a thread, on a store holding the current
-        graph: the embedded store itself, or a copy of a remote store's quads."""
+    async def run_on_store(self, work: Callable[[ox.Store], T]) -> T:
+        """Run trusted ``work`` (a write plan of the operator's own files, the search index's reads) in a
+        thread, on a store holding the current graph: the embedded store itself, or a copy of a remote
+        store's quads. ``work`` must not write to the store."""
         ...
 
     def stats(self) -> BackendStats: ...
@@ -354,8 +355,8 @@ class LocalBackend:
             lambda: sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
         )
 
-    async def plan_here(self, plan: Callable[[ox.Store], T]) -> T:
-        return await anyio.to_thread.run_sync(lambda: plan(self.store))
+    async def run_on_store(self, work: Callable[[ox.Store], T]) -> T:
+        return await anyio.to_thread.run_sync(lambda: work(self.store))
 
     @property
     def holds_graph(self) -> bool:

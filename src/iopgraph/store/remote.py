@@ -216,13 +216,13 @@ class RemoteBackend:
         rows = await self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         return sorted(r["g"].value for r in rows if isinstance(r.get("g"), ox.NamedNode))
 
-    async def plan_here(self, plan: Callable[[ox.Store], T]) -> T:
+    async def run_on_store(self, work: Callable[[ox.Store], T]) -> T:
         quads = await self.quads()
 
         def run() -> T:
             copy = ox.Store()
             copy.bulk_extend(quads)
-            return plan(copy)
+            return work(copy)
 
         return await anyio.to_thread.run_sync(run)
 
