@@ -21,7 +21,7 @@ import pytest
 
 from iopgraph.core.settings import Settings
 from iopgraph.stewardship.changes import PROVENANCE_GRAPH
-from iopgraph.stewardship.isolation import Reads, dataset_prefix, graphs_read
+from iopgraph.stewardship.isolation import EVERYTHING, Reads, dataset_prefix, upload_reads, write_reads
 from iopgraph.store.backend import LocalBackend
 from iopgraph.store.remote import RemoteBackend
 from oxigraph_support import OXIGRAPH, oxigraph_serve
@@ -65,28 +65,28 @@ def _graphs(store: str, reads: Reads) -> dict[str, int]:
 
 
 def test_a_checked_write_gets_the_data_graphs_not_the_system_graphs(store: str) -> None:
-    reads = graphs_read({"kind": "replace", "graph": STEWARD}, has_shapes=True)
+    reads = write_reads({"kind": "replace", "graph": STEWARD}, has_shapes=True)
     assert _graphs(store, reads) == {DATA: 3, STEWARD: 2}
 
 
 def test_an_unchecked_write_gets_only_its_graph(store: str) -> None:
     for kind in ("replace", "merge", "drop"):
-        reads = graphs_read({"kind": kind, "graph": STEWARD}, has_shapes=False)
+        reads = write_reads({"kind": kind, "graph": STEWARD}, has_shapes=False)
         assert _graphs(store, reads) == {STEWARD: 2}, kind
 
 
 def test_an_update_gets_the_whole_dataset(store: str) -> None:
-    reads = graphs_read({"kind": "update", "text": "INSERT DATA {}"}, has_shapes=True)
+    reads = write_reads({"kind": "update", "text": "INSERT DATA {}"}, has_shapes=True)
     assert _graphs(store, reads) == {DATA: 3, STEWARD: 2, PROVENANCE_GRAPH: 50}
 
 
 def test_an_upload_validated_alone_gets_nothing(store: str) -> None:
-    assert _graphs(store, graphs_read({"with_current": False}, has_shapes=True)) == {}
-    assert _graphs(store, graphs_read({"with_current": True}, has_shapes=True)) == {DATA: 3, STEWARD: 2}
+    assert _graphs(store, upload_reads(with_current=False)) == {}
+    assert _graphs(store, upload_reads(with_current=True)) == {DATA: 3, STEWARD: 2}
 
 
 def test_the_embedded_store_sends_nothing(tmp_path: Path) -> None:
     async def run() -> bytes | None:
-        return await dataset_prefix(LocalBackend(ox.Store(str(tmp_path / "store"))), None)
+        return await dataset_prefix(LocalBackend(ox.Store(str(tmp_path / "store"))), EVERYTHING)
 
     assert asyncio.run(run()) is None  # its workers hold the graph already

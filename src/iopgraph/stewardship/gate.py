@@ -41,9 +41,9 @@ from iopgraph.stewardship.isolation import (
     Limits,
     WritePlan,
     change_from,
-    graphs_read,
     report_from,
     run_job,
+    write_reads,
 )
 from iopgraph.stewardship.provenance import activity_quads
 from iopgraph.store.backend import Backend
@@ -199,7 +199,7 @@ class WriteGate:
             "write",
             "IOPGRAPH_WRITE_TIMEOUT",
             disconnected,
-            graphs_read(plan.args, self.checker.has_shapes),
+            write_reads(plan.args, self.checker.has_shapes),
         )
         check = None
         if "report" in header:

@@ -112,41 +112,54 @@ async def screen_upload(upload: RdfUpload, limits: Limits) -> None:
     await anyio.to_thread.run_sync(screen, upload.data, upload.syntax, upload.source, limits.max_depth)
 
 
-#: What a job reads of the current dataset: every graph (None), or the graphs named (``""``: the default graph).
-Reads = list[str] | None
+@dataclass(frozen=True)
+class Reads:
+    """What an isolated job reads of the current dataset, hence what a remote store must send it.
+
+    ``everything``: every graph; else the graphs named in ``graphs`` (``""``: the default graph), and
+    with ``data`` every graph but the system graphs (provenance, releases).
+    """
+
+    everything: bool = False
+    data: bool = False
+    graphs: tuple[str, ...] = ()
 
 
-def graphs_read(args: dict[str, Any], has_shapes: bool) -> Reads | list[str]:
-    """The graphs a write plan or an upload check (``args``) reads in remote-store mode.
+EVERYTHING = Reads(everything=True)
 
-    A SPARQL Update may read any graph: all of them. SHACL validation reads across the union of the
-    data graphs (a linked node's type, a class hierarchy), never the system graphs (provenance,
-    releases), which no write may touch either. Without shapes, a write to one graph reads that graph.
-    An upload validated on its own reads nothing.
+
+def write_reads(args: dict[str, Any], has_shapes: bool) -> Reads:
+    """The graphs a write plan (``args`` of a :class:`WritePlan`) reads.
+
+    A SPARQL Update may read any graph in its WHERE: all of them. SHACL validation follows links
+    across the data graphs (a linked node's type, a class hierarchy) but never reads the system
+    graphs, which no write may touch either. Without shapes, a write to one graph reads that graph.
     """
     kind = args.get("kind")
     if kind == "update":
-        return None
-    if kind is None and not args.get("with_current"):
-        return []
+        return EVERYTHING
     graph = args.get("graph")
-    if not has_shapes and graph is not None and kind in ("replace", "merge", "create", "drop"):
-        return [str(graph)]
-    return ["!data", *([str(graph)] if graph is not None else [])]
+    named = (str(graph),) if graph is not None else ()
+    if not has_shapes and named and kind in ("replace", "merge", "create", "drop"):
+        return Reads(graphs=named)
+    return Reads(data=True, graphs=named)
+
+
+def upload_reads(with_current: bool) -> Reads:
+    """An upload validated on its own reads nothing; with the current graph, the data graphs."""
+    return Reads(data=with_current)
 
 
 async def dataset_prefix(backend: Backend, reads: Reads) -> bytes | None:
-    """Remote-store mode: the graphs a job reads as N-Quads, sent ahead of its payload (the worker has no
-    graph). ``reads`` may hold ``"!data"``: every graph but the system graphs.
-
-    None for the embedded store, whose workers hold the graph already.
+    """Remote-store mode: the graphs a job ``reads``, as N-Quads, sent ahead of its payload (the worker
+    has no graph). None for the embedded store, whose workers hold the graph already.
     """
     if backend.holds_graph:
         return None
-    if reads is None:
+    if reads.everything:
         return await backend.nquads()
-    names = {name for name in reads if name != "!data"}
-    if "!data" in reads:
+    names = set(reads.graphs)
+    if reads.data:
         names |= {g for g in await backend.graph_names() if not is_system_graph(ox.NamedNode(g))}
     return await backend.nquads(names)
 
@@ -160,11 +173,11 @@ async def run_job(
     what: str,
     setting: str,
     disconnected: Callable[[], Awaitable[bool]] | None = None,
-    reads: Reads = None,
+    reads: Reads = EVERYTHING,
 ) -> tuple[dict[str, Any], bytes]:
     """``backend.isolated`` with a clear 503 at the time limit and, given ``disconnected``, abandoned
     (the worker killed) as soon as the client hangs up. ``reads``: the graphs the job reads
-    (:func:`graphs_read`), sent along in remote-store mode."""
+    (:func:`write_reads`, :func:`upload_reads`), sent along in remote-store mode."""
     prefix = await dataset_prefix(backend, reads)
     if prefix is not None:
         args = {**args, "dataset_bytes": len(prefix), "remote": True}

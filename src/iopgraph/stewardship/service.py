@@ -25,7 +25,7 @@ from iopgraph.core.settings import Settings
 from iopgraph.stewardship.auth import WriteTokens
 from iopgraph.stewardship.checks import Checker, checker_spec, describe_spec
 from iopgraph.stewardship.gate import Disconnected, WriteGate
-from iopgraph.stewardship.isolation import Limits, graphs_read, report_from, run_job, screen_upload
+from iopgraph.stewardship.isolation import Limits, report_from, run_job, screen_upload, upload_reads
 from iopgraph.stewardship.jobs import UPLOAD_GRAPH
 from iopgraph.stewardship.uploads import RdfUpload
 from iopgraph.store.backend import Backend
@@ -68,7 +68,7 @@ class Stewardship:
             "validation",
             "IOPGRAPH_VALIDATION_TIMEOUT",
             disconnected,
-            graphs_read(args, self.checker.has_shapes),
+            upload_reads(with_current),
         )
         report = await anyio.to_thread.run_sync(report_from, header.get("report") or {}, body)
         return report, str(header.get("mode")), int(header.get("triples", 0))
