@@ -208,8 +208,14 @@ class RemoteBackend:
     async def nquads(self, graphs: Iterable[str] | None = None) -> bytes:
         if graphs is None:
             quads = await self.quads()
-        else:
-            quads = [q for g in sorted(set(graphs)) for q in await self.quads(g)]
+        else:  # one request for all of them (the default graph cannot be addressed here: see quads())
+            names = " ".join(str(ox.NamedNode(g)) for g in sorted(set(graphs)) if g)
+            if not names:
+                return b""
+            rows = await self.select(
+                f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?g {{ {names} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+            )
+            quads = [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]  # type: ignore[arg-type]
         return await anyio.to_thread.run_sync(nquads_bytes, quads)
 
     async def graph_names(self) -> list[str]:
