@@ -876,7 +876,7 @@ def app_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]
 
 def snapshot(client: TestClient) -> tuple[str, int]:
     """The digest of the on-disk dataset and the triple count the query workers see."""
-    store = client.app.state.store  # type: ignore[attr-defined]
+    store = client.app.state.context.backend.store  # type: ignore[attr-defined]
     response = client.get("/sparql", params={"query": COUNT}, headers={"Accept": RESULTS_JSON})
     assert response.status_code == 200, response.text
     return dataset_fingerprint(store), int(response.json()["results"]["bindings"][0]["n"]["value"])

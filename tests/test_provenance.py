@@ -57,7 +57,7 @@ def test_writes_are_recorded_and_queryable(tmp_path: Path) -> None:
             headers={"Content-Type": "text/turtle", **AUTH},
         )
         assert rejected.status_code == 422
-        store: ox.Store = c.app.state.store  # type: ignore[attr-defined]
+        store: ox.Store = c.app.state.context.backend.store  # type: ignore[attr-defined]
         rows = list(store.query(ACTIVITIES))  # type: ignore[arg-type]
         # Queryable through the public SPARQL endpoint too.
         sparql = c.post(
@@ -121,9 +121,9 @@ def test_accepted_writes_appear_as_ldes_member_versions(tmp_path: Path) -> None:
             == 201
         )
         # Appended by the write itself, before any reader synchronised the feed.
-        log = c.app.state.ldes_log  # type: ignore[attr-defined]
+        log = c.app.state.context.ldes  # type: ignore[attr-defined]
         assert [v.resource for v in log.versions if v.resource == p2.value] == [p2.value]
-        assert log.synced_version != c.app.state.backend.version  # type: ignore[attr-defined]
+        assert log.synced_version != c.app.state.context.backend.version  # type: ignore[attr-defined]
         assert versions_of_p2(c) == [{"Digital twin"}]
         renamed = VALID_PROJECT.replace('"Digital twin"@en', '"Digital twin of Ghent"@en')
         assert (

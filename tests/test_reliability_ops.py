@@ -197,8 +197,10 @@ def test_metrics_count_query_timeouts(tmp_path: Path) -> None:
 def test_metrics_are_per_app(tmp_path: Path, client: TestClient) -> None:
     client.get("/healthz")
     other = create_app(settings_for(tmp_path))
-    assert other.state.metrics.registry is not client.app.state.metrics.registry  # type: ignore[attr-defined]
-    fresh = TestClient(other).get("/metrics").text
+    with TestClient(other) as other_client:
+        mine = client.app.state.context.metrics.registry  # type: ignore[attr-defined]
+        assert other.state.context.metrics.registry is not mine
+        fresh = other_client.get("/metrics").text
     assert 'route="/healthz"' not in fresh
 
 

@@ -54,8 +54,8 @@ SELECT_PEOPLE = f"SELECT ?p WHERE {{ ?p a <{EX}Person> }} ORDER BY ?p"
 
 
 def test_no_embedded_store_in_remote_mode(client: TestClient) -> None:
-    assert client.app.state.store is None  # type: ignore[attr-defined]
-    assert type(client.app.state.backend).__name__ == "RemoteBackend"  # type: ignore[attr-defined]
+    assert client.app.state.context.backend.stats().kind == "remote"  # type: ignore[attr-defined]
+    assert type(client.app.state.context.backend).__name__ == "RemoteBackend"  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -119,7 +119,7 @@ def test_named_query_parameters_bound_remotely(client: TestClient) -> None:
 
 
 def test_writes_reach_the_store_and_change_the_etag(client: TestClient, oxigraph_server: str) -> None:
-    backend = client.app.state.backend  # type: ignore[attr-defined]
+    backend = client.app.state.context.backend  # type: ignore[attr-defined]
     query = f"SELECT ?o WHERE {{ <{EX}dave> <{EX}age> ?o }}"
     before = client.get("/sparql", params={"query": query})
     assert json_rows(before.content) == []

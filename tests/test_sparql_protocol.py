@@ -482,7 +482,7 @@ def test_editor_for_browsers(client: TestClient) -> None:
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     from iopgraph.views.sparql_editor import yasgui_installed
 
-    with_yasgui = yasgui_installed(client.app.state.settings)  # type: ignore[attr-defined]
+    with_yasgui = yasgui_installed(client.app.state.context.settings)  # type: ignore[attr-defined]
     assert ("/sparql/assets/yasgui.min.js" in r.text) is with_yasgui  # else the built-in editor
     assert ('id="builtin-editor"' in r.text) is not with_yasgui
     assert "Mitigations for a challenge" in r.text  # a fixture named query offered as an example

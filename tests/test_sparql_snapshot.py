@@ -37,7 +37,7 @@ def test_a_write_invalidates_the_persisted_snapshot(tmp_path: Path) -> None:
             ox.Literal("Alicia"),
             ox.NamedNode(EX + "people"),
         )
-        client.portal.call(client.app.state.backend.replace_quads, [], [quad])  # type: ignore[union-attr]
+        client.portal.call(client.app.state.context.backend.replace_quads, [], [quad])  # type: ignore[union-attr]
         assert not (tmp_path / "store.snapshot.json").exists()
     with TestClient(create_app(settings)) as client:
         rows = json_rows(client.get("/sparql", params={"query": QUERY + " ORDER BY ?l"}).content)

@@ -38,7 +38,7 @@ def alive(pid: int) -> bool:
 def test_timeout_gives_503_naming_the_limit_and_kills_the_worker(tmp_path: Path) -> None:
     with TestClient(create_app(settings_for(tmp_path, query_timeout=1.0, query_workers=1))) as client:
         assert client.get("/sparql", params={"query": FAST}).status_code == 200
-        pool = client.app.state.backend.pool  # type: ignore[attr-defined]
+        pool = client.app.state.context.backend.pool  # type: ignore[attr-defined]
         [worker_pid] = pool.pids
         started = time.monotonic()
         r = client.get("/sparql", params={"query": SLOW})

@@ -16,7 +16,7 @@ QUERY = f"SELECT ?age WHERE {{ <{EX}dave> <{EX}age> ?age }}"
 
 def test_write_is_seen_by_every_worker_and_invalidates_cache_and_etag(tmp_path: Path) -> None:
     with TestClient(create_app(settings_for(tmp_path, query_workers=2))) as client:
-        backend = client.app.state.backend  # type: ignore[attr-defined]
+        backend = client.app.state.context.backend  # type: ignore[attr-defined]
         before = client.get("/sparql", params={"query": QUERY})
         assert json_rows(before.content) == []
         quad = ox.Quad(ox.NamedNode(EX + "dave"), AGE, ox.Literal("50"), ox.NamedNode(EX + "people"))
@@ -36,7 +36,7 @@ def test_write_is_seen_by_every_worker_and_invalidates_cache_and_etag(tmp_path: 
 
 def test_write_with_blank_nodes_reloads_the_workers(tmp_path: Path) -> None:
     with TestClient(create_app(settings_for(tmp_path, query_workers=2))) as client:
-        backend = client.app.state.backend  # type: ignore[attr-defined]
+        backend = client.app.state.context.backend  # type: ignore[attr-defined]
         old_pids = set(backend.pool.pids)
         quad = ox.Quad(ox.BlankNode("x"), AGE, ox.Literal("77"), ox.NamedNode(EX + "people"))
         client.portal.call(backend.replace_quads, [], [quad])  # type: ignore[union-attr]

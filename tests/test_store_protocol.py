@@ -32,7 +32,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 
 
 def store_of(client: TestClient) -> ox.Store:
-    return client.app.state.store  # type: ignore[attr-defined,no-any-return]
+    return client.app.state.context.backend.store  # type: ignore[attr-defined,no-any-return]
 
 
 def test_get_a_graph_in_each_format(client: TestClient) -> None:

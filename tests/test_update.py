@@ -23,7 +23,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 
 
 def store_of(client: TestClient) -> ox.Store:
-    return client.app.state.store  # type: ignore[attr-defined,no-any-return]
+    return client.app.state.context.backend.store  # type: ignore[attr-defined,no-any-return]
 
 
 def test_insert_data_into_a_graph(client: TestClient) -> None:

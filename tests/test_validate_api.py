@@ -208,7 +208,7 @@ BAD_INPUTS = {
 @pytest.mark.parametrize("name", list(BAD_INPUTS))
 def test_bad_input_gets_a_specific_error_and_stores_nothing(client: TestClient, name: str) -> None:
     body, media_type, status, code = BAD_INPUTS[name]
-    store: ox.Store = client.app.state.store  # type: ignore[attr-defined]
+    store: ox.Store = client.app.state.context.backend.store  # type: ignore[attr-defined]
     before = dump(store)
     headers = {"Content-Type": media_type} if media_type else {}
     r = client.post("/api/validate", content=body, headers=headers)
@@ -226,7 +226,7 @@ def test_syntax_error_names_line_and_column(client: TestClient) -> None:
 
 
 def test_valid_upload_stores_nothing(client: TestClient) -> None:
-    store: ox.Store = client.app.state.store  # type: ignore[attr-defined]
+    store: ox.Store = client.app.state.context.backend.store  # type: ignore[attr-defined]
     before = dump(store)
     assert (
         client.post(

@@ -44,7 +44,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 
 
 def store_of(client: TestClient) -> ox.Store:
-    return client.app.state.store  # type: ignore[attr-defined,no-any-return]
+    return client.app.state.context.backend.store  # type: ignore[attr-defined,no-any-return]
 
 
 PUT = ("put", "/store", {"graph": NEW_GRAPH})
@@ -125,7 +125,7 @@ REJECTIONS = {
 def test_every_rejection_leaves_the_store_unchanged(client: TestClient, name: str) -> None:
     (method, path, params), headers, body, status, code = REJECTIONS[name]
     before = dump(store_of(client))
-    version = client.app.state.backend.version  # type: ignore[attr-defined]
+    version = client.app.state.context.backend.version  # type: ignore[attr-defined]
     r = client.request(method.upper(), path, params=params, content=body, headers=headers)
     assert r.status_code == status, r.text
     assert r.headers["content-type"] == "application/problem+json"
@@ -133,12 +133,12 @@ def test_every_rejection_leaves_the_store_unchanged(client: TestClient, name: st
     if status == 401:
         assert r.headers["www-authenticate"].startswith("Bearer")
     assert dump(store_of(client)) == before
-    assert client.app.state.backend.version == version  # type: ignore[attr-defined]
+    assert client.app.state.context.backend.version == version  # type: ignore[attr-defined]
 
 
 def test_writes_are_off_without_a_token(tmp_path: Path) -> None:
     with TestClient(create_app(settings_for(tmp_path, write_token=None))) as c:
-        before = dump(c.app.state.store)  # type: ignore[attr-defined]
+        before = dump(c.app.state.context.backend.store)  # type: ignore[attr-defined]
         r = c.put(
             "/store",
             params={"graph": NEW_GRAPH},
@@ -149,7 +149,7 @@ def test_writes_are_off_without_a_token(tmp_path: Path) -> None:
         assert (
             c.get("/store", params={"graph": "https://w3id.org/iopgraph/graph/data/base"}).status_code == 200
         )
-        assert dump(c.app.state.store) == before  # type: ignore[attr-defined]
+        assert dump(c.app.state.context.backend.store) == before  # type: ignore[attr-defined]
 
 
 def test_token_file_with_agent_names(tmp_path: Path) -> None:

@@ -100,3 +100,18 @@ def test_gated_writes_reach_the_remote_store(server: ServerProcess, store: str) 
     )
     assert r.status_code == 201, r.text
     assert _count(store, NEW_GRAPH) == 6
+
+
+def test_one_graph_is_read_from_the_remote_store(server: ServerProcess, store: str) -> None:
+    """GET /store?graph= reads that one graph from the store (not a copy of the dataset); 404 when absent."""
+    r = httpx.get(
+        server.url + "/store",
+        params={"graph": BASE_GRAPH},
+        headers={"Accept": "application/n-triples"},
+        timeout=60,
+    )
+    assert r.status_code == 200, r.text
+    assert len([line for line in r.text.splitlines() if line.strip()]) == _count(store, BASE_GRAPH)
+    r = httpx.get(server.url + "/store", params={"graph": "http://example.org/graph/absent"}, timeout=60)
+    assert r.status_code == 404, r.text
+    assert r.json()["code"] == "graph-not-found"

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
 from iopgraph import __version__
+from iopgraph.core.errors import IopgraphError
 from iopgraph.core.settings import Settings
 from iopgraph.http import problems
 from iopgraph.http.body_limit import BodyLimitMiddleware
+from iopgraph.http.context import AppContext, event_log, proposal_box
 from iopgraph.http.cors import ReadOnlyCors
 from iopgraph.http.observability import Metrics, ObservabilityMiddleware
 from iopgraph.http.openapi_errors import install as document_problems
+from iopgraph.http.render import make_templates
 from iopgraph.http.security_headers import SecurityHeadersMiddleware
 from iopgraph.routers import catalog, collections, dumps, guidance, ldes, pages, resources, workbench
 from iopgraph.routers import ops as ops_router
@@ -24,51 +29,56 @@ from iopgraph.routers import sparql as sparql_router
 from iopgraph.routers import store_protocol as store_protocol_router
 from iopgraph.routers import update as update_router
 from iopgraph.routers import validate as validate_router
-from iopgraph.search.service import open_search
+from iopgraph.search.service import SearchService, open_search
 from iopgraph.sparql.service import SparqlService
 from iopgraph.stewardship.gate import WriteGate, WriteOutcome
 from iopgraph.stewardship.provenance import changed_resources
 from iopgraph.stewardship.service import start_stewardship
+from iopgraph.store.backend import Backend
 from iopgraph.store.lifecycle import open_backend
-from iopgraph.views.ldes import record_versions
+from iopgraph.views.ldes import EventLog, record_versions
+from iopgraph.workbench.formmodel import FormModels
+from iopgraph.workbench.sessions import SessionStore
+
+log = logging.getLogger("iopgraph")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the store is opened (and built if its sources changed) at start-up."""
     settings = settings or Settings()
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_backend(settings) as backend:
-            app.state.store = getattr(backend, "store", None)  # the embedded pyoxigraph Store, if any
-            app.state.backend = backend
-            app.state.sparql = SparqlService(backend, settings)
-            app.state.search = await open_search(settings, backend)
-            stewardship = await start_stewardship(app)  # a broken shapes/ stops the start here
-            _connect_feed(app, stewardship.gate)
-            _connect_search(app, stewardship.gate)
+            sparql = SparqlService(backend, settings)
             try:
-                yield
+                try:
+                    context = await _build_context(settings, backend, sparql, metrics)
+                except IopgraphError as exc:  # e.g. a shapes file that does not parse: say so, in one line
+                    log.error("iopgraph cannot start: %s", exc.message)
+                    raise
+                try:
+                    app.state.context = context
+                    metrics.watch(backend, sparql.cache)
+                    yield
+                finally:
+                    metrics.watch(None, None)
+                    app.state.context = None  # let the store close
+                    context.search.close()
             finally:
-                app.state.search.close()
-            await app.state.sparql.close()
-            app.state.store = app.state.backend = app.state.sparql = app.state.stewardship = (
-                None  # let the store close
-            )
-            app.state.search = None
+                await sparql.close()
 
     # /docs is served by routers/ops.py from local files (no CDN); ReDoc would need one, so it is off.
     app = FastAPI(title="iopgraph", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.state.settings = settings
+    app.state.context = None  # the lifespan makes the AppContext (iopgraph.http.context)
     problems.install(app)
     document_problems(app)
     app.add_middleware(ReadOnlyCors)
     # Outermost last: every request is timed and logged, then gets security headers, then the body cap.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.resolved_max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
-    app.state.metrics = Metrics()
-    app.state.metrics.watch(app.state)
-    app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics, log_requests=settings.access_log)
+    app.add_middleware(ObservabilityMiddleware, metrics=metrics, log_requests=settings.access_log)
     app.include_router(ops_router.router)
     app.include_router(workbench.router)  # before resources: /id/<path>/history
     app.include_router(sparql_router.router)
@@ -92,23 +102,47 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _connect_feed(app: FastAPI, gate: WriteGate) -> None:
+async def _build_context(
+    settings: Settings, backend: Backend, sparql: SparqlService, metrics: Metrics
+) -> AppContext:
+    """Every service of the app, made before the first request; a broken ``shapes/`` stops the start here."""
+    stewardship = await start_stewardship(settings, backend)
+    forms = await anyio.to_thread.run_sync(FormModels.from_root, settings.root)
+    log = await anyio.to_thread.run_sync(event_log, settings)
+    proposals = await anyio.to_thread.run_sync(proposal_box, settings)
+    search = await open_search(settings, backend)
+    _connect_feed(backend, log, stewardship.gate)
+    _connect_search(search, stewardship.gate)
+    return AppContext(
+        settings=settings,
+        backend=backend,
+        sparql=sparql,
+        stewardship=stewardship,
+        search=search,
+        ldes=log,
+        templates=make_templates(),
+        metrics=metrics,
+        sessions=SessionStore(settings.session_lifetime, settings.base_url),
+        forms=forms,
+        proposals=proposals,
+    )
+
+
+def _connect_feed(backend: Backend, log: EventLog, gate: WriteGate) -> None:
     """Each accepted write appends a new member version of every resource it changed to the LDES feed."""
 
     async def to_feed(outcome: WriteOutcome) -> None:
         resources = changed_resources(outcome.change)
         if resources:
-            await record_versions(app.state.backend, ldes.ldes_log(app), resources)
+            await record_versions(backend, log, resources)
 
     gate.listeners.append(to_feed)
 
 
-def _connect_search(app: FastAPI, gate: WriteGate) -> None:
+def _connect_search(search: SearchService, gate: WriteGate) -> None:
     """Each accepted write re-indexes the resources it changed, before the write is acknowledged."""
 
     async def to_index(outcome: WriteOutcome) -> None:
-        search = getattr(app.state, "search", None)
-        if search is not None:
-            await search.refresh([r.value for r in changed_resources(outcome.change)])
+        await search.refresh([r.value for r in changed_resources(outcome.change)])
 
     gate.listeners.append(to_index)

@@ -35,6 +35,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from iopgraph.sparql.cache import ResultCache
+from iopgraph.store.backend import Backend
+
 access_log = logging.getLogger("iopgraph.access")
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -57,34 +60,30 @@ class _StateCollector(Collector):
     """Counters kept by the app's components (result cache, query workers), read at scrape time."""
 
     def __init__(self) -> None:
-        self.state: Any = None
+        self.backend: Backend | None = None
+        self.cache: ResultCache | None = None
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
-        sparql = getattr(self.state, "sparql", None)
-        cache = getattr(sparql, "cache", None)
+        cache = self.cache
         if cache is not None:
             yield CounterMetricFamily(
-                "iopgraph_sparql_cache_hits",
-                "SPARQL results served from the result cache.",
-                value=getattr(cache, "hits", 0),
+                "iopgraph_sparql_cache_hits", "SPARQL results served from the result cache.", value=cache.hits
             )
             yield CounterMetricFamily(
-                "iopgraph_sparql_cache_misses",
-                "SPARQL results not found in the cache.",
-                value=getattr(cache, "misses", 0),
+                "iopgraph_sparql_cache_misses", "SPARQL results not found in the cache.", value=cache.misses
             )
             yield GaugeMetricFamily(
                 "iopgraph_sparql_cache_entries", "Results held in the SPARQL result cache.", value=len(cache)
             )
-        pool = getattr(getattr(self.state, "backend", None), "pool", None)
-        if pool is not None:
+        stats = self.backend.stats() if self.backend is not None else None
+        if stats is not None and stats.workers is not None:
             yield GaugeMetricFamily(
-                "iopgraph_query_workers", "Live query worker processes.", value=len(getattr(pool, "pids", []))
+                "iopgraph_query_workers", "Live query worker processes.", value=stats.workers
             )
             yield CounterMetricFamily(
                 "iopgraph_query_workers_replaced",
                 "Query workers killed and replaced (timeouts, cancellations, crashes).",
-                value=getattr(pool, "replaced", 0),
+                value=stats.workers_replaced,
             )
 
 
@@ -120,9 +119,10 @@ class Metrics:
         self._state = _StateCollector()
         self.registry.register(self._state)
 
-    def watch(self, state: Any) -> None:
-        """Report the counters of the components on ``state`` (``app.state``) at each scrape."""
-        self._state.state = state
+    def watch(self, backend: Backend | None, cache: ResultCache | None) -> None:
+        """Report the counters of ``backend`` and the SPARQL result ``cache`` at each scrape (None: stop)."""
+        self._state.backend = backend
+        self._state.cache = cache
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import Request, Response
 
 from iopgraph.core.conneg import negotiate
+from iopgraph.http import providers
 from iopgraph.http.sparql import client_of, result_headers
 from iopgraph.query.errors import BadQueryParameter, QueryNotFound
 from iopgraph.query.formats import offers_for
@@ -184,7 +185,7 @@ def _page_links(request: Request, page: int, per_page: int, has_next: bool) -> s
 
     def url(n: int) -> str:  # on the configured base URL, never the request's Host header
         query = urlencode([*kept, ("page", str(n)), ("per_page", str(per_page))])
-        return service_url(request.app.state.settings.base_url, request.url.path) + "?" + query
+        return service_url(providers.settings(request).base_url, request.url.path) + "?" + query
 
     links = [f'<{url(1)}>; rel="first"']
     if page > 1:

@@ -41,6 +41,7 @@ from iopgraph.core.media_types import (
     syntax_for_media_type,
 )
 from iopgraph.core.namespaces import PREFIXES
+from iopgraph.http import providers
 from iopgraph.views.jsonld import CONTEXT_PATH
 from iopgraph.views.links import local_href
 
@@ -86,12 +87,12 @@ def validators(
     cache_control: str | None = None,
 ) -> Validators:
     """Validators for the representation of this URL in ``media_type`` at the store's current version."""
-    backend = request.app.state.backend
-    settings = request.app.state.settings
+    backend = providers.backend(request)
+    settings = providers.settings(request)
     query = "&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items()))
     key = "|".join((version or backend.version, request.url.path, query, media_type))
     tag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
-    age = getattr(settings, "cache_max_age", 60)
+    age = settings.cache_max_age
     return Validators(
         tag, last_modified or backend.last_modified, vary, cache_control or f"public, max-age={age}"
     )
@@ -199,16 +200,17 @@ def bytes_response(
 # --- HTML -----------------------------------------------------------------------------------------
 
 
-def templates(request: Request) -> Jinja2Templates:
-    """The app's template set (made once per app, kept on ``app.state``)."""
-    state = request.app.state
-    found = getattr(state, "templates", None)
-    if found is None:
-        found = Jinja2Templates(directory=str(_TEMPLATES))
-        found.env.filters["href"] = local_href
-        found.env.globals["context_path"] = CONTEXT_PATH
-        state.templates = found
+def make_templates() -> Jinja2Templates:
+    """The app's template set (made once per app, in its lifespan; see :mod:`iopgraph.http.context`)."""
+    found = Jinja2Templates(directory=str(_TEMPLATES))
+    found.env.filters["href"] = local_href
+    found.env.globals["context_path"] = CONTEXT_PATH
     return found
+
+
+def templates(request: Request) -> Jinja2Templates:
+    """The app's template set."""
+    return providers.templates(request)
 
 
 def html(
@@ -256,7 +258,7 @@ async def graph_html(
 
     triples = list(triples)
     terms = [t.predicate for t in triples] + [t.object for t in triples]
-    known = labels_from(await summaries(request.app.state.backend, terms))  # type: ignore[arg-type]
+    known = labels_from(await summaries(providers.backend(request), terms))  # type: ignore[arg-type]
 
     path = header_path(request)
     formats = [
@@ -264,7 +266,7 @@ async def graph_html(
         for m in offers
         if m != HTML and m in FORMAT_NAMES
     ]
-    nodes = graph_nodes(triples, root, request.app.state.settings.base_url, known)
+    nodes = graph_nodes(triples, root, providers.settings(request).base_url, known)
     return html(
         request,
         "graph.html",

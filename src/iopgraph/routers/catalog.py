@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.media_types import HTML, JSONLD
-from iopgraph.http import render
+from iopgraph.http import providers, render
 from iopgraph.views import catalog as views
 from iopgraph.views.jsonld import CONTEXT_PATH, document, frame
 
@@ -38,7 +38,7 @@ async def _serve(request: Request, root: str, build) -> Response:  # an async tr
         title, intro = PAGES[root]
         return await render.graph_html(request, triples, root, title, intro, OFFERS, validators, headers)
     if media_type == JSONLD:
-        base = request.app.state.settings.base_url.rstrip("/")
+        base = providers.settings(request).base_url.rstrip("/")
         return render.jsonld(
             document(base + CONTEXT_PATH, frame(triples, [ox.NamedNode(root)])), validators, headers
         )
@@ -49,7 +49,7 @@ async def _serve(request: Request, root: str, build) -> Response:  # an async tr
     "/catalog", summary="DCAT-AP 3 catalogue: the dataset, its dumps, the SPARQL service and the LDES feed"
 )
 async def dcat_catalog(request: Request) -> Response:
-    backend, settings = request.app.state.backend, request.app.state.settings
+    backend, settings = providers.backend(request), providers.settings(request)
     return await _serve(
         request, views.CATALOG, lambda: views.catalog(backend, settings.base_url, backend.last_modified)
     )
@@ -57,5 +57,5 @@ async def dcat_catalog(request: Request) -> Response:
 
 @router.get("/.well-known/void", summary="VoID description: sizes, partitions, examples, endpoint, dumps")
 async def void_description(request: Request) -> Response:
-    backend, settings = request.app.state.backend, request.app.state.settings
+    backend, settings = providers.backend(request), providers.settings(request)
     return await _serve(request, views.BASE + "void#dataset", lambda: views.void(backend, settings.base_url))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.media_types import JSONLD
-from iopgraph.http import render
+from iopgraph.http import providers, render
 from iopgraph.views.collections import COLLECTIONS, CollectionSpec, collection_page, paging, parse_filters
 from iopgraph.views.hydra import PageLinks, collection_document, hydra_triples
 from iopgraph.views.jsonld import CONTEXT_PATH
@@ -27,9 +27,9 @@ def _handler(spec: CollectionSpec) -> Callable[[Request], Awaitable[Response]]:
         validators = render.validators(request, media_type)
         if render.not_modified(request, validators):
             return render.not_modified_response(validators)
-        settings = request.app.state.settings
+        settings = providers.settings(request)
         result = await collection_page(
-            request.app.state.backend,
+            providers.backend(request),
             spec,
             filters,
             page,

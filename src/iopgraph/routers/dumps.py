@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.errors import ResourceNotFound
 from iopgraph.core.media_types import HTML
-from iopgraph.http import render
+from iopgraph.http import providers, render
 from iopgraph.views.dumps import DUMPS, dump_bytes
 from iopgraph.views.jsonld import CONTEXT_PATH
 
@@ -36,11 +36,9 @@ async def dump(request: Request, name: str) -> Response:
     )
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
-    state = request.app.state
-    if not hasattr(state, "dump_cache"):
-        state.dump_cache = {}
+    context = providers.context(request)
     body = await dump_bytes(
-        state.backend, state.dump_cache, found, state.settings.base_url.rstrip("/") + CONTEXT_PATH
+        context.backend, context.dumps, found, context.settings.base_url.rstrip("/") + CONTEXT_PATH
     )
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if gz_file:
@@ -64,7 +62,7 @@ async def release_file(request: Request, version: str, name: str) -> Response:
     """Release files never change once written (`iopgraph release` refuses to overwrite a version)."""
     if not (_RELEASE_PART.match(version) and _RELEASE_PART.match(name)) or ".." in version + name:
         raise ResourceNotFound(f"no release file {version}/{name}")
-    folder = request.app.state.settings.resolved_build_dir / "releases"
+    folder = providers.settings(request).resolved_build_dir / "releases"
     path = folder / version / name
     media = next((m for suffix, m in _RELEASE_MEDIA.items() if name.endswith(suffix)), None)
     if media is None or not path.is_file() or path.resolve().parent != (folder / version).resolve():

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import InvalidParameter
 from iopgraph.core.media_types import HTML, JSONLD
-from iopgraph.http import render
+from iopgraph.http import providers, render
 from iopgraph.views import pages
 from iopgraph.views.guidance import guidance, parse_challenges
 from iopgraph.views.guidance_doc import guidance_document, guidance_triples
@@ -33,8 +33,8 @@ async def guidance_api(request: Request) -> Response:
     validators = render.validators(request, media_type)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
-    result = await guidance(request.app.state.backend, chosen)
-    base = request.app.state.settings.base_url.rstrip("/")
+    result = await guidance(providers.backend(request), chosen)
+    base = providers.settings(request).base_url.rstrip("/")
     url = base + str(request.url.path) + ("?" + request.url.query if request.url.query else "")
     if media_type in (JSONLD, "application/json"):
         return render.jsonld(
@@ -48,7 +48,7 @@ async def guidance_page(request: Request) -> Response:
     validators = render.validators(request, HTML)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
-    backend = request.app.state.backend
+    backend = providers.backend(request)
     context: dict[str, object] = {
         "title": "Guidance",
         "tree": await pages.challenge_tree(backend),

@@ -8,12 +8,14 @@ docs/linked-data.md.
 from __future__ import annotations
 
 import pyoxigraph as ox
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import ResourceNotFound
 from iopgraph.core.media_types import HTML
 from iopgraph.http import render
+from iopgraph.http.providers import BackendDep, EventLogDep, SettingsDep
+from iopgraph.store.backend import Backend
 from iopgraph.views import ldes
 
 router = APIRouter(tags=["LDES"])
@@ -43,27 +45,16 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 LIVE = "public, max-age=10"
 
 
-def ldes_log(app: FastAPI) -> ldes.EventLog:
-    """The app's event log (opened on first use, beside the store)."""
-    log = getattr(app.state, "ldes_log", None)
-    if log is None:
-        settings = app.state.settings
-        path = settings.resolved_store_path
-        log = ldes.EventLog(path.parent / f"{path.name}.ldes.jsonl", settings.ldes_page_size)
-        app.state.ldes_log = log
-    return log
-
-
-async def _prepare(request: Request) -> tuple[str, ldes.EventLog, str]:
+async def _prepare(request: Request, log: ldes.EventLog, backend: Backend) -> str:
+    """The negotiated media type, once the log has caught up with the store."""
     media_type = negotiate(request.headers.get("accept"), OFFERS, request.query_params.get("format"))
-    log = ldes_log(request.app)
-    await ldes.sync(request.app.state.backend, log)
-    return media_type, log, request.app.state.settings.base_url
+    await ldes.sync(backend, log)
+    return media_type
 
 
 @router.get("/ldes", summary="The Linked Data Event Stream of the graph (entry point, with tree:view)")
-async def stream(request: Request) -> Response:
-    media_type, log, base = await _prepare(request)
+async def stream(request: Request, log: EventLogDep, backend: BackendDep, settings: SettingsDep) -> Response:
+    media_type, base = await _prepare(request, log, backend), settings.base_url
     v = render.validators(request, media_type, version=f"ldes-stream-{len(log.versions)}", cache_control=LIVE)
     if render.not_modified(request, v):
         return render.not_modified_response(v)
@@ -73,8 +64,10 @@ async def stream(request: Request) -> Response:
 
 
 @router.get("/ldes/fragment/{index}", summary="One fragment (tree:Node) of the stream")
-async def fragment(request: Request, index: int) -> Response:
-    media_type, log, base = await _prepare(request)
+async def fragment(
+    request: Request, index: int, log: EventLogDep, backend: BackendDep, settings: SettingsDep
+) -> Response:
+    media_type, base = await _prepare(request, log, backend), settings.base_url
     if not 0 <= index < ldes.fragment_count(log):
         raise ResourceNotFound(f"the stream has fragments 0 to {ldes.fragment_count(log) - 1}")
     closed = ldes.is_closed(log, index)
@@ -93,8 +86,10 @@ async def fragment(request: Request, index: int) -> Response:
 
 
 @router.get("/ldes/version/{seq}", summary="One member: a version of a resource")
-async def version(request: Request, seq: int) -> Response:
-    media_type, log, base = await _prepare(request)
+async def version(
+    request: Request, seq: int, log: EventLogDep, backend: BackendDep, settings: SettingsDep
+) -> Response:
+    media_type, base = await _prepare(request, log, backend), settings.base_url
     if not 0 <= seq < len(log.versions):
         raise ResourceNotFound(f"no version {seq} in the stream")
     v = render.validators(request, media_type, version=f"ldes-version-{seq}", cache_control=IMMUTABLE)

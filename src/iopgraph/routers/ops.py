@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from iopgraph.core.errors import ResourceNotFound
+from iopgraph.http import providers
 from iopgraph.http.problems import problem
 from iopgraph.http.readiness import readiness
 
@@ -40,7 +41,8 @@ _NO_STORE = {"Cache-Control": "no-store"}
     },
 )
 async def readyz(request: Request) -> Response:
-    report = await readiness(request.app.state)
+    context = providers.running(request)
+    report = await readiness(context.backend if context is not None else None)
     if not report.ready:
         return problem(
             503,
@@ -54,7 +56,9 @@ async def readyz(request: Request) -> Response:
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
-    return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST, headers=_NO_STORE)
+    return Response(
+        providers.context(request).metrics.exposition(), media_type=CONTENT_TYPE_LATEST, headers=_NO_STORE
+    )
 
 
 # --- /docs: Swagger UI served from this service (the swagger-ui-py package's files), never a CDN -------------

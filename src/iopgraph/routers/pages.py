@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.errors import ResourceNotFound
 from iopgraph.core.media_types import HTML, JSONLD
-from iopgraph.http import render
+from iopgraph.http import providers, render
 from iopgraph.search.views import LIST_TYPES, list_query
 from iopgraph.views import guides, pages
 from iopgraph.views.collections import COLLECTIONS
@@ -53,7 +53,7 @@ async def home(request: Request) -> Response:
     async def build() -> dict[str, Any]:
         return {
             "title": "Home",
-            "counts": await pages.counts(request.app.state.backend),
+            "counts": await pages.counts(providers.backend(request)),
             "collections": list(COLLECTIONS),
         }
 
@@ -65,7 +65,7 @@ async def challenges(request: Request) -> Response:
     async def build() -> dict[str, Any]:
         return {
             "title": "Challenge tree",
-            "tree": await pages.challenge_tree(request.app.state.backend),
+            "tree": await pages.challenge_tree(providers.backend(request)),
             "alternates": [{"type": JSONLD, "href": "/api/challenges"}],
         }
 
@@ -80,7 +80,7 @@ async def use_cases(request: Request) -> Response:
             "intro": "The four initiatives the report analyses in depth, who takes part "
             "in them and in which role, and the practices they illustrate.",
             "api": "/api/initiatives?use-case=true",
-            "cards": await pages.use_cases(request.app.state.backend),
+            "cards": await pages.use_cases(providers.backend(request)),
             "participants_caption": "Organisations and roles",
             "participants_columns": ("Organisation", "Role"),
         }
@@ -99,7 +99,7 @@ def _list_route(name: str) -> None:
                 "api": f"/api/{name}",
                 "find": LIST_TYPES.get(name, ()),
                 "find_query": list_query(name) if name in LIST_TYPES else "",
-                "cards": await pages.cards(request.app.state.backend, name),
+                "cards": await pages.cards(providers.backend(request), name),
                 "participants_caption": "Takes part in",
                 "participants_columns": ("Initiative", "Role"),
             }
@@ -117,7 +117,7 @@ for _name in LISTS:
 @router.get("/statistics", summary="The statistics of the report, with a chart (HTML)")
 async def statistics(request: Request) -> Response:
     async def build() -> dict[str, Any]:
-        figures = await pages.statistics(request.app.state.backend)
+        figures = await pages.statistics(providers.backend(request))
         return {"title": "Statistics", "figures": figures, "chart": pages.chart(figures)}
 
     return await page(request, "statistics.html", build)
@@ -126,7 +126,7 @@ async def statistics(request: Request) -> Response:
 @router.get("/matrix", summary="Challenges × use cases (HTML)")
 async def matrix(request: Request) -> Response:
     async def build() -> dict[str, Any]:
-        cases, rows = await pages.matrix(request.app.state.backend)
+        cases, rows = await pages.matrix(providers.backend(request))
         return {"title": "Challenges × use cases", "cases": cases, "rows": rows}
 
     return await page(request, "matrix.html", build)
@@ -175,7 +175,7 @@ async def favicon(request: Request) -> Response:
 
 
 def _docs(request: Request) -> Path:
-    return Path(request.app.state.settings.root) / "docs"
+    return Path(providers.settings(request).root) / "docs"
 
 
 @router.get("/guides", summary="The project's guides (docs/*.md) as pages (HTML)")

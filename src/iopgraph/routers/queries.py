@@ -8,13 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.settings import Settings
+from iopgraph.http import providers
 from iopgraph.http.query_api import listing, openapi_parameters, run_named_query
 from iopgraph.sparql.named import NamedQuery, load_queries
 from iopgraph.sparql.service import SparqlService
 
 
 def _service(request: Request) -> SparqlService:
-    service: SparqlService = request.app.state.sparql
+    service: SparqlService = providers.sparql(request)
     return service
 
 

@@ -19,7 +19,7 @@ from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import ResourceNotFound
 from iopgraph.core.media_types import FORMAT_NAMES, HTML, JSONLD, RDF_OFFERS
 from iopgraph.core.sources import content_hash, shape_sources
-from iopgraph.http import render
+from iopgraph.http import providers, render
 from iopgraph.views import documents
 from iopgraph.views.describe import Description, describe, describe_graph, describe_ontology
 from iopgraph.views.jsonld import CONTEXT_PATH, context_text
@@ -56,7 +56,7 @@ async def serve_description(
         "Link": render.alternates(request, RDF_OFFERS, media_type),
         "Content-Location": f"{render.header_path(request)}?format={FORMAT_NAMES.get(media_type, 'jsonld')}",
     }
-    context_url = request.app.state.settings.base_url.rstrip("/") + CONTEXT_PATH
+    context_url = providers.settings(request).base_url.rstrip("/") + CONTEXT_PATH
     if media_type in (JSONLD, "application/json"):
         return render.jsonld(
             documents.description_document(description, context_url),
@@ -65,9 +65,9 @@ async def serve_description(
             media_type=media_type,
         )
     if media_type == HTML:
-        page = await documents.description_page(request.app.state.backend, description, context_url)
+        page = await documents.description_page(providers.backend(request), description, context_url)
         if template == "ontology.html":
-            page["onto"] = ontology_page(description, request.app.state.settings.root / "docs" / "model.md")
+            page["onto"] = ontology_page(description, providers.settings(request).root / "docs" / "model.md")
             page["title"] = page["onto"].title
         return render.html(request, template, page, validators, headers)
     return render.rdf(description.triples, media_type, validators, headers)
@@ -76,7 +76,7 @@ async def serve_description(
 @router.get("/id/{path:path}", summary="A resource of the graph (https://w3id.org/iopgraph/id/...)")
 async def instance(request: Request, path: str, format: str | None = None) -> Response:
     iri = resource_iri("id/" + path)
-    return await serve_description(request, format, lambda: describe(request.app.state.backend, iri))
+    return await serve_description(request, format, lambda: describe(providers.backend(request), iri))
 
 
 @router.get(
@@ -84,20 +84,20 @@ async def instance(request: Request, path: str, format: str | None = None) -> Re
 )
 async def concept(request: Request, path: str, format: str | None = None) -> Response:
     iri = resource_iri("concept/" + path)
-    return await serve_description(request, format, lambda: describe(request.app.state.backend, iri))
+    return await serve_description(request, format, lambda: describe(providers.backend(request), iri))
 
 
 @router.get("/graph/{path:path}", summary="A named graph of the store: the triples of one source file")
 async def named_graph(request: Request, path: str, format: str | None = None) -> Response:
     iri = resource_iri("graph/" + path)
-    return await serve_description(request, format, lambda: describe_graph(request.app.state.backend, iri))
+    return await serve_description(request, format, lambda: describe_graph(providers.backend(request), iri))
 
 
 @router.get("/ontology", summary="The iopgraph ontology (https://w3id.org/iopgraph/ontology#)")
 @router.get("/ontology/{version}", summary="A version IRI of the ontology; the current ontology is served")
 async def ontology(request: Request, format: str | None = None, version: str | None = None) -> Response:
     return await serve_description(
-        request, format, lambda: describe_ontology(request.app.state.backend), template="ontology.html"
+        request, format, lambda: describe_ontology(providers.backend(request)), template="ontology.html"
     )
 
 
@@ -110,7 +110,7 @@ SHAPES_OFFERS = [HTML, "text/turtle", "application/n-triples", "application/rdf+
 )
 async def shapes(request: Request, format: str | None = None) -> Response:
     media_type = negotiate(request.headers.get("accept"), SHAPES_OFFERS, format)
-    files = shape_sources(request.app.state.settings.root)
+    files = shape_sources(providers.settings(request).root)
     validators = render.validators(request, media_type, version="shapes-" + content_hash(files))
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import InvalidParameter
 from iopgraph.core.media_types import HTML, JSONLD, JSONLD_OFFERS
-from iopgraph.http import render
+from iopgraph.http import providers, render
 from iopgraph.search.service import SearchService
 from iopgraph.search.views import (
     MAX_LIMIT,
@@ -31,11 +31,11 @@ FACET_DOC = (
 
 
 def _search(request: Request) -> SearchService:
-    return request.app.state.search  # type: ignore[no-any-return]
+    return providers.search(request)
 
 
 def _validators(request: Request, media_type: str) -> render.Validators:
-    version = f"{request.app.state.backend.version}:{_search(request).generation}"
+    version = f"{providers.backend(request).version}:{_search(request).generation}"
     return render.validators(request, media_type, version=version)
 
 
@@ -81,7 +81,7 @@ async def search_api(request: Request) -> Response:
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
     result = await _search(request).search(params.query, params.filters, params.offset, params.limit)
-    settings = request.app.state.settings
+    settings = providers.settings(request)
     doc = search_document(
         result, params, settings.base_url, "/api/search", settings.base_url.rstrip("/") + CONTEXT_PATH
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
+from iopgraph.http import providers
 from iopgraph.http.sparql import handle_sparql
 from iopgraph.query.errors import AssetNotFound, MethodNotAllowed
 from iopgraph.sparql.service import SparqlService
@@ -47,7 +48,7 @@ _QUERY_PARAMETERS = [
 
 
 def _service(request: Request) -> SparqlService:
-    service: SparqlService = request.app.state.sparql
+    service: SparqlService = providers.sparql(request)
     return service
 
 

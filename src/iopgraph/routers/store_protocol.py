@@ -38,13 +38,12 @@ from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import GraphNotFound, InputError, UnknownFormat
 from iopgraph.core.media_types import JSONLD
 from iopgraph.core.namespaces import GRAPH
-from iopgraph.http import render
+from iopgraph.http import providers, render
 from iopgraph.routers import resources
 from iopgraph.routers.resources import resource_iri
-from iopgraph.stewardship.changes import GraphName, graph_exists, graph_label
-from iopgraph.stewardship.gate import WriteOutcome, read_source
+from iopgraph.stewardship.changes import GraphName, graph_label
+from iopgraph.stewardship.gate import WriteOutcome
 from iopgraph.stewardship.isolation import drop_plan, graph_plan, screen_upload
-from iopgraph.stewardship.service import stewardship
 from iopgraph.stewardship.uploads import RdfUpload, media_type_of, read_form, read_rdf_upload, syntax_of
 
 router = APIRouter(tags=["graph store"])
@@ -58,7 +57,7 @@ NEW_GRAPHS = GRAPH + "contrib/"
 
 
 def _base(request: Request) -> str:
-    return str(request.app.state.settings.base_url).rstrip("/")
+    return str(providers.settings(request).base_url).rstrip("/")
 
 
 def target(request: Request) -> GraphName | None:
@@ -102,10 +101,9 @@ async def _read_graph(request: Request, graph: GraphName, format: str | None) ->
     validators = render.validators(request, media_type)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
-    source = await read_source(request.app.state.backend)
-    if not graph_exists(source, graph):
+    quads = await providers.backend(request).quads(graph.value if isinstance(graph, ox.NamedNode) else "")
+    if not quads and isinstance(graph, ox.NamedNode):  # a named graph exists while it holds quads
         raise GraphNotFound(f"there is no graph <{graph_label(graph)}> in the store")
-    quads = source.quads_for_pattern(None, None, None, graph)
     return render.rdf([ox.Triple(q.subject, q.predicate, q.object) for q in quads], media_type, validators)
 
 
@@ -118,7 +116,7 @@ async def read(request: Request, format: str | None = None) -> Response:
     validators = render.validators(request, media_type)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
-    return render.rdf(await request.app.state.backend.quads(), media_type, validators)
+    return render.rdf(await providers.backend(request).quads(), media_type, validators)
 
 
 @router.api_route(
@@ -170,7 +168,7 @@ async def _multipart_uploads(request: Request, limit: int) -> list[RdfUpload]:
 
 
 async def _uploads(request: Request) -> list[RdfUpload]:
-    limit = stewardship(request.app).settings.max_upload_bytes
+    limit = providers.stewardship(request).settings.max_upload_bytes
     if media_type_of(request) == MULTIPART:
         return await _multipart_uploads(request, limit)
     return [await read_rdf_upload(request, limit)]
@@ -187,12 +185,12 @@ async def _graph_uploads(request: Request, uploads: list[RdfUpload], graph: Grap
                 f"a graph takes triples, not {upload.syntax.media_type}; send Turtle, N-Triples, "
                 "JSON-LD or RDF/XML, or send quads to /store without ?graph"
             )
-        await screen_upload(upload, stewardship(request.app).limits)
+        await screen_upload(upload, providers.stewardship(request).limits)
     return graph.value if isinstance(graph, ox.NamedNode) else _base(request) + "/store"
 
 
 def _agent(request: Request) -> str:
-    return stewardship(request.app).tokens.authenticate(request.headers.get("authorization"))
+    return providers.stewardship(request).tokens.authenticate(request.headers.get("authorization"))
 
 
 async def _put(request: Request, graph: GraphName, location: str | None = None) -> Response:
@@ -202,7 +200,7 @@ async def _put(request: Request, graph: GraphName, location: str | None = None) 
     uploads = await _uploads(request)
     base = await _graph_uploads(request, uploads, graph)
     plan = graph_plan("replace", graph, uploads, base, triples_only=True)
-    outcome = await stewardship(request.app).gate.write(plan, agent, client=request)
+    outcome = await providers.stewardship(request).gate.write(plan, agent, client=request)
     return written(request, outcome, graph, location)
 
 
@@ -211,13 +209,13 @@ async def _post(request: Request, graph: GraphName, location: str | None = None)
     uploads = await _uploads(request)
     base = await _graph_uploads(request, uploads, graph)
     plan = graph_plan("merge", graph, uploads, base, triples_only=True)
-    outcome = await stewardship(request.app).gate.write(plan, agent, client=request)
+    outcome = await providers.stewardship(request).gate.write(plan, agent, client=request)
     return written(request, outcome, graph, location)
 
 
 async def _delete(request: Request, graph: GraphName) -> Response:
     agent = _agent(request)
-    outcome = await stewardship(request.app).gate.write(drop_plan(graph), agent, client=request)
+    outcome = await providers.stewardship(request).gate.write(drop_plan(graph), agent, client=request)
     return written(request, outcome, graph)
 
 
@@ -240,10 +238,10 @@ async def post(request: Request) -> Response:
         return await _post(request, graph)
     agent = _agent(request)
     uploads = await _uploads(request)
-    gate = stewardship(request.app).gate
+    gate = providers.stewardship(request).gate
     base = _base(request) + "/store"
     if len(uploads) == 1 and uploads[0].syntax.is_dataset and uploads[0].syntax.name != "json-ld":
-        await screen_upload(uploads[0], stewardship(request.app).limits)
+        await screen_upload(uploads[0], providers.stewardship(request).limits)
         outcome = await gate.write(graph_plan("add", None, uploads[0], base), agent, client=request)
         return written(request, outcome, None)
     new = ox.NamedNode(f"{NEW_GRAPHS}{uuid.uuid4()}")

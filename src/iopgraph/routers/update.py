@@ -23,9 +23,9 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.errors import InputError, UnknownFormat
+from iopgraph.http import providers
 from iopgraph.routers.store_protocol import written
 from iopgraph.stewardship.isolation import update_plan
-from iopgraph.stewardship.service import stewardship
 from iopgraph.stewardship.sparql_update import UpdateOptions
 from iopgraph.stewardship.uploads import media_type_of, read_body
 
@@ -84,7 +84,7 @@ async def update_request(request: Request, limit: int) -> tuple[str, dict[str, l
 
 @router.post("/update", summary="Run a SPARQL 1.1 Update (bearer token; SHACL-gated, atomic)")
 async def update(request: Request) -> Response:
-    steward = stewardship(request.app)
+    steward = providers.stewardship(request)
     agent = steward.tokens.authenticate(request.headers.get("authorization"))
     text, params = await update_request(request, steward.settings.max_upload_bytes)
     options = UpdateOptions(

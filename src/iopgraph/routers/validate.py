@@ -26,8 +26,7 @@ from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import IopgraphError
 from iopgraph.core.media_types import HTML, JSONLD, RDF_SYNTAXES
 from iopgraph.core.rdfio import from_rdflib
-from iopgraph.http import render
-from iopgraph.stewardship.service import stewardship
+from iopgraph.http import providers, render
 from iopgraph.stewardship.uploads import RdfUpload, read_rdf_upload
 from iopgraph.validation import ValidationReport
 
@@ -92,7 +91,7 @@ def report_response(
 async def validate_api(request: Request, current: bool = False, format: str | None = None) -> Response:
     fmt = JSON if (format or "").lower() == "json" else format
     media_type = negotiate(request.headers.get("accept"), REPORT_OFFERS, fmt)
-    steward = stewardship(request.app)
+    steward = providers.stewardship(request)
     upload: RdfUpload | None = None
     try:
         upload = await read_rdf_upload(request, steward.settings.max_upload_bytes)

@@ -17,7 +17,6 @@ Writes go through the gate's public interface (:class:`~iopgraph.stewardship.gat
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from pathlib import Path
@@ -25,24 +24,22 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from iopgraph.core.errors import Forbidden, InputError, IopgraphError, ResourceNotFound, ValidationFailed
 from iopgraph.core.iri import mint, slugify
 from iopgraph.core.namespaces import ID
-from iopgraph.http import render
-from iopgraph.routers.ldes import ldes_log
+from iopgraph.http import providers, render
 from iopgraph.routers.resources import resource_iri
 from iopgraph.stewardship.changes import is_file_graph, is_system_graph
-from iopgraph.stewardship.service import stewardship
 from iopgraph.views.describe import labels_from, summaries
 from iopgraph.views.ldes import sync
 from iopgraph.workbench.diff import diff_lines, labels_for, triples_of
 from iopgraph.workbench.formmodel import KINDS, RDF_TYPE, Form, FormModels, steward_graph
 from iopgraph.workbench.history import Entry, history, parse
 from iopgraph.workbench.plans import resource_plan
-from iopgraph.workbench.proposals import ACCEPTED, OPEN, REJECTED, Proposal, ProposalBox
+from iopgraph.workbench.proposals import ACCEPTED, OPEN, REJECTED, Proposal
 from iopgraph.workbench.sessions import (
     CSRF_FIELD,
     SIGNIN_COOKIE,
@@ -50,7 +47,6 @@ from iopgraph.workbench.sessions import (
     check_signin_token,
     is_https,
     new_signin_token,
-    sessions,
 )
 
 router = APIRouter(tags=["workbench"])
@@ -69,27 +65,6 @@ class PublisherOnly(Forbidden):
     code = "publisher-only"
 
 
-# --- state of the app ---------------------------------------------------------------------------
-
-
-def form_models(app: FastAPI) -> FormModels:
-    found = getattr(app.state, "workbench_forms", None)
-    if found is None:
-        found = FormModels.from_root(app.state.settings.root)
-        app.state.workbench_forms = found
-    return found
-
-
-def proposal_box(app: FastAPI) -> ProposalBox:
-    found = getattr(app.state, "workbench_proposals", None)
-    if found is None:
-        path = app.state.settings.resolved_store_path
-        found = ProposalBox(path.parent / f"{path.name}.proposals.sqlite3")
-        app.state.workbench_proposals = found
-        app.state.workbench_accept_lock = asyncio.Lock()
-    return found
-
-
 def _page(
     request: Request, template: str, context: dict[str, Any], session: Session | None, status_code: int = 200
 ) -> Response:
@@ -106,7 +81,7 @@ def _local(target: str | None) -> str:
 
 def _need_session(request: Request) -> Session | Response:
     """The session, or a redirect to the sign-in page that comes back here."""
-    session = sessions(request.app).find(request)
+    session = providers.context(request).sessions.find(request)
     if session is not None:
         return session
     back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -115,7 +90,7 @@ def _need_session(request: Request) -> Session | Response:
 
 async def _posting(request: Request, publisher: bool = False) -> tuple[Session, dict[str, list[str]]]:
     """The session and form fields of a POST: 403 without a session, with a bad CSRF token, or the wrong role."""
-    store = sessions(request.app)
+    store = providers.context(request).sessions
     session = store.find(request)
     if session is None:
         raise SignInRequired("sign in first (/sign-in): changing data needs a session")
@@ -139,7 +114,7 @@ def _signin_page(request: Request, target: str, error: str | None = None, status
         request,
         "workbench_signin.html",
         {"title": "Sign in", "next": target, "signin_token": token, "error": error},
-        sessions(request.app).find(request),
+        providers.context(request).sessions.find(request),
         status_code,
     )
     response.set_cookie(
@@ -149,7 +124,7 @@ def _signin_page(request: Request, target: str, error: str | None = None, status
         path="/sign-in",
         httponly=True,
         samesite="strict",
-        secure=is_https(request),
+        secure=is_https(request, providers.settings(request).base_url),
     )
     return response
 
@@ -164,7 +139,7 @@ async def sign_in(request: Request) -> Response:
     form = await request.form()
     check_signin_token(request, str(form.get("signin_token") or ""))
     target = _local(str(form.get("next") or ""))
-    tokens = stewardship(request.app).tokens
+    tokens = providers.stewardship(request).tokens
     if not tokens.enabled:
         return _signin_page(
             request, target, "Writes are disabled on this server (no token is configured).", 403
@@ -172,7 +147,7 @@ async def sign_in(request: Request) -> Response:
     found = tokens.identify(str(form.get("token") or ""))
     if found is None:
         return _signin_page(request, target, "That token is not valid. Check it and try again.", 403)
-    store = sessions(request.app)
+    store = providers.context(request).sessions
     store.destroy(request.cookies.get("iopgraph_session"))  # never keep (or adopt) the id the browser brought
     session = store.create(*found)
     response = RedirectResponse(target, status_code=303, headers=NO_STORE)
@@ -184,7 +159,7 @@ async def sign_in(request: Request) -> Response:
 @router.post("/sign-out", summary="End the workbench session", response_model=None)
 async def sign_out(request: Request) -> Response:
     session, _ = await _posting(request)
-    store = sessions(request.app)
+    store = providers.context(request).sessions
     store.destroy(session.id)
     response = RedirectResponse("/", status_code=303, headers=NO_STORE)
     store.clear_cookie(request, response)
@@ -195,7 +170,7 @@ async def sign_out(request: Request) -> Response:
 
 
 async def _resource(request: Request, iri: str) -> list[ox.Triple]:
-    backend = request.app.state.backend
+    backend = providers.backend(request)
     return list(
         await backend.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", {"s": ox.NamedNode(iri)})
     )
@@ -203,7 +178,7 @@ async def _resource(request: Request, iri: str) -> list[ox.Triple]:
 
 async def _value_labels(request: Request, values: dict[str, list[str]]) -> dict[str, str]:
     iris = [ox.NamedNode(v) for vs in values.values() for v in vs if v.startswith(("http://", "https://"))]
-    return labels_from(await summaries(request.app.state.backend, iris)) if iris else {}
+    return labels_from(await summaries(providers.backend(request), iris)) if iris else {}
 
 
 def _kind(form_models_: FormModels, kind: str) -> Form:
@@ -253,7 +228,7 @@ async def new_form(request: Request, kind: str) -> Response:
     session = _need_session(request)
     if isinstance(session, Response):
         return session
-    form = _kind(form_models(request.app), kind)
+    form = _kind(providers.context(request).forms, kind)
     values: dict[str, list[str]] = {f.key: [] for f in form.fields}
     values["rdf.type"] = [form.class_iri]
     return _form_page(request, session, form, None, values, {})
@@ -270,7 +245,7 @@ async def edit_form(request: Request, iri: str = "") -> Response:
     if not triples:
         raise ResourceNotFound(f"there is no resource <{iri}> in the graph to edit")
     types = {t.object.value for t in triples if t.predicate.value == RDF_TYPE}
-    models = form_models(request.app)
+    models = providers.context(request).forms
     kind = models.kind_of(types)
     if kind is None:
         raise ResourceNotFound(f"<{iri}> is not one of the kinds the workbench edits ({', '.join(KINDS)})")
@@ -305,7 +280,7 @@ async def _target(
             None,
             {label_key: ["The name needs at least one letter or digit: its IRI is made from it."]},
         )
-    backend = request.app.state.backend
+    backend = providers.backend(request)
     if await backend.ask("ASK { ?s ?p ?o }", {"s": ox.NamedNode(minted)}):
         return (
             minted,
@@ -322,7 +297,7 @@ async def _target(
 
 async def _graph_of(request: Request, iri: str, kind: str) -> str:
     """The steward graph holding ``iri`` (the first, by name), else the graph a new resource of ``kind`` gets."""
-    backend = request.app.state.backend
+    backend = providers.backend(request)
     rows = await backend.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {ox.NamedNode(iri)} ?p ?o }} }}")
     graphs = sorted(
         g.value
@@ -360,7 +335,7 @@ async def _dry_run(
     request: Request, iri: str, graph: str, triples: list[ox.Triple], paths: set[str] | None, agent: str
 ) -> tuple[Any, dict[str, Any], str | None]:
     """(outcome or None, report JSON, refusal) of the gate as a dry run."""
-    gate = stewardship(request.app).gate
+    gate = providers.stewardship(request).gate
     try:
         outcome = await gate.write(resource_plan(iri, graph, triples, paths), agent, dry_run=True)
     except ValidationFailed as exc:
@@ -377,7 +352,7 @@ async def _dry_run(
     "/edit/check", summary="Live validation of a form: the gate as a dry run (JSON)", response_model=None
 )
 async def check(request: Request) -> Response:
-    store = sessions(request.app)
+    store = providers.context(request).sessions
     session = store.find(request)
     if session is None:
         raise SignInRequired("sign in first (/sign-in)")
@@ -390,7 +365,7 @@ async def check(request: Request) -> Response:
         raise InputError(
             'send JSON {"kind": "...", "iri": "..." or null, "values": {"field": ["value", ...]}}'
         ) from None
-    form = _kind(form_models(request.app), kind)
+    form = _kind(providers.context(request).forms, kind)
     values = _values(values, form)
     target, graph, problems = await _target(request, form, iri, values)
     triples, errors = form.to_triples(target or ID + "draft", values)
@@ -442,7 +417,7 @@ async def lookup(request: Request, q: str = "", scheme: str | None = None) -> Re
         node = ox.NamedNode(cls or scheme or "")
     except ValueError:
         raise InputError("class or scheme must be an absolute IRI") from None
-    backend = request.app.state.backend
+    backend = providers.backend(request)
     # Terms printed by pyoxigraph are escaped: safe to put in the query text.
     query = (
         LOOKUP_BY_CLASS.replace("CLASS", str(node)) if cls else LOOKUP_BY_SCHEME.replace("SCHEME", str(node))
@@ -456,7 +431,7 @@ async def submit(request: Request) -> Response:
     session, fields = await _posting(request)
     kind = (fields.get("kind") or [""])[0]
     iri = (fields.get("iri") or [""])[0] or None
-    form = _kind(form_models(request.app), kind)
+    form = _kind(providers.context(request).forms, kind)
     values = _values(fields, form)
     target, graph, problems = await _target(request, form, iri, values)
     triples, errors = form.to_triples(target or ID + "draft", values)
@@ -467,7 +442,9 @@ async def submit(request: Request) -> Response:
             request, session, form, iri, values, await _value_labels(request, values), problems, 422
         )
     note = (fields.get("note") or [""])[0].strip()[:2000]
-    proposal = proposal_box(request.app).submit(kind, target, graph, triples, form.paths, session.agent, note)
+    proposal = providers.context(request).proposals.submit(
+        kind, target, graph, triples, form.paths, session.agent, note
+    )
     return RedirectResponse(f"/proposals/{proposal.id}", status_code=303, headers=NO_STORE)
 
 
@@ -479,7 +456,7 @@ async def proposals(request: Request) -> Response:
     session = _need_session(request)
     if isinstance(session, Response):
         return session
-    items = proposal_box(request.app).all()
+    items = providers.context(request).proposals.all()
     return _page(
         request,
         "workbench_proposals.html",
@@ -494,7 +471,7 @@ async def proposals(request: Request) -> Response:
 
 
 def _get(request: Request, pid: str) -> Proposal:
-    found = proposal_box(request.app).get(pid)
+    found = providers.context(request).proposals.get(pid)
     if found is None:
         raise ResourceNotFound(f"there is no proposal {pid}")
     return found
@@ -514,8 +491,8 @@ async def _review(
         proposed = set(p.triples)
         added = [t for t in proposed if t not in set(current)]
         removed = [t for t in current if t not in proposed]
-    labels = await labels_for(request.app.state.backend, [*added, *removed])
-    form = form_models(request.app).form(p.kind) if p.kind in KINDS else None
+    labels = await labels_for(providers.backend(request), [*added, *removed])
+    form = providers.context(request).forms.form(p.kind) if p.kind in KINDS else None
     return _page(
         request,
         "workbench_proposal.html",
@@ -556,14 +533,14 @@ async def proposal(request: Request, pid: str) -> Response:
 )
 async def accept(request: Request, pid: str) -> Response:
     session, _ = await _posting(request, publisher=True)
-    box = proposal_box(request.app)
-    async with request.app.state.workbench_accept_lock:
+    box = providers.context(request).proposals
+    async with providers.context(request).accept_lock:
         p = _get(request, pid)
         if p.status != OPEN:
             return await _review(request, session, p, f"This proposal was {p.status} already.", 409)
-        gate = stewardship(request.app).gate
+        gate = providers.stewardship(request).gate
         await sync(
-            request.app.state.backend, ldes_log(request.app)
+            providers.backend(request), providers.event_log(request)
         )  # the feed holds the state before the write
         plan = resource_plan(p.iri, p.graph, p.triples, None if p.paths is None else set(p.paths))
         try:
@@ -583,7 +560,7 @@ async def reject(request: Request, pid: str) -> Response:
     p = _get(request, pid)
     if not comment:
         return await _review(request, session, p, "Say why you reject it (the comment is required).", 422)
-    if not proposal_box(request.app).decide(pid, REJECTED, session.agent, comment):
+    if not providers.context(request).proposals.decide(pid, REJECTED, session.agent, comment):
         return await _review(request, session, p, f"This proposal was {p.status} already.", 409)
     return RedirectResponse(f"/proposals/{pid}", status_code=303, headers=NO_STORE)
 
@@ -594,10 +571,12 @@ async def reject(request: Request, pid: str) -> Response:
 async def _history_page(
     request: Request, iri: str, error: str | None = None, status_code: int = 200
 ) -> Response:
-    entries: list[Entry] = await history(request.app.state.backend, ldes_log(request.app), iri)
+    entries: list[Entry] = await history(providers.backend(request), providers.event_log(request), iri)
     if not entries:
         raise ResourceNotFound(f"the graph has no versions of <{iri}>")
-    labels = await labels_for(request.app.state.backend, [t for e in entries for t in (*e.added, *e.removed)])
+    labels = await labels_for(
+        providers.backend(request), [t for e in entries for t in (*e.added, *e.removed)]
+    )
     rows = [{"entry": e, "lines": diff_lines(e.added, e.removed, labels)} for e in reversed(entries)]
     return _page(
         request,
@@ -610,7 +589,7 @@ async def _history_page(
             "path": request.url.path,
             "edit_href": "/edit?iri=" + quote(iri, safe=""),
         },
-        sessions(request.app).find(request),
+        providers.context(request).sessions.find(request),
         status_code,
     )
 
@@ -633,7 +612,7 @@ async def revert(request: Request, path: str) -> Response:
     session, fields = await _posting(request, publisher=True)
     iri = resource_iri("id/" + path).value
     wanted = (fields.get("version") or [""])[0]
-    entries = await history(request.app.state.backend, ldes_log(request.app), iri)
+    entries = await history(providers.backend(request), providers.event_log(request), iri)
     if wanted == "none":
         snapshot: list[ox.Triple] = []
     else:
@@ -641,7 +620,7 @@ async def revert(request: Request, path: str) -> Response:
         if match is None:
             raise InputError(f"<{iri}> has no version {wanted!r}")
         snapshot = parse(match.version.ntriples)
-    kinds = form_models(request.app)
+    kinds = providers.context(request).forms
     types = {
         t.object.value for t in [*snapshot, *(await _resource(request, iri))] if t.predicate.value == RDF_TYPE
     }
@@ -653,8 +632,8 @@ async def revert(request: Request, path: str) -> Response:
     )
     plan = resource_plan(iri, graph, snapshot, None, operation)
     try:
-        await sync(request.app.state.backend, ldes_log(request.app))
-        await stewardship(request.app).gate.write(plan, session.agent)
+        await sync(providers.backend(request), providers.event_log(request))
+        await providers.stewardship(request).gate.write(plan, session.agent)
     except ValidationFailed as exc:
         return await _history_page(request, iri, f"The gate refused the restore: {exc.message}.", 422)
     except IopgraphError as exc:
@@ -678,7 +657,7 @@ async def script() -> Response:
 @router.get("/guides/img/{name}", include_in_schema=False)
 async def guide_image(request: Request, name: str) -> Response:
     """The screenshots of docs/stewards.md (docs/img/*.png), so the guide's page shows them too."""
-    folder = request.app.state.settings.root / "docs" / "img"
+    folder = providers.settings(request).root / "docs" / "img"
     if not IMAGE.match(name) or not (folder / name).is_file():
         raise ResourceNotFound(f"there is no guide image {name}")
     return Response(

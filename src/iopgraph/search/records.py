@@ -24,7 +24,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import anyio.to_thread
 import pyoxigraph as ox
 
 from iopgraph.core.namespaces import ID, ONTOLOGY, PREFIXES, REPORT
@@ -108,14 +107,7 @@ async def read_records(backend: Backend, subjects: list[str] | None = None) -> l
     The embedded store is read in place (quad patterns, in a worker thread); a remote store is
     copied into memory first.
     """
-    store = getattr(backend, "store", None)
-    if not isinstance(store, ox.Store):
-        copy = ox.Store()
-        quads = await backend.quads()
-        await anyio.to_thread.run_sync(lambda: copy.bulk_extend(quads))
-        store = copy
-    source = store
-    return await anyio.to_thread.run_sync(lambda: records_from_store(source, subjects))
+    return await backend.run_on_store(lambda store: records_from_store(store, subjects))
 
 
 class _Graph:

@@ -36,7 +36,15 @@ from starlette.requests import Request
 from iopgraph.core.errors import IopgraphError, ValidationFailed
 from iopgraph.stewardship.changes import Change
 from iopgraph.stewardship.checks import ChangeCheck, Checker
-from iopgraph.stewardship.isolation import ClientGone, Limits, WritePlan, change_from, report_from, run_job
+from iopgraph.stewardship.isolation import (
+    ClientGone,
+    Limits,
+    WritePlan,
+    change_from,
+    report_from,
+    run_job,
+    write_reads,
+)
 from iopgraph.stewardship.provenance import activity_quads
 from iopgraph.store.backend import Backend
 
@@ -79,17 +87,6 @@ class WriteOutcome:
 
 
 WriteListener = Callable[[WriteOutcome], Awaitable[None] | None]
-
-
-async def read_source(backend: Backend) -> ox.Store:
-    """A store to read the current state from: the backend's own, or an in-memory copy of its quads."""
-    store = getattr(backend, "store", None)
-    if isinstance(store, ox.Store):
-        return store
-    copy = ox.Store()
-    quads = await backend.quads()
-    await anyio.to_thread.run_sync(lambda: copy.bulk_extend(quads))
-    return copy
 
 
 class WriteGate:
@@ -167,16 +164,17 @@ class WriteGate:
         return outcome
 
     async def _plan_here(self, plan: Plan, version: str) -> tuple[Change, ChangeCheck | None]:
-        """A trusted plan (the operator's files): planned and checked in a thread of this process."""
-        source = await read_source(self.backend)
-        change = await anyio.to_thread.run_sync(lambda: plan(source))
-        change.check_writable()
-        if change.is_empty:
-            return change, None
-        check = await anyio.to_thread.run_sync(
-            lambda: self.checker.check_change(source, change, self.mode, version)
-        )
-        return change, check
+        """A trusted plan (the operator's files): planned and checked in a thread of this process, on the
+        store the backend hands over (:meth:`~iopgraph.store.backend.Backend.run_on_store`)."""
+
+        def run(source: ox.Store) -> tuple[Change, ChangeCheck | None]:
+            change = plan(source)
+            change.check_writable()
+            if change.is_empty:
+                return change, None
+            return change, self.checker.check_change(source, change, self.mode, version)
+
+        return await self.backend.run_on_store(run)
 
     async def _plan_isolated(
         self, plan: WritePlan, version: str, disconnected: Disconnected | None
@@ -201,6 +199,7 @@ class WriteGate:
             "write",
             "IOPGRAPH_WRITE_TIMEOUT",
             disconnected,
+            write_reads(plan.args, self.checker.has_shapes),
         )
         check = None
         if "report" in header:

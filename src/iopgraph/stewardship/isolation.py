@@ -26,7 +26,7 @@ from iopgraph.core.errors import IopgraphError
 from iopgraph.core.namespaces import PREFIXES
 from iopgraph.core.rdfio import screen
 from iopgraph.query.errors import JobTimeout
-from iopgraph.stewardship.changes import Change, GraphName
+from iopgraph.stewardship.changes import Change, GraphName, is_system_graph
 from iopgraph.stewardship.sparql_update import UpdateOptions
 from iopgraph.stewardship.uploads import RdfUpload
 from iopgraph.store.backend import Backend
@@ -112,15 +112,56 @@ async def screen_upload(upload: RdfUpload, limits: Limits) -> None:
     await anyio.to_thread.run_sync(screen, upload.data, upload.syntax, upload.source, limits.max_depth)
 
 
-async def dataset_prefix(backend: Backend) -> bytes | None:
-    """Remote-store mode: the current dataset as N-Quads, sent ahead of the upload (the worker has no graph).
+@dataclass(frozen=True)
+class Reads:
+    """What an isolated job reads of the current dataset, hence what a remote store must send it.
 
-    None for the embedded store, whose workers hold the graph already.
+    ``everything``: every graph; else the graphs named in ``graphs`` (``""``: the default graph), and
+    with ``data`` every graph but the system graphs (provenance, releases).
     """
-    if isinstance(getattr(backend, "store", None), ox.Store):
+
+    everything: bool = False
+    data: bool = False
+    graphs: tuple[str, ...] = ()
+
+
+EVERYTHING = Reads(everything=True)
+
+
+def write_reads(args: dict[str, Any], has_shapes: bool) -> Reads:
+    """The graphs a write plan (``args`` of a :class:`WritePlan`) reads.
+
+    A SPARQL Update may read any graph in its WHERE: all of them. SHACL validation follows links
+    across the data graphs (a linked node's type, a class hierarchy) but never reads the system
+    graphs, which no write may touch either. Without shapes, a write to one graph reads that graph.
+    """
+    kind = args.get("kind")
+    if kind == "update":
+        return EVERYTHING
+    graph = args.get("graph")
+    named = (str(graph),) if graph is not None else ()
+    if not has_shapes and named and kind in ("replace", "merge", "create", "drop"):
+        return Reads(graphs=named)
+    return Reads(data=True, graphs=named)
+
+
+def upload_reads(with_current: bool) -> Reads:
+    """An upload validated on its own reads nothing; with the current graph, the data graphs."""
+    return Reads(data=with_current)
+
+
+async def dataset_prefix(backend: Backend, reads: Reads) -> bytes | None:
+    """Remote-store mode: the graphs a job ``reads``, as N-Quads, sent ahead of its payload (the worker
+    has no graph). None for the embedded store, whose workers hold the graph already.
+    """
+    if backend.holds_graph:
         return None
-    quads = await backend.quads()
-    return await anyio.to_thread.run_sync(lambda: ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"")
+    if reads.everything:
+        return await backend.nquads()
+    names = set(reads.graphs)
+    if reads.data:
+        names |= {g for g in await backend.graph_names() if not is_system_graph(ox.NamedNode(g))}
+    return await backend.nquads(names)
 
 
 async def run_job(
@@ -132,10 +173,12 @@ async def run_job(
     what: str,
     setting: str,
     disconnected: Callable[[], Awaitable[bool]] | None = None,
+    reads: Reads = EVERYTHING,
 ) -> tuple[dict[str, Any], bytes]:
     """``backend.isolated`` with a clear 503 at the time limit and, given ``disconnected``, abandoned
-    (the worker killed) as soon as the client hangs up."""
-    prefix = await dataset_prefix(backend)
+    (the worker killed) as soon as the client hangs up. ``reads``: the graphs the job reads
+    (:func:`write_reads`, :func:`upload_reads`), sent along in remote-store mode."""
+    prefix = await dataset_prefix(backend, reads)
     if prefix is not None:
         args = {**args, "dataset_bytes": len(prefix), "remote": True}
         payload = prefix + payload

@@ -1,6 +1,6 @@
-"""The stewardship services of one app: tokens, checker and write gate, made at start-up and kept on ``app.state``.
+"""The stewardship services of one app: tokens, checker and write gate, made at start-up.
 
-    steward = stewardship(request.app)
+    steward = await start_stewardship(settings, backend)   # in the app's lifespan (its AppContext keeps it)
     agent = steward.tokens.authenticate(request.headers.get("authorization"))
     outcome = await steward.gate.write(plan, agent, client=request)
 
@@ -20,18 +20,18 @@ import logging
 from dataclasses import dataclass
 
 import anyio.to_thread
-from fastapi import FastAPI
 
 from iopgraph.core.settings import Settings
 from iopgraph.stewardship.auth import WriteTokens
 from iopgraph.stewardship.checks import Checker, checker_spec, describe_spec
 from iopgraph.stewardship.gate import Disconnected, WriteGate
-from iopgraph.stewardship.isolation import Limits, report_from, run_job, screen_upload
+from iopgraph.stewardship.isolation import Limits, report_from, run_job, screen_upload, upload_reads
 from iopgraph.stewardship.jobs import UPLOAD_GRAPH
 from iopgraph.stewardship.uploads import RdfUpload
+from iopgraph.store.backend import Backend
 from iopgraph.validation import ValidationReport
 
-__all__ = ["UPLOAD_GRAPH", "Stewardship", "start_stewardship", "stewardship"]
+__all__ = ["UPLOAD_GRAPH", "Stewardship", "start_stewardship"]
 
 log = logging.getLogger("iopgraph")
 
@@ -68,6 +68,7 @@ class Stewardship:
             "validation",
             "IOPGRAPH_VALIDATION_TIMEOUT",
             disconnected,
+            upload_reads(with_current),
         )
         report = await anyio.to_thread.run_sync(report_from, header.get("report") or {}, body)
         return report, str(header.get("mode")), int(header.get("triples", 0))
@@ -84,21 +85,12 @@ def limits_for(settings: Settings) -> Limits:
     )
 
 
-async def start_stewardship(app: FastAPI) -> Stewardship:
-    """Make the app's stewardship services (in the lifespan, after the backend is open)."""
-    settings: Settings = app.state.settings
+async def start_stewardship(settings: Settings, backend: Backend) -> Stewardship:
+    """Make the app's stewardship services (in the lifespan, after the backend is open).
+
+    Parsing the shapes happens here: a broken ``shapes/`` raises now, and the service does not start."""
     limits = limits_for(settings)
     checker = await anyio.to_thread.run_sync(Checker.from_spec, limits.checker)
-    gate = WriteGate(app.state.backend, checker, settings.write_validation, limits)
-    found = Stewardship(settings, WriteTokens.from_settings(settings), checker, gate, limits)
-    app.state.stewardship = found
+    gate = WriteGate(backend, checker, settings.write_validation, limits)
     log.info("writes and /api/validate check against %s", describe_spec(limits.checker))
-    return found
-
-
-def stewardship(app: FastAPI) -> Stewardship:
-    """The app's stewardship services (made at start-up by :func:`start_stewardship`)."""
-    found = getattr(app.state, "stewardship", None)
-    if found is None:
-        raise RuntimeError("the stewardship services are made in the app's lifespan; start the app first")
-    return found
+    return Stewardship(settings, WriteTokens.from_settings(settings), checker, gate, limits)

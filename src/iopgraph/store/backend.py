@@ -25,17 +25,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import anyio.to_thread
 import pyoxigraph as ox
 
-from iopgraph.core.errors import StoreError
+from iopgraph.core.errors import IopgraphError, StoreError
 from iopgraph.query.errors import WorkersUnavailable
 from iopgraph.store.engine import Outcome, QueryJob, execute
 from iopgraph.store.pool import WorkerPool
@@ -46,8 +47,32 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("iopgraph")
 
+T = TypeVar("T")
+
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = dict[str, Term]
+
+#: The trivial query :meth:`Backend.health` asks (true when the store holds any triple).
+PROBE_QUERY = "ASK { ?s ?p ?o }"
+
+
+@dataclass(frozen=True)
+class BackendStats:
+    """What a backend says about itself (for ``/readyz`` and ``/metrics``), read without a query."""
+
+    kind: str  # "embedded" or "remote"
+    workers: int | None = None  # live worker processes; None when it runs no pool
+    workers_replaced: int = 0  # workers killed and replaced (timeouts, cancellations, crashes)
+    sandbox: dict[str, Any] | None = None  # the sandbox report of the latest ready worker
+
+
+@dataclass(frozen=True)
+class Health:
+    """Whether the backend can answer a query now (``ok``), why not (``reason``), and what was checked."""
+
+    ok: bool
+    reason: str = ""
+    checks: dict[str, object] = field(default_factory=dict)
 
 
 class Backend(Protocol):
@@ -67,7 +92,25 @@ class Backend(Protocol):
         self, query: str, substitutions: dict[str, Term] | None = None
     ) -> list[ox.Triple]: ...
 
-    async def quads(self, graph: str | None = None) -> list[ox.Quad]: ...
+    async def quads(self, graph: str | None = None) -> list[ox.Quad]:
+        """The quads of ``graph`` (a named graph's IRI; ``""`` is the store's own default graph), or of
+        every graph (None); read off the event loop."""
+        ...
+
+    @property
+    def holds_graph(self) -> bool:
+        """True when the sandboxed workers hold a copy of the graph; False: a job that needs the graph
+        must be sent the quads it reads (:meth:`nquads`)."""
+        ...
+
+    async def nquads(self, graphs: Iterable[str] | None = None) -> bytes:
+        """The quads of ``graphs`` (named graphs' IRIs; ``""`` is the default graph), or of every graph,
+        as N-Quads with the store's blank-node labels (what a sandboxed write plan starts from)."""
+        ...
+
+    async def graph_names(self) -> list[str]:
+        """The IRIs of the named graphs that hold quads."""
+        ...
 
     async def replace_quads(self, remove: Iterable[ox.Quad], add: Iterable[ox.Quad]) -> None: ...
 
@@ -83,9 +126,69 @@ class Backend(Protocol):
         """Run ``iopgraph.jobs.JOBS[job]`` in a sandboxed worker (see :meth:`WorkerPool.call`)."""
         ...
 
+    async def run_on_store(self, work: Callable[[ox.Store], T]) -> T:
+        """Run trusted ``work`` (a write plan of the operator's own files, the search index's reads) in a
+        thread, on a store holding the current graph: the embedded store itself, or a copy of a remote
+        store's quads. ``work`` must not write to the store."""
+        ...
+
+    def stats(self) -> BackendStats: ...
+
+    async def health(self, timeout: float = 5.0) -> Health:
+        """Answer a trivial query within ``timeout`` s and report the worker pool; never raises."""
+        ...
+
     async def start(self, workers: int = 2) -> None: ...
 
     async def close(self) -> None: ...
+
+
+def pool_stats(kind: str, pool: WorkerPool | None) -> BackendStats:
+    """The :class:`BackendStats` of a backend of ``kind`` running ``pool`` (or none)."""
+    if pool is None:
+        return BackendStats(kind)
+    return BackendStats(kind, len(pool.pids), pool.replaced, pool.sandbox)
+
+
+async def probe(backend: Backend, timeout: float) -> Health:
+    """The :meth:`Backend.health` of any backend: a trivial query, then its worker pool."""
+    stats = backend.stats()
+    checks: dict[str, object] = {"store": "remote" if stats.kind == "remote" else "open"}
+    try:
+        checks["triples"] = await asyncio.wait_for(backend.ask(PROBE_QUERY), timeout)
+    except TimeoutError:
+        checks["query"] = "timeout"
+        return Health(False, f"the store did not answer a trivial query within {timeout:g} s", checks)
+    except IopgraphError as exc:
+        checks["query"] = exc.code
+        return Health(False, exc.message, checks)
+    except Exception as exc:  # any failure of the probe means "not ready"
+        checks["query"] = "error"
+        return Health(False, f"the store failed a trivial query: {type(exc).__name__}", checks)
+    checks["query"] = "ok"
+    if stats.workers is None:
+        return Health(True, "", checks)
+    checks["query_workers"] = stats.workers
+    sandbox = stats.sandbox
+    if sandbox is not None:
+        checks["network_isolation"] = bool(sandbox.get("network_isolation"))
+        checks["network_mode"] = sandbox.get("network_mode")
+        if not sandbox.get("network_isolation"):
+            checks["network_isolation_reason"] = sandbox.get("sandbox_reason")
+        checks["worker_memory_limit_mb"] = sandbox.get("memory_limit_mb")
+    if stats.workers == 0:
+        return Health(False, "no query worker process is running", checks)
+    return Health(True, "", checks)
+
+
+def graph_term(name: str) -> ox.NamedNode | ox.DefaultGraph:
+    """``""`` is the default graph, any other name a named graph's IRI."""
+    return ox.DefaultGraph() if name == "" else ox.NamedNode(name)
+
+
+def nquads_bytes(quads: list[ox.Quad]) -> bytes:
+    """``quads`` as N-Quads (blank-node labels kept)."""
+    return (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"") if quads else b""
 
 
 class LocalBackend:
@@ -232,8 +335,39 @@ class LocalBackend:
         return await anyio.to_thread.run_sync(lambda: list(self._query(query, substitutions)))  # type: ignore[call-overload]
 
     async def quads(self, graph: str | None = None) -> list[ox.Quad]:
-        g = ox.NamedNode(graph) if graph else None
+        g = None if graph is None else graph_term(graph)
         return await anyio.to_thread.run_sync(lambda: list(self.store.quads_for_pattern(None, None, None, g)))
+
+    async def nquads(self, graphs: Iterable[str] | None = None) -> bytes:
+        names = None if graphs is None else sorted(set(graphs))
+
+        def run() -> bytes:
+            if names is None:
+                return nquads_bytes(list(self.store))
+            return nquads_bytes(
+                [q for n in names for q in self.store.quads_for_pattern(None, None, None, graph_term(n))]
+            )
+
+        return await anyio.to_thread.run_sync(run)
+
+    async def graph_names(self) -> list[str]:
+        return await anyio.to_thread.run_sync(
+            lambda: sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+        )
+
+    async def run_on_store(self, work: Callable[[ox.Store], T]) -> T:
+        return await anyio.to_thread.run_sync(lambda: work(self.store))
+
+    @property
+    def holds_graph(self) -> bool:
+        """The worker processes hold a copy of the graph (a sandboxed job needs no dataset sent along)."""
+        return True
+
+    def stats(self) -> BackendStats:
+        return pool_stats("embedded", self._pool)
+
+    async def health(self, timeout: float = 5.0) -> Health:
+        return await probe(self, timeout)
 
     async def run_query(self, job: QueryJob, timeout: float, client: str = "") -> Outcome:
         if self._pool is None:
@@ -273,7 +407,7 @@ class LocalBackend:
             quads = [*(remove or []), *(add or [])]
             as_delta = (remove is not None or add is not None) and not any(_has_blank_node(q) for q in quads)
             if as_delta:
-                await self._pool.broadcast_write(_nquads_bytes(remove or []), _nquads_bytes(add or []))
+                await self._pool.broadcast_write(nquads_bytes(remove or []), nquads_bytes(add or []))
             self._bump()
             if not as_delta:
                 await self._pool.reload()
@@ -321,10 +455,6 @@ def _io_problem(exc: OSError) -> str:
 
 def _has_blank_node(quad: ox.Quad) -> bool:
     return any(isinstance(t, ox.BlankNode) for t in (quad.subject, quad.object, quad.graph_name))
-
-
-def _nquads_bytes(quads: list[ox.Quad]) -> bytes:
-    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"" if quads else b""
 
 
 def _nquads(quads: list[ox.Quad]) -> str:

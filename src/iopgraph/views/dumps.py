@@ -2,7 +2,7 @@
 
 Turtle and N-Triples hold the union of all named graphs; N-Quads and TriG keep
 one named graph per source file; JSON-LD is compacted with the published
-context (one flat node per subject). The bytes are cached on ``app.state`` per
+context (one flat node per subject). The bytes are cached in the app's context per
 backend version, so a harvester's repeated download costs one build.
 """
 

@@ -14,7 +14,7 @@ triples changed (or an empty version when it disappeared). A write API can call
 :func:`record_versions` right after a write to append the versions of the
 resources it touched:
 
-    await record_versions(app.state.backend, ldes_log(app), [ox.NamedNode(iri), ...])
+    await record_versions(context.backend, context.ldes, [ox.NamedNode(iri), ...])   # an AppContext
 
 Fragments hold ``page_size`` (setting ``ldes_page_size``) consecutive members of the log, so they are
 time-ordered; a full fragment never changes again and is served as immutable.

@@ -1,6 +1,6 @@
 """Browser sessions of the workbench: a token is exchanged once for a short-lived server-side session.
 
-    store = sessions(app)
+    store = SessionStore(lifetime, base_url)          # once per app (its AppContext keeps it)
     session = store.create(agent, role)            # at sign-in: always a NEW random id
     session = store.find(request)                  # the live session of the cookie, or None
     store.check_csrf(request, session, form_token) # every POST: 403 csrf-failed unless it matches
@@ -25,7 +25,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Request, Response
 
 from iopgraph.core.errors import Forbidden
 
@@ -54,16 +54,17 @@ class Session:
         return self.role == "publisher"
 
 
-def is_https(request: Request) -> bool:
-    settings = request.app.state.settings
-    return request.url.scheme == "https" or str(settings.base_url).startswith("https://")
+def is_https(request: Request, base_url: str) -> bool:
+    """The service is reached over https: this request, or the public base URL, says so."""
+    return request.url.scheme == "https" or str(base_url).startswith("https://")
 
 
 class SessionStore:
     """Live sessions, in memory (a restart signs everyone out, which is the safe direction)."""
 
-    def __init__(self, lifetime: int) -> None:
+    def __init__(self, lifetime: int, base_url: str = "") -> None:
         self.lifetime = lifetime
+        self.base_url = base_url  # IOPGRAPH_BASE_URL: an https one makes every cookie Secure
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
 
@@ -115,12 +116,13 @@ class SessionStore:
             path="/",
             httponly=True,
             samesite="strict",
-            secure=is_https(request),
+            secure=is_https(request, self.base_url),
         )
 
-    @staticmethod
-    def clear_cookie(request: Request, response: Response) -> None:
-        response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict", secure=is_https(request))
+    def clear_cookie(self, request: Request, response: Response) -> None:
+        response.delete_cookie(
+            COOKIE, path="/", httponly=True, samesite="strict", secure=is_https(request, self.base_url)
+        )
 
     # -- CSRF ------------------------------------------------------------------------------------
 
@@ -151,12 +153,3 @@ def check_signin_token(request: Request, form_token: str | None) -> None:
             "the sign-in form's security token is missing or does not match; reload the sign-in "
             "page and try again"
         )
-
-
-def sessions(app: FastAPI) -> SessionStore:
-    """The app's session store (made on first use)."""
-    found = getattr(app.state, "workbench_sessions", None)
-    if found is None:
-        found = SessionStore(app.state.settings.session_lifetime)
-        app.state.workbench_sessions = found
-    return found
