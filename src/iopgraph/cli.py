@@ -278,7 +278,7 @@ def load(
 
     Exit 0 loaded, 1 rejected by the shapes (nothing written), 2 unreadable input, 3 store in use.
     """
-    from iopgraph.stewardship.backup import read_rdf
+    from iopgraph.core.rdfio import parse_file
     from iopgraph.stewardship.checks import Checker
     from iopgraph.stewardship.loading import contrib_graph, load_files
 
@@ -296,7 +296,8 @@ def load(
         with _progress() as progress:
             for f in files:
                 task = progress.add_task(f"reading {f.name}", total=f.stat().st_size)
-                quads = read_rdf(f, lambda n, t=task: progress.advance(t, n))
+                # The guards of every upload (UTF-8, no XML entities, nesting depth) apply here too.
+                quads = parse_file(f, None, lambda n, t=task: progress.advance(t, n), settings.max_rdf_depth)
                 graphs.setdefault(graph or contrib_graph(f), []).extend(quads)
             progress.add_task("validating and loading", total=None)
             outcome = load_files(
