@@ -32,20 +32,21 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
-from starlette.datastructures import UploadFile
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import GraphNotFound, InputError, UnknownFormat
 from iopgraph.core.media_types import JSONLD
 from iopgraph.core.namespaces import GRAPH
 from iopgraph.http import render
+from iopgraph.http.body import content_type
+from iopgraph.http.uploads import read_rdf_parts, read_rdf_upload
 from iopgraph.routers import resources
 from iopgraph.routers.resources import resource_iri
 from iopgraph.stewardship.changes import GraphName, graph_exists, graph_label
 from iopgraph.stewardship.gate import WriteOutcome, read_source
 from iopgraph.stewardship.isolation import drop_plan, graph_plan, screen_upload
 from iopgraph.stewardship.service import stewardship
-from iopgraph.stewardship.uploads import RdfUpload, media_type_of, read_form, read_rdf_upload, syntax_of
+from iopgraph.stewardship.uploads import RdfUpload
 
 router = APIRouter(tags=["graph store"])
 
@@ -152,27 +153,10 @@ def written(
     return Response(status_code=204, headers=headers)
 
 
-async def _multipart_uploads(request: Request, limit: int) -> list[RdfUpload]:
-    """Every RDF part of a multipart/form-data body (GSP §5.5: all of them are merged)."""
-    form = await read_form(request, limit)
-    uploads = []
-    for name, part in form.multi_items():
-        if not isinstance(part, UploadFile):
-            continue
-        part_type = (part.content_type or "").split(";", 1)[0].strip().lower()
-        syntax = syntax_of(part_type, part.filename)
-        uploads.append(RdfUpload(await part.read(), syntax, part.filename or name, {}))
-    if not uploads:
-        raise InputError(
-            "the multipart body has no RDF part: send each graph as a file part with an RDF media type"
-        )
-    return uploads
-
-
 async def _uploads(request: Request) -> list[RdfUpload]:
     limit = stewardship(request.app).settings.max_upload_bytes
-    if media_type_of(request) == MULTIPART:
-        return await _multipart_uploads(request, limit)
+    if content_type(request).media_type == MULTIPART:
+        return await read_rdf_parts(request, limit)
     return [await read_rdf_upload(request, limit)]
 
 
@@ -197,7 +181,7 @@ def _agent(request: Request) -> str:
 
 async def _put(request: Request, graph: GraphName, location: str | None = None) -> Response:
     agent = _agent(request)
-    if media_type_of(request) == MULTIPART:
+    if content_type(request).media_type == MULTIPART:
         raise UnknownFormat("PUT takes one RDF document; multipart/form-data is for POST (merging its parts)")
     uploads = await _uploads(request)
     base = await _graph_uploads(request, uploads, graph)

@@ -27,8 +27,9 @@ from iopgraph.core.errors import IopgraphError
 from iopgraph.core.media_types import HTML, JSONLD, RDF_SYNTAXES
 from iopgraph.core.rdfio import from_rdflib
 from iopgraph.http import render
+from iopgraph.http.uploads import read_rdf_upload
 from iopgraph.stewardship.service import stewardship
-from iopgraph.stewardship.uploads import RdfUpload, read_rdf_upload
+from iopgraph.stewardship.uploads import RdfUpload
 from iopgraph.validation import ValidationReport
 
 router = APIRouter(tags=["validation"])
