@@ -87,14 +87,16 @@ def build(
 ) -> None:
     """Load ontology/ and data/ into the embedded Oxigraph store and write dumps."""
     from iopgraph.core.sources import graph_sources
-    from iopgraph.store.dumps import write_dumps
     from iopgraph.store.local import ensure_built, open_store
+    from iopgraph.views.dumps import write_dumps
 
     settings = _settings()
     try:
         store = open_store(settings.resolved_store_path)
         outcome = ensure_built(store, settings.resolved_store_path, graph_sources(settings.root), force)
-        dumps = write_dumps(store, settings.resolved_build_dir / "dumps")
+        # The same bytes GET /dumps/<name> serves (views.dumps writes both).
+        quads = list(store.quads_for_pattern(None, None, None))
+        dumps = write_dumps(quads, settings.resolved_build_dir / "dumps", settings.base_url)
     except IopgraphError as exc:
         raise _fail(exc) from None
     verb = "loaded" if outcome.rebuilt else "unchanged,"

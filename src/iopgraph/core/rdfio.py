@@ -27,6 +27,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 import rdflib
@@ -34,6 +35,7 @@ from rdflib.term import Node
 
 from iopgraph.core.errors import PayloadTooLarge, RdfSyntaxError, UnknownFormat
 from iopgraph.core.media_types import RdfSyntax, syntax_for_media_type, syntax_for_path
+from iopgraph.core.namespaces import PREFIXES
 
 #: Nesting a document may have when no limit is given (IOPGRAPH_MAX_RDF_DEPTH sets the service's).
 DEFAULT_MAX_DEPTH = 64
@@ -247,3 +249,38 @@ def graph_to_quads(graph: rdflib.Graph, name: ox.NamedNode | ox.DefaultGraph) ->
     """The triples of an rdflib graph as quads in graph ``name``."""
     for s, p, o in graph:
         yield ox.Quad(from_rdflib(s), from_rdflib(p), from_rdflib(o), name)  # type: ignore[arg-type]
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+#: The prefixes every Turtle or TriG document the project writes declares (RDF/XML uses them as namespaces).
+OUTPUT_PREFIXES = {
+    **PREFIXES,
+    "hydra": "http://www.w3.org/ns/hydra/core#",
+    "tree": "https://w3id.org/tree#",
+    "ldes": "https://w3id.org/ldes#",
+    "void": "http://rdfs.org/ns/void#",
+    "dcatap": "http://data.europa.eu/r5r/",
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+}
+
+
+def serialize(
+    items: Iterable[ox.Triple] | Iterable[ox.Quad], syntax: RdfSyntax | str, ordered: bool = True
+) -> bytes:
+    """``items`` in ``syntax`` (an :class:`RdfSyntax` or a media type) with the project's prefixes;
+    de-duplicated and sorted unless ``ordered`` is False.
+
+    The one writer of RDF documents (dumps, backups, releases, graph responses): the same
+    triples give the same bytes whichever path wrote them. JSON-LD is refused here: it is
+    written compacted with the shipped context (:func:`iopgraph.views.serialize.serialize`).
+    """
+    if isinstance(syntax, str):
+        found = syntax_for_media_type(syntax)
+        if found is None:
+            raise ValueError(f"{syntax!r} is not an RDF media type")
+        syntax = found
+    if syntax.format == ox.RdfFormat.JSON_LD:
+        raise ValueError("JSON-LD is written compacted with the context: use iopgraph.views.serialize")
+    written = cast(Iterable[ox.Quad], sorted(dict.fromkeys(items), key=str) if ordered else items)
+    return ox.serialize(written, format=syntax.format, prefixes=OUTPUT_PREFIXES) or b""

@@ -11,7 +11,6 @@ from iopgraph.core.errors import ResourceNotFound
 from iopgraph.core.media_types import HTML
 from iopgraph.http import render
 from iopgraph.views.dumps import DUMPS, dump_bytes
-from iopgraph.views.jsonld import CONTEXT_PATH
 
 router = APIRouter(tags=["downloads"])
 
@@ -39,9 +38,7 @@ async def dump(request: Request, name: str) -> Response:
     state = request.app.state
     if not hasattr(state, "dump_cache"):
         state.dump_cache = {}
-    body = await dump_bytes(
-        state.backend, state.dump_cache, found, state.settings.base_url.rstrip("/") + CONTEXT_PATH
-    )
+    body = await dump_bytes(state.backend, state.dump_cache, found, state.settings.base_url)
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if gz_file:
         return render.bytes_response(gzip.compress(body, mtime=0), "application/gzip", validators, headers)

@@ -15,6 +15,7 @@ from iopgraph.core.errors import ResourceNotFound
 from iopgraph.core.media_types import HTML
 from iopgraph.http import render
 from iopgraph.views import ldes
+from iopgraph.views.serialize import context_url
 
 router = APIRouter(tags=["LDES"])
 OFFERS = [
@@ -36,7 +37,7 @@ async def _rdf_or_page(
 ) -> Response:
     if media_type == HTML:
         return await render.graph_html(request, triples, root, title, INTRO, OFFERS, v)
-    return render.rdf(triples, media_type, v)
+    return render.rdf(triples, media_type, v, context_url=context_url(request.app.state.settings.base_url))
 
 
 IMMUTABLE = "public, max-age=31536000, immutable"

@@ -30,6 +30,7 @@ from __future__ import annotations
 import uuid
 from urllib.parse import quote
 
+import anyio.to_thread
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
@@ -47,6 +48,7 @@ from iopgraph.stewardship.gate import WriteOutcome, read_source
 from iopgraph.stewardship.isolation import drop_plan, graph_plan, screen_upload
 from iopgraph.stewardship.service import stewardship
 from iopgraph.stewardship.uploads import RdfUpload
+from iopgraph.views.serialize import context_url
 
 router = APIRouter(tags=["graph store"])
 
@@ -106,8 +108,12 @@ async def _read_graph(request: Request, graph: GraphName, format: str | None) ->
     source = await read_source(request.app.state.backend)
     if not graph_exists(source, graph):
         raise GraphNotFound(f"there is no graph <{graph_label(graph)}> in the store")
-    quads = source.quads_for_pattern(None, None, None, graph)
-    return render.rdf([ox.Triple(q.subject, q.predicate, q.object) for q in quads], media_type, validators)
+
+    def serialise() -> Response:  # off the event loop: a graph may be large
+        quads = source.quads_for_pattern(None, None, None, graph)
+        return render.rdf(quads, media_type, validators, context_url=context_url(_base(request)))
+
+    return await anyio.to_thread.run_sync(serialise)
 
 
 @router.api_route("/store", methods=["GET", "HEAD"], summary="Read a graph (or the dataset) of the store")
@@ -119,7 +125,8 @@ async def read(request: Request, format: str | None = None) -> Response:
     validators = render.validators(request, media_type)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
-    return render.rdf(await request.app.state.backend.quads(), media_type, validators)
+    quads = await request.app.state.backend.quads()
+    return await anyio.to_thread.run_sync(render.rdf, quads, media_type, validators)
 
 
 @router.api_route(

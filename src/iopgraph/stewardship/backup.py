@@ -27,8 +27,7 @@ import pyoxigraph as ox
 
 from iopgraph.core.errors import InputError
 from iopgraph.core.media_types import RdfSyntax, syntax_by_name
-from iopgraph.core.namespaces import PREFIXES
-from iopgraph.core.rdfio import Progress, parse_file
+from iopgraph.core.rdfio import Progress, parse_file, serialize
 from iopgraph.stewardship.changes import is_system_graph
 
 CHUNK = 20_000
@@ -65,10 +64,7 @@ def dump_store(
         )
     count = 0
     for chunk in _chunks(store_quads(store, include_system)):
-        out.write(
-            ox.serialize(chunk, format=syntax.format, prefixes=PREFIXES if syntax.name == "trig" else None)
-            or b""
-        )
+        out.write(serialize(chunk, syntax, ordered=False))  # streamed: chunk by chunk, in store order
         count += len(chunk)
         if on_progress:
             on_progress(len(chunk))
