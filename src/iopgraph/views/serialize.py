@@ -45,4 +45,4 @@ def serialize(items: Iterable[ox.Triple] | Iterable[ox.Quad], syntax: RdfSyntax,
 
 
 def _triple(item: ox.Triple | ox.Quad) -> ox.Triple:
-    return ox.Triple(item.subject, item.predicate, item.object) if isinstance(item, ox.Quad) else item
+    return item.triple if isinstance(item, ox.Quad) else item
