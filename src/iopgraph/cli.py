@@ -104,14 +104,16 @@ def build(
 ) -> None:
     """Load ontology/ and data/ into the embedded Oxigraph store and write dumps."""
     from iopgraph.core.sources import graph_sources
-    from iopgraph.store.dumps import write_dumps
     from iopgraph.store.local import ensure_built, open_store
+    from iopgraph.views.dumps import write_dumps
 
     settings = _settings()
     try:
         store = open_store(settings.resolved_store_path)
         outcome = ensure_built(store, settings.resolved_store_path, graph_sources(settings.root), force)
-        dumps = write_dumps(store, settings.resolved_build_dir / "dumps")
+        # The same bytes GET /dumps/<name> serves (views.dumps writes both).
+        quads = list(store.quads_for_pattern(None, None, None))
+        dumps = write_dumps(quads, settings.resolved_build_dir / "dumps", settings.base_url)
     except IopgraphError as exc:
         raise _fail(exc) from None
     verb = "loaded" if outcome.rebuilt else "unchanged,"
@@ -295,7 +297,7 @@ def load(
 
     Exit 0 loaded, 1 rejected by the shapes (nothing written), 2 unreadable input, 3 store in use.
     """
-    from iopgraph.stewardship.backup import read_rdf
+    from iopgraph.core.rdfio import parse_file
     from iopgraph.stewardship.checks import Checker
     from iopgraph.stewardship.loading import contrib_graph, load_files
 
@@ -313,7 +315,8 @@ def load(
         with _progress() as progress:
             for f in files:
                 task = progress.add_task(f"reading {f.name}", total=f.stat().st_size)
-                quads = read_rdf(f, lambda n, t=task: progress.advance(t, n))
+                # The guards of every upload (UTF-8, no XML entities, nesting depth) apply here too.
+                quads = parse_file(f, None, lambda n, t=task: progress.advance(t, n), settings.max_rdf_depth)
                 graphs.setdefault(graph or contrib_graph(f), []).extend(quads)
             progress.add_task("validating and loading", total=None)
             outcome = load_files(

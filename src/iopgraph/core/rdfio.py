@@ -1,4 +1,11 @@
-"""Reading RDF: files and bytes into pyoxigraph quads or rdflib graphs, with errors a person can act on.
+"""Reading and writing RDF: files and bytes into pyoxigraph quads or rdflib graphs, and back to bytes.
+
+Every RDF input, whatever the door (an upload, `iopgraph load`, a restore, the
+source files at build), goes through :func:`parse_bytes` (or :func:`parse_file`
+for a file, gzipped or not), so every input gets the same guards; every
+document the project writes (dumps, backups, graph responses) goes through
+:func:`serialize` (JSON-LD, compacted with the shipped context, is written by
+:mod:`iopgraph.views.serialize` on top of it).
 
 Parsing uses Oxigraph's parsers (fast, precise line/column positions, no network
 access: JSON-LD remote contexts and XML external entities are never fetched). RDF/XML with
@@ -13,10 +20,14 @@ isolated worker (:mod:`iopgraph.stewardship.jobs`); the screen is the first answ
 
 from __future__ import annotations
 
+import gzip
+import io
 import re
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 import rdflib
@@ -24,6 +35,12 @@ from rdflib.term import Node
 
 from iopgraph.core.errors import PayloadTooLarge, RdfSyntaxError, UnknownFormat
 from iopgraph.core.media_types import RdfSyntax, syntax_for_media_type, syntax_for_path
+from iopgraph.core.namespaces import PREFIXES
+
+#: Nesting a document may have when no limit is given (IOPGRAPH_MAX_RDF_DEPTH sets the service's).
+DEFAULT_MAX_DEPTH = 64
+#: Told how many more bytes were read (progress bars).
+Progress = Callable[[int], None]
 
 
 def _syntax_error(exc: SyntaxError, source: str) -> RdfSyntaxError:
@@ -32,22 +49,71 @@ def _syntax_error(exc: SyntaxError, source: str) -> RdfSyntaxError:
     return RdfSyntaxError(detail, source, exc.lineno, exc.offset)
 
 
-def parse_file(path: Path, graph: ox.NamedNode | ox.DefaultGraph | None = None) -> list[ox.Quad]:
-    """All quads of an RDF file; triples go into ``graph`` (default graph when None)."""
-    syntax = syntax_for_path(path)
+def parse_file(
+    path: Path,
+    graph: ox.NamedNode | ox.DefaultGraph | None = None,
+    on_progress: Progress | None = None,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> list[ox.Quad]:
+    """All quads of an RDF file (gzipped when it ends in ``.gz``: ``backup.nq.gz``), screened like an upload.
+
+    Triples go into ``graph`` (default graph when None). ``on_progress`` hears how many bytes of the
+    file were parsed, as parsing goes (for progress bars).
+    """
+    gzipped = path.suffix.lower() == ".gz"
+    syntax = syntax_for_path(path.with_suffix("") if gzipped else path)
     if syntax is None:
         raise UnknownFormat(
-            f"{path}: not an RDF file this tool reads (use .ttl, .nt, .jsonld, .rdf, .nq, .trig)"
+            f"{path}: not an RDF file this tool reads (use .ttl, .nt, .jsonld, .rdf, .nq, .trig"
+            + (", optionally .gz)" if gzipped else ")")
         )
     try:
-        data = path.read_bytes()
+        raw = path.read_bytes()
+        data = gzip.decompress(raw) if gzipped else raw
     except OSError as exc:
-        raise RdfSyntaxError(f"cannot read the file: {exc.strerror}", str(path)) from exc
-    return parse_bytes(data, syntax, str(path), graph)
+        raise RdfSyntaxError(f"cannot read the file: {exc.strerror or exc}", str(path)) from exc
+    except (EOFError, zlib.error) as exc:
+        raise RdfSyntaxError(f"the gzip data is damaged or cut short: {exc}", str(path)) from exc
+    report = _scaled(on_progress, len(raw), len(data)) if on_progress else None
+    return parse_bytes(data, syntax, str(path), graph, max_depth=max_depth, on_progress=report)
 
 
-#: Nesting a document may have when no limit is given (IOPGRAPH_MAX_RDF_DEPTH sets the service's).
-DEFAULT_MAX_DEPTH = 64
+def _scaled(on_progress: Progress, file_size: int, data_size: int) -> Progress:
+    """Report parsed bytes of the (decompressed) data as bytes of the file, so a bar's total is the file size."""
+    done = 0
+    reported = 0
+
+    def advance(n: int) -> None:
+        nonlocal done, reported
+        done += n
+        now = file_size if done >= data_size else done * file_size // max(data_size, 1)
+        if now > reported:
+            on_progress(now - reported)
+            reported = now
+
+    return advance
+
+
+class _Counting(io.RawIOBase):
+    """A reader over bytes telling ``on_progress`` how many were read (the parser reads it in blocks)."""
+
+    def __init__(self, data: bytes, on_progress: Progress) -> None:
+        self._data = memoryview(data)
+        self._at = 0
+        self._on_progress = on_progress
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        chunk = self._data[self._at : self._at + len(buffer)]
+        n = len(chunk)
+        buffer[:n] = chunk
+        self._at += n
+        if n:
+            self._on_progress(n)
+        return n
+
 
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _JSON_STEPS = {ord("{"): 1, ord("["): 1, ord("}"): -1, ord("]"): -1}
@@ -106,10 +172,12 @@ def parse_bytes(
     base_iri: str | None = None,
     max_quads: int | None = None,
     max_depth: int = DEFAULT_MAX_DEPTH,
+    on_progress: Progress | None = None,
 ) -> list[ox.Quad]:
-    """All quads of ``data`` in ``syntax`` (an :class:`RdfSyntax` or a media type).
+    """All quads of ``data`` in ``syntax`` (an :class:`RdfSyntax` or a media type), after :func:`screen`.
 
     ``max_quads``: more quads than that stop the parse with 413 (IOPGRAPH_MAX_UPLOAD_QUADS).
+    ``on_progress`` hears how many bytes were parsed, as parsing goes.
     """
     if isinstance(syntax, str):
         found = syntax_for_media_type(syntax)
@@ -120,7 +188,10 @@ def parse_bytes(
     try:
         # Blank nodes are renamed so that two files' _:b0 never merge.
         quads: list[ox.Quad] = []
-        for quad in ox.parse(data, syntax.format, base_iri=base_iri, rename_blank_nodes=True):
+        source_bytes: bytes | io.BufferedReader = (
+            io.BufferedReader(_Counting(data, on_progress)) if on_progress else data
+        )
+        for quad in ox.parse(source_bytes, syntax.format, base_iri=base_iri, rename_blank_nodes=True):
             quads.append(quad)
             if max_quads is not None and len(quads) > max_quads:
                 raise PayloadTooLarge(
@@ -178,3 +249,38 @@ def graph_to_quads(graph: rdflib.Graph, name: ox.NamedNode | ox.DefaultGraph) ->
     """The triples of an rdflib graph as quads in graph ``name``."""
     for s, p, o in graph:
         yield ox.Quad(from_rdflib(s), from_rdflib(p), from_rdflib(o), name)  # type: ignore[arg-type]
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+#: The prefixes every Turtle or TriG document the project writes declares (RDF/XML uses them as namespaces).
+OUTPUT_PREFIXES = {
+    **PREFIXES,
+    "hydra": "http://www.w3.org/ns/hydra/core#",
+    "tree": "https://w3id.org/tree#",
+    "ldes": "https://w3id.org/ldes#",
+    "void": "http://rdfs.org/ns/void#",
+    "dcatap": "http://data.europa.eu/r5r/",
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+}
+
+
+def serialize(
+    items: Iterable[ox.Triple] | Iterable[ox.Quad], syntax: RdfSyntax | str, ordered: bool = True
+) -> bytes:
+    """``items`` in ``syntax`` (an :class:`RdfSyntax` or a media type) with the project's prefixes;
+    de-duplicated and sorted unless ``ordered`` is False.
+
+    The one writer of RDF documents (dumps, backups, releases, graph responses): the same
+    triples give the same bytes whichever path wrote them. JSON-LD is refused here: it is
+    written compacted with the shipped context (:func:`iopgraph.views.serialize.serialize`).
+    """
+    if isinstance(syntax, str):
+        found = syntax_for_media_type(syntax)
+        if found is None:
+            raise ValueError(f"{syntax!r} is not an RDF media type")
+        syntax = found
+    if syntax.format == ox.RdfFormat.JSON_LD:
+        raise ValueError("JSON-LD is written compacted with the context: use iopgraph.views.serialize")
+    written = cast(Iterable[ox.Quad], sorted(dict.fromkeys(items), key=str) if ordered else items)
+    return ox.serialize(written, format=syntax.format, prefixes=OUTPUT_PREFIXES) or b""

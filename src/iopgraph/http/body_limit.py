@@ -3,7 +3,8 @@
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
 
 Endpoints enforce their own limits (``IOPGRAPH_MAX_QUERY_BYTES`` for queries,
-``IOPGRAPH_MAX_UPLOAD_BYTES`` for RDF uploads) with messages that name them;
+``IOPGRAPH_MAX_UPLOAD_BYTES`` for RDF uploads) with messages that name them,
+through :mod:`iopgraph.http.body`, whose checks this middleware shares;
 this is the backstop for every route, including ones that parse forms or JSON
 without a limit of their own. A ``Content-Length`` above the cap is answered
 413 at once, without reading the body; a chunked body is counted as it
@@ -15,15 +16,9 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from iopgraph.core.errors import PayloadTooLarge
+from iopgraph.core.errors import InputError
+from iopgraph.http.body import ANY_LIMIT, declared_length
 from iopgraph.http.problems import problem
-
-
-def _too_large(limit: int) -> str:
-    return (
-        f"the request body is larger than this server accepts ({limit} bytes; "
-        "IOPGRAPH_MAX_UPLOAD_BYTES / IOPGRAPH_MAX_QUERY_BYTES)"
-    )
 
 
 class BodyLimitMiddleware:
@@ -37,22 +32,20 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = next((v for k, v in scope.get("headers", []) if k.lower() == b"content-length"), None)
+        header = next((v for k, v in scope.get("headers", []) if k.lower() == b"content-length"), None)
+        try:
+            declared = declared_length(header)
+        except InputError as exc:
+            await problem(400, exc.message, "bad-request")(scope, receive, send)
+            return
         if declared is not None:
-            try:
-                length = int(declared)
-            except ValueError:
-                length = -1
-            if length < 0:
-                response = problem(400, "the Content-Length header is not a number", "bad-request")
+            if declared > self.max_bytes:
+                too_large = ANY_LIMIT.exceeded(self.max_bytes, declared)
+                response = problem(413, too_large.message, too_large.code, headers={"Connection": "close"})
                 await response(scope, receive, send)
                 return
-            if length > self.max_bytes:
-                response = problem(
-                    413, _too_large(self.max_bytes), PayloadTooLarge.code, headers={"Connection": "close"}
-                )
-                await response(scope, receive, send)
-                return
+            await self.app(scope, receive, send)
+            return
 
         received = 0
 
@@ -63,7 +56,7 @@ class BodyLimitMiddleware:
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     # Raised inside the handler's read: the app's error handler answers 413.
-                    raise PayloadTooLarge(_too_large(self.max_bytes))
+                    raise ANY_LIMIT.exceeded(self.max_bytes)
             return message
 
-        await self.app(scope, receive if declared is not None else limited_receive, send)
+        await self.app(scope, limited_receive, send)

@@ -40,21 +40,12 @@ from iopgraph.core.media_types import (
     JSONLD,
     syntax_for_media_type,
 )
-from iopgraph.core.namespaces import PREFIXES
 from iopgraph.http import providers
 from iopgraph.views.jsonld import CONTEXT_PATH
 from iopgraph.views.links import local_href
+from iopgraph.views.serialize import serialize
 
 _TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-RDF_PREFIXES = {
-    **PREFIXES,
-    "hydra": "http://www.w3.org/ns/hydra/core#",
-    "tree": "https://w3id.org/tree#",
-    "ldes": "https://w3id.org/ldes#",
-    "void": "http://rdfs.org/ns/void#",
-    "dcatap": "http://data.europa.eu/r5r/",
-    "sd": "http://www.w3.org/ns/sparql-service-description#",
-}
 
 
 @dataclass(frozen=True)
@@ -143,12 +134,16 @@ def _with(headers: dict[str, str] | None, v: Validators | None) -> dict[str, str
     return merged
 
 
-def serialize_rdf(triples: Iterable[ox.Triple] | Iterable[ox.Quad], media_type: str) -> bytes:
+def serialize_rdf(
+    triples: Iterable[ox.Triple] | Iterable[ox.Quad], media_type: str, context_url: str | None = None
+) -> bytes:
+    """Through the one serialiser (views.serialize); JSON-LD needs the context it is compacted with."""
     syntax = syntax_for_media_type(media_type)
     if syntax is None:  # pragma: no cover - callers negotiate among known syntaxes
         raise ValueError(f"{media_type} is not an RDF syntax")
-    ordered = sorted(dict.fromkeys(triples), key=str)  # type: ignore[arg-type]
-    return ox.serialize(ordered, format=syntax.format, prefixes=RDF_PREFIXES) or b""
+    if syntax.media_type == JSONLD and context_url is None:  # pragma: no cover - a programming error
+        raise ValueError("JSON-LD is compacted with the context: pass context_url")
+    return serialize(triples, syntax, context_url or "")
 
 
 def rdf(
@@ -156,9 +151,10 @@ def rdf(
     media_type: str,
     v: Validators | None = None,
     headers: dict[str, str] | None = None,
+    context_url: str | None = None,
 ) -> Response:
-    """Turtle, N-Triples, RDF/XML, N-Quads or TriG of ``triples``."""
-    body = serialize_rdf(triples, media_type)
+    """Turtle, N-Triples, RDF/XML, N-Quads or TriG of ``triples`` (JSON-LD, compacted with ``context_url``)."""
+    body = serialize_rdf(triples, media_type, context_url)
     charset = "; charset=utf-8" if media_type.startswith("text/") else ""
     return Response(body, media_type=media_type + charset, headers=_with(headers, v))
 

@@ -11,6 +11,7 @@ from email.utils import format_datetime
 from fastapi import Request, Response
 
 from iopgraph.core.conneg import negotiate
+from iopgraph.http.body import QUERY_LIMIT, read_body
 from iopgraph.query.errors import SparqlRequestError
 from iopgraph.query.formats import content_type
 from iopgraph.sparql.cache import matches
@@ -70,7 +71,8 @@ def endpoint_url(service: SparqlService) -> str:
 async def handle_sparql(request: Request, service: SparqlService) -> Response:
     """Answer one SPARQL Protocol request (GET, HEAD or POST)."""
     settings = service.settings
-    parsed = await parse_request(request, settings.max_query_bytes)
+    limit = settings.max_query_bytes
+    parsed = await parse_request(request, limit, lambda: read_body(request, limit, QUERY_LIMIT))
     if parsed.query is None:
         if request.method == "POST":
             raise SparqlRequestError(

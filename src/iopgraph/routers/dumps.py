@@ -11,7 +11,6 @@ from iopgraph.core.errors import ResourceNotFound
 from iopgraph.core.media_types import HTML
 from iopgraph.http import providers, render
 from iopgraph.views.dumps import DUMPS, dump_bytes
-from iopgraph.views.jsonld import CONTEXT_PATH
 
 router = APIRouter(tags=["downloads"])
 
@@ -37,9 +36,7 @@ async def dump(request: Request, name: str) -> Response:
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
     context = providers.context(request)
-    body = await dump_bytes(
-        context.backend, context.dumps, found, context.settings.base_url.rstrip("/") + CONTEXT_PATH
-    )
+    body = await dump_bytes(context.backend, context.dumps, found, context.settings.base_url)
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if gz_file:
         return render.bytes_response(gzip.compress(body, mtime=0), "application/gzip", validators, headers)

@@ -13,10 +13,11 @@ from fastapi import APIRouter, Request, Response
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import ResourceNotFound
 from iopgraph.core.media_types import HTML
-from iopgraph.http import render
+from iopgraph.http import providers, render
 from iopgraph.http.providers import BackendDep, EventLogDep, SettingsDep
 from iopgraph.store.backend import Backend
 from iopgraph.views import ldes
+from iopgraph.views.serialize import context_url
 
 router = APIRouter(tags=["LDES"])
 OFFERS = [
@@ -38,7 +39,7 @@ async def _rdf_or_page(
 ) -> Response:
     if media_type == HTML:
         return await render.graph_html(request, triples, root, title, INTRO, OFFERS, v)
-    return render.rdf(triples, media_type, v)
+    return render.rdf(triples, media_type, v, context_url=context_url(providers.settings(request).base_url))
 
 
 IMMUTABLE = "public, max-age=31536000, immutable"

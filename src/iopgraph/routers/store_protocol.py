@@ -30,21 +30,24 @@ from __future__ import annotations
 import uuid
 from urllib.parse import quote
 
+import anyio.to_thread
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
-from starlette.datastructures import UploadFile
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import GraphNotFound, InputError, UnknownFormat
 from iopgraph.core.media_types import JSONLD
 from iopgraph.core.namespaces import GRAPH
 from iopgraph.http import providers, render
+from iopgraph.http.body import content_type
+from iopgraph.http.uploads import read_rdf_parts, read_rdf_upload
 from iopgraph.routers import resources
 from iopgraph.routers.resources import resource_iri
 from iopgraph.stewardship.changes import GraphName, graph_label
 from iopgraph.stewardship.gate import WriteOutcome
 from iopgraph.stewardship.isolation import drop_plan, graph_plan, screen_upload
-from iopgraph.stewardship.uploads import RdfUpload, media_type_of, read_form, read_rdf_upload, syntax_of
+from iopgraph.stewardship.uploads import RdfUpload
+from iopgraph.views.serialize import context_url
 
 router = APIRouter(tags=["graph store"])
 
@@ -104,7 +107,13 @@ async def _read_graph(request: Request, graph: GraphName, format: str | None) ->
     quads = await providers.backend(request).quads(graph.value if isinstance(graph, ox.NamedNode) else "")
     if not quads and isinstance(graph, ox.NamedNode):  # a named graph exists while it holds quads
         raise GraphNotFound(f"there is no graph <{graph_label(graph)}> in the store")
-    return render.rdf([ox.Triple(q.subject, q.predicate, q.object) for q in quads], media_type, validators)
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+    context = context_url(_base(request))
+
+    def serialise() -> Response:  # off the event loop: a graph may be large
+        return render.rdf(triples, media_type, validators, context_url=context)
+
+    return await anyio.to_thread.run_sync(serialise)
 
 
 @router.api_route("/store", methods=["GET", "HEAD"], summary="Read a graph (or the dataset) of the store")
@@ -116,7 +125,13 @@ async def read(request: Request, format: str | None = None) -> Response:
     validators = render.validators(request, media_type)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
-    return render.rdf(await providers.backend(request).quads(), media_type, validators)
+    quads = await providers.backend(request).quads()
+    context = context_url(_base(request))
+
+    def serialise() -> Response:  # off the event loop: the dataset may be large
+        return render.rdf(quads, media_type, validators, context_url=context)
+
+    return await anyio.to_thread.run_sync(serialise)
 
 
 @router.api_route(
@@ -150,27 +165,10 @@ def written(
     return Response(status_code=204, headers=headers)
 
 
-async def _multipart_uploads(request: Request, limit: int) -> list[RdfUpload]:
-    """Every RDF part of a multipart/form-data body (GSP §5.5: all of them are merged)."""
-    form = await read_form(request, limit)
-    uploads = []
-    for name, part in form.multi_items():
-        if not isinstance(part, UploadFile):
-            continue
-        part_type = (part.content_type or "").split(";", 1)[0].strip().lower()
-        syntax = syntax_of(part_type, part.filename)
-        uploads.append(RdfUpload(await part.read(), syntax, part.filename or name, {}))
-    if not uploads:
-        raise InputError(
-            "the multipart body has no RDF part: send each graph as a file part with an RDF media type"
-        )
-    return uploads
-
-
 async def _uploads(request: Request) -> list[RdfUpload]:
     limit = providers.stewardship(request).settings.max_upload_bytes
-    if media_type_of(request) == MULTIPART:
-        return await _multipart_uploads(request, limit)
+    if content_type(request).media_type == MULTIPART:
+        return await read_rdf_parts(request, limit)
     return [await read_rdf_upload(request, limit)]
 
 
@@ -195,7 +193,7 @@ def _agent(request: Request) -> str:
 
 async def _put(request: Request, graph: GraphName, location: str | None = None) -> Response:
     agent = _agent(request)
-    if media_type_of(request) == MULTIPART:
+    if content_type(request).media_type == MULTIPART:
         raise UnknownFormat("PUT takes one RDF document; multipart/form-data is for POST (merging its parts)")
     uploads = await _uploads(request)
     base = await _graph_uploads(request, uploads, graph)

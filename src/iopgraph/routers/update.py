@@ -24,24 +24,16 @@ from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.errors import InputError, UnknownFormat
 from iopgraph.http import providers
+from iopgraph.http.body import content_type, read_body
 from iopgraph.routers.store_protocol import written
 from iopgraph.stewardship.isolation import update_plan
 from iopgraph.stewardship.sparql_update import UpdateOptions
-from iopgraph.stewardship.uploads import media_type_of, read_body
 
 router = APIRouter(tags=["sparql update"])
 
 UPDATE_TYPE = "application/sparql-update"
 FORM_TYPE = "application/x-www-form-urlencoded"
 DATASET_PARAMETERS = ("using-graph-uri", "using-named-graph-uri")
-
-
-def _charset(request: Request) -> str | None:
-    for param in request.headers.get("content-type", "").split(";")[1:]:
-        key, _, value = param.partition("=")
-        if key.strip().lower() == "charset":
-            return value.strip().strip('"').lower()
-    return None
 
 
 def _iris(values: list[str], name: str) -> list[str]:
@@ -55,13 +47,14 @@ def _iris(values: list[str], name: str) -> list[str]:
 
 async def update_request(request: Request, limit: int) -> tuple[str, dict[str, list[str]]]:
     """The update text and the dataset parameters of a request (SPARQL 1.1 Protocol §2.2)."""
-    media_type = media_type_of(request)
+    declared = content_type(request)
+    media_type = declared.media_type
     if media_type not in (UPDATE_TYPE, FORM_TYPE):
         raise UnknownFormat(
             f"send the update as {UPDATE_TYPE} or as a form ({FORM_TYPE}) with update=…; "
             f"got {media_type or 'no Content-Type'}"
         )
-    charset = _charset(request)
+    charset = declared.charset
     if charset not in (None, "utf-8", "utf8"):
         raise InputError(f"the update must be UTF-8 (SPARQL 1.1 Protocol §2.2); got charset={charset}")
     body = await read_body(request, limit)

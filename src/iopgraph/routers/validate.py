@@ -27,7 +27,8 @@ from iopgraph.core.errors import IopgraphError
 from iopgraph.core.media_types import HTML, JSONLD, RDF_SYNTAXES
 from iopgraph.core.rdfio import from_rdflib
 from iopgraph.http import providers, render
-from iopgraph.stewardship.uploads import RdfUpload, read_rdf_upload
+from iopgraph.http.uploads import read_rdf_upload
+from iopgraph.stewardship.uploads import RdfUpload
 from iopgraph.validation import ValidationReport
 
 router = APIRouter(tags=["validation"])

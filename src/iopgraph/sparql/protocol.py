@@ -15,12 +15,14 @@ decoded as strict UTF-8: bad bytes are a 400, never silently replaced.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from starlette.requests import Request
 
+from iopgraph.core.content_type import parse_content_type
 from iopgraph.query.errors import QueryMediaTypeError, QueryTooLarge, SparqlRequestError, UpdateRefused
 
 FORM = "application/x-www-form-urlencoded"
@@ -89,21 +91,6 @@ def _decode(body: bytes, what: str) -> str:
         raise SparqlRequestError(f"the {what} is not valid UTF-8 (byte {exc.start})") from None
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise QueryTooLarge(
-            f"the request body has {declared} bytes; the limit is {limit} (IOPGRAPH_MAX_QUERY_BYTES)"
-        )
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise QueryTooLarge(f"the request body exceeds {limit} bytes (IOPGRAPH_MAX_QUERY_BYTES)")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _url_params(request: Request) -> list[tuple[str, str]]:
     """The URL's parameters, percent-decoded as strict UTF-8 (400 rather than silently replacing bad bytes)."""
     raw = request.scope.get("query_string", b"")
@@ -117,13 +104,18 @@ def _url_params(request: Request) -> list[tuple[str, str]]:
         ) from None
 
 
-async def parse_request(request: Request, max_bytes: int) -> ProtocolRequest:
-    """Read the query operation out of ``request`` (GET or POST); raises on anything the protocol forbids."""
+async def parse_request(
+    request: Request, max_bytes: int, read_body: Callable[[], Awaitable[bytes]]
+) -> ProtocolRequest:
+    """Read the query operation out of ``request`` (GET or POST); raises on anything the protocol forbids.
+
+    ``read_body`` reads a POST's body within ``max_bytes`` (the HTTP layer's one body reader, 413 beyond).
+    """
     url_params = _url_params(request)
     if request.method in ("GET", "HEAD"):
         parsed = _from_params(url_params)
     else:
-        media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        media_type = parse_content_type(request.headers.get("content-type")).media_type
         if media_type == SPARQL_UPDATE:
             raise UpdateRefused(READ_ONLY)
         if media_type not in (FORM, SPARQL_QUERY):
@@ -131,7 +123,7 @@ async def parse_request(request: Request, max_bytes: int) -> ProtocolRequest:
             raise QueryMediaTypeError(
                 f"a POST to the SPARQL endpoint needs Content-Type {FORM} or {SPARQL_QUERY} (got {shown})"
             )
-        body = await _read_body(request, max_bytes)
+        body = await read_body()
         if media_type == SPARQL_QUERY:
             parsed = _from_params(url_params, _decode(body, "request body"))
         else:

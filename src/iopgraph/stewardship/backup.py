@@ -6,8 +6,9 @@
 
 A backup is gzipped N-Quads (portable: any RDF store reads it) plus a
 ``.json`` manifest with the quad count and SHA-256, checked on restore. A
-restore parses the whole file before it touches the store, so a damaged backup
-leaves the store as it was.
+restore parses the whole file (through :func:`iopgraph.core.rdfio.parse_file`,
+with the guards every input gets) before it touches the store, so a damaged
+backup leaves the store as it was.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import gzip
 import hashlib
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,12 +25,11 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from iopgraph.core.errors import InputError, RdfSyntaxError
-from iopgraph.core.media_types import RdfSyntax, syntax_by_name, syntax_for_path
-from iopgraph.core.namespaces import PREFIXES
+from iopgraph.core.errors import InputError
+from iopgraph.core.media_types import RdfSyntax, syntax_by_name
+from iopgraph.core.rdfio import Progress, parse_file, serialize
 from iopgraph.stewardship.changes import is_system_graph
 
-Progress = Callable[[int], None]
 CHUNK = 20_000
 
 
@@ -64,10 +64,7 @@ def dump_store(
         )
     count = 0
     for chunk in _chunks(store_quads(store, include_system)):
-        out.write(
-            ox.serialize(chunk, format=syntax.format, prefixes=PREFIXES if syntax.name == "trig" else None)
-            or b""
-        )
+        out.write(serialize(chunk, syntax, ordered=False))  # streamed: chunk by chunk, in store order
         count += len(chunk)
         if on_progress:
             on_progress(len(chunk))
@@ -105,51 +102,6 @@ def backup_store(store: ox.Store, dest: Path, on_progress: Progress | None = Non
     return info
 
 
-class _Counting(io.RawIOBase):
-    """A reader reporting how many bytes were read (for progress bars while parsing)."""
-
-    def __init__(self, raw: BinaryIO, on_progress: Progress | None) -> None:
-        self.raw = raw
-        self.on_progress = on_progress
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self.raw.read(len(buffer))
-        buffer[: len(data)] = data
-        if self.on_progress and data:
-            self.on_progress(len(data))
-        return len(data)
-
-
-def read_rdf(
-    path: Path, on_progress: Progress | None = None, graph: ox.NamedNode | ox.DefaultGraph | None = None
-) -> list[ox.Quad]:
-    """Parse an RDF file (optionally gzipped: ``.nq.gz``), reporting bytes read; errors name line and column."""
-    gzipped = path.suffix == ".gz"
-    syntax = syntax_for_path(path.with_suffix("") if gzipped else path)
-    if syntax is None:
-        raise InputError(
-            f"{path}: not an RDF file this tool reads (use .ttl, .nt, .jsonld, .rdf, .nq, .trig, "
-            "optionally .gz)"
-        )
-    try:
-        with path.open("rb") as raw:
-            counted = io.BufferedReader(_Counting(raw, on_progress))
-            stream: BinaryIO = gzip.GzipFile(fileobj=counted) if gzipped else counted  # type: ignore[assignment]
-            quads = list(ox.parse(stream, syntax.format, rename_blank_nodes=True))
-    except SyntaxError as exc:
-        text = str(getattr(exc, "msg", exc))
-        detail = text.split(": ", 1)[1] if text.startswith("Parser error") and ": " in text else text
-        raise RdfSyntaxError(detail, str(path), exc.lineno, exc.offset) from exc
-    except (OSError, EOFError) as exc:
-        raise InputError(f"{path}: cannot be read: {exc}") from exc
-    if graph is not None and not syntax.is_dataset:
-        quads = [ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads]
-    return quads
-
-
 def restore_store(store: ox.Store, source: Path, on_progress: Progress | None = None) -> int:
     """Replace the store's content by the backup ``source``; returns the number of quads."""
     manifest = _manifest(source)
@@ -158,7 +110,7 @@ def restore_store(store: ox.Store, source: Path, on_progress: Progress | None = 
         digest = hashlib.sha256(source.read_bytes()).hexdigest()
         if digest != expected.get("sha256"):
             raise InputError(f"{source} does not match its manifest (sha256 differs): the backup is damaged")
-    quads = read_rdf(source, on_progress)
+    quads = parse_file(source, on_progress=on_progress)
     if manifest.exists() and len(set(quads)) != expected.get("quads"):
         raise InputError(f"{source} holds {len(quads)} quads, its manifest says {expected.get('quads')}")
     store.clear()

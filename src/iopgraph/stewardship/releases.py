@@ -32,6 +32,7 @@ import pyoxigraph as ox
 from iopgraph.core.errors import InputError
 from iopgraph.core.iri import mint
 from iopgraph.core.namespaces import BASE, PREFIXES
+from iopgraph.core.rdfio import serialize
 from iopgraph.stewardship.backup import store_quads
 from iopgraph.stewardship.changes import RELEASES_GRAPH
 
@@ -63,7 +64,7 @@ def canonical_triples(store: ox.Store) -> list[ox.Triple]:
 
 
 def _nt(triples: list[ox.Triple]) -> bytes:
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+    return serialize(triples, "application/n-triples")
 
 
 def _read_nt_gz(path: Path) -> set[ox.Triple]:
@@ -123,11 +124,8 @@ def make_release(store: ox.Store, folder: Path, version: str, base_url: str, not
     target.mkdir(parents=True)
     dataset = [q for q in store_quads(store, include_system=False)]
     files = {
-        f"iopgraph-{version}.nq.gz": gzip.compress(
-            ox.serialize(sorted(dataset, key=str), format=ox.RdfFormat.N_QUADS) or b"", mtime=0
-        ),
-        f"iopgraph-{version}.ttl": ox.serialize(current, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-        or b"",
+        f"iopgraph-{version}.nq.gz": gzip.compress(serialize(dataset, "application/n-quads"), mtime=0),
+        f"iopgraph-{version}.ttl": serialize(current, "text/turtle"),
         f"iopgraph-{version}.nt.gz": gzip.compress(_nt(current), mtime=0),
         "changes-added.nt": _nt(added),
         "changes-removed.nt": _nt(removed),

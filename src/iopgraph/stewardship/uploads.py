@@ -1,22 +1,20 @@
-"""Request bodies holding RDF: size limit (413), media type (415), multipart file uploads.
+"""RDF a client sent: the bytes, the syntax they are in (415 otherwise), and the form's other fields.
 
-    upload = await read_rdf_upload(request, limit=settings.max_upload_bytes)
+    upload = RdfUpload(data, syntax_of("text/turtle"), "request body", {})
     quads = upload.parse()    # RdfSyntaxError (400) names the line and column
 
-A body is read in chunks and abandoned as soon as it passes the limit, so an
-oversized upload never sits in memory whole.
+Reading one from an HTTP request (size limit, forms, multipart parts) is
+:mod:`iopgraph.http.uploads`; the writes and validation of this package take
+the :class:`RdfUpload` it makes.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from starlette.datastructures import FormData, UploadFile
-from starlette.requests import Request
 
-from iopgraph.core.errors import InputError, PayloadTooLarge, UnknownFormat
+from iopgraph.core.errors import UnknownFormat
 from iopgraph.core.media_types import (
     RDF_SYNTAXES,
     RdfSyntax,
@@ -26,8 +24,6 @@ from iopgraph.core.media_types import (
     syntax_for_path,
 )
 from iopgraph.core.rdfio import parse_bytes
-
-FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 def accepted_media_types() -> str:
@@ -49,28 +45,6 @@ class RdfUpload:
         return parse_bytes(self.data, self.syntax, self.source, graph, base_iri)
 
 
-async def read_limited(chunks: AsyncIterator[bytes], limit: int) -> bytes:
-    """Concatenate ``chunks``; raise 413 as soon as they pass ``limit`` bytes."""
-    body = bytearray()
-    async for chunk in chunks:
-        body.extend(chunk)
-        if len(body) > limit:
-            raise PayloadTooLarge(f"the request body is larger than the limit of {limit} bytes")
-    return bytes(body)
-
-
-def _check_declared_length(request: Request, limit: int) -> None:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(
-            f"the request body ({declared} bytes) is larger than the limit of {limit} bytes"
-        )
-
-
-def media_type_of(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-
-
 def syntax_of(media_type: str, filename: str | None = None) -> RdfSyntax:
     """The RDF syntax of a media type (or, for generic types, of a file name); 415 otherwise."""
     syntax = syntax_for_body(media_type) if media_type else None
@@ -84,53 +58,8 @@ def syntax_of(media_type: str, filename: str | None = None) -> RdfSyntax:
     return syntax
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    _check_declared_length(request, limit)
-    return await read_limited(request.stream(), limit)
-
-
-async def read_form(request: Request, limit: int) -> FormData:
-    """The form of ``request`` (multipart or urlencoded), its body read within ``limit`` bytes; 400 if malformed."""
-    body = await read_body(request, limit)
-
-    async def replay() -> dict[str, object]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    try:
-        return await Request(request.scope, replay).form(max_part_size=limit)
-    except Exception as exc:  # malformed multipart: python-multipart raises several types
-        raise InputError(f"the form data cannot be read: {exc}") from exc
-
-
-async def read_rdf_upload(request: Request, limit: int, file_field: str = "file") -> RdfUpload:
-    """The RDF of a request: a body with an RDF media type, or a form with a file (or a ``text`` field).
-
-    Forms name the syntax by the file part's media type, its file name, or a
-    ``syntax`` field (a media type or a short name such as ``turtle``).
-    """
-    media_type = media_type_of(request)
-    if media_type not in FORM_TYPES:
-        syntax = syntax_of(media_type)
-        return RdfUpload(await read_body(request, limit), syntax, "request body", {})
-    form = await read_form(request, limit)
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    upload = form.get(file_field)
-    declared = fields.get("syntax", "").strip()
-    if isinstance(upload, UploadFile) and upload.filename:
-        data = await upload.read()
-        part_type = (upload.content_type or "").split(";", 1)[0].strip().lower()
-        syntax = _declared_syntax(declared) or syntax_of(part_type, upload.filename)
-        return RdfUpload(data, syntax, upload.filename, fields)
-    text = fields.get("text", "")
-    if not text.strip():
-        raise InputError(
-            f"the form has no RDF: attach a file (field '{file_field}') or paste text (field 'text')"
-        )
-    syntax = _declared_syntax(declared) or syntax_of("text/turtle")
-    return RdfUpload(text.encode("utf-8"), syntax, "pasted text", fields)
-
-
-def _declared_syntax(value: str) -> RdfSyntax | None:
+def declared_syntax(value: str) -> RdfSyntax | None:
+    """The syntax a form's ``syntax`` field names (a media type or a short name such as ``turtle``)."""
     if not value:
         return None
     found = syntax_for_media_type(value) or syntax_by_name(value)

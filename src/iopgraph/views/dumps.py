@@ -1,23 +1,27 @@
-"""Dumps of the whole graph at stable URLs (``/dumps/iopgraph.ttl`` ...), built once per store version.
+"""Dumps of the whole graph: the files `iopgraph build` writes and ``/dumps/iopgraph.ttl`` ... serves.
 
-Turtle and N-Triples hold the union of all named graphs; N-Quads and TriG keep
-one named graph per source file; JSON-LD is compacted with the published
-context (one flat node per subject). The bytes are cached in the app's context per
-backend version, so a harvester's repeated download costs one build.
+Both go through :func:`dump_bytes_of` (and so :mod:`iopgraph.views.serialize`),
+so the file of a build and the download of a server on the same store are the
+same bytes. Turtle and N-Triples hold the union of all named graphs; N-Quads
+and TriG keep one named graph per source file; JSON-LD is the union graph
+compacted with the published context (one flat node per subject). The bytes are cached in the app's context
+per backend version, so a harvester's repeated download costs
+one build.
 """
 
 from __future__ import annotations
 
-import json
+import gzip
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import anyio.to_thread
 import pyoxigraph as ox
 
 from iopgraph.core.media_types import RdfSyntax, syntax_by_name
-from iopgraph.core.namespaces import PREFIXES
 from iopgraph.store.backend import Backend
-from iopgraph.views.jsonld import document, frame
+from iopgraph.views.serialize import context_url, serialize
 
 STEM = "iopgraph"
 
@@ -29,37 +33,50 @@ class Dump:
     title: str
 
 
+def _syntax(name: str) -> RdfSyntax:
+    found = syntax_by_name(name)
+    assert found is not None, name
+    return found
+
+
 DUMPS: dict[str, Dump] = {
     d.name: d
     for d in (
-        Dump(f"{STEM}.ttl", syntax_by_name("turtle"), "Turtle"),  # type: ignore[arg-type]
-        Dump(f"{STEM}.nt", syntax_by_name("n-triples"), "N-Triples"),  # type: ignore[arg-type]
-        Dump(f"{STEM}.jsonld", syntax_by_name("json-ld"), "JSON-LD (compacted with the v1 context)"),  # type: ignore[arg-type]
-        Dump(f"{STEM}.nq", syntax_by_name("n-quads"), "N-Quads (one named graph per source file)"),  # type: ignore[arg-type]
-        Dump(f"{STEM}.trig", syntax_by_name("trig"), "TriG (one named graph per source file)"),  # type: ignore[arg-type]
+        Dump(f"{STEM}.ttl", _syntax("turtle"), "Turtle"),
+        Dump(f"{STEM}.nt", _syntax("n-triples"), "N-Triples"),
+        Dump(f"{STEM}.jsonld", _syntax("json-ld"), "JSON-LD (compacted with the v1 context)"),
+        Dump(f"{STEM}.nq", _syntax("n-quads"), "N-Quads (one named graph per source file)"),
+        Dump(f"{STEM}.trig", _syntax("trig"), "TriG (one named graph per source file)"),
     )
 }
 
 
-def _serialise(quads: list[ox.Quad], dump: Dump, context_url: str) -> bytes:
-    triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
-    if dump.syntax.name == "json-ld":  # the union graph, compacted like every other JSON-LD response
-        subjects = sorted({t.subject for t in triples}, key=str)
-        framed = frame(triples, subjects, max_depth=0)  # type: ignore[arg-type]
-        return json.dumps(document(context_url, framed), ensure_ascii=False).encode()
-    if dump.syntax.is_dataset:
-        return ox.serialize(sorted(quads, key=str), format=dump.syntax.format, prefixes=PREFIXES) or b""
-    return ox.serialize(triples, format=dump.syntax.format, prefixes=PREFIXES) or b""
+def dump_bytes_of(quads: Iterable[ox.Quad], dump: Dump, base_url: str) -> bytes:
+    """The bytes of ``dump`` for ``quads`` (the whole store)."""
+    return serialize(quads, dump.syntax, context_url(base_url))
+
+
+def write_dumps(quads: list[ox.Quad], folder: Path, base_url: str) -> list[Path]:
+    """Write every dump (plus a gzip of each, as ``/dumps/<name>.gz`` serves it) into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for dump in DUMPS.values():
+        target = folder / dump.name
+        data = dump_bytes_of(quads, dump, base_url)
+        target.write_bytes(data)
+        (folder / (dump.name + ".gz")).write_bytes(gzip.compress(data, mtime=0))
+        written.append(target)
+    return written
 
 
 async def dump_bytes(
-    backend: Backend, cache: dict[tuple[str, str], bytes], dump: Dump, context_url: str
+    backend: Backend, cache: dict[tuple[str, str], bytes], dump: Dump, base_url: str
 ) -> bytes:
     """The dump at the backend's current version, built once (older versions are dropped from ``cache``)."""
     key = (backend.version, dump.name)
     if key not in cache:
         quads = await backend.quads()
-        data = await anyio.to_thread.run_sync(_serialise, quads, dump, context_url)
+        data = await anyio.to_thread.run_sync(dump_bytes_of, quads, dump, base_url)
         for old in [k for k in cache if k[0] != backend.version]:
             del cache[old]
         cache[key] = data
