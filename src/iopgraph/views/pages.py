@@ -52,14 +52,10 @@ class Index:
         return Link(label_for(iri, self.labels), local_href(iri), iri)
 
     def links(self, subject: str, predicate: str) -> list[Link]:
-        return sorted(
-            (self.link(v) for v in self.values(subject, predicate)), key=lambda link: link.text.lower()
-        )
+        return sorted((self.link(v) for v in self.values(subject, predicate)), key=Link.sort_key)
 
     def reverse_links(self, obj: str, predicate: str) -> list[Link]:
-        return sorted(
-            (self.link(s) for s in set(self.incoming[obj][predicate])), key=lambda link: link.text.lower()
-        )
+        return sorted((self.link(s) for s in set(self.incoming[obj][predicate])), key=Link.sort_key)
 
     def is_a(self, subject: str, cls: str) -> bool:
         return cls in self.values(subject, RDF_TYPE)
@@ -70,6 +66,10 @@ class Link:
     text: str
     href: str
     iri: str
+
+    def sort_key(self) -> tuple[str, str]:
+        """By text, then IRI: the same order in every process (ties never follow set order)."""
+        return (self.text.lower(), self.iri)
 
 
 async def everything(
@@ -320,7 +320,7 @@ async def matrix(backend: Backend) -> tuple[list[Link], list[MatrixRow]]:
         cells = [
             (
                 (c, u.iri) in observed,
-                sorted(practices.get((c, u.iri), set()), key=lambda link: link.text.lower()),
+                sorted(practices.get((c, u.iri), set()), key=Link.sort_key),
             )
             for u in cases
         ]

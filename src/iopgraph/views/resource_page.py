@@ -144,11 +144,13 @@ async def resource_page(backend: Backend, d: Description) -> ResourcePage:
         row = incoming.setdefault(p, Row(p, heading))
         row.values.append(_value(t.subject, labels))
     for row in incoming.values():
-        row.values.sort(key=lambda v: v.text.lower())
+        row.values.sort(key=lambda v: (v.text.lower(), v.iri or v.text))
     return ResourcePage(
         iri=iri,
         label=label,
-        types=sorted((_value(ox.NamedNode(t), labels) for t in type_iris), key=lambda v: v.text),
+        types=sorted(
+            (_value(ox.NamedNode(t), labels) for t in type_iris), key=lambda v: (v.text, v.iri or "")
+        ),
         definition=definition,
         sections=[_value(t.object, labels) for t in own if t.predicate.value == SECTION],
         quotes=sorted(t.object.value for t in own if t.predicate.value == QUOTE),

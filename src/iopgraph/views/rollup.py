@@ -56,6 +56,10 @@ class Crumb:
     text: str
     href: str
 
+    def sort_key(self) -> tuple[str, str]:
+        """By text, then link: the same order in every process and whatever order the rows came in."""
+        return (self.text.lower(), self.href)
+
 
 @dataclass
 class RollupGroup:
@@ -94,8 +98,8 @@ async def rollup(backend: Backend, iri: str) -> list[RollupGroup]:
         order = [h for h, _ in ROLLED_UP]
         group.lists.sort(key=lambda item: order.index(item[0]))
         for _, items in group.lists:
-            items.sort(key=lambda c: c.text.lower())
-    return sorted(groups.values(), key=lambda g: g.challenge.text.lower())
+            items.sort(key=Crumb.sort_key)
+    return sorted(groups.values(), key=lambda g: g.challenge.sort_key())
 
 
 async def breadcrumbs(backend: Backend, iri: str, limit: int = 8) -> list[Crumb]:
@@ -146,7 +150,7 @@ async def cited_in(backend: Backend, iri: str) -> list[tuple[str, list[Crumb]]]:
         )
         crumbs = sorted(
             {Crumb(_text(r, "xl", r["x"].value), local_href(r["x"].value)) for r in rows},
-            key=lambda c: c.text.lower(),
+            key=Crumb.sort_key,
         )
         if crumbs:
             found.append((heading, crumbs))
