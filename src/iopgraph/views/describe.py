@@ -38,7 +38,10 @@ DEFINITION_PREDICATES = (
 )
 MAX_INCOMING = 1000
 _BATCH = 400
-_SUMMARY_PREDICATES = " ".join(f"<{p}>" for p in (RDF_TYPE, *LABEL_PREDICATES))
+#: ``FILTER(?p IN (...))`` over the subject's triples: an index lookup per subject. (A second
+#: ``VALUES ?p`` block instead makes Oxigraph join two inline tables against a scan of every triple,
+#: 5-6x slower on the shipped graph.)
+_SUMMARY_FILTER = "FILTER(?p IN (" + ", ".join(f"<{p}>" for p in (RDF_TYPE, *LABEL_PREDICATES)) + "))"
 
 Subject = ox.NamedNode | ox.BlankNode
 
@@ -81,8 +84,9 @@ async def summaries(
     found: list[ox.Triple] = []
     for chunk in _chunks(iris):
         found += await backend.construct(
-            "CONSTRUCT { ?x ?p ?o } WHERE { VALUES ?x { " + values_block(chunk) + " } "
-            "VALUES ?p { " + _SUMMARY_PREDICATES + " } ?x ?p ?o }"
+            "CONSTRUCT { ?x ?p ?o } WHERE { VALUES ?x { " + values_block(chunk) + " } ?x ?p ?o "
+            + _SUMMARY_FILTER
+            + " }"
         )
     return found
 
