@@ -71,7 +71,7 @@ def values_block(terms: Iterable[ox.NamedNode]) -> str:
     return " ".join(str(t) for t in terms)
 
 
-def _chunks(items: list[ox.NamedNode], size: int = _BATCH) -> Iterable[list[ox.NamedNode]]:
+def chunks(items: list[ox.NamedNode], size: int = _BATCH) -> Iterable[list[ox.NamedNode]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -82,10 +82,27 @@ async def summaries(
     """Type and label triples of every IRI in ``terms``, in one query per batch of IRIs."""
     iris = [t for t in dict.fromkeys(terms) if isinstance(t, ox.NamedNode)]
     found: list[ox.Triple] = []
-    for chunk in _chunks(iris):
+    for chunk in chunks(iris):
         found += await backend.construct(
-            "CONSTRUCT { ?x ?p ?o } WHERE { VALUES ?x { " + values_block(chunk) + " } ?x ?p ?o "
+            "CONSTRUCT { ?x ?p ?o } WHERE { VALUES ?x { "
+            + values_block(chunk)
+            + " } ?x ?p ?o "
             + _SUMMARY_FILTER
+            + " }"
+        )
+    return found
+
+
+async def facts(backend: Backend, subjects: list[ox.NamedNode], predicates: Iterable[str]) -> list[ox.Triple]:
+    """The triples of ``subjects`` with one of ``predicates``, in one query per batch of subjects."""
+    among = "FILTER(?p IN (" + ", ".join(f"<{p}>" for p in dict.fromkeys(predicates)) + "))"
+    found: list[ox.Triple] = []
+    for chunk in chunks(subjects):
+        found += await backend.construct(
+            "CONSTRUCT { ?s ?p ?o } WHERE { VALUES ?s { "
+            + values_block(chunk)
+            + " } ?s ?p ?o "
+            + among
             + " }"
         )
     return found
@@ -94,7 +111,7 @@ async def summaries(
 async def outgoing(backend: Backend, subjects: list[ox.NamedNode], bnode_depth: int = 3) -> list[ox.Triple]:
     """Every triple of ``subjects``, plus those of the blank nodes they reach."""
     triples: list[ox.Triple] = []
-    for chunk in _chunks(subjects):
+    for chunk in chunks(subjects):
         triples += await backend.construct(
             "CONSTRUCT { ?s ?p ?o } WHERE { VALUES ?s { " + values_block(chunk) + " } ?s ?p ?o }"
         )
