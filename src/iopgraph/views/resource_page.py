@@ -81,6 +81,7 @@ class ResourcePage:
     rows: list[Row]
     incoming: list[Row]
     incoming_truncated: bool
+    type_iris: list[str] = field(default_factory=list)
 
 
 #: Datatypes whose values read well without naming the datatype.
@@ -157,4 +158,5 @@ async def resource_page(backend: Backend, d: Description) -> ResourcePage:
         rows=list(rows.values()),
         incoming=sorted(incoming.values(), key=lambda r: r.heading),
         incoming_truncated=d.incoming_truncated,
+        type_iris=sorted(type_iris),
     )
