@@ -38,7 +38,16 @@ from iopgraph.core.iri import is_slug
 from iopgraph.core.namespaces import CONCEPT, ID, ONTOLOGY, PREFIXES
 from iopgraph.store.backend import Backend
 from iopgraph.store.engine import QueryJob
-from iopgraph.views.describe import RDF_TYPE, chunks, labels_from, outgoing, summaries, values_block
+from iopgraph.views.describe import (
+    RDF_TYPE,
+    chunks,
+    labels_from,
+    outgoing,
+    own_triples,
+    summaries,
+    values_block,
+    with_blank_nodes,
+)
 
 IOP = ONTOLOGY
 SKOS = PREFIXES["skos"]
@@ -431,15 +440,70 @@ async def collection_page(
 ) -> CollectionPage:
     """One page of ``spec``'s members; ``isolated`` (default: when there are filters) runs the member query
     like a user's query (in a worker, within ``timeout``)."""
-    members = await ordered_members(backend, spec, filters, timeout, client, isolated)
+    found = await _members(backend, spec, filters, timeout, client, isolated)
+    own: list[ox.Triple] | None = None
+    if page == 1 and len(found) <= limit:
+        # One page holds every member: their own triples (needed anyway) give the order.
+        own = await own_triples(backend, found)
+        members = _ordered(found, await _facts_from(backend, own), spec.tree)
+        by_subject: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = defaultdict(list)
+        for t in own:
+            by_subject[t.subject].append(t)  # type: ignore[index]
+        own = [t for m in members for t in by_subject[m]]  # as own_triples(members) returns them
+    else:
+        members = _ordered(found, await _sort_facts(backend, found), spec.tree)
     result = CollectionPage(spec, [], len(members), page, limit)
     if page > result.last_page:
         raise ResourceNotFound(
             f"page {page} of /api/{spec.name} does not exist; the last page is {result.last_page}"
         )
     result.members = members[(page - 1) * limit : page * limit]
-    result.triples = await page_triples(backend, spec, result.members)
+    result.triples = await page_triples(backend, spec, result.members, own)
     return result
+
+
+async def _members(
+    backend: Backend,
+    spec: CollectionSpec,
+    filters: list[tuple[Filter, ox.NamedNode | ox.Literal]],
+    timeout: float,
+    client: str,
+    isolated: bool | None,
+) -> list[ox.NamedNode]:
+    """The members (unordered); ``isolated`` (default: when there are filters) runs the query in a worker."""
+    query = _member_query(spec, filters)
+    # The shape of a filtered query is the client's (one join per value): it runs isolated and timed.
+    # An unfiltered one (or one whose filters the service itself wrote) is the service's own fixed
+    # query, answered from the on-disk store.
+    isolated = bool(filters) if isolated is None else isolated
+    rows = await (_member_rows(backend, query, timeout, client) if isolated else backend.select(query))
+    return [m for m in dict.fromkeys(r["member"] for r in rows) if isinstance(m, ox.NamedNode)]
+
+
+async def _facts_from(backend: Backend, own: list[ox.Triple]) -> list[dict[str, Term]]:
+    """The sort facts of the members whose triples are ``own`` (what :func:`_sort_facts` asks the store)."""
+    wanted = (_LABEL, _RDFS_LABEL, _NUMBER, _PARENT)
+    rows: list[dict[str, Term]] = [
+        {"member": t.subject, "p": t.predicate, "o": t.object}  # type: ignore[dict-item]
+        for t in own
+        if t.predicate.value in wanted
+    ]
+    sections = [
+        (t.subject, t.object)
+        for t in own
+        if t.predicate.value == _SECTION
+        and isinstance(t.subject, ox.NamedNode)
+        and isinstance(t.object, ox.NamedNode)
+    ]
+    orders: dict[ox.NamedNode, list[Term]] = defaultdict(list)
+    for chunk in chunks(list(dict.fromkeys(s for _, s in sections))):
+        for r in await backend.select(
+            f"SELECT ?s ?o WHERE {{ VALUES ?s {{ {values_block(chunk)} }} ?s <{_ORDER}> ?o }}"
+        ):
+            orders[ox.NamedNode(r["s"].value)].append(r["o"])
+    order = ox.NamedNode(_ORDER)
+    rows += [{"member": m, "p": order, "o": o} for m, s in sections for o in orders.get(s, [])]
+    return rows
 
 
 async def ordered_members(
@@ -451,13 +515,7 @@ async def ordered_members(
     isolated: bool | None = None,
 ) -> list[ox.NamedNode]:
     """All members of ``spec`` (narrowed by ``filters``) in the collection's order."""
-    query = _member_query(spec, filters)
-    # The shape of a filtered query is the client's (one join per value): it runs isolated and timed.
-    # An unfiltered one (or one whose filters the service itself wrote) is the service's own fixed
-    # query, answered from the on-disk store.
-    isolated = bool(filters) if isolated is None else isolated
-    rows = await (_member_rows(backend, query, timeout, client) if isolated else backend.select(query))
-    members = [m for m in dict.fromkeys(r["member"] for r in rows) if isinstance(m, ox.NamedNode)]
+    members = await _members(backend, spec, filters, timeout, client, isolated)
     return _ordered(members, await _sort_facts(backend, members), spec.tree)
 
 
@@ -479,12 +537,14 @@ async def incoming(
 
 
 async def page_triples(
-    backend: Backend, spec: CollectionSpec, members: list[ox.NamedNode]
+    backend: Backend, spec: CollectionSpec, members: list[ox.NamedNode], own: list[ox.Triple] | None = None
 ) -> list[ox.Triple]:
-    """The members' triples, the spec's incoming links, and the labels and types of everything linked."""
+    """The members' triples, the spec's incoming links, and the labels and types of everything linked.
+
+    ``own``: the members' own triples when the caller has them (``own_triples(members)``)."""
     if not members:
         return []
-    triples = await outgoing(backend, members)
+    triples = await (outgoing(backend, members) if own is None else with_blank_nodes(backend, own))
     links = await incoming(backend, members, spec.reverse | spec.full_reverse)
     full = sorted(
         {

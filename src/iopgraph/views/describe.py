@@ -110,11 +110,24 @@ async def facts(backend: Backend, subjects: list[ox.NamedNode], predicates: Iter
 
 async def outgoing(backend: Backend, subjects: list[ox.NamedNode], bnode_depth: int = 3) -> list[ox.Triple]:
     """Every triple of ``subjects``, plus those of the blank nodes they reach."""
+    return await with_blank_nodes(backend, await own_triples(backend, subjects), bnode_depth)
+
+
+async def own_triples(backend: Backend, subjects: list[ox.NamedNode]) -> list[ox.Triple]:
+    """Every triple of ``subjects``, subject by subject in the order given."""
     triples: list[ox.Triple] = []
     for chunk in chunks(subjects):
         triples += await backend.construct(
             "CONSTRUCT { ?s ?p ?o } WHERE { VALUES ?s { " + values_block(chunk) + " } ?s ?p ?o }"
         )
+    return triples
+
+
+async def with_blank_nodes(
+    backend: Backend, triples: list[ox.Triple], bnode_depth: int = 3
+) -> list[ox.Triple]:
+    """``triples`` followed by those of the blank nodes they reach (up to ``bnode_depth`` hops)."""
+    triples = list(triples)
     frontier = {t.object for t in triples if isinstance(t.object, ox.BlankNode)}
     seen: set[ox.BlankNode] = set()
     for _ in range(bnode_depth):
