@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/views_profile.py                      # builds a store of the shipped graph
     .venv/bin/python benchmarks/views_profile.py --store var/store -v # an existing store (opened read-only)
+    .venv/bin/python benchmarks/views_profile.py --memory             # the same views on an in-memory copy
     PYTHONPATH=OLD/src .venv/bin/python benchmarks/views_profile.py   # another checkout, same harness
 
 Each view model is computed ``--reps`` times over a ``LocalBackend`` of the on-disk
@@ -116,6 +117,7 @@ def main() -> None:
     parser.add_argument("--store", type=Path, help="an existing on-disk store (default: build one)")
     parser.add_argument("--reps", type=int, default=15)
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--memory", action="store_true", help="copy the store into memory first (what if)")
     args = parser.parse_args()
     work = None
     if args.store:
@@ -127,6 +129,10 @@ def main() -> None:
         work = Path(tempfile.mkdtemp(prefix="iopgraph-views-profile-"))
         store = ox.Store(str(work / "store"))
         load_sources(store, graph_sources(ROOT))
+    if args.memory:
+        copy = ox.Store()
+        copy.extend(list(store.quads_for_pattern(None, None, None)))
+        store = copy
     try:
         asyncio.run(profile(store, args.reps, args.verbose))
     finally:
