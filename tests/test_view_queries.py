@@ -19,6 +19,7 @@ from iopgraph.store.backend import LocalBackend
 from iopgraph.views import rollup
 from iopgraph.views.collections import COLLECTIONS, collection_page, incoming, ordered_members, page_triples
 from iopgraph.views.describe import LABEL_PREDICATES, RDF_TYPE, facts, summaries
+from iopgraph.views.guidance import guidance, parse_challenges
 from iopgraph.views.links import local_href
 
 IOP, SKOS, RDFS, DCT = ONTOLOGY, PREFIXES["skos"], PREFIXES["rdfs"], PREFIXES["dcterms"]
@@ -220,3 +221,34 @@ def test_the_sample_has_trails_roll_ups_and_citations(backend: LocalBackend) -> 
     assert max(len(t) for t in trails) >= 3
     assert any(asyncio.run(rollup.rollup(backend, iri)) for iri in SAMPLE)
     assert any(asyncio.run(rollup.cited_in(backend, iri)) for iri in SAMPLE)
+
+
+REFERENCE_MATCHES = """PREFIX iop: <{iop}>
+PREFIX skos: <{skos}>
+SELECT ?selected ?m ?c ?relation WHERE {{
+  VALUES ?selected {{ {values} }}
+  {{ ?m iop:addresses ?selected . BIND(?selected AS ?c) BIND("direct" AS ?relation) }}
+  UNION {{ ?m iop:addresses ?c . ?c skos:broader+ ?selected . BIND("narrower" AS ?relation) }}
+  UNION {{ ?m iop:addresses ?c . ?selected skos:broader+ ?c . BIND("broader" AS ?relation) }}
+}}"""
+
+
+@pytest.mark.parametrize(
+    "chosen",
+    [["lack-of-trust"], ["lack-of-trust", "cultural-interoperability", "defining-the-problem-to-solve"]],
+)
+def test_guidance_matches_equal_the_query_over_all_addresses(
+    backend: LocalBackend, chosen: list[str]
+) -> None:
+    """Each branch starts from the chosen challenges; the matches are those of the plain join."""
+    challenges = parse_challenges(chosen)
+    result = asyncio.run(guidance(backend, challenges))
+    got = {(m.iri, x.challenge, x.via, x.relation) for m in result.mitigations for x in m.matches}
+    rows = asyncio.run(
+        backend.select(
+            REFERENCE_MATCHES.format(iop=IOP, skos=SKOS, values=" ".join(str(c) for c in challenges))
+        )
+    )
+    expected = {(r["m"].value, r["selected"].value, r["c"].value, r["relation"].value) for r in rows}
+    assert got == expected
+    assert len({x[3] for x in expected}) >= 2, "the sample matches in more than one way"
