@@ -128,7 +128,11 @@ def start_iopgraph(name: str, root: Path, work: Path, env: dict[str, str]) -> Se
         command, env=clean, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     server = Server(name, f"http://127.0.0.1:{port}", process)
-    wait_ready(server.base, "/sparql?query=ASK%7B%7D", process)
+    try:
+        wait_ready(server.base, "/sparql?query=ASK%7B%7D", process)
+    except BaseException:
+        server.stop()
+        raise
     return server
 
 
@@ -147,7 +151,11 @@ def start_floor(bodies: dict[str, tuple[str, bytes]], work: Path) -> Server:
         stderr=subprocess.DEVNULL,
     )
     server = Server("floor", f"http://127.0.0.1:{port}", process)
-    wait_ready(server.base, next(iter(bodies)), process)
+    try:
+        wait_ready(server.base, next(iter(bodies)), process)
+    except BaseException:
+        server.stop()
+        raise
     return server
 
 
@@ -191,7 +199,11 @@ def start_oxigraph(nquads: Path, work: Path) -> Server | None:
         stderr=subprocess.DEVNULL,
     )
     server = Server("oxigraph", f"http://127.0.0.1:{port}", process)
-    wait_ready(server.base, "/query?query=ASK%7B%7D", process)
+    try:
+        wait_ready(server.base, "/query?query=ASK%7B%7D", process)
+    except BaseException:
+        server.stop()
+        raise
     return server
 
 
