@@ -17,11 +17,18 @@ are refused (400), since each adds a join. A filtered member query (whose cost
 grows with the filters) runs like a user's query: in a worker process, killed
 at ``IOPGRAPH_QUERY_TIMEOUT`` (503), scheduled fairly per client; the unfiltered
 one is a fixed query of the service and runs on the on-disk store.
+
+Every other query of a page starts from bound subjects (the members, found
+first): what orders them (labels, report order, recommendation number, parent),
+their triples, their incoming links and the labels of what they link to; one
+query per kind of fact, ``FILTER(?p IN (...))`` over each subject's triples,
+never a scan of all triples.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -31,7 +38,16 @@ from iopgraph.core.iri import is_slug
 from iopgraph.core.namespaces import CONCEPT, ID, ONTOLOGY, PREFIXES
 from iopgraph.store.backend import Backend
 from iopgraph.store.engine import QueryJob
-from iopgraph.views.describe import RDF_TYPE, labels_from, outgoing, summaries, values_block
+from iopgraph.views.describe import (
+    RDF_TYPE,
+    chunks,
+    labels_from,
+    outgoing,
+    own_triples,
+    summaries,
+    values_block,
+    with_blank_nodes,
+)
 
 IOP = ONTOLOGY
 SKOS = PREFIXES["skos"]
@@ -45,6 +61,7 @@ MAX_FILTER_VALUES = 10
 DEFAULT_TIMEOUT = 30.0
 
 RESULTS_JSON = "application/sparql-results+json"
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 _PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
 
@@ -327,34 +344,63 @@ def _member_query(spec: CollectionSpec, filters: list[tuple[Filter, ox.NamedNode
         # helper variables (?_x) are renamed per filter so that two filters never share one
         parts.append("{ " + f.pattern.replace("?value", var).replace("?_", f"?_{index}") + " }")
         parts.append(f"VALUES {var} {{ {term} }}")
-    return (
-        _PREFIXES
-        + "SELECT DISTINCT ?member ?label ?order ?parent ?number WHERE {\n  "
-        + "\n  ".join(parts)
-        + "\n  OPTIONAL { ?member skos:prefLabel|rdfs:label ?label }"
-        + "\n  OPTIONAL { ?member iop:section/iop:order ?order }"
-        + "\n  OPTIONAL { ?member iop:recommendationNumber ?number }"
-        + "\n  OPTIONAL { ?member skos:broader ?parent }\n}"
-    )
+    return _PREFIXES + "SELECT DISTINCT ?member WHERE {\n  " + "\n  ".join(parts) + "\n}"
 
 
-def _ordered(
-    rows: list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]], tree: bool
-) -> list[ox.NamedNode]:
-    """Members sorted by (recommendation number, report order, label); depth-first along broader for trees."""
-    keys: dict[ox.NamedNode, tuple[float, float, str, str]] = {}
+_LABEL, _NUMBER, _PARENT, _SECTION, _ORDER = (
+    SKOS + "prefLabel",
+    IOP + "recommendationNumber",
+    SKOS + "broader",
+    IOP + "section",
+    IOP + "order",
+)
+_RDFS_LABEL = PREFIXES["rdfs"] + "label"
+#: What orders the members: their labels, numbers and parents, and the report order of their sections.
+_SORT_FACTS = (
+    f"{{ ?member ?p ?o FILTER(?p IN (<{_LABEL}>, <{_RDFS_LABEL}>, <{_NUMBER}>, <{_PARENT}>)) }} "
+    f"UNION {{ ?member <{_SECTION}> ?section . ?section <{_ORDER}> ?o BIND(<{_ORDER}> AS ?p) }}"
+)
+
+
+async def _sort_facts(backend: Backend, members: list[ox.NamedNode]) -> list[dict[str, Term]]:
+    rows: list[dict[str, Term]] = []
+    for chunk in chunks(members):
+        rows += await backend.select(
+            "SELECT ?member ?p ?o WHERE { VALUES ?member { "
+            + values_block(chunk)
+            + " } "
+            + _SORT_FACTS
+            + " }"
+        )
+    return rows
+
+
+def _ordered(members: list[ox.NamedNode], facts: list[dict[str, Term]], tree: bool) -> list[ox.NamedNode]:
+    """Members sorted by (recommendation number, report order, label); depth-first along broader for trees.
+
+    Each part of the key is the member's smallest value of it (lower-cased labels, any language)."""
+    inf = float("inf")
+    numbers: dict[ox.NamedNode, float] = {}
+    orders: dict[ox.NamedNode, float] = {}
+    labels: dict[ox.NamedNode, str] = {}
     parents: dict[ox.NamedNode, ox.NamedNode] = {}
-    for row in rows:
-        member = row["member"]
-        if not isinstance(member, ox.NamedNode):
-            continue
-        number = float(row["number"].value) if "number" in row else float("inf")
-        order = float(row["order"].value) if "order" in row else float("inf")
-        label = row["label"].value.lower() if "label" in row else ""
-        key = (number, order, label, member.value)
-        keys[member] = min(keys.get(member, key), key)
-        if "parent" in row and isinstance(row["parent"], ox.NamedNode):
-            parents[member] = row["parent"]
+    for row in facts:
+        member, p, o = row["member"], row["p"].value, row["o"]
+        assert isinstance(member, ox.NamedNode)
+        if p == _NUMBER:
+            numbers[member] = min(numbers.get(member, inf), float(o.value))
+        elif p == _ORDER:
+            orders[member] = min(orders.get(member, inf), float(o.value))
+        elif p in (_LABEL, _RDFS_LABEL):
+            labels[member] = min(labels.get(member, o.value.lower()), o.value.lower())
+        elif p == _PARENT and isinstance(o, ox.NamedNode):
+            parents[member] = min(
+                parents.get(member, o), o, key=str
+            )  # one parent in a tree; any: the same one
+    keys = {
+        m: (numbers.get(m, inf), orders.get(m, inf), labels.get(m, ""), m.value)
+        for m in dict.fromkeys(members)
+    }
     if not tree:
         return sorted(keys, key=lambda m: keys[m])
     children: dict[ox.NamedNode | None, list[ox.NamedNode]] = defaultdict(list)
@@ -372,16 +418,14 @@ def _ordered(
     return ordered
 
 
-async def _member_rows(
-    backend: Backend, query: str, timeout: float, client: str
-) -> list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
+async def _member_rows(backend: Backend, query: str, timeout: float, client: str) -> list[dict[str, Term]]:
     """The member query's rows, computed like a user's query: in a killable worker, within ``timeout``."""
     job = QueryJob(query=query, form="SELECT", media_type=RESULTS_JSON, max_results=1_000_000)
     outcome = await backend.run_query(job, timeout, client)
     result = ox.parse_query_results(outcome.body, ox.QueryResultsFormat.JSON)
     assert isinstance(result, ox.QuerySolutions)
     names = [v.value for v in result.variables]
-    return [{n: s[n] for n in names if s[n] is not None} for s in result]  # type: ignore[misc]
+    return [{n: s[n] for n in names if s[n] is not None} for s in result]
 
 
 async def collection_page(
@@ -392,38 +436,120 @@ async def collection_page(
     limit: int,
     timeout: float = DEFAULT_TIMEOUT,
     client: str = "",
+    isolated: bool | None = None,
 ) -> CollectionPage:
-    query = _member_query(spec, filters)
-    # The shape of a filtered query is the client's (one join per value): it runs isolated and timed.
-    # An unfiltered one is the service's own fixed query, answered from the on-disk store.
-    rows = await (_member_rows(backend, query, timeout, client) if filters else backend.select(query))
-    members = _ordered(rows, spec.tree)
+    """One page of ``spec``'s members; ``isolated`` (default: when there are filters) runs the member query
+    like a user's query (in a worker, within ``timeout``)."""
+    found = await _members(backend, spec, filters, timeout, client, isolated)
+    own: list[ox.Triple] | None = None
+    if page == 1 and len(found) <= limit:
+        # One page holds every member: their own triples (needed anyway) give the order.
+        own = await own_triples(backend, found)
+        members = _ordered(found, await _facts_from(backend, own), spec.tree)
+        by_subject: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = defaultdict(list)
+        for t in own:
+            by_subject[t.subject].append(t)  # type: ignore[index]
+        own = [t for m in members for t in by_subject[m]]  # as own_triples(members) returns them
+    else:
+        members = _ordered(found, await _sort_facts(backend, found), spec.tree)
     result = CollectionPage(spec, [], len(members), page, limit)
     if page > result.last_page:
         raise ResourceNotFound(
             f"page {page} of /api/{spec.name} does not exist; the last page is {result.last_page}"
         )
     result.members = members[(page - 1) * limit : page * limit]
-    result.triples = await page_triples(backend, spec, result.members)
+    result.triples = await page_triples(backend, spec, result.members, own)
     return result
 
 
-async def page_triples(
-    backend: Backend, spec: CollectionSpec, members: list[ox.NamedNode]
+async def _members(
+    backend: Backend,
+    spec: CollectionSpec,
+    filters: list[tuple[Filter, ox.NamedNode | ox.Literal]],
+    timeout: float,
+    client: str,
+    isolated: bool | None,
+) -> list[ox.NamedNode]:
+    """The members (unordered); ``isolated`` (default: when there are filters) runs the query in a worker."""
+    query = _member_query(spec, filters)
+    # The shape of a filtered query is the client's (one join per value): it runs isolated and timed.
+    # An unfiltered one (or one whose filters the service itself wrote) is the service's own fixed
+    # query, answered from the on-disk store.
+    isolated = bool(filters) if isolated is None else isolated
+    rows = await (_member_rows(backend, query, timeout, client) if isolated else backend.select(query))
+    return [m for m in dict.fromkeys(r["member"] for r in rows) if isinstance(m, ox.NamedNode)]
+
+
+async def _facts_from(backend: Backend, own: list[ox.Triple]) -> list[dict[str, Term]]:
+    """The sort facts of the members whose triples are ``own`` (what :func:`_sort_facts` asks the store)."""
+    wanted = (_LABEL, _RDFS_LABEL, _NUMBER, _PARENT)
+    rows: list[dict[str, Term]] = [
+        {"member": t.subject, "p": t.predicate, "o": t.object}  # type: ignore[dict-item]
+        for t in own
+        if t.predicate.value in wanted
+    ]
+    sections = [
+        (t.subject, t.object)
+        for t in own
+        if t.predicate.value == _SECTION
+        and isinstance(t.subject, ox.NamedNode)
+        and isinstance(t.object, ox.NamedNode)
+    ]
+    orders: dict[ox.NamedNode, list[Term]] = defaultdict(list)
+    for chunk in chunks(list(dict.fromkeys(s for _, s in sections))):
+        for r in await backend.select(
+            f"SELECT ?s ?o WHERE {{ VALUES ?s {{ {values_block(chunk)} }} ?s <{_ORDER}> ?o }}"
+        ):
+            orders[ox.NamedNode(r["s"].value)].append(r["o"])
+    order = ox.NamedNode(_ORDER)
+    rows += [{"member": m, "p": order, "o": o} for m, s in sections for o in orders.get(s, [])]
+    return rows
+
+
+async def ordered_members(
+    backend: Backend,
+    spec: CollectionSpec,
+    filters: list[tuple[Filter, ox.NamedNode | ox.Literal]],
+    timeout: float = DEFAULT_TIMEOUT,
+    client: str = "",
+    isolated: bool | None = None,
+) -> list[ox.NamedNode]:
+    """All members of ``spec`` (narrowed by ``filters``) in the collection's order."""
+    members = await _members(backend, spec, filters, timeout, client, isolated)
+    return _ordered(members, await _sort_facts(backend, members), spec.tree)
+
+
+async def incoming(
+    backend: Backend, members: list[ox.NamedNode], predicates: Iterable[str]
 ) -> list[ox.Triple]:
-    """The members' triples, the spec's incoming links, and the labels and types of everything linked."""
+    """The triples ``?s <p> ?member`` for each of ``predicates`` (in predicate order), in one query per batch."""
+    wanted = sorted(predicates)
+    if not wanted or not members:
+        return []
+    among = "FILTER(?p IN (" + ", ".join(f"<{p}>" for p in wanted) + "))"
+    found: list[ox.Triple] = []
+    for chunk in chunks(members):
+        found += await backend.construct(
+            f"CONSTRUCT {{ ?s ?p ?m }} WHERE {{ VALUES ?m {{ {values_block(chunk)} }} ?s ?p ?m {among} }}"
+        )
+    rank = {p: i for i, p in enumerate(wanted)}
+    return sorted(found, key=lambda t: rank[t.predicate.value])  # stable: per predicate, in member order
+
+
+async def page_triples(
+    backend: Backend, spec: CollectionSpec, members: list[ox.NamedNode], own: list[ox.Triple] | None = None
+) -> list[ox.Triple]:
+    """The members' triples, the spec's incoming links, and the labels and types of everything linked.
+
+    ``own``: the members' own triples when the caller has them (``own_triples(members)``)."""
     if not members:
         return []
-    triples = await outgoing(backend, members)
-    incoming: list[ox.Triple] = []
-    for predicate in sorted(spec.reverse | spec.full_reverse):
-        incoming += await backend.construct(
-            f"CONSTRUCT {{ ?s <{predicate}> ?m }} WHERE {{ VALUES ?m {{ {values_block(members)} }} ?s <{predicate}> ?m }}"
-        )
+    triples = await (outgoing(backend, members) if own is None else with_blank_nodes(backend, own))
+    links = await incoming(backend, members, spec.reverse | spec.full_reverse)
     full = sorted(
         {
             t.subject
-            for t in incoming
+            for t in links
             if t.predicate.value in spec.full_reverse and isinstance(t.subject, ox.NamedNode)
         },
         key=str,
@@ -431,10 +557,10 @@ async def page_triples(
     embedded = await outgoing(backend, full) if full else []
     inside = set(members) | set(full)
     linked = [t.object for t in [*triples, *embedded] if t.predicate.value != RDF_TYPE] + [
-        t.subject for t in incoming
+        t.subject for t in links
     ]
     labels = [t for t in await summaries(backend, linked) if t.subject not in inside]
-    return list(dict.fromkeys([*triples, *incoming, *embedded, *labels]))
+    return list(dict.fromkeys([*triples, *links, *embedded, *labels]))
 
 
 def member_labels(page: CollectionPage) -> dict[str, str]:

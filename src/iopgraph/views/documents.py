@@ -47,7 +47,7 @@ async def description_page(backend: Backend, d: Description, context_url: str) -
         "format_links": links,
         "alternates": [{"type": link["type"], "href": link["href"]} for link in links],
         "jsonld": _script_safe(description_document(d, context_url)),
-        "breadcrumbs": await breadcrumbs(backend, d.iri.value),
+        "breadcrumbs": await breadcrumbs(backend, d.iri.value, types=page.type_iris),
         "rollup": await rollup(backend, d.iri.value),
         "cited_in": await cited_in(backend, d.iri.value),
     }

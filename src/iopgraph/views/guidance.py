@@ -35,10 +35,9 @@ MAX_CHALLENGES = 50
 _MATCH_QUERY = """PREFIX iop: <{iop}>
 PREFIX skos: <{skos}>
 SELECT ?selected ?m ?c ?relation WHERE {{
-  VALUES ?selected {{ {values} }}
-  {{ ?m iop:addresses ?selected . BIND(?selected AS ?c) BIND("direct" AS ?relation) }}
-  UNION {{ ?m iop:addresses ?c . ?c skos:broader+ ?selected . BIND("narrower" AS ?relation) }}
-  UNION {{ ?m iop:addresses ?c . ?selected skos:broader+ ?c . BIND("broader" AS ?relation) }}
+  {{ VALUES ?selected {{ {values} }} ?m iop:addresses ?selected . BIND(?selected AS ?c) BIND("direct" AS ?relation) }}
+  UNION {{ VALUES ?selected {{ {values} }} ?c skos:broader+ ?selected . ?m iop:addresses ?c . BIND("narrower" AS ?relation) }}
+  UNION {{ VALUES ?selected {{ {values} }} ?selected skos:broader+ ?c . ?m iop:addresses ?c . BIND("broader" AS ?relation) }}
 }}"""
 
 
@@ -219,7 +218,7 @@ async def guidance(backend: Backend, chosen: list[ox.NamedNode]) -> Guidance:
                 good_practice=any(
                     t.predicate.value == RDF_TYPE and t.object.value == IOP + "GoodPractice" for t in mine
                 ),
-                matches=sorted(matches, key=lambda m: (-WEIGHTS[m.relation], m.challenge)),
+                matches=sorted(matches, key=lambda m: (-WEIGHTS[m.relation], m.challenge, m.via)),
                 recommendations=sorted(objects(IOP + "backedBy"), key=lambda r: (numbers.get(r, 10**6), r)),
                 use_cases=objects(IOP + "illustratedBy"),
                 sections=[x for x in objects(IOP + "section") if x not in objects(IOP + "describedInBox")],

@@ -112,7 +112,7 @@ def ontology_page(d: Description, model_doc: Path | None = None) -> OntologyPage
         return sorted({o.value for o in props[subject][predicate] if isinstance(o, ox.NamedNode)})
 
     def links(values: list[str]) -> list[Value]:
-        return sorted((_link(v, labels) for v in set(values)), key=lambda v: v.text.lower())
+        return sorted((_link(v, labels) for v in set(values)), key=lambda v: (v.text.lower(), v.iri or ""))
 
     def definition(subject: str) -> str | None:
         for p in DEFINITION_PREDICATES:

@@ -13,8 +13,15 @@ import pyoxigraph as ox
 
 from iopgraph.core.namespaces import ONTOLOGY, PREFIXES
 from iopgraph.store.backend import Backend
-from iopgraph.views.collections import COLLECTIONS, CollectionPage, collection_page, parse_filters
-from iopgraph.views.describe import RDF_TYPE, labels_from
+from iopgraph.views.collections import (
+    COLLECTIONS,
+    CollectionPage,
+    collection_page,
+    incoming,
+    ordered_members,
+    parse_filters,
+)
+from iopgraph.views.describe import LABEL_PREDICATES, RDF_TYPE, facts, labels_from, values_block
 from iopgraph.views.labels import format_quantity, label_for
 from iopgraph.views.links import local_href
 
@@ -52,14 +59,10 @@ class Index:
         return Link(label_for(iri, self.labels), local_href(iri), iri)
 
     def links(self, subject: str, predicate: str) -> list[Link]:
-        return sorted(
-            (self.link(v) for v in self.values(subject, predicate)), key=lambda link: link.text.lower()
-        )
+        return sorted((self.link(v) for v in self.values(subject, predicate)), key=Link.sort_key)
 
     def reverse_links(self, obj: str, predicate: str) -> list[Link]:
-        return sorted(
-            (self.link(s) for s in set(self.incoming[obj][predicate])), key=lambda link: link.text.lower()
-        )
+        return sorted((self.link(s) for s in set(self.incoming[obj][predicate])), key=Link.sort_key)
 
     def is_a(self, subject: str, cls: str) -> bool:
         return cls in self.values(subject, RDF_TYPE)
@@ -71,12 +74,17 @@ class Link:
     href: str
     iri: str
 
+    def sort_key(self) -> tuple[str, str]:
+        """By text, then IRI: the same order in every process (ties never follow set order)."""
+        return (self.text.lower(), self.iri)
+
 
 async def everything(
     backend: Backend, name: str, params: list[tuple[str, str]] | None = None
 ) -> CollectionPage:
+    """Every member of a collection on one page; ``params`` are the service's own (run in-process)."""
     spec = COLLECTIONS[name]
-    return await collection_page(backend, spec, parse_filters(spec, params or []), 1, ALL)
+    return await collection_page(backend, spec, parse_filters(spec, params or []), 1, ALL, isolated=False)
 
 
 async def counts(backend: Backend) -> dict[str, int]:
@@ -112,12 +120,18 @@ LEVELS = {
 }
 
 
+#: What a node of the tree shows of its challenge: level, label, definition, parent.
+_TREE_PREDICATES = (RDF_TYPE, *LABEL_PREDICATES, SKOS + "definition", SKOS + "broader")
+
+
 async def challenge_tree(backend: Backend) -> list[TreeNode]:
-    page = await everything(backend, "challenges")
-    ix = Index(page.triples)
+    """The challenges in tree order; three queries (members, their facts, the mitigations addressing them)."""
+    members = await ordered_members(backend, COLLECTIONS["challenges"], [])
+    own = await facts(backend, members, _TREE_PREDICATES)
+    ix = Index(own + await incoming(backend, members, [IOP + "addresses"]))
     nodes: dict[str, TreeNode] = {}
     roots: list[TreeNode] = []
-    for member in page.members:  # depth-first order: parents come first
+    for member in members:  # depth-first order: parents come first
         iri = member.value
         level = next((LEVELS[t] for t in ix.values(iri, RDF_TYPE) if t in LEVELS), "challenge")
         node = TreeNode(
@@ -298,11 +312,15 @@ class MatrixRow:
 
 async def matrix(backend: Backend) -> tuple[list[Link], list[MatrixRow]]:
     tree = flatten(await challenge_tree(backend))
-    cases_page = await everything(backend, "initiatives", [("use-case", "true")])
-    cases_ix = Index(cases_page.triples)
-    cases = [cases_ix.link(m.value) for m in cases_page.members]
+    spec = COLLECTIONS["initiatives"]
+    members = await ordered_members(
+        backend, spec, parse_filters(spec, [("use-case", "true")]), isolated=False
+    )
+    cases_ix = Index(await facts(backend, members, LABEL_PREDICATES))
+    cases = [cases_ix.link(m.value) for m in members]
+    among = f"VALUES ?u {{ {values_block(members)} }}"
     rows = await backend.select(
-        f"SELECT ?c ?u ?m ?label WHERE {{ ?m <{IOP}addresses> ?c ; <{IOP}illustratedBy> ?u . "
+        f"SELECT ?c ?u ?m ?label WHERE {{ {among} ?m <{IOP}illustratedBy> ?u ; <{IOP}addresses> ?c . "
         f"OPTIONAL {{ ?m <{PREFIXES['rdfs']}label> ?label }} }}"
     )
     practices: dict[tuple[str, str], set[Link]] = defaultdict(set)
@@ -312,7 +330,7 @@ async def matrix(backend: Backend) -> tuple[list[Link], list[MatrixRow]]:
         practices[(r["c"].value, r["u"].value)].add(Link(label, local_href(m), m))
     observed = {
         (r["c"].value, r["u"].value)
-        for r in await backend.select(f"SELECT ?c ?u WHERE {{ ?c <{IOP}observedIn> ?u }}")
+        for r in await backend.select(f"SELECT ?c ?u WHERE {{ {among} ?c <{IOP}observedIn> ?u }}")
     }
     result = []
     for depth, node in tree:
@@ -320,7 +338,7 @@ async def matrix(backend: Backend) -> tuple[list[Link], list[MatrixRow]]:
         cells = [
             (
                 (c, u.iri) in observed,
-                sorted(practices.get((c, u.iri), set()), key=lambda link: link.text.lower()),
+                sorted(practices.get((c, u.iri), set()), key=Link.sort_key),
             )
             for u in cases
         ]

@@ -81,6 +81,7 @@ class ResourcePage:
     rows: list[Row]
     incoming: list[Row]
     incoming_truncated: bool
+    type_iris: list[str] = field(default_factory=list)
 
 
 #: Datatypes whose values read well without naming the datatype.
@@ -144,15 +145,18 @@ async def resource_page(backend: Backend, d: Description) -> ResourcePage:
         row = incoming.setdefault(p, Row(p, heading))
         row.values.append(_value(t.subject, labels))
     for row in incoming.values():
-        row.values.sort(key=lambda v: v.text.lower())
+        row.values.sort(key=lambda v: (v.text.lower(), v.iri or v.text))
     return ResourcePage(
         iri=iri,
         label=label,
-        types=sorted((_value(ox.NamedNode(t), labels) for t in type_iris), key=lambda v: v.text),
+        types=sorted(
+            (_value(ox.NamedNode(t), labels) for t in type_iris), key=lambda v: (v.text, v.iri or "")
+        ),
         definition=definition,
         sections=[_value(t.object, labels) for t in own if t.predicate.value == SECTION],
         quotes=sorted(t.object.value for t in own if t.predicate.value == QUOTE),
         rows=list(rows.values()),
         incoming=sorted(incoming.values(), key=lambda r: r.heading),
         incoming_truncated=d.incoming_truncated,
+        type_iris=sorted(type_iris),
     )

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -23,7 +24,9 @@ from iopgraph.store.backend import Backend
 from iopgraph.views.links import local_href
 
 IOP, SKOS, DCT, RDFS = ONTOLOGY, PREFIXES["skos"], PREFIXES["dcterms"], PREFIXES["rdfs"]
+_LABELS = (SKOS + "prefLabel", RDFS + "label", DCT + "title")
 _LABEL = f"OPTIONAL {{ ?x <{SKOS}prefLabel>|<{RDFS}label>|<{DCT}title> ?xl }}"
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 #: (heading, pattern linking ?sub to ?x) of each roll-up list.
 ROLLED_UP = (
@@ -56,6 +59,10 @@ class Crumb:
     text: str
     href: str
 
+    def sort_key(self) -> tuple[str, str]:
+        """By text, then link: the same order in every process and whatever order the rows came in."""
+        return (self.text.lower(), self.href)
+
 
 @dataclass
 class RollupGroup:
@@ -69,7 +76,7 @@ class RollupGroup:
         return sum(len(items) for _, items in self.lists)
 
 
-def _text(row: dict[str, ox.NamedNode | ox.BlankNode | ox.Literal], var: str, iri: str) -> str:
+def _text(row: dict[str, Term], var: str, iri: str) -> str:
     return row[var].value if var in row else iri.rstrip("/").rsplit("/", 1)[-1]
 
 
@@ -77,12 +84,13 @@ async def rollup(backend: Backend, iri: str) -> list[RollupGroup]:
     """The groups of ``iri``'s narrower challenges that have anything to show, in label order."""
     me = ox.NamedNode(iri)
     groups: dict[str, RollupGroup] = {}
-    for heading, pattern in ROLLED_UP:
-        rows = await backend.select(
-            f"SELECT DISTINCT ?sub ?sl ?x ?xl WHERE {{ VALUES ?me {{ {me} }} ?sub <{SKOS}broader>+ ?me . {pattern} "
-            f"OPTIONAL {{ ?sub <{SKOS}prefLabel> ?sl }} {_LABEL} FILTER(isIRI(?x)) }}"
-        )
-        for row in rows:
+    rows = await backend.select(
+        f"SELECT DISTINCT ?h ?sub ?sl ?x ?xl WHERE {{ VALUES ?me {{ {me} }} ?sub <{SKOS}broader>+ ?me . "
+        + _branches(pattern for _, pattern in ROLLED_UP)
+        + f" OPTIONAL {{ ?sub <{SKOS}prefLabel> ?sl }} {_LABEL} FILTER(isIRI(?x)) }}"
+    )
+    for index, (heading, _) in enumerate(ROLLED_UP):
+        for row in _of_branch(rows, index):
             sub = row["sub"].value
             group = groups.setdefault(sub, RollupGroup(Crumb(_text(row, "sl", sub), local_href(sub))))
             if not group.lists or group.lists[-1][0] != heading:
@@ -94,32 +102,58 @@ async def rollup(backend: Backend, iri: str) -> list[RollupGroup]:
         order = [h for h, _ in ROLLED_UP]
         group.lists.sort(key=lambda item: order.index(item[0]))
         for _, items in group.lists:
-            items.sort(key=lambda c: c.text.lower())
-    return sorted(groups.values(), key=lambda g: g.challenge.text.lower())
+            items.sort(key=Crumb.sort_key)
+    return sorted(groups.values(), key=lambda g: g.challenge.sort_key())
 
 
-async def breadcrumbs(backend: Backend, iri: str, limit: int = 8) -> list[Crumb]:
-    """The trail above ``iri`` (its list page first, then its ancestors, top first); the resource itself is not in it."""
+def _branches(patterns: Iterable[str]) -> str:
+    """``{ p0 BIND(0 AS ?h) } UNION { p1 BIND(1 AS ?h) } ...``: several lists in one query."""
+    return " UNION ".join(f"{{ {pattern} BIND({i} AS ?h) }}" for i, pattern in enumerate(patterns))
+
+
+def _of_branch(rows: list[dict[str, Term]], index: int) -> list[dict[str, Term]]:
+    return [r for r in rows if int(r["h"].value) == index]
+
+
+async def breadcrumbs(
+    backend: Backend, iri: str, limit: int = 8, types: Iterable[str] | None = None
+) -> list[Crumb]:
+    """The trail above ``iri`` (its list page first, then its ancestors, top first); the resource itself is not in it.
+
+    Each step goes up the first link by (predicate, IRI); ``types`` are ``iri``'s classes when the caller
+    knows them. One query for the chain: every link up from every node above, walked here."""
     me = ox.NamedNode(iri)
-    types = {r["t"].value for r in await backend.select(f"SELECT ?t WHERE {{ {me} a ?t }}")}
+    if types is None:
+        types = [r["t"].value for r in await backend.select(f"SELECT ?t WHERE {{ {me} a ?t }}")]
+    kinds = set(types)
+    among = ", ".join(f"<{p}>" for p in _UP)
+    rows = await backend.select(
+        f"SELECT ?node ?p ?up ?lp ?xl WHERE {{ {me} ({'|'.join(f'<{p}>' for p in _UP)})* ?node . "
+        f"?node ?p ?up FILTER(?p IN ({among}) && isIRI(?up)) "
+        f"OPTIONAL {{ ?up ?lp ?xl FILTER(?lp IN ({', '.join(f'<{p}>' for p in _LABELS)})) }} }}"
+    )
+    steps: dict[
+        str, tuple[str, str, int, dict[str, Term]]
+    ] = {}  # node → the first (p, up) and its first label
+    for row in rows:
+        node, p, up = row["node"].value, row["p"].value, row["up"].value
+        rank = _LABELS.index(row["lp"].value) if "lp" in row else -1
+        best = steps.get(node)
+        if best is None or (p, up, rank) < best[:3]:
+            steps[node] = (p, up, rank, row)
     trail: list[Crumb] = []
     seen = {iri}
-    node = me
+    node = iri
     for _ in range(limit):
-        rows = await backend.select(
-            "SELECT ?up ?p ?xl WHERE { VALUES ?p { "
-            + " ".join(f"<{p}>" for p in _UP)
-            + f" }} {node} ?p ?up . "
-            f"BIND(?up AS ?x) {_LABEL} FILTER(isIRI(?up)) }} ORDER BY ?p ?up LIMIT 1"
-        )
-        if not rows or rows[0]["up"].value in seen:
+        step = steps.get(node)
+        if step is None or step[1] in seen:
             break
-        up = rows[0]["up"].value
+        up = step[1]
         seen.add(up)
-        trail.insert(0, Crumb(_text(rows[0], "xl", up), local_href(up)))
-        node = ox.NamedNode(up)
+        trail.insert(0, Crumb(_text(step[3], "xl", up), local_href(up)))
+        node = up
     for cls, text, href in LIST_PAGES:
-        if cls in types:
+        if cls in kinds:
             trail.insert(0, Crumb(text, href))
             break
     return trail
@@ -140,13 +174,15 @@ async def cited_in(backend: Backend, iri: str) -> list[tuple[str, list[Crumb]]]:
     """Where the resource is cited: the boxes that mention it, the practices and footnotes that cite it."""
     me = ox.NamedNode(iri)
     found = []
-    for heading, pattern in CITED_IN:
-        rows = await backend.select(
-            f"SELECT DISTINCT ?x ?xl WHERE {{ VALUES ?me {{ {me} }} {pattern} {_LABEL} FILTER(isIRI(?x)) }}"
-        )
+    rows = await backend.select(
+        f"SELECT DISTINCT ?h ?x ?xl WHERE {{ VALUES ?me {{ {me} }} "
+        + _branches(pattern for _, pattern in CITED_IN)
+        + f" {_LABEL} FILTER(isIRI(?x)) }}"
+    )
+    for index, (heading, _) in enumerate(CITED_IN):
         crumbs = sorted(
-            {Crumb(_text(r, "xl", r["x"].value), local_href(r["x"].value)) for r in rows},
-            key=lambda c: c.text.lower(),
+            {Crumb(_text(r, "xl", r["x"].value), local_href(r["x"].value)) for r in _of_branch(rows, index)},
+            key=Crumb.sort_key,
         )
         if crumbs:
             found.append((heading, crumbs))
