@@ -12,19 +12,11 @@ from fastapi import APIRouter, FastAPI, Request, Response
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import ResourceNotFound
-from iopgraph.core.media_types import HTML
+from iopgraph.core.media_types import HTML, LDES_OFFERS
 from iopgraph.http import render
 from iopgraph.views import ldes
 
 router = APIRouter(tags=["LDES"])
-OFFERS = [
-    "text/turtle",
-    "application/n-triples",
-    "application/ld+json",
-    "application/n-quads",
-    "application/trig",
-    HTML,
-]
 INTRO = (
     "The Linked Data Event Stream of the graph: every change is a member (a version of a resource); "
     "fragments link to the next ones. Harvest it with an LDES client; this page is its human view."
@@ -35,7 +27,7 @@ async def _rdf_or_page(
     request: Request, triples: list[ox.Triple], media_type: str, v: render.Validators, root: str, title: str
 ) -> Response:
     if media_type == HTML:
-        return await render.graph_html(request, triples, root, title, INTRO, OFFERS, v)
+        return await render.graph_html(request, triples, root, title, INTRO, LDES_OFFERS, v)
     return render.rdf(triples, media_type, v)
 
 
@@ -55,7 +47,7 @@ def ldes_log(app: FastAPI) -> ldes.EventLog:
 
 
 async def _prepare(request: Request) -> tuple[str, ldes.EventLog, str]:
-    media_type = negotiate(request.headers.get("accept"), OFFERS, request.query_params.get("format"))
+    media_type = negotiate(request.headers.get("accept"), LDES_OFFERS, request.query_params.get("format"))
     log = ldes_log(request.app)
     await ldes.sync(request.app.state.backend, log)
     return media_type, log, request.app.state.settings.base_url

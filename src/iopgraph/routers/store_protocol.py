@@ -36,7 +36,7 @@ from starlette.datastructures import UploadFile
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import GraphNotFound, InputError, UnknownFormat
-from iopgraph.core.media_types import JSONLD
+from iopgraph.core.media_types import MULTIPART, STORE_DATASET_OFFERS, STORE_GRAPH_OFFERS
 from iopgraph.core.namespaces import GRAPH
 from iopgraph.http import render
 from iopgraph.routers import resources
@@ -49,10 +49,7 @@ from iopgraph.stewardship.uploads import RdfUpload, media_type_of, read_form, re
 
 router = APIRouter(tags=["graph store"])
 
-GRAPH_OFFERS = ["text/turtle", JSONLD, "application/n-triples", "application/rdf+xml"]
-DATASET_OFFERS = ["application/trig", "application/n-quads"]
 PROV_LINK = "http://www.w3.org/ns/prov#has_provenance"
-MULTIPART = "multipart/form-data"
 #: Where POST /store puts the graphs it creates.
 NEW_GRAPHS = GRAPH + "contrib/"
 
@@ -98,7 +95,7 @@ def direct_target(request: Request, path: str, w3id: bool) -> ox.NamedNode:
 
 
 async def _read_graph(request: Request, graph: GraphName, format: str | None) -> Response:
-    media_type = negotiate(request.headers.get("accept"), GRAPH_OFFERS, format)
+    media_type = negotiate(request.headers.get("accept"), STORE_GRAPH_OFFERS, format)
     validators = render.validators(request, media_type)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
@@ -114,7 +111,7 @@ async def read(request: Request, format: str | None = None) -> Response:
     graph = target(request)
     if graph is not None:
         return await _read_graph(request, graph, format)
-    media_type = negotiate(request.headers.get("accept"), DATASET_OFFERS, format)
+    media_type = negotiate(request.headers.get("accept"), STORE_DATASET_OFFERS, format)
     validators = render.validators(request, media_type)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.errors import InputError, UnknownFormat
+from iopgraph.core.media_types import FORM, SPARQL_UPDATE
 from iopgraph.routers.store_protocol import written
 from iopgraph.stewardship.isolation import update_plan
 from iopgraph.stewardship.service import stewardship
@@ -31,8 +32,8 @@ from iopgraph.stewardship.uploads import media_type_of, read_body
 
 router = APIRouter(tags=["sparql update"])
 
-UPDATE_TYPE = "application/sparql-update"
-FORM_TYPE = "application/x-www-form-urlencoded"
+UPDATE_TYPE = SPARQL_UPDATE
+FORM_TYPE = FORM
 DATASET_PARAMETERS = ("using-graph-uri", "using-named-graph-uri")
 
 

@@ -31,6 +31,7 @@ import pyoxigraph as ox
 
 from iopgraph.core.errors import InputError
 from iopgraph.core.iri import mint
+from iopgraph.core.media_types import N_QUADS, N_TRIPLES, TURTLE, iana_iri
 from iopgraph.core.namespaces import BASE, PREFIXES
 from iopgraph.stewardship.backup import store_quads
 from iopgraph.stewardship.changes import RELEASES_GRAPH
@@ -39,7 +40,7 @@ VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$")
 CATALOG_DATASET = BASE + "catalog#dataset"
 DCAT, DCT, XSD = PREFIXES["dcat"], PREFIXES["dcterms"], PREFIXES["xsd"]
 RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
-MEDIA = {".nq.gz": "application/n-quads", ".ttl": "text/turtle", ".nt.gz": "application/n-triples"}
+MEDIA = {".nq.gz": N_QUADS, ".ttl": TURTLE, ".nt.gz": N_TRIPLES}
 
 
 @dataclass
@@ -191,7 +192,7 @@ def catalogue_quads(info: ReleaseInfo, base_url: str) -> list[ox.Quad]:
             q(
                 dist,
                 DCAT + "mediaType",
-                ox.NamedNode("https://www.iana.org/assignments/media-types/" + MEDIA[suffix]),
+                ox.NamedNode(iana_iri(MEDIA[suffix])),
             ),
         ]
     return quads

@@ -18,7 +18,11 @@ from starlette.requests import Request
 
 from iopgraph.core.errors import InputError, PayloadTooLarge, UnknownFormat
 from iopgraph.core.media_types import (
-    RDF_SYNTAXES,
+    FORM,
+    GENERIC_BODY_TYPES,
+    MULTIPART,
+    TURTLE,
+    UPLOAD_OFFERS,
     RdfSyntax,
     syntax_by_name,
     syntax_for_body,
@@ -27,11 +31,11 @@ from iopgraph.core.media_types import (
 )
 from iopgraph.core.rdfio import parse_bytes
 
-FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+FORM_TYPES = (MULTIPART, FORM)
 
 
 def accepted_media_types() -> str:
-    return ", ".join(s.media_type for s in RDF_SYNTAXES)
+    return ", ".join(UPLOAD_OFFERS)
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,7 @@ def media_type_of(request: Request) -> str:
 def syntax_of(media_type: str, filename: str | None = None) -> RdfSyntax:
     """The RDF syntax of a media type (or, for generic types, of a file name); 415 otherwise."""
     syntax = syntax_for_body(media_type) if media_type else None
-    if syntax is None and filename and media_type in ("", "application/octet-stream", "text/plain"):
+    if syntax is None and filename and media_type in GENERIC_BODY_TYPES:
         syntax = syntax_for_path(filename)
     if syntax is None:
         what = f"media type {media_type!r}" if media_type else "a body without a Content-Type"
@@ -126,7 +130,7 @@ async def read_rdf_upload(request: Request, limit: int, file_field: str = "file"
         raise InputError(
             f"the form has no RDF: attach a file (field '{file_field}') or paste text (field 'text')"
         )
-    syntax = _declared_syntax(declared) or syntax_of("text/turtle")
+    syntax = _declared_syntax(declared) or syntax_of(TURTLE)
     return RdfUpload(text.encode("utf-8"), syntax, "pasted text", fields)
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from iopgraph.core.media_types import RdfSyntax, syntax_by_name
+from iopgraph.core.media_types import DUMP_OFFERS, RdfSyntax, rdf_syntax, syntax_by_name
 from iopgraph.core.namespaces import PREFIXES
 
 #: Dumps written by `iopgraph build`, by file name.
-DUMP_SYNTAXES = ("turtle", "n-triples", "json-ld", "n-quads", "trig")
+DUMP_SYNTAXES = tuple(rdf_syntax(m).name for m in DUMP_OFFERS)
 DUMP_STEM = "iopgraph"
 
 

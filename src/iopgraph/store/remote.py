@@ -36,6 +36,7 @@ import httpx
 import pyoxigraph as ox
 
 from iopgraph.core.errors import StoreError
+from iopgraph.core.media_types import N_TRIPLES, RESULTS_JSON, TSV
 from iopgraph.core.settings import Settings
 from iopgraph.query.binding import bind_values
 from iopgraph.query.errors import (
@@ -45,7 +46,7 @@ from iopgraph.query.errors import (
     UpstreamUnavailable,
     WorkersUnavailable,
 )
-from iopgraph.query.formats import RESULT_FORMATS, TSV
+from iopgraph.query.formats import RESULT_FORMATS
 from iopgraph.store.backend import Row, Term, _update_text, worker_options
 from iopgraph.store.engine import Outcome, QueryJob, serialize_triples, tsv_outcome
 from iopgraph.store.pool import WorkerPool, empty_snapshot
@@ -59,9 +60,6 @@ BREAKER_SECONDS = 5.0
 
 #: Least seconds allowed for screening a query in a worker before it is forwarded.
 SCREEN_TIMEOUT = 10.0
-
-RESULTS_JSON = "application/sparql-results+json"
-N_TRIPLES = "application/n-triples"
 
 
 def _bind(query: str, substitutions: dict[str, Term] | None) -> str:

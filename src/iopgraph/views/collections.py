@@ -28,6 +28,7 @@ import pyoxigraph as ox
 
 from iopgraph.core.errors import InvalidParameter, ResourceNotFound
 from iopgraph.core.iri import is_slug
+from iopgraph.core.media_types import RESULTS_JSON
 from iopgraph.core.namespaces import CONCEPT, ID, ONTOLOGY, PREFIXES
 from iopgraph.store.backend import Backend
 from iopgraph.store.engine import QueryJob
@@ -43,8 +44,6 @@ RESERVED = frozenset({"page", "limit", "format"})
 MAX_FILTER_VALUES = 10
 #: Seconds the member query may run when the caller gives no timeout.
 DEFAULT_TIMEOUT = 30.0
-
-RESULTS_JSON = "application/sparql-results+json"
 
 _PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import anyio.to_thread
 import pyoxigraph as ox
 
-from iopgraph.core.media_types import RdfSyntax, syntax_by_name
+from iopgraph.core.media_types import DUMP_OFFERS, JSONLD, N_QUADS, TRIG, RdfSyntax, label, rdf_syntax
 from iopgraph.core.namespaces import PREFIXES
 from iopgraph.store.backend import Backend
 from iopgraph.views.jsonld import document, frame
@@ -29,14 +29,17 @@ class Dump:
     title: str
 
 
+_TITLES = {
+    JSONLD: "JSON-LD (compacted with the v1 context)",
+    N_QUADS: "N-Quads (one named graph per source file)",
+    TRIG: "TriG (one named graph per source file)",
+}
+#: One dump per syntax of the registry's dump offers, named by the syntax's first extension.
 DUMPS: dict[str, Dump] = {
     d.name: d
     for d in (
-        Dump(f"{STEM}.ttl", syntax_by_name("turtle"), "Turtle"),  # type: ignore[arg-type]
-        Dump(f"{STEM}.nt", syntax_by_name("n-triples"), "N-Triples"),  # type: ignore[arg-type]
-        Dump(f"{STEM}.jsonld", syntax_by_name("json-ld"), "JSON-LD (compacted with the v1 context)"),  # type: ignore[arg-type]
-        Dump(f"{STEM}.nq", syntax_by_name("n-quads"), "N-Quads (one named graph per source file)"),  # type: ignore[arg-type]
-        Dump(f"{STEM}.trig", syntax_by_name("trig"), "TriG (one named graph per source file)"),  # type: ignore[arg-type]
+        Dump(f"{STEM}.{rdf_syntax(m).extensions[0]}", rdf_syntax(m), _TITLES.get(m, label(m)))
+        for m in DUMP_OFFERS
     )
 }
 
