@@ -37,7 +37,7 @@ from starlette.datastructures import UploadFile
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import GraphNotFound, InputError, UnknownFormat
 from iopgraph.core.media_types import MULTIPART, STORE_DATASET_OFFERS, STORE_GRAPH_OFFERS
-from iopgraph.core.namespaces import GRAPH
+from iopgraph.core.namespaces import contrib_graph
 from iopgraph.http import render
 from iopgraph.routers import resources
 from iopgraph.routers.resources import resource_iri
@@ -50,8 +50,6 @@ from iopgraph.stewardship.uploads import RdfUpload, media_type_of, read_form, re
 router = APIRouter(tags=["graph store"])
 
 PROV_LINK = "http://www.w3.org/ns/prov#has_provenance"
-#: Where POST /store puts the graphs it creates.
-NEW_GRAPHS = GRAPH + "contrib/"
 
 
 def _base(request: Request) -> str:
@@ -243,7 +241,7 @@ async def post(request: Request) -> Response:
         await screen_upload(uploads[0], stewardship(request.app).limits)
         outcome = await gate.write(graph_plan("add", None, uploads[0], base), agent, client=request)
         return written(request, outcome, None)
-    new = ox.NamedNode(f"{NEW_GRAPHS}{uuid.uuid4()}")
+    new = ox.NamedNode(contrib_graph(str(uuid.uuid4())))
     await _graph_uploads(request, uploads, new)
     # A JSON-LD document with named graphs loads as a dataset; any other document becomes a new graph.
     kind = "dataset-or-new" if len(uploads) == 1 and uploads[0].syntax.name == "json-ld" else "create"

@@ -32,14 +32,12 @@ import pyoxigraph as ox
 from iopgraph.core.errors import InputError
 from iopgraph.core.iri import mint
 from iopgraph.core.media_types import N_QUADS, N_TRIPLES, TURTLE, iana_iri
-from iopgraph.core.namespaces import BASE, PREFIXES
+from iopgraph.core.namespaces import BASE, PREFIXES, RDF_TYPE, RELEASES_GRAPH, XSD_DATETIME
 from iopgraph.stewardship.backup import store_quads
-from iopgraph.stewardship.changes import RELEASES_GRAPH
 
 VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$")
 CATALOG_DATASET = BASE + "catalog#dataset"
-DCAT, DCT, XSD = PREFIXES["dcat"], PREFIXES["dcterms"], PREFIXES["xsd"]
-RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
+DCAT, DCT = PREFIXES["dcat"], PREFIXES["dcterms"]
 MEDIA = {".nq.gz": N_QUADS, ".ttl": TURTLE, ".nt.gz": N_TRIPLES}
 
 
@@ -162,7 +160,7 @@ def catalogue_quads(info: ReleaseInfo, base_url: str) -> list[ox.Quad]:
         q(release, RDF_TYPE.value, ox.NamedNode(DCAT + "Dataset")),
         q(release, DCT + "title", ox.Literal(f"iopgraph {info.version}", language="en")),
         q(release, DCAT + "version", ox.Literal(info.version)),
-        q(release, DCT + "issued", ox.Literal(info.issued, datatype=ox.NamedNode(XSD + "dateTime"))),
+        q(release, DCT + "issued", ox.Literal(info.issued, datatype=XSD_DATETIME)),
         q(release, DCAT + "isVersionOf", dataset),
         q(dataset, DCAT + "hasVersion", release),
         q(

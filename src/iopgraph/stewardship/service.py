@@ -22,12 +22,12 @@ from dataclasses import dataclass
 import anyio.to_thread
 from fastapi import FastAPI
 
+from iopgraph.core.namespaces import UPLOAD_GRAPH
 from iopgraph.core.settings import Settings
 from iopgraph.stewardship.auth import WriteTokens
 from iopgraph.stewardship.checks import Checker, checker_spec, describe_spec
 from iopgraph.stewardship.gate import Disconnected, WriteGate
 from iopgraph.stewardship.isolation import Limits, report_from, run_job, screen_upload
-from iopgraph.stewardship.jobs import UPLOAD_GRAPH
 from iopgraph.stewardship.uploads import RdfUpload
 from iopgraph.validation import ValidationReport
 

@@ -17,18 +17,15 @@ from datetime import datetime
 import pyoxigraph as ox
 
 from iopgraph.core.media_types import GZIP, TURTLE, iana_iri
-from iopgraph.core.namespaces import BASE, ONTOLOGY, PREFIXES, REPORT
-from iopgraph.stewardship.changes import RELEASES_GRAPH
+from iopgraph.core.namespaces import BASE, ONTOLOGY, PREFIXES, RDF_TYPE, RELEASES_GRAPH, REPORT, XSD
 from iopgraph.store.backend import Backend
 from iopgraph.views.dumps import DUMPS
 
 DCAT = PREFIXES["dcat"]
 DCT = PREFIXES["dcterms"]
 FOAF = PREFIXES["foaf"]
-XSD = PREFIXES["xsd"]
 VOID = "http://rdfs.org/ns/void#"
 DCATAP = "http://data.europa.eu/r5r/"
-RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 EU = "http://publications.europa.eu/resource/authority/"
 LICENCE = ox.NamedNode(EU + "licence/CC_BY_4_0")
 SKOS = PREFIXES["skos"]

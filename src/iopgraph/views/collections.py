@@ -29,10 +29,10 @@ import pyoxigraph as ox
 from iopgraph.core.errors import InvalidParameter, ResourceNotFound
 from iopgraph.core.iri import is_slug
 from iopgraph.core.media_types import RESULTS_JSON
-from iopgraph.core.namespaces import CONCEPT, ID, ONTOLOGY, PREFIXES
+from iopgraph.core.namespaces import CONCEPT, ID, ONTOLOGY, PREFIXES, RDF_TYPE_IRI
 from iopgraph.store.backend import Backend
 from iopgraph.store.engine import QueryJob
-from iopgraph.views.describe import RDF_TYPE, labels_from, outgoing, summaries, values_block
+from iopgraph.views.describe import labels_from, outgoing, summaries, values_block
 
 IOP = ONTOLOGY
 SKOS = PREFIXES["skos"]
@@ -429,7 +429,7 @@ async def page_triples(
     )
     embedded = await outgoing(backend, full) if full else []
     inside = set(members) | set(full)
-    linked = [t.object for t in [*triples, *embedded] if t.predicate.value != RDF_TYPE] + [
+    linked = [t.object for t in [*triples, *embedded] if t.predicate.value != RDF_TYPE_IRI] + [
         t.subject for t in incoming
     ]
     labels = [t for t in await summaries(backend, linked) if t.subject not in inside]

@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from iopgraph.core.namespaces import ONTOLOGY, PREFIXES
+from iopgraph.core.namespaces import ONTOLOGY, PREFIXES, RDF_TYPE_IRI
 from iopgraph.store.backend import Backend
 
-RDF_TYPE = PREFIXES["rdf"] + "type"
 LABEL_PREDICATES = (
     PREFIXES["skos"] + "prefLabel",
     PREFIXES["rdfs"] + "label",
@@ -38,7 +37,7 @@ DEFINITION_PREDICATES = (
 )
 MAX_INCOMING = 1000
 _BATCH = 400
-_SUMMARY_PREDICATES = " ".join(f"<{p}>" for p in (RDF_TYPE, *LABEL_PREDICATES))
+_SUMMARY_PREDICATES = " ".join(f"<{p}>" for p in (RDF_TYPE_IRI, *LABEL_PREDICATES))
 
 Subject = ox.NamedNode | ox.BlankNode
 
@@ -116,7 +115,7 @@ async def describe(backend: Backend, iri: ox.NamedNode) -> Description:
     )
     truncated = len(rows) > MAX_INCOMING
     incoming = [ox.Triple(r["s"], r["p"], iri) for r in rows[:MAX_INCOMING]]  # type: ignore[arg-type]
-    linked = [t.object for t in out if t.predicate.value != RDF_TYPE] + [t.subject for t in incoming]
+    linked = [t.object for t in out if t.predicate.value != RDF_TYPE_IRI] + [t.subject for t in incoming]
     summary = [t for t in await summaries(backend, linked) if t.subject != iri]
     return Description(iri, out, incoming, summary, truncated)
 
@@ -126,7 +125,7 @@ async def describe_ontology(backend: Backend) -> Description:
     triples = await backend.construct(
         "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), " + f'"{ONTOLOGY}"' + ")) }"
     )
-    linked = [t.object for t in triples if t.predicate.value != RDF_TYPE]
+    linked = [t.object for t in triples if t.predicate.value != RDF_TYPE_IRI]
     summary = [t for t in await summaries(backend, linked) if not t.subject.value.startswith(ONTOLOGY)]
     return Description(ox.NamedNode(ONTOLOGY), triples, [], summary)
 

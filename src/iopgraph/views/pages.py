@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from iopgraph.core.namespaces import ONTOLOGY, PREFIXES
+from iopgraph.core.namespaces import ONTOLOGY, PREFIXES, RDF_TYPE_IRI
 from iopgraph.store.backend import Backend
 from iopgraph.views.collections import COLLECTIONS, CollectionPage, collection_page, parse_filters
-from iopgraph.views.describe import RDF_TYPE, labels_from
+from iopgraph.views.describe import labels_from
 from iopgraph.views.labels import format_quantity, label_for
 from iopgraph.views.links import local_href
 
@@ -62,7 +62,7 @@ class Index:
         )
 
     def is_a(self, subject: str, cls: str) -> bool:
-        return cls in self.values(subject, RDF_TYPE)
+        return cls in self.values(subject, RDF_TYPE_IRI)
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ async def challenge_tree(backend: Backend) -> list[TreeNode]:
     roots: list[TreeNode] = []
     for member in page.members:  # depth-first order: parents come first
         iri = member.value
-        level = next((LEVELS[t] for t in ix.values(iri, RDF_TYPE) if t in LEVELS), "challenge")
+        level = next((LEVELS[t] for t in ix.values(iri, RDF_TYPE_IRI) if t in LEVELS), "challenge")
         node = TreeNode(
             ix.link(iri),
             level,
@@ -170,7 +170,7 @@ async def use_cases(backend: Backend) -> list[Card]:
                 ix.first(iri, DCT + "description"),
                 [
                     ("City or region", ix.links(iri, IOP + "city")),
-                    ("Type", [ix.link(t) for t in ix.values(iri, RDF_TYPE)]),
+                    ("Type", [ix.link(t) for t in ix.values(iri, RDF_TYPE_IRI)]),
                     ("Practices it illustrates", ix.reverse_links(iri, IOP + "illustratedBy")),
                 ],
                 [("Started", y) for y in ix.values(iri, IOP + "startYear")],
