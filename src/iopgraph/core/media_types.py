@@ -84,14 +84,16 @@ class Representation:
     extensions: tuple[str, ...] = ()
     syntax: RdfSyntax | None = None
     results: ox.QueryResultsFormat | None = None
+    #: The EU Publications Office file type (``dct:format`` in DCAT-AP), e.g. ``RDF_TURTLE``.
+    eu_file_type: str | None = None
 
 
 _SYNTAX = {s.media_type: s for s in RDF_SYNTAXES}
 
 
-def _rdf(media_type: str, label: str, names: tuple[str, ...]) -> Representation:
+def _rdf(media_type: str, label: str, names: tuple[str, ...], eu_file_type: str) -> Representation:
     syntax = _SYNTAX[media_type]
-    return Representation(media_type, label, names, syntax.extensions, syntax)
+    return Representation(media_type, label, names, syntax.extensions, syntax, eu_file_type=eu_file_type)
 
 
 def _results(
@@ -102,12 +104,12 @@ def _results(
 
 REPRESENTATIONS: tuple[Representation, ...] = (
     Representation(HTML, "HTML", ("html",), ("html",)),
-    _rdf(JSONLD, "JSON-LD", ("jsonld", "json-ld", "json")),
-    _rdf(TURTLE, "Turtle", ("ttl", "turtle", "n3")),
-    _rdf(N_TRIPLES, "N-Triples", ("nt", "ntriples", "n-triples")),
-    _rdf(RDF_XML, "RDF/XML", ("rdf", "rdfxml", "rdf-xml", "rdf+xml", "xml")),
-    _rdf(N_QUADS, "N-Quads", ("nq", "nquads")),
-    _rdf(TRIG, "TriG", ("trig",)),
+    _rdf(JSONLD, "JSON-LD", ("jsonld", "json-ld", "json"), "JSON_LD"),
+    _rdf(TURTLE, "Turtle", ("ttl", "turtle", "n3"), "RDF_TURTLE"),
+    _rdf(N_TRIPLES, "N-Triples", ("nt", "ntriples", "n-triples"), "RDF_N_TRIPLES"),
+    _rdf(RDF_XML, "RDF/XML", ("rdf", "rdfxml", "rdf-xml", "rdf+xml", "xml"), "RDF_XML"),
+    _rdf(N_QUADS, "N-Quads", ("nq", "nquads"), "RDF_N_QUADS"),
+    _rdf(TRIG, "TriG", ("trig",), "RDF_TRIG"),
     _results(RESULTS_JSON, "SPARQL JSON results", ("json", "srj"), ox.QueryResultsFormat.JSON),
     _results(RESULTS_XML, "SPARQL XML results", ("xml", "srx"), ox.QueryResultsFormat.XML),
     _results(CSV, "CSV", ("csv",), ox.QueryResultsFormat.CSV),
@@ -137,6 +139,13 @@ def label(media_type: str) -> str:
     """The name people read for a media type (``Turtle``); the media type itself when it is not registered."""
     found = representation(media_type)
     return found.label if found else media_type
+
+
+def eu_file_type(media_type: str) -> str:
+    """The EU file type of a registered RDF media type (``text/turtle`` → ``RDF_TURTLE``)."""
+    found = _BY_TYPE[media_type]
+    assert found.eu_file_type is not None, f"{media_type} has no EU file type"
+    return found.eu_file_type
 
 
 def iana_iri(media_type: str) -> str:
@@ -174,6 +183,8 @@ STORE_DATASET_OFFERS: tuple[str, ...] = (TRIG, N_QUADS)
 DESCRIPTION_OFFERS: tuple[str, ...] = (TURTLE, HTML, JSONLD, N_TRIPLES, RDF_XML)
 #: SELECT and ASK results; the generic JSON and XML types are answered with the SPARQL ones.
 SPARQL_RESULTS_OFFERS: tuple[str, ...] = (RESULTS_JSON, RESULTS_XML, CSV, TSV, JSON, XML, TEXT_XML)
+#: The SPARQL type that answers a generic one offered for SELECT and ASK results.
+RESULT_MEDIA_ALIASES: dict[str, str] = {JSON: RESULTS_JSON, XML: RESULTS_XML, TEXT_XML: RESULTS_XML}
 #: CONSTRUCT and DESCRIBE results: every RDF syntax (text/plain is N-Triples).
 SPARQL_GRAPH_OFFERS: tuple[str, ...] = (*(s.media_type for s in RDF_SYNTAXES), TEXT)
 #: An error: problem+json, unless the client prefers an HTML page (a browser).

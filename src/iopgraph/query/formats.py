@@ -11,14 +11,10 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from iopgraph.core.media_types import (
-    JSON,
     REPRESENTATIONS,
-    RESULTS_JSON,
-    RESULTS_XML,
+    RESULT_MEDIA_ALIASES,
     SPARQL_GRAPH_OFFERS,
     SPARQL_RESULTS_OFFERS,
-    TEXT_XML,
-    XML,
     syntax_for_media_type,
 )
 
@@ -26,9 +22,6 @@ from iopgraph.core.media_types import (
 RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
     r.media_type: r.results for r in REPRESENTATIONS if r.results is not None
 }
-
-#: Generic types clients send for SPARQL results, answered with the SPARQL type.
-_RESULT_ALIASES: dict[str, str] = {JSON: RESULTS_JSON, XML: RESULTS_XML, TEXT_XML: RESULTS_XML}
 
 
 def offers_for(form: str) -> list[str]:
@@ -38,8 +31,8 @@ def offers_for(form: str) -> list[str]:
 
 def canonical(media_type: str) -> str:
     """The media type that names the format (``application/json`` → SPARQL JSON results)."""
-    if media_type in _RESULT_ALIASES:
-        return _RESULT_ALIASES[media_type]
+    if media_type in RESULT_MEDIA_ALIASES:
+        return RESULT_MEDIA_ALIASES[media_type]
     syntax = syntax_for_media_type(media_type)
     return syntax.media_type if syntax else media_type
 

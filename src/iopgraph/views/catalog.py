@@ -16,7 +16,7 @@ from datetime import datetime
 
 import pyoxigraph as ox
 
-from iopgraph.core.media_types import GZIP, TURTLE, iana_iri
+from iopgraph.core.media_types import GZIP, TURTLE, eu_file_type, iana_iri
 from iopgraph.core.namespaces import BASE, ONTOLOGY, PREFIXES, RDF_TYPE, RELEASES_GRAPH, REPORT, XSD
 from iopgraph.store.backend import Backend
 from iopgraph.views.dumps import DUMPS
@@ -57,13 +57,6 @@ LABELS = {
     EU + "data-theme/TECH": "Science and technology",
     EU + "data-theme": "Data theme",
     STABLE: "Stable",
-}
-FILE_TYPES = {
-    "turtle": "RDF_TURTLE",
-    "n-triples": "RDF_N_TRIPLES",
-    "json-ld": "JSON_LD",
-    "n-quads": "RDF_N_QUADS",
-    "trig": "RDF_TRIG",
 }
 
 CATALOG = BASE + "catalog"
@@ -184,7 +177,7 @@ async def catalog(backend: Backend, base_url: str, last_modified: datetime) -> l
             g.add(dist, DCAT + "accessURL", url)
             g.add(dist, DCAT + "downloadURL", url)
             g.add(dist, DCAT + "mediaType", iana_iri(dump.syntax.media_type))
-            g.add(dist, DCT + "format", EU + "file-type/" + FILE_TYPES[dump.syntax.name])
+            g.add(dist, DCT + "format", EU + "file-type/" + eu_file_type(dump.syntax.media_type))
             g.add(dist, DCT + "license", LICENCE)
             g.add(dist, DCATAP + "availability", STABLE)
             g.typed(dist, DCT + "modified", modified, "dateTime")
