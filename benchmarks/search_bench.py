@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from iopgraph.core.namespaces import CONCEPT, ID, ONTOLOGY, PREFIXES, REPORT  # noqa: E402
+from iopgraph.core.namespaces import CONCEPT, ID, ONTOLOGY, PREFIXES, RDF_TYPE, REPORT  # noqa: E402
 from iopgraph.core.sources import graph_sources  # noqa: E402
 from iopgraph.search.index import SearchIndex  # noqa: E402
 from iopgraph.search.query import parse  # noqa: E402
@@ -45,7 +45,6 @@ from iopgraph.store.backend import LocalBackend  # noqa: E402
 from iopgraph.store.local import load_sources  # noqa: E402
 
 IOP, RDFS, DCT, SKOS = ONTOLOGY, PREFIXES["rdfs"], PREFIXES["dcterms"], PREFIXES["skos"]
-RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 WORD = re.compile(r"[^\W\d_]{3,}")
 
 

@@ -1,21 +1,25 @@
 """Content negotiation: pick a representation from an Accept header, q-values honoured.
 
-A pure function, table-tested in tests/test_conneg.py:
+A pure function of the header and the view's offer set (an offer set of
+:mod:`iopgraph.core.media_types`), table-tested in tests/unit/test_conneg.py:
 
     >>> negotiate("text/turtle;q=0.9, application/ld+json", ["text/html", "text/turtle", "application/ld+json"])
     'application/ld+json'
     >>> negotiate("*/*", ["text/html", "text/turtle"])
     'text/html'
 
-A ``format`` override (``?format=ttl`` or a media type) wins over the header.
+A ``format`` override (``?format=ttl`` or a media type) wins over the header; a short
+name stands for the first offer it names (:func:`iopgraph.core.media_types.format_offer`).
 Nothing acceptable raises :class:`NotAcceptable` listing the alternatives (406).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from iopgraph.core.errors import IopgraphError
+from iopgraph.core.media_types import format_offer
 
 #: Longest Accept header that is parsed; a longer one is refused (431) before any work is done on it.
 MAX_ACCEPT_BYTES = 8192
@@ -30,45 +34,11 @@ class NotAcceptable(IopgraphError):
     status = 406
     code = "not-acceptable"
 
-    def __init__(self, requested: str, offers: list[str]) -> None:
+    def __init__(self, requested: str, offers: Sequence[str]) -> None:
         super().__init__(
             f"none of the requested media types ({requested}) can be served here; available: {', '.join(offers)}"
         )
-        self.offers = offers
-
-
-#: Short names accepted by ``?format=``; each maps to the media types it may stand for, tried in order
-#: against what the URL offers (``json`` is SPARQL JSON results on /sparql, JSON-LD on a graph-shaped view).
-FORMAT_ALIASES: dict[str, tuple[str, ...]] = {
-    "html": ("text/html",),
-    "json": ("application/sparql-results+json", "application/ld+json", "application/json"),
-    "srj": ("application/sparql-results+json",),
-    "xml": ("application/sparql-results+xml", "application/rdf+xml"),
-    "srx": ("application/sparql-results+xml",),
-    "csv": ("text/csv",),
-    "tsv": ("text/tab-separated-values",),
-    "ttl": ("text/turtle",),
-    "turtle": ("text/turtle",),
-    "n3": ("text/turtle",),
-    "nt": ("application/n-triples",),
-    "ntriples": ("application/n-triples",),
-    "n-triples": ("application/n-triples",),
-    "jsonld": ("application/ld+json",),
-    "json-ld": ("application/ld+json",),
-    "rdf": ("application/rdf+xml",),
-    "rdfxml": ("application/rdf+xml",),
-    "rdf-xml": ("application/rdf+xml",),
-    "rdf+xml": ("application/rdf+xml",),
-    "nq": ("application/n-quads",),
-    "nquads": ("application/n-quads",),
-    "trig": ("application/trig",),
-}
-
-
-def format_candidates(format_param: str) -> tuple[str, ...]:
-    """The media types a ``?format=`` value may stand for (a media type stands for itself)."""
-    name = format_param.strip().lower()
-    return FORMAT_ALIASES.get(name, (name,))
+        self.offers = list(offers)
 
 
 @dataclass(frozen=True)
@@ -119,13 +89,13 @@ def parse_accept(header: str | None) -> list[MediaRange]:
     return ranges
 
 
-def negotiate(accept: str | None, offers: list[str], format_param: str | None = None) -> str:
+def negotiate(accept: str | None, offers: Sequence[str], format_param: str | None = None) -> str:
     """The offer the client prefers most; ties go to the earlier offer (the server's preference)."""
     if format_param:
-        for wanted in format_candidates(format_param):
-            if wanted in offers:
-                return wanted
-        raise NotAcceptable(f"format={format_param}", offers)
+        wanted = format_offer(format_param, offers)
+        if wanted is None:
+            raise NotAcceptable(f"format={format_param}", offers)
+        return wanted
     ranges = parse_accept(accept)
     best: tuple[float, int, int] | None = None
     chosen: str | None = None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from iopgraph.core.media_types import rdf_source_extensions
-from iopgraph.core.namespaces import GRAPH
+from iopgraph.core.namespaces import named_graph
 
 #: Folders whose RDF files are loaded into the store (shapes are used for validation only).
 GRAPH_FOLDERS = ("ontology", "data")
@@ -27,7 +27,7 @@ class SourceFile:
     @property
     def graph_iri(self) -> str:
         stem = self.relative.rsplit(".", 1)[0]
-        return GRAPH + stem
+        return named_graph(stem)
 
 
 def find_root(start: Path | None = None) -> Path:

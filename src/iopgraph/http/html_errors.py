@@ -11,8 +11,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from iopgraph.core.conneg import NotAcceptable, negotiate
-
-PROBLEM = "application/problem+json"
+from iopgraph.core.media_types import HTML, PROBLEM_OFFERS
 
 
 def prefers_html(request: Request) -> bool:
@@ -20,10 +19,7 @@ def prefers_html(request: Request) -> bool:
     if request.method not in ("GET", "HEAD"):
         return False
     try:
-        return (
-            negotiate(request.headers.get("accept"), [PROBLEM, "application/json", "text/html"])
-            == "text/html"
-        )
+        return negotiate(request.headers.get("accept"), PROBLEM_OFFERS) == HTML
     except NotAcceptable:
         return False
 

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import Request, Response
 
 from iopgraph.core.conneg import negotiate
+from iopgraph.core.media_types import SPARQL_QUERY
 from iopgraph.http import providers
 from iopgraph.http.sparql import client_of, result_headers
 from iopgraph.query.errors import BadQueryParameter, QueryNotFound
@@ -27,7 +28,6 @@ from iopgraph.sparql.protocol import ProtocolRequest
 from iopgraph.sparql.service import SparqlService
 from iopgraph.views.links import service_url
 
-SPARQL_QUERY = "application/sparql-query"
 DEFAULT_PAGE_SIZE = 100
 #: Query-string names the API itself uses; a .rq parameter cannot take them.
 RESERVED = ("page", "per_page", "format")
@@ -144,15 +144,8 @@ async def run_named_query(request: Request, service: SparqlService, name: str) -
     query = find_query(service, name)
     params = request.query_params
     fmt = params.get("format")
-    if (
-        fmt == "sparql"
-        or negotiate(
-            request.headers.get("accept"),
-            [*offers_for(query.form), SPARQL_QUERY],
-            fmt if fmt != "sparql" else None,
-        )
-        == SPARQL_QUERY
-    ):
+    # ``?format=sparql`` (or Accept: application/sparql-query) asks for the query text itself.
+    if negotiate(request.headers.get("accept"), [*offers_for(query.form), SPARQL_QUERY], fmt) == SPARQL_QUERY:
         return Response(query.text, media_type=f"{SPARQL_QUERY}; charset=utf-8", headers={"Vary": "Accept"})
     substitutions = query.bind({p.name: params[p.name] for p in query.parameters if p.name in params})
     text, page, per_page = query.text, 1, 0

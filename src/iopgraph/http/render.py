@@ -21,7 +21,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -35,9 +35,11 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from iopgraph.core.media_types import (
-    FORMAT_NAMES,
     HTML,
+    JSON,
     JSONLD,
+    format_name,
+    label,
     syntax_for_media_type,
 )
 from iopgraph.http import providers
@@ -116,12 +118,12 @@ def header_path(request: Request) -> str:
     return quote(request.url.path)
 
 
-def alternates(request: Request, offers: Iterable[str], chosen: str) -> str:
-    """A Link header listing the other representations of this URL."""
+def alternates(request: Request, offers: Sequence[str], chosen: str) -> str:
+    """A Link header listing the other representations of this URL (those a ``?format=`` name gives)."""
     path = header_path(request)
     links = []
     for media_type in offers:
-        name = FORMAT_NAMES.get(media_type)
+        name = format_name(media_type, offers)
         if name is None or media_type == chosen:
             continue
         links.append(f'<{path}?format={name}>; rel="alternate"; type="{media_type}"')
@@ -167,7 +169,7 @@ def jsonld(
 ) -> Response:
     """A JSON-LD document; as ``application/json`` it points at its context with a Link header too."""
     extra = dict(headers or {})
-    if media_type == "application/json" and isinstance(doc.get("@context"), str):
+    if media_type == JSON and isinstance(doc.get("@context"), str):
         link = f'<{doc["@context"]}>; rel="http://www.w3.org/ns/json-ld#context"; type="{JSONLD}"'
         extra["Link"] = ", ".join(filter(None, [extra.get("Link"), link]))
     body = json.dumps(doc, ensure_ascii=False, indent=1).encode()
@@ -225,23 +227,13 @@ def html(
     return response
 
 
-FORMAT_TITLES = {
-    JSONLD: "JSON-LD",
-    "text/turtle": "Turtle",
-    "application/n-triples": "N-Triples",
-    "application/rdf+xml": "RDF/XML",
-    "application/n-quads": "N-Quads",
-    "application/trig": "TriG",
-}
-
-
 async def graph_html(
     request: Request,
     triples: Iterable[ox.Triple],
     root: str,
     title: str,
     intro: str,
-    offers: Iterable[str],
+    offers: Sequence[str],
     v: Validators | None = None,
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
@@ -258,9 +250,9 @@ async def graph_html(
 
     path = header_path(request)
     formats = [
-        {"href": f"{path}?format={FORMAT_NAMES[m]}", "type": m, "name": FORMAT_TITLES.get(m, m)}
+        {"href": f"{path}?format={name}", "type": m, "name": label(m)}
         for m in offers
-        if m != HTML and m in FORMAT_NAMES
+        if m != HTML and (name := format_name(m, offers))
     ]
     nodes = graph_nodes(triples, root, providers.settings(request).base_url, known)
     return html(

@@ -11,6 +11,7 @@ from email.utils import format_datetime
 from fastapi import Request, Response
 
 from iopgraph.core.conneg import negotiate
+from iopgraph.core.media_types import DESCRIPTION_OFFERS, HTML, text_content_type
 from iopgraph.http.body import QUERY_LIMIT, read_body
 from iopgraph.query.errors import SparqlRequestError
 from iopgraph.query.formats import content_type
@@ -23,13 +24,6 @@ from iopgraph.views.sparql_editor import editor_page
 
 #: Headers a browser script may read from a cross-origin response.
 EXPOSED_HEADERS = "ETag, Last-Modified, Link, X-SPARQL-MaxRows, Iopgraph-Truncated, Iopgraph-Result-Count"
-DESCRIPTION_OFFERS = [
-    "text/turtle",
-    "text/html",
-    "application/ld+json",
-    "application/n-triples",
-    "application/rdf+xml",
-]
 
 
 def result_headers(answer: QueryAnswer, request: Request, service: SparqlService) -> dict[str, str]:
@@ -98,10 +92,10 @@ async def describe_endpoint(request: Request, service: SparqlService) -> Respons
     media_type = negotiate(
         request.headers.get("accept"), DESCRIPTION_OFFERS, request.query_params.get("format")
     )
-    if media_type == "text/html":
+    if media_type == HTML:
         # On the configured/derived base URL, never the request's Host (YASGUI needs an absolute endpoint).
         html = editor_page(service.settings, service.settings.base_url.rstrip("/") + "/sparql")
-        return Response(html, media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
+        return Response(html, media_type=text_content_type(HTML), headers={"Vary": "Accept"})
     endpoint = endpoint_url(service)
     rows = await service.backend.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g")
     graphs = [row["g"].value for row in rows if "g" in row]

@@ -15,10 +15,11 @@ from starlette.requests import Request
 
 from iopgraph.core.content_type import parse_content_type
 from iopgraph.core.errors import InputError
+from iopgraph.core.media_types import FORM, MULTIPART, TURTLE
 from iopgraph.http.body import content_type, read_body, read_form
 from iopgraph.stewardship.uploads import RdfUpload, declared_syntax, syntax_of
 
-FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+FORM_TYPES = (MULTIPART, FORM)
 
 
 async def read_rdf_upload(request: Request, limit: int, file_field: str = "file") -> RdfUpload:
@@ -45,7 +46,7 @@ async def read_rdf_upload(request: Request, limit: int, file_field: str = "file"
         raise InputError(
             f"the form has no RDF: attach a file (field '{file_field}') or paste text (field 'text')"
         )
-    syntax = declared_syntax(declared) or syntax_of("text/turtle")
+    syntax = declared_syntax(declared) or syntax_of(TURTLE)
     return RdfUpload(text.encode("utf-8"), syntax, "pasted text", fields)
 
 

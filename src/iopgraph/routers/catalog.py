@@ -6,13 +6,12 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.conneg import negotiate
-from iopgraph.core.media_types import HTML, JSONLD
+from iopgraph.core.media_types import CATALOG_OFFERS, HTML, JSONLD
 from iopgraph.http import providers, render
 from iopgraph.views import catalog as views
 from iopgraph.views.jsonld import CONTEXT_PATH, document, frame
 
 router = APIRouter(tags=["catalogue"])
-OFFERS = [JSONLD, "text/turtle", "application/n-triples", "application/rdf+xml", HTML]
 #: Titles and introductions of the HTML views (browsers prefer text/html; machines keep their formats).
 PAGES = {
     views.CATALOG: (
@@ -28,15 +27,17 @@ PAGES = {
 
 
 async def _serve(request: Request, root: str, build) -> Response:  # an async triple builder
-    media_type = negotiate(request.headers.get("accept"), OFFERS, request.query_params.get("format"))
+    media_type = negotiate(request.headers.get("accept"), CATALOG_OFFERS, request.query_params.get("format"))
     validators = render.validators(request, media_type)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
     triples = await build()
-    headers = {"Link": render.alternates(request, OFFERS, media_type)}
+    headers = {"Link": render.alternates(request, CATALOG_OFFERS, media_type)}
     if media_type == HTML:
         title, intro = PAGES[root]
-        return await render.graph_html(request, triples, root, title, intro, OFFERS, validators, headers)
+        return await render.graph_html(
+            request, triples, root, title, intro, CATALOG_OFFERS, validators, headers
+        )
     if media_type == JSONLD:
         base = providers.settings(request).base_url.rstrip("/")
         return render.jsonld(

@@ -8,20 +8,19 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.conneg import negotiate
-from iopgraph.core.media_types import JSONLD
+from iopgraph.core.media_types import JSON, JSONLD, JSONLD_VIEW_OFFERS
 from iopgraph.http import providers, render
 from iopgraph.views.collections import COLLECTIONS, CollectionSpec, collection_page, paging, parse_filters
 from iopgraph.views.hydra import PageLinks, collection_document, hydra_triples
 from iopgraph.views.jsonld import CONTEXT_PATH
 
 router = APIRouter(tags=["collections"])
-OFFERS = [JSONLD, "application/json", "text/turtle", "application/n-triples"]
 
 
 def _handler(spec: CollectionSpec) -> Callable[[Request], Awaitable[Response]]:
     async def handler(request: Request) -> Response:
         params = request.query_params
-        media_type = negotiate(request.headers.get("accept"), OFFERS, params.get("format"))
+        media_type = negotiate(request.headers.get("accept"), JSONLD_VIEW_OFFERS, params.get("format"))
         filters = parse_filters(spec, params.multi_items())
         page, limit = paging(params.get("page"), params.get("limit"))
         validators = render.validators(request, media_type)
@@ -39,7 +38,7 @@ def _handler(spec: CollectionSpec) -> Callable[[Request], Awaitable[Response]]:
         )
         links = PageLinks(settings.base_url, request.url.path, params.multi_items(), result)
         headers = {"Link": links.link_header()}
-        if media_type in (JSONLD, "application/json"):
+        if media_type in (JSONLD, JSON):
             doc = collection_document(result, links, settings.base_url.rstrip("/") + CONTEXT_PATH)
             return render.jsonld(doc, validators, headers, media_type=media_type)
         return render.rdf([*result.triples, *hydra_triples(result, links)], media_type, validators, headers)

@@ -8,7 +8,7 @@ import re
 from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.errors import ResourceNotFound
-from iopgraph.core.media_types import HTML
+from iopgraph.core.media_types import GZIP, HTML, RELEASE_FILE_TYPES, text_content_type
 from iopgraph.http import providers, render
 from iopgraph.views.dumps import DUMPS, dump_bytes
 
@@ -39,18 +39,12 @@ async def dump(request: Request, name: str) -> Response:
     body = await dump_bytes(context.backend, context.dumps, found, context.settings.base_url)
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if gz_file:
-        return render.bytes_response(gzip.compress(body, mtime=0), "application/gzip", validators, headers)
-    charset = "; charset=utf-8" if found.syntax.media_type.startswith("text/") else ""
-    return render.bytes_response(body, found.syntax.media_type + charset, validators, headers, gzip_it=encode)
+        return render.bytes_response(gzip.compress(body, mtime=0), GZIP, validators, headers)
+    media_type = text_content_type(found.syntax.media_type)
+    return render.bytes_response(body, media_type, validators, headers, gzip_it=encode)
 
 
 _RELEASE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
-_RELEASE_MEDIA = {
-    ".gz": "application/gzip",
-    ".ttl": "text/turtle; charset=utf-8",
-    ".md": "text/markdown; charset=utf-8",
-    ".json": "application/json",
-}
 _IMMUTABLE = "public, max-age=31536000, immutable"
 
 
@@ -61,7 +55,7 @@ async def release_file(request: Request, version: str, name: str) -> Response:
         raise ResourceNotFound(f"no release file {version}/{name}")
     folder = providers.settings(request).resolved_build_dir / "releases"
     path = folder / version / name
-    media = next((m for suffix, m in _RELEASE_MEDIA.items() if name.endswith(suffix)), None)
+    media = next((text_content_type(m) for end, m in RELEASE_FILE_TYPES.items() if name.endswith(end)), None)
     if media is None or not path.is_file() or path.resolve().parent != (folder / version).resolve():
         raise ResourceNotFound(f"no release file {version}/{name}; see /catalog for the releases")
     validators = render.validators(

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import InvalidParameter
-from iopgraph.core.media_types import HTML, JSONLD
+from iopgraph.core.media_types import HTML, JSON, JSONLD, JSONLD_VIEW_OFFERS
 from iopgraph.http import providers, render
 from iopgraph.views import pages
 from iopgraph.views.guidance import guidance, parse_challenges
@@ -14,7 +14,6 @@ from iopgraph.views.guidance_doc import guidance_document, guidance_triples
 from iopgraph.views.jsonld import CONTEXT_PATH
 
 router = APIRouter(tags=["guidance"])
-OFFERS = [JSONLD, "application/json", "text/turtle", "application/n-triples"]
 
 
 @router.get(
@@ -23,7 +22,7 @@ OFFERS = [JSONLD, "application/json", "text/turtle", "application/n-triples"]
 async def guidance_api(request: Request) -> Response:
     """Repeat ``challenge`` (slug or IRI) for each challenge; members come best first."""
     params = request.query_params
-    media_type = negotiate(request.headers.get("accept"), OFFERS, params.get("format"))
+    media_type = negotiate(request.headers.get("accept"), JSONLD_VIEW_OFFERS, params.get("format"))
     unknown = sorted({k for k in params if k not in ("challenge", "format")})
     if unknown:
         raise InvalidParameter(
@@ -36,7 +35,7 @@ async def guidance_api(request: Request) -> Response:
     result = await guidance(providers.backend(request), chosen)
     base = providers.settings(request).base_url.rstrip("/")
     url = base + str(request.url.path) + ("?" + request.url.query if request.url.query else "")
-    if media_type in (JSONLD, "application/json"):
+    if media_type in (JSONLD, JSON):
         return render.jsonld(
             guidance_document(result, url, base + CONTEXT_PATH), validators, media_type=media_type
         )

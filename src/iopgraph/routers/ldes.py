@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import ResourceNotFound
-from iopgraph.core.media_types import HTML
+from iopgraph.core.media_types import HTML, LDES_OFFERS
 from iopgraph.http import providers, render
 from iopgraph.http.providers import BackendDep, EventLogDep, SettingsDep
 from iopgraph.store.backend import Backend
@@ -20,14 +20,6 @@ from iopgraph.views import ldes
 from iopgraph.views.serialize import context_url
 
 router = APIRouter(tags=["LDES"])
-OFFERS = [
-    "text/turtle",
-    "application/n-triples",
-    "application/ld+json",
-    "application/n-quads",
-    "application/trig",
-    HTML,
-]
 INTRO = (
     "The Linked Data Event Stream of the graph: every change is a member (a version of a resource); "
     "fragments link to the next ones. Harvest it with an LDES client; this page is its human view."
@@ -38,7 +30,7 @@ async def _rdf_or_page(
     request: Request, triples: list[ox.Triple], media_type: str, v: render.Validators, root: str, title: str
 ) -> Response:
     if media_type == HTML:
-        return await render.graph_html(request, triples, root, title, INTRO, OFFERS, v)
+        return await render.graph_html(request, triples, root, title, INTRO, LDES_OFFERS, v)
     return render.rdf(triples, media_type, v, context_url=context_url(providers.settings(request).base_url))
 
 
@@ -48,7 +40,7 @@ LIVE = "public, max-age=10"
 
 async def _prepare(request: Request, log: ldes.EventLog, backend: Backend) -> str:
     """The negotiated media type, once the log has caught up with the store."""
-    media_type = negotiate(request.headers.get("accept"), OFFERS, request.query_params.get("format"))
+    media_type = negotiate(request.headers.get("accept"), LDES_OFFERS, request.query_params.get("format"))
     await ldes.sync(backend, log)
     return media_type
 

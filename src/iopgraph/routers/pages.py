@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.errors import ResourceNotFound
-from iopgraph.core.media_types import HTML, JSONLD
+from iopgraph.core.media_types import HTML, JSONLD, TEXT, TURTLE, text_content_type
 from iopgraph.http import providers, render
 from iopgraph.search.views import LIST_TYPES, list_query
 from iopgraph.views import guides, pages
@@ -207,7 +207,7 @@ async def guide_example(request: Request, name: str) -> Response:
     if not guides.EXAMPLE.match(name) or not path.is_file():
         raise ResourceNotFound(f"no example file called {name[:100]!r}")
     body = path.read_bytes()
-    media_type = "text/turtle; charset=utf-8" if name.endswith(".ttl") else "text/plain; charset=utf-8"
+    media_type = text_content_type(TURTLE if name.endswith(".ttl") else TEXT)
     validators = render.validators(request, media_type, version=hashlib.sha256(body).hexdigest(), vary=None)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)

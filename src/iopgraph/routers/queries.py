@@ -7,9 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from iopgraph.core.media_types import STORE_GRAPH_OFFERS
 from iopgraph.core.settings import Settings
 from iopgraph.http import providers
 from iopgraph.http.query_api import listing, openapi_parameters, run_named_query
+from iopgraph.query.formats import RESULT_FORMATS
 from iopgraph.sparql.named import NamedQuery, load_queries
 from iopgraph.sparql.service import SparqlService
 
@@ -28,20 +30,9 @@ def _handler(name: str) -> Callable[[Request], Awaitable[Response]]:
 
 def _responses(query: NamedQuery) -> dict[int | str, dict[str, Any]]:
     if query.form in ("SELECT", "ASK"):
-        content = {
-            m: {}
-            for m in (
-                "application/sparql-results+json",
-                "text/csv",
-                "text/tab-separated-values",
-                "application/sparql-results+xml",
-            )
-        }
+        content = {m: {} for m in RESULT_FORMATS}
     else:
-        content = {
-            m: {}
-            for m in ("application/ld+json", "text/turtle", "application/n-triples", "application/rdf+xml")
-        }
+        content = {m: {} for m in STORE_GRAPH_OFFERS}
     return {
         200: {"description": f"{query.form} results", "content": content},
         422: {"description": "a parameter is missing or has the wrong type"},

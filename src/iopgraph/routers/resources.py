@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import ResourceNotFound
-from iopgraph.core.media_types import FORMAT_NAMES, HTML, JSONLD, RDF_OFFERS
+from iopgraph.core.media_types import HTML, JSON, JSONLD, RESOURCE_OFFERS, SHAPES_OFFERS, format_name
 from iopgraph.core.sources import content_hash, shape_sources
 from iopgraph.http import providers, render
 from iopgraph.views import documents
@@ -44,20 +44,20 @@ async def serve_description(
     template: str = "resource.html",
 ) -> Response:
     """Negotiate, answer 304 if the client is current, else describe and render."""
-    # application/json last: JSON-LD served as plain JSON to clients that ask only for JSON.
-    media_type = negotiate(request.headers.get("accept"), [*RDF_OFFERS, "application/json"], format)
+    media_type = negotiate(request.headers.get("accept"), RESOURCE_OFFERS, format)
     validators = render.validators(request, media_type)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
     description = await load()
     if not description.exists:
         raise ResourceNotFound(f"<{description.iri.value}> is not in the graph")
+    name = format_name(media_type, RESOURCE_OFFERS) or "jsonld"  # application/json is the JSON-LD document
     headers = {
-        "Link": render.alternates(request, RDF_OFFERS, media_type),
-        "Content-Location": f"{render.header_path(request)}?format={FORMAT_NAMES.get(media_type, 'jsonld')}",
+        "Link": render.alternates(request, RESOURCE_OFFERS, media_type),
+        "Content-Location": f"{render.header_path(request)}?format={name}",
     }
     context_url = providers.settings(request).base_url.rstrip("/") + CONTEXT_PATH
-    if media_type in (JSONLD, "application/json"):
+    if media_type in (JSONLD, JSON):
         return render.jsonld(
             documents.description_document(description, context_url),
             validators,
@@ -102,7 +102,6 @@ async def ontology(request: Request, format: str | None = None, version: str | N
 
 
 SHAPES = "https://w3id.org/iopgraph/shapes"
-SHAPES_OFFERS = [HTML, "text/turtle", "application/n-triples", "application/rdf+xml"]
 
 
 @router.get(

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import InvalidParameter
-from iopgraph.core.media_types import HTML, JSONLD, JSONLD_OFFERS
+from iopgraph.core.media_types import HTML, JSON, JSONLD, JSONLD_OFFERS
 from iopgraph.http import providers, render
 from iopgraph.search.service import SearchService
 from iopgraph.search.views import (
@@ -105,11 +105,11 @@ async def suggest_api(request: Request) -> Response:
     if unknown:
         raise InvalidParameter(f"unknown parameter {unknown[0]!r}; allowed: q, limit")
     params = SearchParams.from_query(items, prefix_last=True, default_limit=SUGGEST_LIMIT)
-    validators = _validators(request, "application/json")
+    validators = _validators(request, JSON)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
     found = await _search(request).suggest(params.query, params.limit)
-    return render.jsonld(suggestions_document(found, params.text), validators, media_type="application/json")
+    return render.jsonld(suggestions_document(found, params.text), validators, media_type=JSON)
 
 
 @router.get("/static/search.js", include_in_schema=False)

@@ -36,8 +36,8 @@ from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import GraphNotFound, InputError, UnknownFormat
-from iopgraph.core.media_types import JSONLD
-from iopgraph.core.namespaces import GRAPH
+from iopgraph.core.media_types import MULTIPART, STORE_DATASET_OFFERS, STORE_GRAPH_OFFERS
+from iopgraph.core.namespaces import contrib_graph
 from iopgraph.http import providers, render
 from iopgraph.http.body import content_type
 from iopgraph.http.uploads import read_rdf_parts, read_rdf_upload
@@ -51,12 +51,7 @@ from iopgraph.views.serialize import context_url
 
 router = APIRouter(tags=["graph store"])
 
-GRAPH_OFFERS = ["text/turtle", JSONLD, "application/n-triples", "application/rdf+xml"]
-DATASET_OFFERS = ["application/trig", "application/n-quads"]
 PROV_LINK = "http://www.w3.org/ns/prov#has_provenance"
-MULTIPART = "multipart/form-data"
-#: Where POST /store puts the graphs it creates.
-NEW_GRAPHS = GRAPH + "contrib/"
 
 
 def _base(request: Request) -> str:
@@ -100,7 +95,7 @@ def direct_target(request: Request, path: str, w3id: bool) -> ox.NamedNode:
 
 
 async def _read_graph(request: Request, graph: GraphName, format: str | None) -> Response:
-    media_type = negotiate(request.headers.get("accept"), GRAPH_OFFERS, format)
+    media_type = negotiate(request.headers.get("accept"), STORE_GRAPH_OFFERS, format)
     validators = render.validators(request, media_type)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
@@ -121,7 +116,7 @@ async def read(request: Request, format: str | None = None) -> Response:
     graph = target(request)
     if graph is not None:
         return await _read_graph(request, graph, format)
-    media_type = negotiate(request.headers.get("accept"), DATASET_OFFERS, format)
+    media_type = negotiate(request.headers.get("accept"), STORE_DATASET_OFFERS, format)
     validators = render.validators(request, media_type)
     if render.not_modified(request, validators):
         return render.not_modified_response(validators)
@@ -242,7 +237,7 @@ async def post(request: Request) -> Response:
         await screen_upload(uploads[0], providers.stewardship(request).limits)
         outcome = await gate.write(graph_plan("add", None, uploads[0], base), agent, client=request)
         return written(request, outcome, None)
-    new = ox.NamedNode(f"{NEW_GRAPHS}{uuid.uuid4()}")
+    new = ox.NamedNode(contrib_graph(str(uuid.uuid4())))
     await _graph_uploads(request, uploads, new)
     # A JSON-LD document with named graphs loads as a dataset; any other document becomes a new graph.
     kind = "dataset-or-new" if len(uploads) == 1 and uploads[0].syntax.name == "json-ld" else "create"

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.errors import InputError, UnknownFormat
+from iopgraph.core.media_types import FORM, SPARQL_UPDATE
 from iopgraph.http import providers
 from iopgraph.http.body import content_type, read_body
 from iopgraph.routers.store_protocol import written
@@ -31,8 +32,8 @@ from iopgraph.stewardship.sparql_update import UpdateOptions
 
 router = APIRouter(tags=["sparql update"])
 
-UPDATE_TYPE = "application/sparql-update"
-FORM_TYPE = "application/x-www-form-urlencoded"
+UPDATE_TYPE = SPARQL_UPDATE
+FORM_TYPE = FORM
 DATASET_PARAMETERS = ("using-graph-uri", "using-named-graph-uri")
 
 

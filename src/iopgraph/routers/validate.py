@@ -24,7 +24,7 @@ from rdflib.namespace import RDF, SH, XSD
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import IopgraphError
-from iopgraph.core.media_types import HTML, JSONLD, RDF_SYNTAXES
+from iopgraph.core.media_types import HTML, JSON, JSONLD, RDF_SYNTAXES, REPORT_OFFERS
 from iopgraph.core.rdfio import from_rdflib
 from iopgraph.http import providers, render
 from iopgraph.http.uploads import read_rdf_upload
@@ -33,8 +33,6 @@ from iopgraph.validation import ValidationReport
 
 router = APIRouter(tags=["validation"])
 
-JSON = "application/json"
-REPORT_OFFERS = [JSON, JSONLD, "text/turtle", "application/n-triples", HTML]
 TRUE = ("1", "true", "on", "yes")
 
 
@@ -90,8 +88,7 @@ def report_response(
 
 @router.post("/api/validate", summary="Validate RDF against the project's SHACL shapes (nothing is stored)")
 async def validate_api(request: Request, current: bool = False, format: str | None = None) -> Response:
-    fmt = JSON if (format or "").lower() == "json" else format
-    media_type = negotiate(request.headers.get("accept"), REPORT_OFFERS, fmt)
+    media_type = negotiate(request.headers.get("accept"), REPORT_OFFERS, format)
     steward = providers.stewardship(request)
     upload: RdfUpload | None = None
     try:

@@ -29,14 +29,14 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from iopgraph.core.errors import Forbidden, InputError, IopgraphError, ResourceNotFound, ValidationFailed
 from iopgraph.core.iri import mint, slugify
-from iopgraph.core.namespaces import ID
+from iopgraph.core.namespaces import ID, RDF_TYPE_IRI
 from iopgraph.http import providers, render
 from iopgraph.routers.resources import resource_iri
 from iopgraph.stewardship.changes import is_file_graph, is_system_graph
 from iopgraph.views.describe import labels_from, summaries
 from iopgraph.views.ldes import sync
 from iopgraph.workbench.diff import diff_lines, labels_for, triples_of
-from iopgraph.workbench.formmodel import KINDS, RDF_TYPE, Form, FormModels, steward_graph
+from iopgraph.workbench.formmodel import KINDS, Form, FormModels, steward_graph
 from iopgraph.workbench.history import Entry, history, parse
 from iopgraph.workbench.plans import resource_plan
 from iopgraph.workbench.proposals import ACCEPTED, OPEN, REJECTED, Proposal
@@ -244,7 +244,7 @@ async def edit_form(request: Request, iri: str = "") -> Response:
     triples = await _resource(request, iri) if iri else []
     if not triples:
         raise ResourceNotFound(f"there is no resource <{iri}> in the graph to edit")
-    types = {t.object.value for t in triples if t.predicate.value == RDF_TYPE}
+    types = {t.object.value for t in triples if t.predicate.value == RDF_TYPE_IRI}
     models = providers.context(request).forms
     kind = models.kind_of(types)
     if kind is None:
@@ -622,7 +622,9 @@ async def revert(request: Request, path: str) -> Response:
         snapshot = parse(match.version.ntriples)
     kinds = providers.context(request).forms
     types = {
-        t.object.value for t in [*snapshot, *(await _resource(request, iri))] if t.predicate.value == RDF_TYPE
+        t.object.value
+        for t in [*snapshot, *(await _resource(request, iri))]
+        if t.predicate.value == RDF_TYPE_IRI
     }
     graph = await _graph_of(request, iri, kinds.kind_of(types) or "initiative")
     operation = (

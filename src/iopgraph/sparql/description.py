@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from iopgraph.core.namespaces import ID
+from iopgraph.core.namespaces import ID, RDF_TYPE
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
 FORMATS = "http://www.w3.org/ns/formats/"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 DCT_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
 
 #: Result formats the endpoint serves, as W3C format IRIs.

@@ -39,12 +39,12 @@ from typing import Any
 import pyoxigraph as ox
 import yaml
 
+from iopgraph.core.namespaces import XSD
 from iopgraph.query.errors import BadQueryParameter
 from iopgraph.query.lexer import analyse
 
 log = logging.getLogger("iopgraph.sparql")
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAM_TYPES = ("iri", "string", "integer", "decimal", "boolean", "year", "date")
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _YEAR = re.compile(r"^-?\d{4,}$")

@@ -23,11 +23,8 @@ import pyoxigraph as ox
 from starlette.requests import Request
 
 from iopgraph.core.content_type import parse_content_type
+from iopgraph.core.media_types import FORM, SPARQL_QUERY, SPARQL_UPDATE
 from iopgraph.query.errors import QueryMediaTypeError, QueryTooLarge, SparqlRequestError, UpdateRefused
-
-FORM = "application/x-www-form-urlencoded"
-SPARQL_QUERY = "application/sparql-query"
-SPARQL_UPDATE = "application/sparql-update"
 
 READ_ONLY = "this SPARQL endpoint is read-only: updates (INSERT, DELETE, LOAD, CLEAR, DROP, ...) are not accepted here"
 

@@ -62,9 +62,6 @@ INLINE_ANALYSIS_CHARS = 8192
 #: How many hashes of worker-crashing queries are remembered.
 DEADLY_REMEMBERED = 4096
 
-#: ``format=`` short names that mean something else for graph results.
-_GRAPH_FORMAT_ALIASES = {"json": "application/ld+json", "xml": "application/rdf+xml"}
-
 
 @dataclass(frozen=True)
 class PreparedQuery:
@@ -99,9 +96,8 @@ def check_services(info: QueryInfo, allowlist: list[str]) -> None:
 
 
 def choose_media_type(form: str, accept: str | None, format_param: str | None) -> str:
-    """The result media type for a query of ``form`` (406 via NotAcceptable when none fits)."""
-    if format_param and form in ("CONSTRUCT", "DESCRIBE"):
-        format_param = _GRAPH_FORMAT_ALIASES.get(format_param.strip().lower(), format_param)
+    """The result media type for a query of ``form`` (406 via NotAcceptable when none fits); ``format=json``
+    is SPARQL JSON results for SELECT and ASK, JSON-LD for CONSTRUCT and DESCRIBE (the first offer it names)."""
     return canonical(negotiate(accept, offers_for(form), format_param))
 
 

@@ -26,12 +26,15 @@ import pyoxigraph as ox
 import rdflib
 
 from iopgraph.core.errors import Forbidden, GraphNotFound
-from iopgraph.core.namespaces import GRAPH
+from iopgraph.core.namespaces import (
+    CONTRIB_GRAPHS,
+    FILE_GRAPH_PREFIXES,
+    GRAPH,
+    PROVENANCE_GRAPH,
+    RELEASES_GRAPH,
+)
 from iopgraph.core.rdfio import to_rdflib
-from iopgraph.store.local import FILE_GRAPH_PREFIXES
 
-PROVENANCE_GRAPH = GRAPH + "provenance"
-RELEASES_GRAPH = GRAPH + "releases"
 SYSTEM_GRAPHS = frozenset({PROVENANCE_GRAPH, RELEASES_GRAPH})
 
 GraphName = ox.NamedNode | ox.DefaultGraph
@@ -65,7 +68,7 @@ def protected_graph_error(graph: ox.NamedNode) -> ProtectedGraph:
     return ProtectedGraph(
         f"the graph <{graph.value}> is built from the project's file {source}.* and cannot be changed by a write: "
         f"edit that file and run `iopgraph build`, or write your data to a steward graph of your own, "
-        f"e.g. <{GRAPH}contrib/<name>>"
+        f"e.g. <{CONTRIB_GRAPHS}<name>>"
     )
 
 

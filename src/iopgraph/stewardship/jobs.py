@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from iopgraph.core.errors import InputError
 from iopgraph.core.media_types import RdfSyntax, syntax_by_name
-from iopgraph.core.namespaces import GRAPH
+from iopgraph.core.namespaces import UPLOAD_GRAPH
 from iopgraph.core.rdfio import parse_bytes
 from iopgraph.stewardship.changes import (
     Change,
@@ -46,7 +46,6 @@ from iopgraph.stewardship.checks import Checker
 from iopgraph.validation import ValidationReport
 
 #: Where an upload is imagined to go when it is validated together with the current graph.
-UPLOAD_GRAPH = ox.NamedNode(GRAPH + "validation/upload")
 
 #: Checkers by spec (parsing the shapes takes a second): kept for the life of the worker process.
 _CHECKERS: dict[str, Checker] = {}
@@ -125,7 +124,7 @@ def validate_upload(store: ox.Store, args: dict[str, Any], payload: bytes) -> Re
     quads = _parse(args, data)
     if not args.get("with_current"):
         return _report_reply(checker.validate_upload(quads), mode="upload", triples=len(quads))
-    change = Change([], in_graph(quads, UPLOAD_GRAPH), "validate").normalised(source)
+    change = Change([], in_graph(quads, ox.NamedNode(UPLOAD_GRAPH)), "validate").normalised(source)
     check = checker.check_change(source, change, str(args.get("mode", "neighbourhood")), None)
     return _report_reply(check.report, mode=f"with-current ({check.mode})", triples=len(quads))
 

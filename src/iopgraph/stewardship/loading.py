@@ -14,20 +14,18 @@ from pathlib import Path
 import anyio
 import pyoxigraph as ox
 
+from iopgraph.core import namespaces
 from iopgraph.core.iri import slugify
-from iopgraph.core.namespaces import GRAPH
 from iopgraph.stewardship.changes import Change, merge_into_graph, replace_graph
 from iopgraph.stewardship.checks import Checker
 from iopgraph.stewardship.gate import WriteGate, WriteOutcome
 from iopgraph.store.backend import LocalBackend
 
-CONTRIB = GRAPH + "contrib/"
-
 
 def contrib_graph(path: Path) -> str:
     """The default graph of a loaded file: ``…/graph/contrib/<slug of the file name without extensions>``."""
     stem = path.name.split(".", 1)[0]
-    return CONTRIB + slugify(stem)
+    return namespaces.contrib_graph(slugify(stem))
 
 
 def load_files(

@@ -26,14 +26,19 @@ from datetime import UTC, datetime
 import pyoxigraph as ox
 
 from iopgraph.core.iri import mint
-from iopgraph.core.namespaces import GRAPH, ONTOLOGY, PREFIXES
-from iopgraph.stewardship.changes import PROVENANCE_GRAPH, Change, is_system_graph
+from iopgraph.core.namespaces import (
+    DEFAULT_GRAPH_IRI,
+    ONTOLOGY,
+    PREFIXES,
+    PROVENANCE_GRAPH,
+    RDF_TYPE,
+    XSD_DATETIME,
+    XSD_INTEGER,
+)
+from iopgraph.stewardship.changes import Change, is_system_graph
 
 PROV = PREFIXES["prov"]
-RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 RDFS_LABEL = ox.NamedNode(PREFIXES["rdfs"] + "label")
-XSD = PREFIXES["xsd"]
-DEFAULT_GRAPH_IRI = GRAPH + "default"
 TRIPLES_ADDED = ox.NamedNode(ONTOLOGY + "triplesAdded")
 TRIPLES_REMOVED = ox.NamedNode(ONTOLOGY + "triplesRemoved")
 
@@ -43,13 +48,11 @@ def _p(local: str) -> ox.NamedNode:
 
 
 def _time(t: datetime) -> ox.Literal:
-    return ox.Literal(
-        t.astimezone(UTC).isoformat().replace("+00:00", "Z"), datatype=ox.NamedNode(XSD + "dateTime")
-    )
+    return ox.Literal(t.astimezone(UTC).isoformat().replace("+00:00", "Z"), datatype=XSD_DATETIME)
 
 
 def _int(n: int) -> ox.Literal:
-    return ox.Literal(str(n), datatype=ox.NamedNode(XSD + "integer"))
+    return ox.Literal(str(n), datatype=XSD_INTEGER)
 
 
 def agent_iri(name: str) -> ox.NamedNode:

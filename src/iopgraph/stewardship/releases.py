@@ -31,16 +31,15 @@ import pyoxigraph as ox
 
 from iopgraph.core.errors import InputError
 from iopgraph.core.iri import mint
-from iopgraph.core.namespaces import BASE, PREFIXES
+from iopgraph.core.media_types import N_QUADS, N_TRIPLES, TURTLE, iana_iri
+from iopgraph.core.namespaces import BASE, PREFIXES, RDF_TYPE, RELEASES_GRAPH, XSD_DATETIME
 from iopgraph.core.rdfio import serialize
 from iopgraph.stewardship.backup import store_quads
-from iopgraph.stewardship.changes import RELEASES_GRAPH
 
 VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$")
 CATALOG_DATASET = BASE + "catalog#dataset"
-DCAT, DCT, XSD = PREFIXES["dcat"], PREFIXES["dcterms"], PREFIXES["xsd"]
-RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
-MEDIA = {".nq.gz": "application/n-quads", ".ttl": "text/turtle", ".nt.gz": "application/n-triples"}
+DCAT, DCT = PREFIXES["dcat"], PREFIXES["dcterms"]
+MEDIA = {".nq.gz": N_QUADS, ".ttl": TURTLE, ".nt.gz": N_TRIPLES}
 
 
 @dataclass
@@ -64,7 +63,7 @@ def canonical_triples(store: ox.Store) -> list[ox.Triple]:
 
 
 def _nt(triples: list[ox.Triple]) -> bytes:
-    return serialize(triples, "application/n-triples")
+    return serialize(triples, N_TRIPLES)
 
 
 def _read_nt_gz(path: Path) -> set[ox.Triple]:
@@ -125,7 +124,7 @@ def make_release(store: ox.Store, folder: Path, version: str, base_url: str, not
     dataset = [q for q in store_quads(store, include_system=False)]
     files = {
         f"iopgraph-{version}.nq.gz": gzip.compress(serialize(dataset, "application/n-quads"), mtime=0),
-        f"iopgraph-{version}.ttl": serialize(current, "text/turtle"),
+        f"iopgraph-{version}.ttl": serialize(current, TURTLE),
         f"iopgraph-{version}.nt.gz": gzip.compress(_nt(current), mtime=0),
         "changes-added.nt": _nt(added),
         "changes-removed.nt": _nt(removed),
@@ -159,7 +158,7 @@ def catalogue_quads(info: ReleaseInfo, base_url: str) -> list[ox.Quad]:
         q(release, RDF_TYPE.value, ox.NamedNode(DCAT + "Dataset")),
         q(release, DCT + "title", ox.Literal(f"iopgraph {info.version}", language="en")),
         q(release, DCAT + "version", ox.Literal(info.version)),
-        q(release, DCT + "issued", ox.Literal(info.issued, datatype=ox.NamedNode(XSD + "dateTime"))),
+        q(release, DCT + "issued", ox.Literal(info.issued, datatype=XSD_DATETIME)),
         q(release, DCAT + "isVersionOf", dataset),
         q(dataset, DCAT + "hasVersion", release),
         q(
@@ -189,7 +188,7 @@ def catalogue_quads(info: ReleaseInfo, base_url: str) -> list[ox.Quad]:
             q(
                 dist,
                 DCAT + "mediaType",
-                ox.NamedNode("https://www.iana.org/assignments/media-types/" + MEDIA[suffix]),
+                ox.NamedNode(iana_iri(MEDIA[suffix])),
             ),
         ]
     return quads

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 
 import anyio.to_thread
 
+from iopgraph.core.namespaces import UPLOAD_GRAPH
 from iopgraph.core.settings import Settings
 from iopgraph.stewardship.auth import WriteTokens
 from iopgraph.stewardship.checks import Checker, checker_spec, describe_spec
 from iopgraph.stewardship.gate import Disconnected, WriteGate
 from iopgraph.stewardship.isolation import Limits, report_from, run_job, screen_upload, upload_reads
-from iopgraph.stewardship.jobs import UPLOAD_GRAPH
 from iopgraph.stewardship.uploads import RdfUpload
 from iopgraph.store.backend import Backend
 from iopgraph.validation import ValidationReport

@@ -16,7 +16,8 @@ import pyoxigraph as ox
 
 from iopgraph.core.errors import UnknownFormat
 from iopgraph.core.media_types import (
-    RDF_SYNTAXES,
+    GENERIC_BODY_TYPES,
+    UPLOAD_OFFERS,
     RdfSyntax,
     syntax_by_name,
     syntax_for_body,
@@ -27,7 +28,7 @@ from iopgraph.core.rdfio import parse_bytes
 
 
 def accepted_media_types() -> str:
-    return ", ".join(s.media_type for s in RDF_SYNTAXES)
+    return ", ".join(UPLOAD_OFFERS)
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class RdfUpload:
 def syntax_of(media_type: str, filename: str | None = None) -> RdfSyntax:
     """The RDF syntax of a media type (or, for generic types, of a file name); 415 otherwise."""
     syntax = syntax_for_body(media_type) if media_type else None
-    if syntax is None and filename and media_type in ("", "application/octet-stream", "text/plain"):
+    if syntax is None and filename and media_type in GENERIC_BODY_TYPES:
         syntax = syntax_for_path(filename)
     if syntax is None:
         what = f"media type {media_type!r}" if media_type else "a body without a Content-Type"

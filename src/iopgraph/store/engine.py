@@ -19,10 +19,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from iopgraph.core.media_types import syntax_for_media_type
+from iopgraph.core.media_types import TSV, syntax_for_media_type
 from iopgraph.core.namespaces import PREFIXES
 from iopgraph.query.binding import parse_term
-from iopgraph.query.formats import RESULT_FORMATS, TSV
+from iopgraph.query.formats import RESULT_FORMATS
 
 
 @dataclass

@@ -30,7 +30,7 @@ import rdflib
 from oxrdflib import OxigraphStore
 
 from iopgraph.core.errors import StoreError
-from iopgraph.core.namespaces import GRAPH
+from iopgraph.core.namespaces import FILE_GRAPH_PREFIXES
 from iopgraph.core.rdfio import parse_file
 from iopgraph.core.sources import SourceFile, content_hash
 
@@ -105,12 +105,8 @@ def _write_meta(path: Path, meta: dict[str, object]) -> None:
     partial.replace(target)
 
 
-#: Graph IRI prefixes filled from source files; a rebuild replaces them. Other graphs (written by
-#: stewards through /store, /update or `iopgraph load`, provenance, releases) survive rebuilds.
-FILE_GRAPH_PREFIXES = tuple(GRAPH + folder + "/" for folder in ("ontology", "data", "served"))
-
-
 def kept_on_rebuild(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> bool:
+    """Whether a rebuild keeps ``graph`` (it is not filled from a source file)."""
     return not (isinstance(graph, ox.NamedNode) and graph.value.startswith(FILE_GRAPH_PREFIXES))
 
 

@@ -37,6 +37,7 @@ import httpx
 import pyoxigraph as ox
 
 from iopgraph.core.errors import StoreError
+from iopgraph.core.media_types import N_TRIPLES, RESULTS_JSON, TSV
 from iopgraph.core.settings import Settings
 from iopgraph.query.binding import bind_values
 from iopgraph.query.errors import (
@@ -46,7 +47,7 @@ from iopgraph.query.errors import (
     UpstreamUnavailable,
     WorkersUnavailable,
 )
-from iopgraph.query.formats import RESULT_FORMATS, TSV
+from iopgraph.query.formats import RESULT_FORMATS
 from iopgraph.store.backend import (
     BackendStats,
     Health,
@@ -71,9 +72,6 @@ BREAKER_SECONDS = 5.0
 
 #: Least seconds allowed for screening a query in a worker before it is forwarded.
 SCREEN_TIMEOUT = 10.0
-
-RESULTS_JSON = "application/sparql-results+json"
-N_TRIPLES = "application/n-triples"
 
 
 def _bind(query: str, substitutions: dict[str, Term] | None) -> str:

@@ -16,20 +16,17 @@ from datetime import datetime
 
 import pyoxigraph as ox
 
-from iopgraph.core.namespaces import BASE, ONTOLOGY, PREFIXES, REPORT
-from iopgraph.stewardship.changes import RELEASES_GRAPH
+from iopgraph.core.media_types import GZIP, TURTLE, eu_file_type, iana_iri
+from iopgraph.core.namespaces import BASE, ONTOLOGY, PREFIXES, RDF_TYPE, RELEASES_GRAPH, REPORT, XSD
 from iopgraph.store.backend import Backend
 from iopgraph.views.dumps import DUMPS
 
 DCAT = PREFIXES["dcat"]
 DCT = PREFIXES["dcterms"]
 FOAF = PREFIXES["foaf"]
-XSD = PREFIXES["xsd"]
 VOID = "http://rdfs.org/ns/void#"
 DCATAP = "http://data.europa.eu/r5r/"
-RDF_TYPE = ox.NamedNode(PREFIXES["rdf"] + "type")
 EU = "http://publications.europa.eu/resource/authority/"
-IANA = "https://www.iana.org/assignments/media-types/"
 LICENCE = ox.NamedNode(EU + "licence/CC_BY_4_0")
 SKOS = PREFIXES["skos"]
 VCARD = "http://www.w3.org/2006/vcard/ns#"
@@ -60,13 +57,6 @@ LABELS = {
     EU + "data-theme/TECH": "Science and technology",
     EU + "data-theme": "Data theme",
     STABLE: "Stable",
-}
-FILE_TYPES = {
-    "turtle": "RDF_TURTLE",
-    "n-triples": "RDF_N_TRIPLES",
-    "json-ld": "JSON_LD",
-    "n-quads": "RDF_N_QUADS",
-    "trig": "RDF_TRIG",
 }
 
 CATALOG = BASE + "catalog"
@@ -186,13 +176,13 @@ async def catalog(backend: Backend, base_url: str, last_modified: datetime) -> l
             )
             g.add(dist, DCAT + "accessURL", url)
             g.add(dist, DCAT + "downloadURL", url)
-            g.add(dist, DCAT + "mediaType", IANA + dump.syntax.media_type)
-            g.add(dist, DCT + "format", EU + "file-type/" + FILE_TYPES[dump.syntax.name])
+            g.add(dist, DCAT + "mediaType", iana_iri(dump.syntax.media_type))
+            g.add(dist, DCT + "format", EU + "file-type/" + eu_file_type(dump.syntax.media_type))
             g.add(dist, DCT + "license", LICENCE)
             g.add(dist, DCATAP + "availability", STABLE)
             g.typed(dist, DCT + "modified", modified, "dateTime")
             if gz:
-                g.add(dist, DCAT + "compressFormat", IANA + "application/gzip")
+                g.add(dist, DCAT + "compressFormat", iana_iri(GZIP))
 
     sparql_dist = CATALOG + "#sparql-endpoint"
     g.add(DATASET, DCAT + "distribution", sparql_dist)
@@ -227,7 +217,7 @@ async def catalog(backend: Backend, base_url: str, last_modified: datetime) -> l
         "fragments; follow it to replicate the graph and stay in sync.",
     )
     g.add(ldes, DCAT + "accessURL", base + "/ldes")
-    g.add(ldes, DCAT + "mediaType", IANA + "text/turtle")
+    g.add(ldes, DCAT + "mediaType", iana_iri(TURTLE))
     g.add(ldes, DCT + "conformsTo", "https://w3id.org/ldes/specification")
     g.add(ldes, DCT + "license", LICENCE)
     # Versioned releases (`iopgraph release`): dcat:Dataset versions of the dataset, with their dumps.

@@ -35,11 +35,11 @@ import pyoxigraph as ox
 
 from iopgraph.core.errors import InvalidParameter, ResourceNotFound
 from iopgraph.core.iri import is_slug
-from iopgraph.core.namespaces import CONCEPT, ID, ONTOLOGY, PREFIXES
+from iopgraph.core.media_types import RESULTS_JSON
+from iopgraph.core.namespaces import CONCEPT, ID, ONTOLOGY, PREFIXES, RDF_TYPE_IRI
 from iopgraph.store.backend import Backend
 from iopgraph.store.engine import QueryJob
 from iopgraph.views.describe import (
-    RDF_TYPE,
     chunks,
     labels_from,
     outgoing,
@@ -60,7 +60,6 @@ MAX_FILTER_VALUES = 10
 #: Seconds the member query may run when the caller gives no timeout.
 DEFAULT_TIMEOUT = 30.0
 
-RESULTS_JSON = "application/sparql-results+json"
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 _PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
@@ -556,7 +555,7 @@ async def page_triples(
     )
     embedded = await outgoing(backend, full) if full else []
     inside = set(members) | set(full)
-    linked = [t.object for t in [*triples, *embedded] if t.predicate.value != RDF_TYPE] + [
+    linked = [t.object for t in [*triples, *embedded] if t.predicate.value != RDF_TYPE_IRI] + [
         t.subject for t in links
     ]
     labels = [t for t in await summaries(backend, linked) if t.subject not in inside]

@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from iopgraph.core.namespaces import ONTOLOGY, PREFIXES
+from iopgraph.core.namespaces import ONTOLOGY, PREFIXES, RDF_TYPE_IRI
 from iopgraph.store.backend import Backend
 
-RDF_TYPE = PREFIXES["rdf"] + "type"
 LABEL_PREDICATES = (
     PREFIXES["skos"] + "prefLabel",
     PREFIXES["rdfs"] + "label",
@@ -41,7 +40,7 @@ _BATCH = 400
 #: ``FILTER(?p IN (...))`` over the subject's triples: an index lookup per subject. (A second
 #: ``VALUES ?p`` block instead makes Oxigraph join two inline tables against a scan of every triple,
 #: 5-6x slower on the shipped graph.)
-_SUMMARY_FILTER = "FILTER(?p IN (" + ", ".join(f"<{p}>" for p in (RDF_TYPE, *LABEL_PREDICATES)) + "))"
+_SUMMARY_FILTER = "FILTER(?p IN (" + ", ".join(f"<{p}>" for p in (RDF_TYPE_IRI, *LABEL_PREDICATES)) + "))"
 
 Subject = ox.NamedNode | ox.BlankNode
 
@@ -150,7 +149,7 @@ async def describe(backend: Backend, iri: ox.NamedNode) -> Description:
     )
     truncated = len(rows) > MAX_INCOMING
     incoming = [ox.Triple(r["s"], r["p"], iri) for r in rows[:MAX_INCOMING]]  # type: ignore[arg-type]
-    linked = [t.object for t in out if t.predicate.value != RDF_TYPE] + [t.subject for t in incoming]
+    linked = [t.object for t in out if t.predicate.value != RDF_TYPE_IRI] + [t.subject for t in incoming]
     summary = [t for t in await summaries(backend, linked) if t.subject != iri]
     return Description(iri, out, incoming, summary, truncated)
 
@@ -160,7 +159,7 @@ async def describe_ontology(backend: Backend) -> Description:
     triples = await backend.construct(
         "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), " + f'"{ONTOLOGY}"' + ")) }"
     )
-    linked = [t.object for t in triples if t.predicate.value != RDF_TYPE]
+    linked = [t.object for t in triples if t.predicate.value != RDF_TYPE_IRI]
     summary = [t for t in await summaries(backend, linked) if not t.subject.value.startswith(ONTOLOGY)]
     return Description(ox.NamedNode(ONTOLOGY), triples, [], summary)
 

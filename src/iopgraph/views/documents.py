@@ -5,21 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from iopgraph.core.media_types import FORMAT_NAMES, RDF_OFFERS
+from iopgraph.core.media_types import HTML, RESOURCE_OFFERS, format_name, label
 from iopgraph.store.backend import Backend
 from iopgraph.views.describe import Description
 from iopgraph.views.jsonld import JsonObject, document, frame
 from iopgraph.views.links import local_href
 from iopgraph.views.resource_page import resource_page
 from iopgraph.views.rollup import breadcrumbs, cited_in, rollup
-
-FORMAT_LABELS = {
-    "text/html": "HTML",
-    "application/ld+json": "JSON-LD",
-    "text/turtle": "Turtle",
-    "application/n-triples": "N-Triples",
-    "application/rdf+xml": "RDF/XML",
-}
 
 
 def description_document(d: Description, context_url: str) -> JsonObject:
@@ -29,10 +21,11 @@ def description_document(d: Description, context_url: str) -> JsonObject:
 
 
 def format_links(path: str) -> list[dict[str, str]]:
+    """The other formats of a resource page: each with its ``?format=`` link and label."""
     return [
-        {"href": f"{path}?format={FORMAT_NAMES[m]}", "type": m, "name": FORMAT_LABELS[m]}
-        for m in RDF_OFFERS
-        if m != "text/html"
+        {"href": f"{path}?format={name}", "type": m, "name": label(m)}
+        for m in RESOURCE_OFFERS
+        if m != HTML and (name := format_name(m, RESOURCE_OFFERS))
     ]
 
 

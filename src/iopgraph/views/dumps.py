@@ -19,7 +19,15 @@ from pathlib import Path
 import anyio.to_thread
 import pyoxigraph as ox
 
-from iopgraph.core.media_types import RdfSyntax, syntax_by_name
+from iopgraph.core.media_types import (
+    DUMP_OFFERS,
+    JSONLD,
+    N_QUADS,
+    TRIG,
+    RdfSyntax,
+    label,
+    rdf_syntax,
+)
 from iopgraph.store.backend import Backend
 from iopgraph.views.serialize import context_url, serialize
 
@@ -33,20 +41,17 @@ class Dump:
     title: str
 
 
-def _syntax(name: str) -> RdfSyntax:
-    found = syntax_by_name(name)
-    assert found is not None, name
-    return found
-
-
+_TITLES = {
+    JSONLD: "JSON-LD (compacted with the v1 context)",
+    N_QUADS: "N-Quads (one named graph per source file)",
+    TRIG: "TriG (one named graph per source file)",
+}
+#: One dump per syntax of the registry's dump offers, named by the syntax's first extension.
 DUMPS: dict[str, Dump] = {
     d.name: d
     for d in (
-        Dump(f"{STEM}.ttl", _syntax("turtle"), "Turtle"),
-        Dump(f"{STEM}.nt", _syntax("n-triples"), "N-Triples"),
-        Dump(f"{STEM}.jsonld", _syntax("json-ld"), "JSON-LD (compacted with the v1 context)"),
-        Dump(f"{STEM}.nq", _syntax("n-quads"), "N-Quads (one named graph per source file)"),
-        Dump(f"{STEM}.trig", _syntax("trig"), "TriG (one named graph per source file)"),
+        Dump(f"{STEM}.{rdf_syntax(m).extensions[0]}", rdf_syntax(m), _TITLES.get(m, label(m)))
+        for m in DUMP_OFFERS
     )
 }
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from iopgraph.core.namespaces import PREFIXES
-from iopgraph.views.describe import DEFINITION_PREDICATES, RDF_TYPE, labels_from
+from iopgraph.core.namespaces import PREFIXES, RDF_TYPE_IRI
+from iopgraph.views.describe import DEFINITION_PREDICATES, labels_from
 from iopgraph.views.labels import label_for
 from iopgraph.views.links import local_href
 from iopgraph.views.resource_page import Value, literal_value
@@ -103,7 +103,7 @@ def graph_nodes(
         description = None
         for t in sorted(own, key=lambda t: (label_for(t.predicate.value, labels), str(t.object))):
             p = t.predicate.value
-            if p in _HIDDEN or p == RDF_TYPE:
+            if p in _HIDDEN or p == RDF_TYPE_IRI:
                 continue
             if p in DEFINITION_PREDICATES and description is None and isinstance(t.object, ox.Literal):
                 description = t.object.value
@@ -111,6 +111,6 @@ def graph_nodes(
             rows.setdefault(label_for(p, labels), []).append(value(t.object))  # type: ignore[arg-type]
         iri = subject.value if isinstance(subject, ox.NamedNode) else None
         label = label_for(iri, labels) if iri else "(unnamed node)"
-        types = [value(t.object) for t in own if t.predicate.value == RDF_TYPE]  # type: ignore[arg-type]
+        types = [value(t.object) for t in own if t.predicate.value == RDF_TYPE_IRI]  # type: ignore[arg-type]
         nodes.append(Node(_anchor(subject, root), iri, label, types, description, list(rows.items())))
     return nodes

@@ -22,9 +22,9 @@ import pyoxigraph as ox
 
 from iopgraph.core.errors import InvalidParameter
 from iopgraph.core.iri import is_slug
-from iopgraph.core.namespaces import CONCEPT, ONTOLOGY, PREFIXES
+from iopgraph.core.namespaces import CONCEPT, ONTOLOGY, PREFIXES, RDF_TYPE_IRI
 from iopgraph.store.backend import Backend
-from iopgraph.views.describe import RDF_TYPE, labels_from, outgoing, summaries, values_block
+from iopgraph.views.describe import labels_from, outgoing, summaries, values_block
 from iopgraph.views.labels import label_for
 
 IOP = ONTOLOGY
@@ -178,7 +178,7 @@ async def guidance(backend: Backend, chosen: list[ox.NamedNode]) -> Guidance:
     recs = sorted({t.object for t in own if t.predicate.value == IOP + "backedBy"}, key=str)
     rec_triples = await outgoing(backend, recs) if recs else []  # type: ignore[arg-type]
     inside = set(mitigations) | set(recs)
-    linked = [t.object for t in [*own, *rec_triples] if t.predicate.value != RDF_TYPE] + list(chosen)
+    linked = [t.object for t in [*own, *rec_triples] if t.predicate.value != RDF_TYPE_IRI] + list(chosen)
     summary = [t for t in await summaries(backend, linked) if t.subject not in inside]
     triples = list(dict.fromkeys([*own, *rec_triples, *summary]))
     labels = labels_from(triples)
@@ -216,7 +216,7 @@ async def guidance(backend: Backend, chosen: list[ox.NamedNode]) -> Guidance:
                 iri=iri,
                 label=labels.get(iri, iri),
                 good_practice=any(
-                    t.predicate.value == RDF_TYPE and t.object.value == IOP + "GoodPractice" for t in mine
+                    t.predicate.value == RDF_TYPE_IRI and t.object.value == IOP + "GoodPractice" for t in mine
                 ),
                 matches=sorted(matches, key=lambda m: (-WEIGHTS[m.relation], m.challenge, m.via)),
                 recommendations=sorted(objects(IOP + "backedBy"), key=lambda r: (numbers.get(r, 10**6), r)),

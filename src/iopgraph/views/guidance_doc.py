@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from iopgraph.core.namespaces import RDF_TYPE, XSD_INTEGER
 from iopgraph.views.guidance import Guidance
-from iopgraph.views.hydra import HYDRA, RDF_TYPE, XSD_INTEGER
+from iopgraph.views.hydra import HYDRA
 from iopgraph.views.jsonld import JsonObject, document, frame
 
 DCT = "http://purl.org/dc/terms/"

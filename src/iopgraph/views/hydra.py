@@ -11,12 +11,11 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
+from iopgraph.core.namespaces import RDF_TYPE, XSD_INTEGER
 from iopgraph.views.collections import DEFAULT_LIMIT, CollectionPage
 from iopgraph.views.jsonld import JsonObject, document, frame
 
 HYDRA = "http://www.w3.org/ns/hydra/core#"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
 
 class PageLinks:

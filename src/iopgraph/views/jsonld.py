@@ -31,11 +31,11 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from iopgraph.core.namespaces import RDF_TYPE_IRI, XSD
+
 CONTEXT_VERSION = "v1"
 CONTEXT_PATH = f"/context/{CONTEXT_VERSION}.jsonld"
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 _NATIVE_INT = XSD + "integer"
 _NATIVE_BOOL = XSD + "boolean"
 _STRING = XSD + "string"
@@ -207,7 +207,7 @@ class _Framer:
                 continue
             if depth and t.object in self.roots and t.predicate.value in self.reverse_predicates:
                 continue  # an incoming link of a root: shown under that root's reverse properties
-            if t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode):
+            if t.predicate.value == RDF_TYPE_IRI and isinstance(t.object, ox.NamedNode):
                 types.append(self.ctx.compact_type(t.object.value))
                 self.covered.add(t)
                 continue

@@ -34,6 +34,7 @@ import anyio
 import anyio.to_thread
 import pyoxigraph as ox
 
+from iopgraph.core.namespaces import RDF_TYPE, XSD_DATETIME
 from iopgraph.store.backend import Backend
 
 PAGE_SIZE = 250
@@ -41,8 +42,6 @@ LDES = "https://w3id.org/ldes#"
 TREE = "https://w3id.org/tree#"
 PROV_TIME = "http://www.w3.org/ns/prov#generatedAtTime"
 VERSION_OF = "http://purl.org/dc/terms/isVersionOf"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-XSD_DATETIME = ox.NamedNode("http://www.w3.org/2001/XMLSchema#dateTime")
 
 
 @dataclass(frozen=True)

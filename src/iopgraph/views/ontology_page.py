@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from iopgraph.core.namespaces import ONTOLOGY, PREFIXES
-from iopgraph.views.describe import DEFINITION_PREDICATES, RDF_TYPE, Description, labels_from
+from iopgraph.core.namespaces import ONTOLOGY, PREFIXES, RDF_TYPE_IRI
+from iopgraph.views.describe import DEFINITION_PREDICATES, Description, labels_from
 from iopgraph.views.labels import label_for, prefixed_name
 from iopgraph.views.links import local_href
 from iopgraph.views.resource_page import Value, literal_value
@@ -132,7 +132,7 @@ def ontology_page(d: Description, model_doc: Path | None = None) -> OntologyPage
     for subject in sorted(props):
         if not subject.startswith(ONTOLOGY) or not anchor(subject):
             continue
-        kinds = [KINDS[t] for t in iris(subject, RDF_TYPE) if t in KINDS]
+        kinds = [KINDS[t] for t in iris(subject, RDF_TYPE_IRI) if t in KINDS]
         if not kinds:
             continue
         kind = kinds[0]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from iopgraph.core.namespaces import ONTOLOGY, PREFIXES
+from iopgraph.core.namespaces import ONTOLOGY, PREFIXES, RDF_TYPE_IRI
 from iopgraph.store.backend import Backend
 from iopgraph.views.collections import (
     COLLECTIONS,
@@ -65,7 +65,7 @@ class Index:
         return sorted((self.link(s) for s in set(self.incoming[obj][predicate])), key=Link.sort_key)
 
     def is_a(self, subject: str, cls: str) -> bool:
-        return cls in self.values(subject, RDF_TYPE)
+        return cls in self.values(subject, RDF_TYPE_IRI)
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ async def challenge_tree(backend: Backend) -> list[TreeNode]:
     roots: list[TreeNode] = []
     for member in members:  # depth-first order: parents come first
         iri = member.value
-        level = next((LEVELS[t] for t in ix.values(iri, RDF_TYPE) if t in LEVELS), "challenge")
+        level = next((LEVELS[t] for t in ix.values(iri, RDF_TYPE_IRI) if t in LEVELS), "challenge")
         node = TreeNode(
             ix.link(iri),
             level,
@@ -184,7 +184,7 @@ async def use_cases(backend: Backend) -> list[Card]:
                 ix.first(iri, DCT + "description"),
                 [
                     ("City or region", ix.links(iri, IOP + "city")),
-                    ("Type", [ix.link(t) for t in ix.values(iri, RDF_TYPE)]),
+                    ("Type", [ix.link(t) for t in ix.values(iri, RDF_TYPE_IRI)]),
                     ("Practices it illustrates", ix.reverse_links(iri, IOP + "illustratedBy")),
                 ],
                 [("Started", y) for y in ix.values(iri, IOP + "startYear")],

@@ -12,16 +12,15 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from iopgraph.core.namespaces import ONTOLOGY, PREFIXES
+from iopgraph.core.namespaces import ONTOLOGY, PREFIXES, RDF_TYPE_IRI, XSD
 from iopgraph.store.backend import Backend
-from iopgraph.views.describe import DEFINITION_PREDICATES, RDF_TYPE, Description, labels_from, summaries
+from iopgraph.views.describe import DEFINITION_PREDICATES, Description, labels_from, summaries
 from iopgraph.views.labels import format_number, label_for
 from iopgraph.views.links import local_href
 
 IOP = ONTOLOGY
 SECTION = IOP + "section"
 QUOTE = IOP + "quote"
-XSD = PREFIXES["xsd"]
 NUMERIC = {
     XSD + t
     for t in ("decimal", "integer", "double", "float", "nonNegativeInteger", "positiveInteger", "int", "long")
@@ -49,7 +48,7 @@ INCOMING_HEADINGS = {
     IOP + "sourcePublication": "Statistics from this publication",
     PREFIXES["dcterms"] + "isPartOf": "Parts",
 }
-_SHOWN_ELSEWHERE = {RDF_TYPE, SECTION, QUOTE}
+_SHOWN_ELSEWHERE = {RDF_TYPE_IRI, SECTION, QUOTE}
 
 
 @dataclass(frozen=True)
@@ -123,7 +122,7 @@ async def resource_page(backend: Backend, d: Description) -> ResourcePage:
     """The page model of ``d``; property and class labels come from the ontology in the store."""
     iri = d.iri.value
     own = [t for t in d.outgoing if t.subject == d.iri]
-    type_iris = {t.object.value for t in own if t.predicate.value == RDF_TYPE}
+    type_iris = {t.object.value for t in own if t.predicate.value == RDF_TYPE_IRI}
     wanted = {t.predicate.value for t in d.outgoing} | {t.predicate.value for t in d.incoming} | type_iris
     labels = labels_from(d.triples) | await predicate_labels(backend, wanted)
 

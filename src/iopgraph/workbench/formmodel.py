@@ -25,13 +25,11 @@ import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import RDFS, SH, SKOS
 
-from iopgraph.core.namespaces import GRAPH, ONTOLOGY, PREFIXES
+from iopgraph.core.namespaces import ONTOLOGY, PREFIXES, RDF_TYPE_IRI, XSD, contrib_graph
 from iopgraph.core.rdfio import parse_file, quads_to_graph
 from iopgraph.core.sources import graph_sources, shape_sources
 
-XSD = PREFIXES["xsd"]
 RDF_LANGSTRING = PREFIXES["rdf"] + "langString"
-RDF_TYPE = PREFIXES["rdf"] + "type"
 LABEL = PREFIXES["rdfs"] + "label"
 DESCRIPTION = PREFIXES["dcterms"] + "description"
 ORG = PREFIXES["org"]
@@ -45,7 +43,7 @@ KINDS: dict[str, str] = {
     "statistic": ONTOLOGY + "Statistic",
 }
 #: Paths shown first and last (the rest: required first, then by label).
-FIRST = (RDF_TYPE, LABEL, DESCRIPTION)
+FIRST = (RDF_TYPE_IRI, LABEL, DESCRIPTION)
 LAST = (ONTOLOGY + "section", ONTOLOGY + "quote", PREFIXES["dcterms"] + "source")
 NUMERIC = {XSD + "decimal", XSD + "integer", XSD + "double", XSD + "float", XSD + "nonNegativeInteger"}
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
@@ -257,8 +255,8 @@ class FormModels:
                     by_path[iri] = Field(iri, self._label(iri))
                     order.append(iri)
                 self._merge(by_path[iri], prop, alternative)
-        by_path[RDF_TYPE] = Field(
-            RDF_TYPE,
+        by_path[RDF_TYPE_IRI] = Field(
+            RDF_TYPE_IRI,
             "Type",
             choices=self._classes(cls),
             min_count=1,
@@ -311,4 +309,4 @@ class FormModels:
 
 def steward_graph(kind: str, slug: str) -> str:
     """The named graph a new resource goes into (docs/add-an-initiative.md: ``…/graph/contrib/<slug>``)."""
-    return f"{GRAPH}contrib/{slug}" if kind == "initiative" else f"{GRAPH}contrib/{kind}-{slug}"
+    return contrib_graph(slug if kind == "initiative" else f"{kind}-{slug}")

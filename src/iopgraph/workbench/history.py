@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from iopgraph.stewardship.changes import PROVENANCE_GRAPH
+from iopgraph.core.namespaces import PROVENANCE_GRAPH
 from iopgraph.store.backend import Backend
 from iopgraph.views.ldes import EventLog, Version, sync
 
