@@ -15,10 +15,11 @@ import pyoxigraph as ox
 import pytest
 
 from iopgraph.core.namespaces import CONCEPT, ID, ONTOLOGY, PREFIXES
+from iopgraph.core.namespaces import RDF_TYPE_IRI as RDF_TYPE
 from iopgraph.store.backend import LocalBackend
 from iopgraph.views import rollup
 from iopgraph.views.collections import COLLECTIONS, collection_page, incoming, ordered_members, page_triples
-from iopgraph.views.describe import LABEL_PREDICATES, RDF_TYPE, facts, summaries
+from iopgraph.views.describe import LABEL_PREDICATES, facts, summaries
 from iopgraph.views.guidance import guidance, parse_challenges
 from iopgraph.views.links import local_href
 

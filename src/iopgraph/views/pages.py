@@ -21,7 +21,7 @@ from iopgraph.views.collections import (
     ordered_members,
     parse_filters,
 )
-from iopgraph.views.describe import LABEL_PREDICATES, RDF_TYPE, facts, labels_from, values_block
+from iopgraph.views.describe import LABEL_PREDICATES, facts, labels_from, values_block
 from iopgraph.views.labels import format_quantity, label_for
 from iopgraph.views.links import local_href
 
@@ -121,7 +121,7 @@ LEVELS = {
 
 
 #: What a node of the tree shows of its challenge: level, label, definition, parent.
-_TREE_PREDICATES = (RDF_TYPE, *LABEL_PREDICATES, SKOS + "definition", SKOS + "broader")
+_TREE_PREDICATES = (RDF_TYPE_IRI, *LABEL_PREDICATES, SKOS + "definition", SKOS + "broader")
 
 
 async def challenge_tree(backend: Backend) -> list[TreeNode]:
