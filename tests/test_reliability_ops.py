@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,7 +58,12 @@ def test_healthz_is_plain_ok(client: TestClient) -> None:
 
 
 def test_readyz_reports_the_checks_it_made(client: TestClient) -> None:
+    deadline = time.monotonic() + 60
     response = client.get("/readyz")
+    while response.status_code == 503 and time.monotonic() < deadline:  # the worker loads the graph
+        assert response.json()["reason"] == "the query workers are still loading the graph"
+        time.sleep(0.2)
+        response = client.get("/readyz")
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
@@ -66,6 +72,7 @@ def test_readyz_reports_the_checks_it_made(client: TestClient) -> None:
     assert body["checks"]["query"] == "ok"
     assert body["checks"]["triples"] is True
     assert body["checks"]["query_workers"] == 1
+    assert body["checks"]["query_workers_ready"] == 1
 
 
 def test_readyz_is_503_before_the_store_is_open(tmp_path: Path) -> None:

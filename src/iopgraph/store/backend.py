@@ -62,6 +62,7 @@ class BackendStats:
 
     kind: str  # "embedded" or "remote"
     workers: int | None = None  # live worker processes; None when it runs no pool
+    ready_workers: int | None = None  # of those, the ones that have loaded the graph and can answer
     workers_replaced: int = 0  # workers killed and replaced (timeouts, cancellations, crashes)
     sandbox: dict[str, Any] | None = None  # the sandbox report of the latest ready worker
 
@@ -147,7 +148,7 @@ def pool_stats(kind: str, pool: WorkerPool | None) -> BackendStats:
     """The :class:`BackendStats` of a backend of ``kind`` running ``pool`` (or none)."""
     if pool is None:
         return BackendStats(kind)
-    return BackendStats(kind, len(pool.pids), pool.replaced, pool.sandbox)
+    return BackendStats(kind, len(pool.pids), pool.ready_count, pool.replaced, pool.sandbox)
 
 
 async def probe(backend: Backend, timeout: float) -> Health:
@@ -178,6 +179,10 @@ async def probe(backend: Backend, timeout: float) -> Health:
         checks["worker_memory_limit_mb"] = sandbox.get("memory_limit_mb")
     if stats.workers == 0:
         return Health(False, "no query worker process is running", checks)
+    checks["query_workers_ready"] = stats.ready_workers
+    if stats.kind == "embedded" and not stats.ready_workers:
+        # Queries are answered by the workers' copies of the graph: ready once one has loaded it.
+        return Health(False, "the query workers are still loading the graph", checks)
     return Health(True, "", checks)
 
 
