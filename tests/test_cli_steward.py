@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from iopgraph.cli import app
-from steward_support import INVALID_PROJECT, PREFIXES, VALID_PROJECT, dump, project
+from support.steward import INVALID_PROJECT, PREFIXES, VALID_PROJECT, dump, project
 
 runner = CliRunner()
 IOPGRAPH = Path(sys.executable).parent / "iopgraph"

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from iopgraph.app import create_app
-from steward_support import (
+from support.steward import (
     AUTH,
     INVALID_PROJECT,
     NEW_GRAPH,
