@@ -65,9 +65,8 @@ class ServerProcess:
         if listen_args:
             self.args += ["--host", "127.0.0.1", "--port", str(self.port)]
         self.cwd = cwd or folder
-        self.env = clean_env(
-            IOPGRAPH_QUERY_WORKERS="1", **{k: v.replace("{port}", str(self.port)) for k, v in env.items()}
-        )
+        given = {k: v.replace("{port}", str(self.port)) for k, v in env.items()}
+        self.env = clean_env(**{"IOPGRAPH_QUERY_WORKERS": "1", **given})
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
