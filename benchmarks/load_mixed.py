@@ -27,8 +27,10 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from load_support import run_load  # noqa: E402
-from reliability_support import FIXTURE_DATA, TOKEN, ServerProcess, make_project  # noqa: E402
+from support.load import run_load  # noqa: E402
+from support.project import build_project  # noqa: E402
+from support.reliability import TOKEN  # noqa: E402
+from support.server import ServerProcess  # noqa: E402
 from test_load import discover, mix_for, with_fresh_queries  # noqa: E402
 
 GRAPH = "https://w3id.org/iopgraph/graph/steward/load"
@@ -58,7 +60,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="iopgraph-load-") as name:
         folder = Path(name)
         env = {
-            "IOPGRAPH_ROOT": str(make_project(folder, FIXTURE_DATA)),
+            "IOPGRAPH_ROOT": str(build_project(folder)),
             "IOPGRAPH_STORE_PATH": str(folder / "store"),
             "IOPGRAPH_QUERY_WORKERS": "2",
             "IOPGRAPH_ACCESS_LOG": "false",

@@ -181,7 +181,7 @@ def measure(label: str, store: ox.Store, words: list[str], rounds: int, seed: in
 def measure_http(rounds: int, words: list[str]) -> dict[str, float]:
     import httpx
 
-    from live_server import serve
+    from support.server import serve
 
     rng = random.Random(5)
     distinct = sorted(set(w.lower() for w in words))

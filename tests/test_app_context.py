@@ -16,13 +16,14 @@ from fastapi.testclient import TestClient
 
 from iopgraph.app import create_app
 from iopgraph.core.settings import Settings
-from reliability_support import ServerProcess, make_project
+from support.project import build_project
+from support.server import ServerProcess
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "iopgraph"
 
 
 def test_broken_project_shapes_stop_the_start(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+    root = build_project(tmp_path)
     broken = root / "shapes" / "core.ttl"
     broken.write_text(broken.read_text("utf-8") + "\nex:Broken a sh:NodeShape ;;; <\n", "utf-8")
     env = {"IOPGRAPH_ROOT": str(root), "IOPGRAPH_STORE_PATH": str(tmp_path / "store")}
@@ -47,7 +48,7 @@ def test_broken_project_shapes_stop_the_start(tmp_path: Path) -> None:
 
 
 def test_requests_outside_the_lifespan_get_503_not_ready(tmp_path: Path) -> None:
-    app = create_app(Settings(root=make_project(tmp_path), store_path=tmp_path / "store", query_workers=1))
+    app = create_app(Settings(root=build_project(tmp_path), store_path=tmp_path / "store", query_workers=1))
     client = TestClient(app)  # no `with`: the lifespan has not run, there is no AppContext
     for path in ("/api/challenges", "/ldes", "/dumps/iopgraph.ttl", "/sparql?query=ASK%20%7B%7D"):
         response = client.get(path)
@@ -58,7 +59,7 @@ def test_requests_outside_the_lifespan_get_503_not_ready(tmp_path: Path) -> None
 
 
 def test_the_lifespan_makes_every_service_before_the_first_request(tmp_path: Path) -> None:
-    app = create_app(Settings(root=make_project(tmp_path), store_path=tmp_path / "store", query_workers=1))
+    app = create_app(Settings(root=build_project(tmp_path), store_path=tmp_path / "store", query_workers=1))
     with TestClient(app):
         context = app.state.context
         for name in ("backend", "sparql", "stewardship", "search", "ldes", "templates", "forms", "proposals"):

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 from typer.testing import CliRunner
 
 from iopgraph.cli import app
-from steward_support import VALID_PROJECT, project
+from support.steward import VALID_PROJECT, project
 
 runner = CliRunner()
 

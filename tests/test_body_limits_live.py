@@ -14,7 +14,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from reliability_support import TOKEN, ServerProcess, make_project
+from support.project import build_project
+from support.reliability import TOKEN
+from support.server import ServerProcess
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 GRAPH = "http://example.org/graph/too-large"
@@ -44,7 +46,7 @@ CASES = {
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     folder = tmp_path_factory.mktemp("body-limits")
     env = {
-        "IOPGRAPH_ROOT": str(make_project(folder)),
+        "IOPGRAPH_ROOT": str(build_project(folder)),
         "IOPGRAPH_STORE_PATH": str(folder / "store"),
         "IOPGRAPH_BUILD_DIR": str(folder / "build"),
         "IOPGRAPH_WRITE_TOKEN": TOKEN,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from browser_support import ARTIFACTS, NEEDS_CHROMIUM, chromium_page, serving
-from ldsupport import make_settings
+from support.browser import ARTIFACTS, NEEDS_CHROMIUM, chromium_page
+from support.ldviews import make_settings
+from support.server import serving
 
 pytestmark = [pytest.mark.browser, NEEDS_CHROMIUM]
 

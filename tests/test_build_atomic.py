@@ -16,10 +16,8 @@ import gc
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -28,19 +26,16 @@ import pytest
 
 from iopgraph.core.sources import graph_sources
 from iopgraph.store.local import build_interrupted, ensure_built, kept_on_rebuild, open_store, stored_hash
-from reliability_support import record
+from support.paths import BIN
+from support.project import build_project
+from support.reliability import record
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 STEWARD_GRAPH = "https://w3id.org/iopgraph/graph/contrib/big"
 MARKER = "https://w3id.org/iopgraph/id/test/build-marker"
 
 
 def _project(folder: Path) -> Path:
-    root = folder / "project"
-    for sub in ("ontology", "shapes", "queries", "data"):
-        shutil.copytree(ROOT / sub, root / sub)
-    return root
+    return build_project(folder, parts=("ontology", "shapes", "queries", "data"), data=())
 
 
 def _set_marker(root: Path, value: int) -> None:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import gzip
-from pathlib import Path
 
 import pyoxigraph as ox
 import pyshacl
 import pytest
 import rdflib
 
-from ldsupport import jsonld_triples, parse_body, store_triples
+from support.ldviews import jsonld_triples, parse_body, store_triples
+from support.paths import FIXTURES
 
-SHAPES = Path(__file__).parent / "fixtures" / "dcat-ap" / "dcat-ap-3-mandatory.ttl"
-RANGE_SHAPES = Path(__file__).parent / "fixtures" / "dcat-ap" / "dcat-ap-3-range.ttl"
+SHAPES = FIXTURES / "dcat-ap" / "dcat-ap-3-mandatory.ttl"
+RANGE_SHAPES = FIXTURES / "dcat-ap" / "dcat-ap-3-range.ttl"
 DCAT = "http://www.w3.org/ns/dcat#"
 DCT = "http://purl.org/dc/terms/"
 VOID = "http://rdfs.org/ns/void#"

@@ -12,8 +12,8 @@ import pytest
 import rdflib
 from typer.testing import CliRunner
 
-from conftest import ROOT
 from iopgraph.cli import app
+from support.paths import ROOT
 
 runner = CliRunner()
 PREFIXES = """@prefix iop: <https://w3id.org/iopgraph/ontology#> .

@@ -18,7 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from steward_support import PREFIXES, VALID_PROJECT, dump, project
+from support.steward import PREFIXES, VALID_PROJECT, dump, project
 
 IOPGRAPH = Path(sys.executable).parent / "iopgraph"
 

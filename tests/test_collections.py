@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from ldsupport import jsonld_triples, parse_body, store_triples
+from support.ldviews import jsonld_triples, parse_body, store_triples
 
 HYDRA = "http://www.w3.org/ns/hydra/core#"
 ID = "https://w3id.org/iopgraph/id/"

@@ -102,52 +102,25 @@ def test_a_given_base_url_is_kept_and_a_mismatch_is_named(tmp_path: Path) -> Non
 
 def _serve_with_env(tmp_path: Path, env: dict[str, str], args: list[str]) -> tuple[str, str, str]:
     """Start `iopgraph serve` with ``env``/``args`` (no --port unless given); return (base, context URL, log)."""
-    import os
-    import subprocess
-    import sys
-    import time
-
     import httpx
 
-    from reliability_support import free_port, make_project
+    from support.project import build_project
+    from support.server import ServerProcess
 
-    root = make_project(tmp_path)
-    port = free_port()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("IOPGRAPH_")}
-    clean.update(
-        {
-            "IOPGRAPH_ROOT": str(root),
-            "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
-            "IOPGRAPH_QUERY_WORKERS": "1",
-            "IOPGRAPH_ACCESS_LOG": "false",
-        }
-    )
-    clean.update({k: v.replace("{port}", str(port)) for k, v in env.items()})
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "iopgraph.cli", "serve", *[a.replace("{port}", str(port)) for a in args]],
-            env=clean,
-            cwd=tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
+    settings = {
+        "IOPGRAPH_ROOT": str(build_project(tmp_path)),
+        "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
+        "IOPGRAPH_ACCESS_LOG": "false",
+        **env,
+    }
+    server = ServerProcess(tmp_path, settings, args, listen_args=False)
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert process.poll() is None, log.read_text()
-            try:
-                r = httpx.get(base + "/api/challenges", params={"limit": 1}, timeout=5)
-                if r.status_code == 200:
-                    return base, r.json()["@context"], log.read_text()
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError("iopgraph serve did not answer in time:\n" + log.read_text())
+        server.start(ready="/readyz")
+        r = httpx.get(server.url + "/api/challenges", params={"limit": 1}, timeout=60)
+        assert r.status_code == 200, r.text
+        return server.url, r.json()["@context"], server.log()
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        server.stop()
 
 
 def test_iopgraph_port_moves_every_link_with_it(tmp_path: Path) -> None:

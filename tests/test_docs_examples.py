@@ -16,14 +16,13 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from live_server import serve
+from support.paths import ROOT
+from support.server import serve
 
-ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 DEFAULT_BASE = "http://127.0.0.1:8000"
 TOKEN = "docs-examples-token-0123456789abcdef"

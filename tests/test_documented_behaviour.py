@@ -14,13 +14,15 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from reliability_support import BIN, ServerProcess, make_project
+from support.paths import BIN
+from support.project import build_project
+from support.server import ServerProcess
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     folder = tmp_path_factory.mktemp("documented")
-    root = make_project(folder)
+    root = build_project(folder)
     env = {
         "IOPGRAPH_ROOT": str(root),
         "IOPGRAPH_STORE_PATH": str(folder / "store"),

@@ -21,8 +21,8 @@ import httpx
 import pyoxigraph as ox
 from pyld import jsonld
 
-from ldsupport import make_fixture_root
-from live_server import serve
+from support.project import build_project
+from support.server import serve
 
 IOPGRAPH = Path(sys.executable).parent / "iopgraph"
 BASE_URL = "http://iopgraph.test"
@@ -49,7 +49,7 @@ def expanded(doc: dict[str, Any], context: dict[str, Any]) -> set[ox.Quad]:
 
 
 def test_build_dumps_are_the_bytes_the_server_serves(tmp_path: Path) -> None:
-    root = make_fixture_root(tmp_path / "project")
+    root = build_project(tmp_path, parts=("ontology",))
     env = {
         "IOPGRAPH_ROOT": str(root),
         "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),

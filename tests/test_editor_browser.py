@@ -14,9 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from browser_support import ARTIFACTS, CHROMIUM, NEEDS_CHROMIUM
-from live_server import ROOT, serve
-from requirements_support import require_npm_tool
+from support.browser import ARTIFACTS, CHROMIUM, NEEDS_CHROMIUM
+from support.paths import ROOT
+from support.requirements import require_npm_tool
+from support.server import serve
 
 YASGUI = ROOT / "web" / "node_modules" / "@zazuko" / "yasgui" / "build" / "yasgui.min.js"
 PROJECT_FOLDERS = ("ontology", "data", "shapes", "queries", "docs")
@@ -54,7 +55,7 @@ def plain_base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
-    from browser_support import ARGS
+    from support.browser import ARGS
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:

@@ -21,7 +21,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reliability_support import ROOT, TOKEN, ServerProcess, make_project, record
+from support.clients import http_client
+from support.paths import ROOT
+from support.project import build_project
+from support.reliability import TOKEN, record
+from support.server import ServerProcess
 
 GRAPH = "https://w3id.org/iopgraph/graph/steward/faults"
 SUBJECT = "https://w3id.org/iopgraph/id/test/fault-"
@@ -53,7 +57,7 @@ class Writers:
         self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(threads)]
 
     def run(self) -> None:
-        with httpx.Client(timeout=60) as client:
+        with http_client() as client:
             while not self.stop.is_set():
                 with self.lock:
                     n = next(self.numbers)
@@ -114,7 +118,7 @@ def whole_dataset_conforms(url: str) -> dict[str, object]:
 def crash_cycles(tmp_path: Path, cycles: int, seed: int) -> None:
     rng = random.Random(seed)
     env = {
-        "IOPGRAPH_ROOT": str(make_project(tmp_path, DATA)),
+        "IOPGRAPH_ROOT": str(build_project(tmp_path, data=[DATA])),
         "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
         "IOPGRAPH_WRITE_TOKEN": TOKEN,
         "IOPGRAPH_ACCESS_LOG": "false",

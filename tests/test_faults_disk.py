@@ -19,7 +19,10 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from reliability_support import ROOT, TOKEN, ServerProcess, dataset_fingerprint, make_project, record
+from support.paths import ROOT
+from support.project import build_project
+from support.reliability import TOKEN, dataset_fingerprint, record
+from support.server import ServerProcess
 
 DATA = ROOT / "data" / "report.ttl"
 GRAPH = "https://w3id.org/iopgraph/graph/steward/disk"
@@ -95,7 +98,7 @@ def fill(folder: Path) -> Path:
 def test_disk_full_refuses_writes_clearly_and_loses_nothing(tmp_path: Path) -> None:
     with mounted(tmp_path / "disk", "-t", "tmpfs", "-o", "size=64m", "tmpfs") as disk:
         env = {
-            "IOPGRAPH_ROOT": str(make_project(tmp_path, DATA)),
+            "IOPGRAPH_ROOT": str(build_project(tmp_path, data=[DATA])),
             "IOPGRAPH_STORE_PATH": str(disk / "store"),
             "IOPGRAPH_WRITE_TOKEN": TOKEN,
             "IOPGRAPH_ACCESS_LOG": "false",
@@ -131,7 +134,7 @@ def test_disk_full_refuses_writes_clearly_and_loses_nothing(tmp_path: Path) -> N
 def test_read_only_store_is_a_clear_start_up_error_and_stays_intact(tmp_path: Path) -> None:
     with mounted(tmp_path / "disk", "-t", "tmpfs", "-o", "size=64m", "tmpfs") as disk:
         env = {
-            "IOPGRAPH_ROOT": str(make_project(tmp_path, DATA)),
+            "IOPGRAPH_ROOT": str(build_project(tmp_path, data=[DATA])),
             "IOPGRAPH_STORE_PATH": str(disk / "store"),
             "IOPGRAPH_WRITE_TOKEN": TOKEN,
             "IOPGRAPH_ACCESS_LOG": "false",

@@ -12,20 +12,22 @@ restart of the service and no request left hanging.
 from __future__ import annotations
 
 import itertools
-import os
 import shutil
 import signal
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import pyoxigraph as ox
 import pytest
 
-from reliability_support import ROOT, TOKEN, ServerProcess, free_port, make_project, record
+from support.clients import http_client
+from support.oxigraph import OxigraphServer
+from support.paths import ROOT
+from support.project import build_project
+from support.reliability import TOKEN, record
+from support.server import ServerProcess
 
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 pytestmark = pytest.mark.skipif(
@@ -52,73 +54,6 @@ INSERT = (
 )
 
 
-class OxigraphServer:
-    """`oxigraph serve` on a fixed loopback port and folder, so it can be stopped and started again."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.binary = str(OXIGRAPH if OXIGRAPH.exists() else shutil.which("oxigraph"))
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def load(self, project: Path) -> None:
-        """The project's files, one named graph each (as the embedded store holds them)."""
-        quads = []
-        for path in sorted(project.glob("ontology/*.ttl")) + sorted(project.glob("data/*.ttl")):
-            graph = ox.NamedNode(f"https://w3id.org/iopgraph/graph/{path.parent.name}/{path.stem}")
-            quads += [ox.Quad(t.subject, t.predicate, t.object, graph) for t in ox.parse(path=str(path))]
-        dataset = self.folder / "dataset.nq"
-        ox.serialize(quads, str(dataset), ox.RdfFormat.N_QUADS)
-        subprocess.run(
-            [self.binary, "load", "--location", str(self.folder / "db"), "--file", str(dataset)],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                "serve",
-                "--location",
-                str(self.folder / "db"),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--union-default-graph",
-                "--timeout-s",
-                "30",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(self.url + "/query", params={"query": "ASK {}"}, timeout=1)
-                return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise RuntimeError("oxigraph serve did not start")
-
-    def crash(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait(timeout=10)
-
-    def signal(self, sig: int) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, sig)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGCONT)
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
 def timed(call: object) -> tuple[httpx.Response, float]:
     started = time.monotonic()
     response = call()  # type: ignore[operator]
@@ -126,11 +61,11 @@ def timed(call: object) -> tuple[httpx.Response, float]:
 
 
 def test_remote_store_down_hung_and_back(tmp_path: Path) -> None:
-    project = make_project(tmp_path, DATA)
+    project = build_project(tmp_path, data=[DATA])
     store = OxigraphServer(tmp_path / "oxigraph")
     store.folder.mkdir()
-    store.load(project)
-    store.start()
+    store.load_project(project)
+    store.start("--timeout-s", "30")
     env = {
         "IOPGRAPH_ROOT": str(project),
         "IOPGRAPH_STORE_URL": store.url + "/query",
@@ -144,7 +79,7 @@ def test_remote_store_down_hung_and_back(tmp_path: Path) -> None:
     try:
         service.start()
         service.wait_until("/readyz", 60)
-        client = httpx.Client(base_url=service.url, timeout=30)
+        client = http_client(service.url, timeout=30)
         assert client.get("/sparql", params=ASK, headers=JSON).json()["boolean"] is True
         assert (
             client.get(
@@ -187,7 +122,7 @@ def test_remote_store_down_hung_and_back(tmp_path: Path) -> None:
         assert worst_down < 10
 
         # --- it comes back: no restart of the service needed ---------------------------------------
-        store.start()
+        store.start("--timeout-s", "30")
         service.wait_until("/readyz", 30)
         assert client.get("/sparql", params=uncached(), headers=JSON).json()["boolean"] is True
         assert client.get("/sparql", params=ASK, headers=JSON).json()["boolean"] is True

@@ -30,7 +30,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from reliability_support import FIXTURE_DATA, ROOT, TOKEN, ServerProcess, make_project, record
+from support.paths import ROOT
+from support.project import build_project
+from support.reliability import TOKEN, record
+from support.server import ServerProcess
 
 #: Asserted: no 5xx; only documented status codes; JSON bodies and headers match their schemas.
 REQUIRED = [
@@ -51,7 +54,7 @@ JSON = {"Accept": "application/sparql-results+json"}
 def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     folder = tmp_path_factory.mktemp("fuzz")
     env = {
-        "IOPGRAPH_ROOT": str(make_project(folder, FIXTURE_DATA)),
+        "IOPGRAPH_ROOT": str(build_project(folder)),
         "IOPGRAPH_STORE_PATH": str(folder / "store"),
         "IOPGRAPH_WRITE_TOKEN": TOKEN,
         "IOPGRAPH_QUERY_WORKERS": "2",

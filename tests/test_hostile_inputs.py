@@ -21,7 +21,8 @@ from fastapi.testclient import TestClient
 
 from iopgraph.app import create_app
 from iopgraph.core.settings import Settings
-from reliability_support import TOKEN, Recorder, dataset_fingerprint, make_project, record
+from support.project import build_project
+from support.reliability import TOKEN, Recorder, dataset_fingerprint, record
 
 PLACEHOLDER = "RECORDER"  # replaced by the recorder's base URL in every case
 GRAPH = "https://w3id.org/iopgraph/graph/test/hostile"
@@ -863,7 +864,7 @@ def recorder() -> Iterator[Recorder]:
 def app_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     folder = tmp_path_factory.mktemp("hostile")
     settings = Settings(
-        root=make_project(folder),
+        root=build_project(folder),
         store_path=folder / "store",
         query_workers=1,
         base_url="http://testserver",

@@ -13,13 +13,15 @@ import json
 import socket
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from iopgraph.http.server_protocol import HEADER_TIMEOUT, MAX_HEADER_BYTES, MAX_URL_BYTES
-from reliability_support import TOKEN, ServerProcess, make_project
+from support.paths import ROOT
+from support.project import build_project
+from support.reliability import TOKEN
+from support.server import ServerProcess
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -27,7 +29,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     folder = tmp_path_factory.mktemp("http-limits")
-    root = make_project(folder)
+    root = build_project(folder)
     env = {
         "IOPGRAPH_ROOT": str(root),
         "IOPGRAPH_STORE_PATH": str(folder / "store"),
@@ -156,7 +158,7 @@ def test_location_and_link_never_come_from_the_host_header(server: ServerProcess
 
 
 def test_the_limits_are_documented() -> None:
-    text = (Path(__file__).resolve().parents[1] / "docs" / "security.md").read_text()
+    text = (ROOT / "docs" / "security.md").read_text()
     for figure in (
         f"{MAX_URL_BYTES // 1024} KiB",
         f"{MAX_HEADER_BYTES // 1024} KiB",

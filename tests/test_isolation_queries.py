@@ -21,7 +21,9 @@ import pytest
 from iopgraph.core.errors import ValidationFailed
 from iopgraph.query.errors import JobCrashed, JobFailed, JobTimeout
 from iopgraph.store.pool import WorkerPool, rebuild_error
-from reliability_support import ROOT, ServerProcess
+from support.clients import http_client
+from support.paths import ROOT
+from support.server import ServerProcess
 
 
 class Listener:
@@ -247,19 +249,20 @@ def test_while_every_worker_loads_a_request_waits_briefly_then_gets_503(
     asyncio.run(main())
 
 
-def test_readyz_reports_the_sandbox_of_a_live_server(tmp_path: Path) -> None:
+def test_readyz_reports_the_sandbox_of_a_live_server(
+    tmp_path: Path, live_server: Callable[..., ServerProcess]
+) -> None:
     env = {
         "IOPGRAPH_ROOT": str(ROOT),
         "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
         "IOPGRAPH_WORKER_MEMORY_MB": "3072",
     }
-    with ServerProcess(tmp_path, env) as server:
-        server.wait_until("/readyz", 120)
-        for _ in range(300):  # the sandbox is reported once the first worker has loaded the graph
-            checks = httpx.get(server.url + "/readyz").json()["checks"]
-            if "network_isolation" in checks:
-                break
-            time.sleep(0.1)
+    server = live_server(env)
+    for _ in range(300):  # the sandbox is reported once the first worker has loaded the graph
+        checks = httpx.get(server.url + "/readyz").json()["checks"]
+        if "network_isolation" in checks:
+            break
+        time.sleep(0.1)
     assert checks["network_isolation"] is True and checks["network_mode"] == "none"
     assert checks["worker_memory_limit_mb"] == 3072
 
@@ -477,7 +480,7 @@ def test_cheap_queries_keep_answering_while_two_clients_loop_queries_of_death(li
     answers: list[int] = []
 
     def attacker() -> None:
-        with httpx.Client(timeout=120) as client:
+        with http_client(timeout=120) as client:
             n = 0
             while not stop.is_set():
                 answers.append(

@@ -17,7 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reliability_support import ROOT, TOKEN, ServerProcess, recorder
+from support.paths import ROOT
+from support.reliability import TOKEN, recorder
+from support.server import ServerProcess
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 PROBLEM = "application/problem+json"

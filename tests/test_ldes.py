@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections import defaultdict
-from pathlib import Path
+from collections.abc import Iterator
 
 import httpx
 import pyoxigraph as ox
 import pytest
-import uvicorn
 
-from ldsupport import make_settings, parse_body, store_triples
+from iopgraph.core.settings import Settings
+from support.ldviews import make_settings, parse_body, store_triples
+from support.paths import ROOT
+from support.server import serving
 
-ROOT = Path(__file__).resolve().parents[1]
 CLIENT = ROOT / "web" / "node_modules" / "ldes-client" / "dist" / "bin" / "cli.js"
 TREE = "https://w3id.org/tree#"
 LDES = "https://w3id.org/ldes#"
@@ -27,27 +25,17 @@ PAGE = 40
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory):  # yields (base URL, settings)
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
     """The app on a real port (the npm client needs HTTP), with small fragments."""
-    from iopgraph.app import create_app
+    folder = tmp_path_factory.mktemp("ldes")
+    made: list[Settings] = []
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    base = f"http://127.0.0.1:{port}"
-    settings = make_settings(tmp_path_factory.mktemp("ldes"), ldes_page_size=PAGE)
-    settings.base_url = base
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not srv.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield base, settings
-    srv.should_exit = True
-    thread.join(timeout=30)
+    def settings_for(base: str) -> Settings:
+        made.append(make_settings(folder, ldes_page_size=PAGE, base_url=base))
+        return made[0]
+
+    with serving(settings_for) as base:
+        yield base, made[0]
 
 
 def _get(url: str, **headers: str) -> httpx.Response:

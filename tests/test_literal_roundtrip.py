@@ -17,9 +17,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from conftest import ROOT
 from iopgraph.core.sources import SourceFile, graph_sources
 from iopgraph.store.local import load_sources
+from support.paths import ROOT
 
 SOURCES = graph_sources(ROOT)
 

@@ -20,8 +20,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from load_support import LoadResult, Request, run_load
-from reliability_support import FIXTURE_DATA, ServerProcess, make_project, record
+from support.clients import http_client
+from support.load import LoadResult, Request, run_load
+from support.project import build_project
+from support.reliability import record
+from support.server import ServerProcess
 
 JSON = {"Accept": "application/sparql-results+json"}
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -112,7 +115,7 @@ class SlowQueries:
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def run(self) -> None:
-        with httpx.Client(timeout=60) as client:
+        with http_client() as client:
             n = 0
             while not self.stop.is_set():
                 n += 1
@@ -140,7 +143,7 @@ def check(result: LoadResult) -> None:
 
 def load_run(tmp_path: Path, concurrency: int, seconds: float, budget: int, label: str) -> None:
     env = {
-        "IOPGRAPH_ROOT": str(make_project(tmp_path, FIXTURE_DATA)),
+        "IOPGRAPH_ROOT": str(build_project(tmp_path)),
         "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
         "IOPGRAPH_QUERY_WORKERS": "2",
         "IOPGRAPH_QUERY_TIMEOUT": str(QUERY_TIMEOUT),

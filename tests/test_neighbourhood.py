@@ -29,7 +29,7 @@ from iopgraph.stewardship.changes import Change
 from iopgraph.stewardship.checks import Checker, data_graph, result_key
 from iopgraph.stewardship.neighbourhood import ShapeModel
 from iopgraph.store.local import load_sources
-from steward_support import EX, FIXTURE, ID, PREFIXES
+from support.steward import EX, FIXTURE, ID, PREFIXES
 
 DATA_GRAPH = ox.NamedNode("https://w3id.org/iopgraph/graph/data/base")
 NEW = ox.NamedNode("http://example.org/graph/new")

@@ -7,8 +7,9 @@ import re
 import pyoxigraph as ox
 import pytest
 
-from ldsupport import jsonld_triples, parse_body, store_triples
-from live_server import ROOT
+from support.clients import http_client
+from support.ldviews import jsonld_triples, parse_body, store_triples
+from support.paths import ROOT
 
 ID = "https://w3id.org/iopgraph/id/"
 CH = "https://w3id.org/iopgraph/concept/challenge/"
@@ -209,13 +210,12 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 @pytest.fixture(scope="module")
 def shipped(tmp_path_factory: pytest.TempPathFactory):  # yields an httpx client
-    import httpx
 
-    from live_server import serve
+    from support.server import serve
 
     folder = tmp_path_factory.mktemp("shipped-pages")
     env = {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_BUILD_DIR": str(folder / "build")}
-    with serve([], env, timeout=120) as base, httpx.Client(base_url=base, timeout=60) as client:
+    with serve([], env, timeout=120) as base, http_client(base) as client:
         yield client
 
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from iopgraph.app import create_app
 from iopgraph.stewardship.provenance import changed_resources_since
-from steward_support import AUTH, NEW_GRAPH, PREFIXES, VALID_PROJECT, settings_for
+from support.steward import AUTH, NEW_GRAPH, PREFIXES, VALID_PROJECT, settings_for
 
 ACTIVITIES = """
 PREFIX prov: <http://www.w3.org/ns/prov#>

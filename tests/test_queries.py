@@ -14,9 +14,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from conftest import ROOT, normalise_report_text
 from iopgraph.query.binding import bind_values
 from iopgraph.sparql.named import load_query
+from support.paths import ROOT
+from support.report import normalise_report_text
 
 QUERIES = sorted((ROOT / "queries").glob("*.rq"))
 

@@ -13,9 +13,8 @@ from fastapi.testclient import TestClient
 from iopgraph.app import create_app
 from iopgraph.query.errors import BadQueryParameter
 from iopgraph.sparql.named import load_queries, load_query, parse_header
-from sparql_support import EX, FIXTURES, csv_rows, json_rows, settings_for, triples
-
-ROOT = Path(__file__).resolve().parents[1]
+from support.paths import ROOT
+from support.sparql import EX, FIXTURES, csv_rows, json_rows, settings_for, triples
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from typer.testing import CliRunner
 
 from iopgraph.cli import app
-from steward_support import PREFIXES, VALID_PROJECT, project
+from support.steward import PREFIXES, VALID_PROJECT, project
 
 runner = CliRunner()
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -108,7 +108,7 @@ def test_a_release_is_in_the_catalogue_and_its_files_download(tmp_path: Path) ->
     from fastapi.testclient import TestClient
 
     from iopgraph.app import create_app
-    from steward_support import settings_for
+    from support.steward import settings_for
 
     settings = settings_for(tmp_path, build_dir=tmp_path / "build")
     env = {

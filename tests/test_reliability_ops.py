@@ -16,14 +16,15 @@ from prometheus_client.parser import text_string_to_metric_families
 from iopgraph.app import create_app
 from iopgraph.core.settings import Settings
 from iopgraph.http.security_headers import content_security_policy, inline_script_hashes
-from reliability_support import TOKEN, make_project
+from support.project import build_project
+from support.reliability import TOKEN
 
 COUNT_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
 def settings_for(folder: Path, **extra: object) -> Settings:
     values: dict[str, object] = {
-        "root": make_project(folder),
+        "root": build_project(folder),
         "store_path": folder / "store",
         "query_workers": 1,
         "base_url": "http://testserver",

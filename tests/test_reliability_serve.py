@@ -12,7 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reliability_support import TOKEN, ServerProcess, make_project, record
+from support.project import build_project
+from support.reliability import TOKEN, record
+from support.server import ServerProcess
 
 RDFS_LABEL = "<http://www.w3.org/2000/01/rdf-schema#label>"
 #: About 5 million rows to count on the fixture graph: a couple of seconds of work in a query worker.
@@ -33,7 +35,7 @@ def count(url: str, pattern: str) -> int:
 @pytest.fixture
 def server_env(tmp_path: Path) -> dict[str, str]:
     return {
-        "IOPGRAPH_ROOT": str(make_project(tmp_path)),
+        "IOPGRAPH_ROOT": str(build_project(tmp_path)),
         "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
         "IOPGRAPH_WRITE_TOKEN": TOKEN,
         "IOPGRAPH_QUERY_TIMEOUT": "60",

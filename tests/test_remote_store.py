@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,19 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from iopgraph.app import create_app
-from oxigraph_support import OXIGRAPH, oxigraph_serve
-from sparql_support import EX, GRAPH, csv_rows, json_rows, settings_for, triples
+from support.oxigraph import OXIGRAPH, oxigraph_serve
+from support.ports import free_port
+from support.sparql import EX, GRAPH, csv_rows, json_rows, settings_for, triples
 
 pytestmark = pytest.mark.skipif(
     not OXIGRAPH.exists() and not shutil.which("oxigraph"),
     reason="the oxigraph server binary (pip package `oxigraph`) is not installed",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from iopgraph.stewardship.changes import PROVENANCE_GRAPH
 from iopgraph.stewardship.isolation import EVERYTHING, Reads, dataset_prefix, upload_reads, write_reads
 from iopgraph.store.backend import LocalBackend
 from iopgraph.store.remote import RemoteBackend
-from oxigraph_support import OXIGRAPH, oxigraph_serve
+from support.oxigraph import OXIGRAPH, oxigraph_serve
 
 pytestmark = pytest.mark.skipif(
     not OXIGRAPH.exists() and not shutil.which("oxigraph"),

@@ -14,7 +14,7 @@ import re
 import pyoxigraph as ox
 import pytest
 
-from conftest import normalise_report_text
+from support.report import normalise_report_text
 
 PREFIXES = """PREFIX iop: <https://w3id.org/iopgraph/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

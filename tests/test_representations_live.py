@@ -16,8 +16,8 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from live_server import serve
-from reliability_support import make_project
+from support.project import build_project
+from support.server import serve
 
 LINK = re.compile(r'<([^>]*)>;\s*rel="alternate";\s*type="([^"]+)"')
 HEAD_LINK = re.compile(r'<link rel="alternate" type="([^"]+)" href="([^"]+)"')
@@ -27,7 +27,7 @@ HEAD_LINK = re.compile(r'<link rel="alternate" type="([^"]+)" href="([^"]+)"')
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     folder: Path = tmp_path_factory.mktemp("representations")
     env = {
-        "IOPGRAPH_ROOT": str(make_project(folder)),
+        "IOPGRAPH_ROOT": str(build_project(folder)),
         "IOPGRAPH_STORE_PATH": str(folder / "store"),
         "IOPGRAPH_BUILD_DIR": str(folder / "build"),
         "IOPGRAPH_QUERY_WORKERS": "1",

@@ -8,7 +8,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 import pyoxigraph as ox
 import pytest
 
-from ldsupport import jsonld_triples, parse_body, store_triples
+from support.ldviews import jsonld_triples, parse_body, store_triples
 
 IOP = "https://w3id.org/iopgraph/ontology#"
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")

@@ -18,7 +18,8 @@ import pyoxigraph as ox
 import pytest
 
 from iopgraph.views.links import local_href
-from live_server import serve
+from support.clients import http_client
+from support.server import serve
 
 IOP = "https://w3id.org/iopgraph/ontology#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -32,7 +33,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
         serve(
             [], {"IOPGRAPH_STORE_PATH": str(folder / "store"), "IOPGRAPH_QUERY_WORKERS": "1"}, timeout=120
         ) as base,
-        httpx.Client(base_url=base, timeout=60, headers=HTML) as c,
+        http_client(base, headers=HTML) as c,
     ):
         yield c
 

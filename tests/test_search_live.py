@@ -18,7 +18,9 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from live_server import ROOT, serve
+from support.clients import http_client
+from support.paths import ROOT
+from support.server import serve
 
 TOKEN = "search-steward-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -85,7 +87,7 @@ def env_for(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def client(store_folder: Path) -> Iterator[httpx.Client]:
-    with serve([], env_for(store_folder), timeout=120) as base, httpx.Client(base_url=base, timeout=60) as c:
+    with serve([], env_for(store_folder), timeout=120) as base, http_client(base) as c:
         yield c
 
 
@@ -252,7 +254,7 @@ def test_a_new_initiative_is_found_right_after_its_201_and_a_rejected_one_never(
 
 
 def test_a_missing_index_is_rebuilt_from_the_store_at_start(tmp_path: Path) -> None:
-    with serve([], env_for(tmp_path), timeout=120) as base, httpx.Client(base_url=base, timeout=60) as first:
+    with serve([], env_for(tmp_path), timeout=120) as base, http_client(base) as first:
         put = first.put(
             "/store",
             params={"graph": GRAPH},
@@ -262,7 +264,7 @@ def test_a_missing_index_is_rebuilt_from_the_store_at_start(tmp_path: Path) -> N
         assert put.status_code == 201, put.text
     for suffix in ("", "-wal", "-shm"):
         (tmp_path / f"store.search.sqlite{suffix}").unlink(missing_ok=True)
-    with serve([], env_for(tmp_path), timeout=120) as base, httpx.Client(base_url=base, timeout=60) as again:
+    with serve([], env_for(tmp_path), timeout=120) as base, http_client(base) as again:
         found = again.get("/api/search", params={"q": "Helsinki district digital twins"}).json()["member"]
         assert found[0]["@id"] == NEW
     assert (tmp_path / "store.search.sqlite").exists()
@@ -296,7 +298,7 @@ def test_lists_browse_a_to_z_and_filter(client: httpx.Client, shipped_store: ox.
 
 
 def test_the_json_ld_expands_to_triples_of_the_store(client: httpx.Client, shipped_store: ox.Store) -> None:
-    from ldsupport import jsonld_triples, store_triples
+    from support.ldviews import jsonld_triples, store_triples
 
     doc = search(client, "ISO 37120", limit=30)
     triples = jsonld_triples(doc, doc["@context"][0])

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from oxigraph_support import oxigraph_serve
-from reliability_support import ROOT, ServerProcess
+from support.oxigraph import oxigraph_serve
+from support.paths import ROOT
+from support.server import ServerProcess
 from test_isolation_queries import Listener
 
 EX = "PREFIX ex: <http://example.org/>\n"
@@ -164,13 +165,13 @@ def listener() -> Iterator[Listener]:
         found.close()
 
 
-def test_service_tricks_get_no_connection_from_the_embedded_store(tmp_path: Path, listener: Listener) -> None:
-    env = {"IOPGRAPH_ROOT": str(ROOT), "IOPGRAPH_STORE_PATH": str(tmp_path / "store")}
-    with ServerProcess(tmp_path, env) as server:
-        server.wait_until("/readyz", 120)
-        wrong = run_corpus(server.url, listener, 0)
-        assert httpx.get(server.url + "/sparql", params={"query": "ASK {}"}).status_code == 200
-        log = server.log()
+def test_service_tricks_get_no_connection_from_the_embedded_store(
+    tmp_path: Path, listener: Listener, live_server: Callable[..., ServerProcess]
+) -> None:
+    server = live_server({"IOPGRAPH_ROOT": str(ROOT), "IOPGRAPH_STORE_PATH": str(tmp_path / "store")})
+    wrong = run_corpus(server.url, listener, 0)
+    assert httpx.get(server.url + "/sparql", params={"query": "ASK {}"}).status_code == 200
+    log = server.log()
     assert wrong == []
     assert listener.accepted == 0
     assert "Traceback" not in log

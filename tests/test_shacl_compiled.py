@@ -24,12 +24,12 @@ import rdflib
 from rdflib.namespace import SH
 from typer.testing import CliRunner
 
-from conftest import ROOT
 from iopgraph.cli import app
 from iopgraph.core.rdfio import from_rdflib, quads_to_graph
 from iopgraph.core.sources import graph_sources
 from iopgraph.shacl import validate_store
 from iopgraph.validation import ValidationResult, load_graph, load_shapes, read_results, validate_graph
+from support.paths import ROOT
 
 Key = tuple[str | None, ...]
 

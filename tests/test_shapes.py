@@ -17,8 +17,8 @@ from rdflib.namespace import RDF, SH
 
 from iopgraph.core.sources import source_for_path
 from iopgraph.validation import load_graph, load_shapes, validate_graph
+from support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "shapes"
 BASE = ["ontology/iop.ttl", "ontology/schemes.ttl", "data/report.ttl"]
 IOPSH = rdflib.Namespace("https://w3id.org/iopgraph/shapes#")

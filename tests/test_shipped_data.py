@@ -11,11 +11,12 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-from conftest import ROOT, normalise_report_text
 from iopgraph.cli import app
 from iopgraph.core.iri import KINDS, SLUG_PATTERN
 from iopgraph.core.namespaces import BASE, ONTOLOGY
 from iopgraph.core.sources import graph_sources
+from support.paths import ROOT
+from support.report import normalise_report_text
 
 DATA_FILES = sorted((ROOT / "data").glob("*.ttl"))
 IOP = "https://w3id.org/iopgraph/ontology#"

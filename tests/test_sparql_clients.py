@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from live_server import serve
-from sparql_support import EX, GRAPH
+from support.server import serve
+from support.sparql import EX, GRAPH
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from iopgraph.app import create_app
-from sparql_support import EX, csv_rows, json_rows, settings_for, triples
+from support.sparql import EX, csv_rows, json_rows, settings_for, triples
 
 SELECT_PEOPLE = f"SELECT ?p ?age WHERE {{ ?p a <{EX}Person> ; <{EX}age> ?age }} ORDER BY ?p"
 CONSTRUCT_KNOWS = f"CONSTRUCT {{ ?a <{EX}knows> ?b }} WHERE {{ ?a <{EX}knows> ?b }}"

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from iopgraph.app import create_app
 from iopgraph.core.errors import InputError
 from iopgraph.store.lifecycle import served_files
-from sparql_support import json_rows, settings_for
+from support.sparql import json_rows, settings_for
 
 FILES = {
     "a.ttl": '@prefix ex: <http://example.org/> . ex:a ex:p "turtle" .',

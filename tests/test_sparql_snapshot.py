@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from fastapi.testclient import TestClient
 
 from iopgraph.app import create_app
-from sparql_support import EX, json_rows, settings_for
+from support.sparql import EX, json_rows, settings_for
 
 QUERY = f"SELECT ?l WHERE {{ <{EX}alice> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}"
 

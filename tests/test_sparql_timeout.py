@@ -15,7 +15,7 @@ from iopgraph.app import create_app
 from iopgraph.query.errors import QueryTimeout
 from iopgraph.store.engine import QueryJob
 from iopgraph.store.pool import WorkerPool
-from sparql_support import json_rows, settings_for
+from support.sparql import json_rows, settings_for
 
 NUMBERS = " ".join(str(i) for i in range(600))
 #: About 2e8 combinations counted in one aggregate: seconds of uninterruptible work in the engine.

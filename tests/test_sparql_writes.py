@@ -8,7 +8,7 @@ import pyoxigraph as ox
 from fastapi.testclient import TestClient
 
 from iopgraph.app import create_app
-from sparql_support import EX, json_rows, settings_for
+from support.sparql import EX, json_rows, settings_for
 
 AGE = ox.NamedNode(EX + "age")
 QUERY = f"SELECT ?age WHERE {{ <{EX}dave> <{EX}age> ?age }}"

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from iopgraph.app import create_app
-from ldsupport import jsonld_triples
-from steward_support import (
+from support.ldviews import jsonld_triples
+from support.steward import (
     AUTH,
     INVALID_PROJECT,
     NEW_GRAPH,

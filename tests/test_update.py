@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from iopgraph.app import create_app
-from steward_support import AUTH, NEW_GRAPH, SPARQL_PREFIXES, dump, settings_for, triples_of
+from support.steward import AUTH, NEW_GRAPH, SPARQL_PREFIXES, dump, settings_for, triples_of
 
 DATA_GRAPH = "https://w3id.org/iopgraph/graph/data/base"
 UPDATE = {"Content-Type": "application/sparql-update", **AUTH}

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from rdflib.namespace import RDF, SH
 
 from iopgraph.app import create_app
-from steward_support import FIXTURE, INVALID_PROJECT, PREFIXES, VALID_PROJECT, dump, settings_for
+from support.steward import FIXTURE, INVALID_PROJECT, PREFIXES, VALID_PROJECT, dump, settings_for
 
 
 @pytest.fixture(scope="module")

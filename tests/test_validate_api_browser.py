@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import ARTIFACTS, NEEDS_CHROMIUM, chromium_page, serving
-from steward_support import INVALID_PROJECT, VALID_PROJECT, settings_for
+from support.browser import ARTIFACTS, NEEDS_CHROMIUM, chromium_page
+from support.server import serving
+from support.steward import INVALID_PROJECT, VALID_PROJECT, settings_for
 
 pytestmark = [pytest.mark.browser, NEEDS_CHROMIUM]
 

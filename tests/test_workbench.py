@@ -20,7 +20,9 @@ from rdflib.namespace import SH
 
 from iopgraph.core.settings import Settings
 from iopgraph.stewardship.auth import PROPOSER, PUBLISHER, WriteTokens
-from live_server import ROOT, serve
+from support.clients import http_client
+from support.paths import ROOT
+from support.server import serve
 
 PROPOSER_TOKEN = "proposer-token-0123456789abcdef"
 PUBLISHER_TOKEN = "publisher-token-0123456789abcdef"
@@ -77,7 +79,7 @@ def signin_token(client: httpx.Client) -> str:
 
 
 def sign_in(base: str, token: str) -> httpx.Client:
-    client = httpx.Client(base_url=base, timeout=60)
+    client = http_client(base)
     answer = client.post(
         "/sign-in", data={"signin_token": signin_token(client), "token": token, "next": "/proposals"}
     )
@@ -123,7 +125,7 @@ def assert_problem(answer: httpx.Response, status: int, code: str) -> None:
 
 
 def test_the_session_cookie_is_httponly_samesite_strict_and_short_lived(server: str) -> None:
-    client = httpx.Client(base_url=server, timeout=60)
+    client = http_client(server)
     answer = client.post("/sign-in", data={"signin_token": signin_token(client), "token": PROPOSER_TOKEN})
     assert answer.status_code == 303
     cookie = next(v for v in answer.headers.get_list("set-cookie") if v.startswith("iopgraph_session="))
@@ -152,7 +154,7 @@ def test_behind_https_the_cookie_is_secure(tmp_path: Path) -> None:
 
 
 def test_a_wrong_token_is_refused_with_a_message(server: str) -> None:
-    client = httpx.Client(base_url=server, timeout=60)
+    client = http_client(server)
     answer = client.post("/sign-in", data={"signin_token": signin_token(client), "token": "x" * 32})
     assert answer.status_code == 403
     assert "not valid" in answer.text
@@ -166,12 +168,12 @@ def test_sign_in_without_its_form_token_is_403(server: str) -> None:
 
 def test_a_pre_set_session_cookie_is_not_adopted(server: str) -> None:
     planted = "attacker-chosen-session-id-0123456789"
-    client = httpx.Client(base_url=server, timeout=60, cookies={"iopgraph_session": planted})
+    client = http_client(server, cookies={"iopgraph_session": planted})
     assert client.get("/edit/new/initiative").status_code == 303  # the planted id is no session
     answer = client.post("/sign-in", data={"signin_token": signin_token(client), "token": PROPOSER_TOKEN})
     issued = answer.cookies.get("iopgraph_session")
     assert issued and issued != planted
-    attacker = httpx.Client(base_url=server, timeout=60, cookies={"iopgraph_session": planted})
+    attacker = http_client(server, cookies={"iopgraph_session": planted})
     assert attacker.get("/proposals").status_code == 303
 
 
@@ -181,7 +183,7 @@ def test_signing_in_again_rotates_the_session_id(server: str) -> None:
     answer = client.post("/sign-in", data={"signin_token": signin_token(client), "token": PUBLISHER_TOKEN})
     second = answer.cookies.get("iopgraph_session")
     assert first and second and first != second
-    old = httpx.Client(base_url=server, timeout=60, cookies={"iopgraph_session": first})
+    old = http_client(server, cookies={"iopgraph_session": first})
     assert old.get("/proposals").status_code == 303
 
 
@@ -189,7 +191,7 @@ def test_sign_out_destroys_the_session(server: str) -> None:
     client = sign_in(server, PROPOSER_TOKEN)
     session_id = client.cookies.get("iopgraph_session")
     assert client.post("/sign-out", data={"csrf_token": csrf_of(client)}).status_code == 303
-    replay = httpx.Client(base_url=server, timeout=60, cookies={"iopgraph_session": session_id or ""})
+    replay = http_client(server, cookies={"iopgraph_session": session_id or ""})
     assert replay.get("/proposals").status_code == 303
 
 
@@ -200,7 +202,7 @@ def test_editing_pages_need_a_session(server: str) -> None:
 
 
 def test_the_next_target_stays_on_this_site(server: str) -> None:
-    client = httpx.Client(base_url=server, timeout=60)
+    client = http_client(server)
     answer = client.post(
         "/sign-in",
         data={"signin_token": signin_token(client), "token": PROPOSER_TOKEN, "next": "//evil.example/x"},

@@ -10,7 +10,7 @@ import pytest
 from iopgraph.workbench.formmodel import FormModels
 from iopgraph.workbench.proposals import ACCEPTED, OPEN, REJECTED, ProposalBox
 from iopgraph.workbench.sessions import SessionStore
-from live_server import ROOT
+from support.paths import ROOT
 
 IOP = "https://w3id.org/iopgraph/ontology#"
 XSD = "http://www.w3.org/2001/XMLSchema#"

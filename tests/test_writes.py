@@ -24,7 +24,7 @@ from iopgraph.stewardship.gate import WriteGate
 from iopgraph.store import backend as backend_module
 from iopgraph.store.backend import LocalBackend
 from iopgraph.store.local import load_sources
-from steward_support import (
+from support.steward import (
     AUTH,
     FIXTURE,
     INVALID_PROJECT,

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 
 from iopgraph.app import create_app
 from iopgraph.core.settings import Settings
+from support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "docs" / "examples" / "new-initiative.ttl"
 GRAPH = "https://w3id.org/iopgraph/graph/contrib/helsinki-district-digital-twins"
 INITIATIVE = "/id/initiative/helsinki-district-digital-twins"

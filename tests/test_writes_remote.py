@@ -14,9 +14,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from oxigraph_support import OXIGRAPH, oxigraph_serve
-from reliability_support import TOKEN, ServerProcess
-from steward_support import FIXTURE, INVALID_PROJECT, VALID_PROJECT, project
+from support.oxigraph import OXIGRAPH, oxigraph_serve
+from support.reliability import TOKEN
+from support.server import ServerProcess
+from support.steward import FIXTURE, INVALID_PROJECT, VALID_PROJECT, project
 
 pytestmark = pytest.mark.skipif(
     not OXIGRAPH.exists() and not shutil.which("oxigraph"),

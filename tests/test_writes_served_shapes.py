@@ -10,8 +10,9 @@ from pathlib import Path
 
 import httpx
 
-from reliability_support import TOKEN, ServerProcess
-from steward_support import FIXTURE, INVALID_PROJECT
+from support.reliability import TOKEN
+from support.server import ServerProcess
+from support.steward import FIXTURE, INVALID_PROJECT
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 GRAPH = "http://example.org/graph/served-write"

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from conformance_support import FOAF, Live, same_graph
+from support.conformance import FOAF, Live, same_graph
 
 TTL = {"Content-Type": "text/turtle; charset=utf-8"}
 ACCEPT = {"Accept": "text/turtle"}

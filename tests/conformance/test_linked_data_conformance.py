@@ -19,9 +19,10 @@ import rdflib
 from pyld import jsonld
 from rdflib.compare import isomorphic
 
-from conformance_support import Live
+from support.conformance import Live
+from support.paths import FIXTURES
 
-SHAPES = Path(__file__).parents[1] / "fixtures" / "dcat-ap"
+SHAPES = FIXTURES / "dcat-ap"
 JSONLD = {"Accept": "application/ld+json"}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance_support import UPDATE, Live
+from support.conformance import UPDATE, Live
 
 FORM = "application/x-www-form-urlencoded"
 KASEI = "http://kasei.us/2009/09/sparql/data/"

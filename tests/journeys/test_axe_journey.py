@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from browser_support import ARGS, CHROMIUM, NEEDS_CHROMIUM
-from live_server import ROOT, serve
+from support.browser import ARGS, CHROMIUM, NEEDS_CHROMIUM
+from support.paths import ROOT
+from support.server import serve
 
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 pytestmark = [

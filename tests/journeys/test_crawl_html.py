@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-import httpx
 import pytest
 
 from iopgraph.core.namespaces import PREFIXES
 from iopgraph.views.labels import VOCABULARY_LABELS
-from live_server import serve
+from support.clients import http_client
+from support.server import serve
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 MAX_PAGES = 20_000
@@ -94,7 +94,7 @@ class Crawl:
 def crawl(base: str) -> Crawl:
     result = Crawl(base)
     todo = ["/"]
-    with httpx.Client(base_url=base, headers={"Accept": BROWSER_ACCEPT}, timeout=60) as client:
+    with http_client(base, headers={"Accept": BROWSER_ACCEPT}) as client:
         while todo:
             url = todo.pop()
             if url in result.status:

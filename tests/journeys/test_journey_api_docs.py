@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from browser_support import ARGS, ARTIFACTS, CHROMIUM, NEEDS_CHROMIUM
-from journey_support import under
+from support.browser import ARGS, ARTIFACTS, CHROMIUM, NEEDS_CHROMIUM
+from support.journeys import under
 
 
 def test_docs_assets_are_served_locally_and_the_policy_names_no_cdn(shipped_base: str) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from journey_support import ROOT
+from support.paths import ROOT
 
 REASON = "needs the report text D06.02"
 REPORT_TESTS = ["tests/test_queries.py", "tests/test_shipped_data.py"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -21,10 +20,11 @@ import pyoxigraph as ox
 import pytest
 from pyld import jsonld
 
-from journey_support import WEB_BIN, local_only_loader, under
-from requirements_support import require_npm_tool
+from support.clients import http_client
+from support.journeys import WEB_BIN, local_only_loader, under
+from support.paths import ROOT
+from support.requirements import require_npm_tool
 
-ROOT = Path(__file__).resolve().parents[2]
 COLLECTIONS = ["challenges", "mitigations", "initiatives", "organisations", "recommendations", "statistics"]
 RESOURCES = ["/id/report/d06-02", "/concept/challenge/lack-of-trust", "/ontology"]
 DCAT_AP = ROOT / "tests" / "fixtures" / "dcat-ap" / "dcat-ap-3-mandatory.ttl"
@@ -219,7 +219,7 @@ def test_every_machine_link_under_the_base_url_resolves(shipped_base: str) -> No
     frontier = sorted(seen)
     broken: list[str] = []
     accept = "application/ld+json, text/turtle;q=0.9, application/json;q=0.8, */*;q=0.1"
-    with httpx.Client(headers={"Accept": accept}, timeout=60) as client, ThreadPoolExecutor(4) as pool:
+    with http_client(headers={"Accept": accept}) as client, ThreadPoolExecutor(4) as pool:
         while frontier and len(seen) < MAX_URLS:
             found: set[str] = set()
             for url, r in zip(frontier, pool.map(client.get, frontier), strict=True):

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import warnings
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import rdflib
 
-ROOT = Path(__file__).resolve().parents[2]
+from support.paths import ROOT
+
 SKOS = "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
 REPORT = "https://w3id.org/iopgraph/id/report/d06-02"
 QUERIES = {

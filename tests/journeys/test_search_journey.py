@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from browser_support import ARTIFACTS, NEEDS_CHROMIUM, chromium_page
-from live_server import serve
+from support.browser import ARTIFACTS, NEEDS_CHROMIUM, chromium_page
+from support.server import serve
 
 pytestmark = NEEDS_CHROMIUM
 LACK_OF_TRUST = "/concept/challenge/lack-of-trust"

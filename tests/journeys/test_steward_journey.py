@@ -21,8 +21,10 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from browser_support import ARTIFACTS, NEEDS_CHROMIUM, chromium_page
-from live_server import ROOT, serve
+from support.browser import ARTIFACTS, NEEDS_CHROMIUM, chromium_page
+from support.clients import http_client
+from support.paths import ROOT
+from support.server import serve
 
 GUIDE = (ROOT / "docs" / "add-an-initiative.md").read_text(encoding="utf-8")
 EXAMPLE = ROOT / "docs" / "examples" / "new-initiative.ttl"
@@ -66,7 +68,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def client(server: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server, timeout=120) as c:
+    with http_client(server, timeout=120) as c:
         yield c
 
 

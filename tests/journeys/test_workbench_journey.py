@@ -16,8 +16,9 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from browser_support import ARGS, ARTIFACTS, CHROMIUM, NEEDS_CHROMIUM, chromium_page
-from live_server import ROOT, serve
+from support.browser import ARGS, ARTIFACTS, CHROMIUM, NEEDS_CHROMIUM, chromium_page
+from support.paths import ROOT
+from support.server import serve
 
 EXAMPLE = ROOT / "docs" / "examples" / "new-initiative.ttl"
 INITIATIVE = "https://w3id.org/iopgraph/id/initiative/helsinki-district-digital-twins"

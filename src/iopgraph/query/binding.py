@@ -7,7 +7,7 @@ pyoxigraph in canonical N-Triples form, so a value is always exactly one RDF
 term and can never change the shape of the query::
 
     >>> bind_values('SELECT ?s WHERE { ?s ?p ?_label }', {"_label": '"> } ; DROP ALL #"'})
-    'SELECT ?s WHERE { VALUES (?_label) { ("\\\\"> } ; DROP ALL #") } ?s ?p ?_label }'
+    'SELECT ?s WHERE { VALUES (?_label) { ("> } ; DROP ALL #") }  ?s ?p ?_label }'
 
 (``"> } ; DROP ALL #`` stays a string literal.) Bind parameters where the outer
 query uses them: a sub-SELECT that does not project a variable does not see it.

@@ -4,7 +4,7 @@ The context (``context/v1.jsonld`` in this package, served at ``/context/v1.json
 is the one place that decides the JSON keys: this module reads its term
 definitions and writes every JSON-LD document with them, so a harvester that
 expands a response with the published context gets back exactly the triples
-the response was built from (tests/test_collections_jsonld.py checks that
+the response was built from (tests/unit/test_jsonld.py checks that
 with PyLD).
 
     ctx = load_context()

@@ -7,15 +7,16 @@ not move when the shipped data or shapes change.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
 from iopgraph.core.settings import Settings
+from support.paths import FIXTURES
+from support.project import build_project
 
-FIXTURE = Path(__file__).parent / "fixtures" / "steward"
+FIXTURE = FIXTURES / "steward"
 TOKEN = "test-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 EX = "http://example.org/ns#"
@@ -52,12 +53,8 @@ id:p3 a ex:Project ; rdfs:label "Bad"@en, "Second"@en ; ex:city id:org1 .
 
 def project(folder: Path, data: bool = True) -> Path:
     """A copy of the fixture project under ``folder``."""
-    root = folder / "project"
-    shutil.copytree(FIXTURE, root)
-    if not data:
-        for f in (root / "data").iterdir():
-            f.unlink()
-    return root
+    parts = ("ontology", "shapes", "data") if data else ("ontology", "shapes")
+    return build_project(folder, template=FIXTURE, parts=parts, data=(), empty=("data",))
 
 
 def settings_for(folder: Path, **overrides: Any) -> Settings:

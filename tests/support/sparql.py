@@ -5,26 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
 from iopgraph.core.settings import Settings
+from support.paths import FIXTURES as ALL_FIXTURES
+from support.project import build_project
 
-FIXTURES = Path(__file__).parent / "fixtures" / "sparql"
+FIXTURES = ALL_FIXTURES / "sparql"
 GRAPH = FIXTURES / "graph.trig"
 EX = "http://example.org/"
 
 
 def project(folder: Path) -> Path:
     """A project root with the fixture queries (and empty ontology/, data/)."""
-    root = folder / "project"
-    for sub in ("ontology", "data"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
-    shutil.copytree(FIXTURES / "queries", root / "queries", dirs_exist_ok=True)
-    return root
+    return build_project(folder, template=FIXTURES, parts=("queries",), data=(), empty=("ontology", "data"))
 
 
 def settings_for(folder: Path, **overrides: Any) -> Settings:

@@ -7,44 +7,37 @@ so counts and labels in the tests do not move when the shipped data grows.
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
-from pyld import jsonld
+from pyld import jsonld  # type: ignore[import-untyped]
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = Path(__file__).parent / "fixtures" / "ldviews" / "data.ttl"
+from iopgraph.core.settings import Settings
+from support.paths import ROOT
+from support.project import build_project
+
 BASE_URL = "http://testserver"
 CONTEXT_FILE = ROOT / "src" / "iopgraph" / "context" / "v1.jsonld"
 
 
-def make_fixture_root(folder: Path, data: Path = FIXTURE) -> Path:
-    """A project folder: the real ontology and one data file."""
-    shutil.copytree(ROOT / "ontology", folder / "ontology")
-    (folder / "data").mkdir(parents=True)
-    shutil.copy(data, folder / "data" / data.name)
-    return folder
-
-
-def make_settings(folder: Path, **extra: Any):  # Settings, imported lazily
-    from iopgraph.core.settings import Settings
-
-    root = make_fixture_root(folder / "project")
-    return Settings(root=root, store_path=folder / "store", base_url=BASE_URL, query_workers=1, **extra)
+def make_settings(folder: Path, **extra: Any) -> Settings:
+    """Settings of an app over the real ontology and the fixture data (``extra`` overrides any)."""
+    root = build_project(folder, parts=("ontology",))
+    values: dict[str, Any] = {"store_path": folder / "store", "base_url": BASE_URL, "query_workers": 1}
+    return Settings(root=root, **{**values, **extra})
 
 
 @pytest.fixture(scope="session")
-def ld_settings(tmp_path_factory: pytest.TempPathFactory):
+def ld_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return make_settings(tmp_path_factory.mktemp("ldviews"))
 
 
 @pytest.fixture(scope="session")
-def ld_client(ld_settings) -> Iterator[TestClient]:
+def ld_client(ld_settings: Settings) -> Iterator[TestClient]:
     from iopgraph.app import create_app
 
     with TestClient(create_app(ld_settings)) as client:
@@ -52,7 +45,7 @@ def ld_client(ld_settings) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="session")
-def ld_store(ld_settings) -> ox.Store:
+def ld_store(ld_settings: Settings) -> ox.Store:
     """An independent in-memory copy of the fixture graph, to compare responses with."""
     store = ox.Store()
     for path in sorted((ld_settings.root).rglob("*.ttl")):
@@ -63,7 +56,7 @@ def ld_store(ld_settings) -> ox.Store:
 # --- JSON-LD through an independent processor ------------------------------------------------------
 
 
-def local_loader(context_url: str):  # a PyLD document loader
+def local_loader(context_url: str) -> Callable[..., dict[str, Any]]:
     """A PyLD document loader that serves only our context and refuses every other URL."""
     context = json.loads(CONTEXT_FILE.read_text())
 

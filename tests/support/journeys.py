@@ -15,10 +15,6 @@ journeys can run beside a developer's `make run`.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,9 +23,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from live_server import serve
+from support.paths import ROOT
+from support.server import serve
 
-ROOT = Path(__file__).resolve().parents[1]
 WEB_BIN = ROOT / "web" / "node_modules" / ".bin"
 
 
@@ -43,7 +39,7 @@ def shipped_server(folder: Path, env: dict[str, str] | None = None) -> Iterator[
         **(env or {}),
     }
     assert "IOPGRAPH_BASE_URL" not in settings, "journeys run without IOPGRAPH_BASE_URL"
-    with serve([], settings, timeout=120) as base:
+    with serve([], settings, timeout=120, folder=folder) as base:
         yield base
 
 
@@ -55,7 +51,7 @@ def under(base: str, url: str) -> bool:
 
 def local_only_loader(base: str) -> Any:
     """A PyLD document loader that fetches only from ``base`` and refuses any other URL (no remote contexts)."""
-    from pyld.jsonld import JsonLdError
+    from pyld.jsonld import JsonLdError  # type: ignore[import-untyped]
 
     def load(url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
         if not under(base, url):
@@ -74,28 +70,3 @@ def local_only_loader(base: str) -> Any:
         return {"contextUrl": None, "documentUrl": url, "document": json.loads(response.content)}
 
     return load
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without any IOPGRAPH_* setting (so none leaks in from the developer's shell)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IOPGRAPH_")}
-    env.update(extra)
-    return env
-
-
-def run(
-    command: list[str], cwd: Path, env: dict[str, str], timeout: float
-) -> subprocess.CompletedProcess[str]:
-    """Run a command, capturing its output as text (raises on timeout)."""
-    return subprocess.run(
-        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-
-
-PYTHON = sys.executable

@@ -14,9 +14,7 @@ listening address, so graph IRIs under the base are the URLs that serve them.
 from __future__ import annotations
 
 import hashlib
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,7 +23,12 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from reliability_support import TOKEN, ServerProcess, free_port, make_project
+from support.clients import http_client
+from support.paths import FIXTURES
+from support.ports import free_port
+from support.project import build_project
+from support.reliability import TOKEN
+from support.server import ServerProcess
 
 SHIPPED_PREFIXES = ("https://w3id.org/iopgraph/graph/data/", "https://w3id.org/iopgraph/graph/ontology/")
 UPDATE = "application/sparql-update"
@@ -38,7 +41,7 @@ class Live:
     def __init__(self, url: str, token: str) -> None:
         self.url = url
         self.auth = {"Authorization": f"Bearer {token}"}
-        self.http = httpx.Client(base_url=url, timeout=60)
+        self.http = http_client(url)
 
     def request(self, method: str, path: str, *, auth: bool = True, **kwargs: Any) -> httpx.Response:
         headers = {**(self.auth if auth else {}), **kwargs.pop("headers", {})}
@@ -87,16 +90,13 @@ def same_graph(response: httpx.Response, expected_turtle: str) -> bool:
     )
 
 
-STEWARD_SHAPES = Path(__file__).parent / "fixtures" / "steward" / "shapes" / "mini.ttl"
+STEWARD_SHAPES = FIXTURES / "steward" / "shapes" / "mini.ttl"
 
 
 @pytest.fixture(scope="session")
 def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     folder = tmp_path_factory.mktemp("conformance")
-    root = make_project(folder)
-    shutil.rmtree(root / "shapes")
-    (root / "shapes").mkdir()
-    shutil.copy(STEWARD_SHAPES, root / "shapes" / "mini.ttl")
+    root = build_project(folder, parts=("ontology", "queries"), extra={"shapes/mini.ttl": STEWARD_SHAPES})
     port = free_port()
     env = {
         "IOPGRAPH_ROOT": str(root),

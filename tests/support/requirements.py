@@ -14,13 +14,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-#: The report's text, the single source of truth of the data: ../shared/source/ beside the project,
-#: or wherever IOPGRAPH_REPORT_TEXT points.
-REPORT_VARIABLE = "IOPGRAPH_REPORT_TEXT"
-REPORT = Path(
-    os.environ.get(REPORT_VARIABLE) or ROOT.parent / "shared" / "source" / "000_3696df09cd36326f.txt"
-)
+from support.paths import ROOT
+from support.report import REPORT, REPORT_VARIABLE
 
 
 def report_required() -> bool:
