@@ -209,7 +209,9 @@ class LocalBackend:
     # -- reads -------------------------------------------------------------------------------
 
     def _query(self, query: str, substitutions: dict[str, Term] | None) -> object:
-        subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
+        subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(k): v for k, v in (substitutions or {}).items()
+        }
         return self.store.query(query, use_default_graph_as_union=True, substitutions=subs or None)
 
     async def select(self, query: str, substitutions: dict[str, Term] | None = None) -> list[Row]:
@@ -220,7 +222,7 @@ class LocalBackend:
             rows = []
             for solution in result:
                 row = {n: solution[n] for n in names if solution[n] is not None}
-                rows.append(row)  # type: ignore[arg-type]
+                rows.append(row)
             return rows
 
         return await anyio.to_thread.run_sync(run)

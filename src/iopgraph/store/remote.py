@@ -171,7 +171,7 @@ class RemoteBackend:
         result = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
         assert isinstance(result, ox.QuerySolutions)
         names = [v.value for v in result.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in result]  # type: ignore[misc]
+        return [{n: s[n] for n in names if s[n] is not None} for s in result]
 
     async def ask(self, query: str, substitutions: dict[str, Term] | None = None) -> bool:
         body = await self._post(self.query_url, {"query": _bind(query, substitutions)}, RESULTS_JSON)
