@@ -98,7 +98,7 @@ async def start_stewardship(app: FastAPI) -> Stewardship:
 
 def stewardship(app: FastAPI) -> Stewardship:
     """The app's stewardship services (made at start-up by :func:`start_stewardship`)."""
-    found = getattr(app.state, "stewardship", None)
+    found: Stewardship | None = getattr(app.state, "stewardship", None)
     if found is None:
         raise RuntimeError("the stewardship services are made in the app's lifespan; start the app first")
     return found
