@@ -17,6 +17,7 @@ from datetime import datetime
 import pyoxigraph as ox
 
 from iopgraph.core.namespaces import BASE, ONTOLOGY, PREFIXES, REPORT
+from iopgraph.core.terms import object_of, subject_of
 from iopgraph.stewardship.changes import RELEASES_GRAPH
 from iopgraph.store.backend import Backend
 from iopgraph.views.dumps import DUMPS
@@ -241,7 +242,7 @@ async def catalog(backend: Backend, base_url: str, last_modified: datetime) -> l
 
 def typed_vocabulary(triples: list[ox.Triple]) -> list[ox.Triple]:
     """``triples`` plus the ``rdf:type`` DCAT-AP's ranges expect of each vocabulary IRI, and the labels of concepts."""
-    types = {(t.subject, t.object) for t in triples if t.predicate == RDF_TYPE}
+    types = {(subject_of(t), object_of(t)) for t in triples if t.predicate == RDF_TYPE}
     extra: list[ox.Triple] = []
     for t in triples:
         expected = RANGES.get(t.predicate.value)

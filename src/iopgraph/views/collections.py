@@ -381,7 +381,7 @@ async def _member_rows(
     result = ox.parse_query_results(outcome.body, ox.QueryResultsFormat.JSON)
     assert isinstance(result, ox.QuerySolutions)
     names = [v.value for v in result.variables]
-    return [{n: s[n] for n in names if s[n] is not None} for s in result]  # type: ignore[misc]
+    return [{n: s[n] for n in names if s[n] is not None} for s in result]
 
 
 async def collection_page(

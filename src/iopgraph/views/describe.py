@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from iopgraph.core.namespaces import ONTOLOGY, PREFIXES
+from iopgraph.core.terms import subject_of
 from iopgraph.store.backend import Backend
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
@@ -74,7 +75,7 @@ def _chunks(items: list[ox.NamedNode], size: int = _BATCH) -> Iterable[list[ox.N
 
 
 async def summaries(
-    backend: Backend, terms: Iterable[ox.NamedNode | ox.BlankNode | ox.Literal]
+    backend: Backend, terms: Iterable[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
 ) -> list[ox.Triple]:
     """Type and label triples of every IRI in ``terms``, in one query per batch of IRIs."""
     iris = [t for t in dict.fromkeys(terms) if isinstance(t, ox.NamedNode)]
@@ -99,7 +100,7 @@ async def outgoing(backend: Backend, subjects: list[ox.NamedNode], bnode_depth: 
     for _ in range(bnode_depth):
         if not frontier:
             break
-        seen |= frontier  # type: ignore[arg-type]
+        seen |= frontier
         more: list[ox.Triple] = []
         for bnode in frontier:
             more += await backend.construct("CONSTRUCT { ?b ?p ?o } WHERE { ?b ?p ?o }", {"b": bnode})
@@ -127,7 +128,7 @@ async def describe_ontology(backend: Backend) -> Description:
         "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), " + f'"{ONTOLOGY}"' + ")) }"
     )
     linked = [t.object for t in triples if t.predicate.value != RDF_TYPE]
-    summary = [t for t in await summaries(backend, linked) if not t.subject.value.startswith(ONTOLOGY)]
+    summary = [t for t in await summaries(backend, linked) if not subject_of(t).value.startswith(ONTOLOGY)]
     return Description(ox.NamedNode(ONTOLOGY), triples, [], summary)
 
 
@@ -147,7 +148,7 @@ def labels_from(triples: Iterable[ox.Triple]) -> dict[str, str]:
         lang = t.object.language
         lang_rank = 0 if lang == "en" else 1 if not lang else 2
         rank = (lang_rank, LABEL_PREDICATES.index(t.predicate.value), t.object.value)
-        key = t.subject.value
+        key = subject_of(t).value
         if key not in ranked or rank < ranked[key]:
             ranked[key] = rank
     return {k: v[2] for k, v in ranked.items()}

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from iopgraph.core.errors import InvalidParameter
 from iopgraph.core.iri import is_slug
 from iopgraph.core.namespaces import CONCEPT, ONTOLOGY, PREFIXES
+from iopgraph.core.terms import object_of, subject_of
 from iopgraph.store.backend import Backend
 from iopgraph.views.describe import RDF_TYPE, labels_from, outgoing, summaries, values_block
 from iopgraph.views.labels import label_for
@@ -184,15 +185,15 @@ async def guidance(backend: Backend, chosen: list[ox.NamedNode]) -> Guidance:
     triples = list(dict.fromkeys([*own, *rec_triples, *summary]))
     labels = labels_from(triples)
     descriptions = {
-        t.subject.value: t.object.value
+        subject_of(t).value: object_of(t).value
         for t in triples
         if t.predicate.value in (PREFIXES["dcterms"] + "description", PREFIXES["skos"] + "definition")
     }
 
     numbers = {
-        t.subject.value: int(t.object.value)
+        subject_of(t).value: int(object_of(t).value)
         for t in rec_triples
-        if t.predicate.value == IOP + "recommendationNumber" and t.object.value.isdigit()
+        if t.predicate.value == IOP + "recommendationNumber" and object_of(t).value.isdigit()
     }
     places = sorted(
         {
@@ -203,21 +204,21 @@ async def guidance(backend: Backend, chosen: list[ox.NamedNode]) -> Guidance:
         },
         key=str,
     )
-    notations = await section_numbers(backend, places)  # type: ignore[arg-type]
+    notations = await section_numbers(backend, places)
 
     ranked = []
     for iri, matches in found.items():
-        mine = [t for t in own if t.subject.value == iri]
+        mine = [t for t in own if subject_of(t).value == iri]
 
         def objects(prop: str, mine: list[ox.Triple] = mine) -> list[str]:
-            return sorted({t.object.value for t in mine if t.predicate.value == prop})
+            return sorted({object_of(t).value for t in mine if t.predicate.value == prop})
 
         ranked.append(
             RankedMitigation(
                 iri=iri,
                 label=labels.get(iri, iri),
                 good_practice=any(
-                    t.predicate.value == RDF_TYPE and t.object.value == IOP + "GoodPractice" for t in mine
+                    t.predicate.value == RDF_TYPE and object_of(t).value == IOP + "GoodPractice" for t in mine
                 ),
                 matches=sorted(matches, key=lambda m: (-WEIGHTS[m.relation], m.challenge)),
                 recommendations=sorted(objects(IOP + "backedBy"), key=lambda r: (numbers.get(r, 10**6), r)),
