@@ -64,7 +64,7 @@ def protocol_class() -> type[asyncio.Protocol] | str:
     except ImportError:  # pragma: no cover - uvicorn[standard] installs httptools
         return "auto"
 
-    class LimitedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc]
+    class LimitedHttpToolsProtocol(HttpToolsProtocol):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._refusal: tuple[int, str, str] | None = None
