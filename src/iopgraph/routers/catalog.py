@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.media_types import HTML, JSONLD
+from iopgraph.core.namespaces import BASE
 from iopgraph.http import render
 from iopgraph.views import catalog as views
 from iopgraph.views.jsonld import CONTEXT_PATH, document, frame
@@ -20,14 +23,14 @@ PAGES = {
         "The DCAT-AP 3 catalogue of this service: the dataset, its downloads, the "
         "SPARQL service and the LDES feed.",
     ),
-    views.BASE + "void#dataset": (
+    BASE + "void#dataset": (
         "VoID description",
         "The size and parts of the dataset, its example resources, SPARQL endpoint and dumps (VoID).",
     ),
 }
 
 
-async def _serve(request: Request, root: str, build) -> Response:  # an async triple builder
+async def _serve(request: Request, root: str, build: Callable[[], Awaitable[list[ox.Triple]]]) -> Response:
     media_type = negotiate(request.headers.get("accept"), OFFERS, request.query_params.get("format"))
     validators = render.validators(request, media_type)
     if render.not_modified(request, validators):
@@ -58,4 +61,4 @@ async def dcat_catalog(request: Request) -> Response:
 @router.get("/.well-known/void", summary="VoID description: sizes, partitions, examples, endpoint, dumps")
 async def void_description(request: Request) -> Response:
     backend, settings = request.app.state.backend, request.app.state.settings
-    return await _serve(request, views.BASE + "void#dataset", lambda: views.void(backend, settings.base_url))
+    return await _serve(request, BASE + "void#dataset", lambda: views.void(backend, settings.base_url))

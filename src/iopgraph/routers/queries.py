@@ -27,7 +27,7 @@ def _handler(name: str) -> Callable[[Request], Awaitable[Response]]:
 
 def _responses(query: NamedQuery) -> dict[int | str, dict[str, Any]]:
     if query.form in ("SELECT", "ASK"):
-        content = {
+        content: dict[str, dict[str, Any]] = {
             m: {}
             for m in (
                 "application/sparql-results+json",

@@ -31,6 +31,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from iopgraph.core.errors import Forbidden, InputError, IopgraphError, ResourceNotFound, ValidationFailed
 from iopgraph.core.iri import mint, slugify
 from iopgraph.core.namespaces import ID
+from iopgraph.core.terms import object_of
 from iopgraph.http import render
 from iopgraph.routers.ldes import ldes_log
 from iopgraph.routers.resources import resource_iri
@@ -269,7 +270,7 @@ async def edit_form(request: Request, iri: str = "") -> Response:
     triples = await _resource(request, iri) if iri else []
     if not triples:
         raise ResourceNotFound(f"there is no resource <{iri}> in the graph to edit")
-    types = {t.object.value for t in triples if t.predicate.value == RDF_TYPE}
+    types = {object_of(t).value for t in triples if t.predicate.value == RDF_TYPE}
     models = form_models(request.app)
     kind = models.kind_of(types)
     if kind is None:
@@ -504,6 +505,7 @@ async def _review(
     request: Request, session: Session, p: Proposal, error: str | None = None, status_code: int = 200
 ) -> Response:
     paths = None if p.paths is None else set(p.paths)
+    report: dict[str, Any]
     outcome, report, refusal = (None, {}, None)
     if p.status == OPEN:
         outcome, report, refusal = await _dry_run(request, p.iri, p.graph, p.triples, paths, session.agent)
@@ -643,7 +645,9 @@ async def revert(request: Request, path: str) -> Response:
         snapshot = parse(match.version.ntriples)
     kinds = form_models(request.app)
     types = {
-        t.object.value for t in [*snapshot, *(await _resource(request, iri))] if t.predicate.value == RDF_TYPE
+        object_of(t).value
+        for t in [*snapshot, *(await _resource(request, iri))]
+        if t.predicate.value == RDF_TYPE
     }
     graph = await _graph_of(request, iri, kinds.kind_of(types) or "initiative")
     operation = (
