@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import pyoxigraph as ox
 
@@ -28,6 +28,9 @@ from iopgraph.core.errors import InputError, RdfSyntaxError
 from iopgraph.core.media_types import RdfSyntax, syntax_by_name, syntax_for_path
 from iopgraph.core.namespaces import PREFIXES
 from iopgraph.stewardship.changes import is_system_graph
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 Progress = Callable[[int], None]
 CHUNK = 20_000
@@ -52,7 +55,7 @@ def store_quads(store: ox.Store, include_system: bool = True) -> Iterator[ox.Qua
 
 def dump_store(
     store: ox.Store,
-    out: BinaryIO,
+    out: SupportsWrite[bytes],
     syntax: RdfSyntax,
     on_progress: Progress | None = None,
     include_system: bool = True,
