@@ -208,7 +208,9 @@ class LocalBackend:
 
     # -- reads -------------------------------------------------------------------------------
 
-    def _query(self, query: str, substitutions: dict[str, Term] | None) -> object:
+    def _query(
+        self, query: str, substitutions: dict[str, Term] | None
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
             ox.Variable(k): v for k, v in (substitutions or {}).items()
         }
@@ -231,7 +233,12 @@ class LocalBackend:
         return await anyio.to_thread.run_sync(lambda: bool(self._query(query, substitutions)))
 
     async def construct(self, query: str, substitutions: dict[str, Term] | None = None) -> list[ox.Triple]:
-        return await anyio.to_thread.run_sync(lambda: list(self._query(query, substitutions)))  # type: ignore[call-overload]
+        def run() -> list[ox.Triple]:
+            result = self._query(query, substitutions)
+            assert isinstance(result, ox.QueryTriples)
+            return list(result)
+
+        return await anyio.to_thread.run_sync(run)
 
     async def quads(self, graph: str | None = None) -> list[ox.Quad]:
         g = ox.NamedNode(graph) if graph else None

@@ -30,7 +30,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pyoxigraph as ox
@@ -187,9 +187,9 @@ class RemoteBackend:
                 "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": ox.NamedNode(graph)}
             )
             name: ox.NamedNode | ox.DefaultGraph = ox.NamedNode(graph)
-            return [ox.Quad(r["s"], r["p"], r["o"], name) for r in rows]  # type: ignore[arg-type]
+            return [_quad(r, name) for r in rows]
         rows = await self.select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]  # type: ignore[arg-type]
+        return [_quad(r, cast(ox.NamedNode, r["g"])) for r in rows]  # GRAPH ?g binds an IRI
 
     async def replace_quads(self, remove: Iterable[ox.Quad], add: Iterable[ox.Quad]) -> None:
         if not self.update_url:
@@ -278,3 +278,8 @@ class RemoteBackend:
 
 
 __all__ = ["RemoteBackend"]
+
+
+def _quad(row: Row, graph: ox.NamedNode | ox.DefaultGraph) -> ox.Quad:
+    """The quad of a ``?s ?p ?o`` row: the pattern binds ``?s`` to an IRI or blank node, ``?p`` to an IRI."""
+    return ox.Quad(cast(ox.NamedNode | ox.BlankNode, row["s"]), cast(ox.NamedNode, row["p"]), row["o"], graph)
