@@ -118,6 +118,7 @@ class _Counting(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    # io hands readinto a bytearray or memoryview; typeshed declares any writable buffer.
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         data = self.raw.read(len(buffer))
         buffer[: len(data)] = data
@@ -140,6 +141,7 @@ def read_rdf(
     try:
         with path.open("rb") as raw:
             counted = io.BufferedReader(_Counting(raw, on_progress))
+            # typeshed's GzipFile is no BinaryIO, which pyoxigraph's parse asks for (it reads any binary file).
             stream: BinaryIO = gzip.GzipFile(fileobj=counted) if gzipped else counted  # type: ignore[assignment]
             quads = list(ox.parse(stream, syntax.format, rename_blank_nodes=True))
     except SyntaxError as exc:

@@ -31,7 +31,7 @@ Semantics (docs/conformance.md):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -200,7 +200,7 @@ class DatasetView(Store):
     def __len__(self, context: Any = None) -> int:
         return sum(1 for _ in self.triples((None, None, None), context))
 
-    def contexts(self, triple: Any = None) -> Iterator[Graph]:  # type: ignore[override]
+    def contexts(self, triple: Any = None) -> Generator[Graph, None, None]:
         names = (
             self.overlay.graph_names()
             if self.named is None
@@ -301,6 +301,7 @@ def _quad(triple: tuple[Node, Node, Node], graph: GraphName) -> ox.Quad | None:
     ):
         return None
     try:
+        # rdflib types every position as Node; s and p are checked above (pyoxigraph raises TypeError else).
         return ox.Quad(from_rdflib(s), from_rdflib(p), from_rdflib(o), graph)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
