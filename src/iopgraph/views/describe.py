@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -116,7 +117,10 @@ async def describe(backend: Backend, iri: ox.NamedNode) -> Description:
         f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} ORDER BY ?p ?s LIMIT {MAX_INCOMING + 1}", {"o": iri}
     )
     truncated = len(rows) > MAX_INCOMING
-    incoming = [ox.Triple(r["s"], r["p"], iri) for r in rows[:MAX_INCOMING]]  # type: ignore[arg-type]
+    # The pattern binds ?s to an IRI or blank node, ?p to an IRI.
+    incoming = [
+        ox.Triple(cast(Subject, r["s"]), cast(ox.NamedNode, r["p"]), iri) for r in rows[:MAX_INCOMING]
+    ]
     linked = [t.object for t in out if t.predicate.value != RDF_TYPE] + [t.subject for t in incoming]
     summary = [t for t in await summaries(backend, linked) if t.subject != iri]
     return Description(iri, out, incoming, summary, truncated)

@@ -16,6 +16,7 @@ import pyoxigraph as ox
 
 from iopgraph.core.media_types import RdfSyntax, syntax_by_name
 from iopgraph.core.namespaces import PREFIXES
+from iopgraph.core.terms import subject_of
 from iopgraph.store.backend import Backend
 from iopgraph.views.jsonld import document, frame
 
@@ -29,6 +30,7 @@ class Dump:
     title: str
 
 
+# syntax_by_name is None only for an unknown name; the five below are known (hence the ignores).
 DUMPS: dict[str, Dump] = {
     d.name: d
     for d in (
@@ -44,8 +46,8 @@ DUMPS: dict[str, Dump] = {
 def _serialise(quads: list[ox.Quad], dump: Dump, context_url: str) -> bytes:
     triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
     if dump.syntax.name == "json-ld":  # the union graph, compacted like every other JSON-LD response
-        subjects = sorted({t.subject for t in triples}, key=str)
-        framed = frame(triples, subjects, max_depth=0)  # type: ignore[arg-type]
+        subjects = sorted({subject_of(t) for t in triples}, key=str)
+        framed = frame(triples, subjects, max_depth=0)
         return json.dumps(document(context_url, framed), ensure_ascii=False).encode()
     if dump.syntax.is_dataset:
         return ox.serialize(sorted(quads, key=str), format=dump.syntax.format, prefixes=PREFIXES) or b""

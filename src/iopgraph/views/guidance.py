@@ -17,6 +17,7 @@ it (``broader``: general advice that covers it). Ranking, best first:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -177,8 +178,11 @@ async def guidance(backend: Backend, chosen: list[ox.NamedNode]) -> Guidance:
         )
     mitigations = [ox.NamedNode(m) for m in sorted(found)]
     own = await outgoing(backend, mitigations)
-    recs = sorted({t.object for t in own if t.predicate.value == IOP + "backedBy"}, key=str)
-    rec_triples = await outgoing(backend, recs) if recs else []  # type: ignore[arg-type]
+    # iop:backedBy links to recommendations (sh:class iop:Recommendation): IRIs.
+    recs = sorted(
+        {cast(ox.NamedNode, t.object) for t in own if t.predicate.value == IOP + "backedBy"}, key=str
+    )
+    rec_triples = await outgoing(backend, recs) if recs else []
     inside = set(mitigations) | set(recs)
     linked = [t.object for t in [*own, *rec_triples] if t.predicate.value != RDF_TYPE] + list(chosen)
     summary = [t for t in await summaries(backend, linked) if t.subject not in inside]
