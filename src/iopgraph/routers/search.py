@@ -31,7 +31,8 @@ FACET_DOC = (
 
 
 def _search(request: Request) -> SearchService:
-    return request.app.state.search  # type: ignore[no-any-return]
+    found: SearchService = request.app.state.search
+    return found
 
 
 def _validators(request: Request, media_type: str) -> render.Validators:
