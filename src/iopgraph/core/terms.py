@@ -4,8 +4,8 @@ pyoxigraph types a subject as ``NamedNode | BlankNode | Triple`` and an object a
 ``NamedNode | BlankNode | Literal | Triple`` (the ``Triple`` is an RDF 1.2 triple term). The code
 above the store reads IRIs, blank nodes and literals only: :func:`subject_of` and :func:`object_of`
 say so to the type checker. They check nothing at run time, so behaviour is unchanged: a triple term
-that reached a view would fail there as before. The sources hold none, and a write of one fails its
-SHACL check (:func:`iopgraph.core.rdfio.to_rdflib` refuses triple terms).
+that reached a view would fail there as before. The sources hold none, and a write of one stops at
+its SHACL check, where :func:`iopgraph.core.rdfio.to_rdflib` refuses triple terms.
 """
 
 from __future__ import annotations
