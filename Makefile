@@ -20,6 +20,7 @@ run: $(STAMP) web-if-npm
 test: $(STAMP) web-if-npm
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/pytest -m "not slow"
 
 # The long reliability runs (marker `slow`): 60 s of load at concurrency 32, repeated SIGKILLs during

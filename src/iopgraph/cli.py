@@ -10,13 +10,24 @@ Exit codes (all commands):
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 
 from iopgraph.core.errors import InputError, IopgraphError
 from iopgraph.validation import format_json, format_text, validate_files
+
+if TYPE_CHECKING:  # imported lazily at run time so `--help` stays fast
+    from collections.abc import Callable
+
+    import pyoxigraph as ox
+    from rich.progress import Progress
+
+    from iopgraph.core.settings import Settings
+
+T = TypeVar("T")
 
 app = typer.Typer(
     help="Build, validate and serve the iopgraph knowledge graph.",
@@ -52,7 +63,7 @@ def _fail(exc: IopgraphError) -> typer.Exit:
     return typer.Exit(EXIT_INPUT if isinstance(exc, InputError) else EXIT_INVALID)
 
 
-def _settings():  # imported lazily so `--help` stays fast
+def _settings() -> Settings:  # imported lazily so `--help` stays fast
     from iopgraph.core.settings import Settings
 
     return Settings()
@@ -190,6 +201,7 @@ def serve(
         port=settings.port,
         log_config=log_config(),
         access_log=False,
+        # uvicorn types it int | None; it waits with asyncio, a float (the setting) works as well.
         timeout_graceful_shutdown=settings.shutdown_timeout or None,  # type: ignore[arg-type]
         http=protocol_class(),
         server_header=False,
@@ -199,7 +211,7 @@ def serve(
 # --- stewardship: load, dump, backup, restore, release (exit code 3: the store is in use) ----------------
 
 
-def _progress():  # rich is imported lazily so `--help` stays fast
+def _progress() -> Progress:  # rich is imported lazily so `--help` stays fast
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -228,7 +240,7 @@ def _steward_fail(exc: IopgraphError) -> typer.Exit:
     typer.echo(f"error: {exc.message}", err=True)
     if isinstance(exc, ValidationFailed):
         report = exc.problem_extra.get("report") or {}
-        for r in report.get("results", []):  # type: ignore[union-attr]
+        for r in cast("list[dict[str, Any]]", report.get("results", [])):  # the report as JSON
             typer.echo(f"[{r['severity'].upper()}] {r['focus_node']}", err=True)
             if r.get("path"):
                 typer.echo(f"    path:    {r['path']}", err=True)
@@ -244,7 +256,7 @@ def _steward_fail(exc: IopgraphError) -> typer.Exit:
     return typer.Exit(EXIT_INPUT)
 
 
-def _on_store(work):  # work: Callable[[ox.Store], T] -> T
+def _on_store(work: Callable[[ox.Store], T]) -> T:
     """Run ``work`` on the embedded store (built if needed), then let the store close.
 
     Errors become readable messages and exit codes; the store's lock is released
@@ -299,6 +311,7 @@ def load(
     """
     from iopgraph.core.rdfio import parse_file
     from iopgraph.stewardship.checks import Checker
+    from iopgraph.stewardship.gate import WriteOutcome
     from iopgraph.stewardship.loading import contrib_graph, load_files
 
     settings = _settings()
@@ -310,13 +323,13 @@ def load(
         typer.echo(f"error: --graph {graph!r} is not an absolute IRI", err=True)
         raise typer.Exit(EXIT_INPUT)
 
-    def work(store):
-        graphs: dict[str, list] = {}
+    def work(store: ox.Store) -> tuple[list[str], WriteOutcome]:
+        graphs: dict[str, list[ox.Quad]] = {}
         with _progress() as progress:
             for f in files:
                 task = progress.add_task(f"reading {f.name}", total=f.stat().st_size)
                 # The guards of every upload (UTF-8, no XML entities, nesting depth) apply here too.
-                quads = parse_file(f, None, lambda n, t=task: progress.advance(t, n), settings.max_rdf_depth)
+                quads = parse_file(f, None, partial(progress.advance, task), settings.max_rdf_depth)
                 graphs.setdefault(graph or contrib_graph(f), []).extend(quads)
             progress.add_task("validating and loading", total=None)
             outcome = load_files(
@@ -357,13 +370,13 @@ def dump(
     syntax = syntax_by_name(fmt.value)
     assert syntax is not None
 
-    def work(store):
+    def work(store: ox.Store) -> int:
         with _progress() as progress:
             task = progress.add_task("dumping", total=len(store))
             if output is None:
                 return dump_store(store, sys.stdout.buffer, syntax, lambda n: progress.advance(task, n))
             opener = gzip.open if output.suffix == ".gz" else open
-            with opener(output, "wb") as out:  # type: ignore[operator]
+            with opener(output, "wb") as out:
                 return dump_store(store, out, syntax, lambda n: progress.advance(task, n))
 
     typer.echo(f"{_on_store(work)} quads", err=True)
@@ -374,9 +387,9 @@ def backup(
     dest: Annotated[Path, typer.Argument(help="Backup file to write (gzipped N-Quads, e.g. backup.nq.gz).")],
 ) -> None:
     """Back the whole store up into DEST (plus DEST.json, a manifest with the count and SHA-256)."""
-    from iopgraph.stewardship.backup import backup_store
+    from iopgraph.stewardship.backup import BackupInfo, backup_store
 
-    def work(store):
+    def work(store: ox.Store) -> BackupInfo:
         with _progress() as progress:
             task = progress.add_task("backing up", total=len(store))
             return backup_store(store, dest, lambda n: progress.advance(task, n))
@@ -404,7 +417,7 @@ def restore(
     if not yes and not typer.confirm(f"Replace everything in {settings.resolved_store_path} by {source}?"):
         raise typer.Exit(EXIT_INPUT)
 
-    def work(store):
+    def work(store: ox.Store) -> int:
         with _progress() as progress:
             task = progress.add_task("restoring", total=source.stat().st_size)
             count = restore_store(store, source, lambda n: progress.advance(task, n))
@@ -423,12 +436,12 @@ def release(
     notes: Annotated[str, typer.Option(help="A sentence for the changelog.")] = "",
 ) -> None:
     """Write release VERSION: dumps, a changelog since the previous release, and a dcat:Dataset version."""
-    from iopgraph.stewardship.releases import make_release
+    from iopgraph.stewardship.releases import ReleaseInfo, make_release
 
     settings = _settings()
     folder = settings.resolved_build_dir / "releases"
 
-    def work(store):
+    def work(store: ox.Store) -> ReleaseInfo:
         with _progress() as progress:
             progress.add_task(f"releasing {version}", total=None)
             return make_release(store, folder, version, settings.base_url, notes)

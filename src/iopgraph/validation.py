@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -155,9 +156,7 @@ def read_results(
     return results
 
 
-def _run_pyshacl(
-    data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None, **options: object
-) -> rdflib.Graph:
+def _run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None) -> rdflib.Graph:
     outcome = pyshacl.validate(
         data,
         shacl_graph=shapes,
@@ -166,7 +165,6 @@ def _run_pyshacl(
         allow_warnings=True,
         advanced=True,
         do_owl_imports=False,
-        **options,
     )
     report_graph = outcome[1]
     if not isinstance(report_graph, rdflib.Graph):
@@ -175,7 +173,7 @@ def _run_pyshacl(
 
 
 def targeted_focus_nodes(
-    data: rdflib.Graph, shapes: rdflib.Graph, focus_nodes: list[rdflib.term.Node]
+    data: rdflib.Graph, shapes: rdflib.Graph, focus_nodes: Sequence[rdflib.term.Node]
 ) -> dict[rdflib.term.Node, list[rdflib.term.Node]]:
     """For each node shape, which of ``focus_nodes`` its targets select in ``data``.
 
@@ -218,7 +216,7 @@ TARGET_PREDICATES = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targ
 
 
 def focused_shapes(
-    data: rdflib.Graph, shapes: rdflib.Graph, focus_nodes: list[rdflib.term.Node]
+    data: rdflib.Graph, shapes: rdflib.Graph, focus_nodes: Sequence[rdflib.term.Node]
 ) -> rdflib.Graph:
     """A copy of ``shapes`` whose node shapes target exactly the focus nodes they select in ``data``."""
     focused = rdflib.Graph()
@@ -238,7 +236,7 @@ def validate_graph(
     shapes: rdflib.Graph,
     ontology: rdflib.Graph | None = None,
     subject_files: dict[rdflib.term.Node, set[str]] | None = None,
-    focus_nodes: list[rdflib.term.Node] | None = None,
+    focus_nodes: Sequence[rdflib.term.Node] | None = None,
 ) -> ValidationReport:
     """Validate ``data`` (with ``ontology`` mixed in) against ``shapes``.
 

@@ -27,6 +27,8 @@ class IopgraphError(Exception):
 
     status = 500
     code = "internal-error"
+    #: Extra response headers (e.g. ``Retry-After``, ``Allow``); ``None`` for none.
+    headers: dict[str, str] | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -248,6 +248,7 @@ def from_rdflib(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 def graph_to_quads(graph: rdflib.Graph, name: ox.NamedNode | ox.DefaultGraph) -> Iterator[ox.Quad]:
     """The triples of an rdflib graph as quads in graph ``name``."""
     for s, p, o in graph:
+        # rdflib types every position as Node; a graph's subjects are never literals, predicates IRIs.
         yield ox.Quad(from_rdflib(s), from_rdflib(p), from_rdflib(o), name)  # type: ignore[arg-type]
 
 

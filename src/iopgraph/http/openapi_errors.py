@@ -70,4 +70,4 @@ def install(app: FastAPI) -> None:
             app.openapi_schema = add_problem_responses(schema)
         return app.openapi_schema
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema

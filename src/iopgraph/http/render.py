@@ -246,7 +246,7 @@ async def graph_html(
 
     triples = list(triples)
     terms = [t.predicate for t in triples] + [t.object for t in triples]
-    known = labels_from(await summaries(providers.backend(request), terms))  # type: ignore[arg-type]
+    known = labels_from(await summaries(providers.backend(request), terms))
 
     path = header_path(request)
     formats = [

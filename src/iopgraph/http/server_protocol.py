@@ -64,7 +64,7 @@ def protocol_class() -> type[asyncio.Protocol] | str:
     except ImportError:  # pragma: no cover - uvicorn[standard] installs httptools
         return "auto"
 
-    class LimitedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc]
+    class LimitedHttpToolsProtocol(HttpToolsProtocol):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._refusal: tuple[int, str, str] | None = None
@@ -89,6 +89,7 @@ def protocol_class() -> type[asyncio.Protocol] | str:
                     408, "request-timeout", f"the request headers did not arrive within {HEADER_TIMEOUT:g} s"
                 )
 
+        # uvicorn types the parameter asyncio.Transport, narrower than asyncio.Protocol's BaseTransport.
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._arm_header_timer()

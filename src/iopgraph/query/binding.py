@@ -21,12 +21,12 @@ from iopgraph.query.errors import QuerySyntaxError
 from iopgraph.query.lexer import analyse, find_where_brace
 
 
-def parse_term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+def parse_term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple:
     """One RDF term from its N-Triples form (raises ValueError/SyntaxError if it is not exactly one term)."""
-    quads = list(ox.parse(f"<urn:s> <urn:p> {text} .".encode(), ox.RdfFormat.N_TRIPLES))
+    quads: list[ox.Quad] = list(ox.parse(f"<urn:s> <urn:p> {text} .".encode(), ox.RdfFormat.N_TRIPLES))
     if len(quads) != 1:
         raise ValueError(f"not a single RDF term: {text!r}")
-    return quads[0].object  # type: ignore[return-value]
+    return quads[0].object
 
 
 def values_block(substitutions: dict[str, str]) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.media_types import CATALOG_OFFERS, HTML, JSONLD
+from iopgraph.core.namespaces import BASE
 from iopgraph.http import providers, render
 from iopgraph.views import catalog as views
 from iopgraph.views.jsonld import CONTEXT_PATH, document, frame
@@ -19,14 +22,14 @@ PAGES = {
         "The DCAT-AP 3 catalogue of this service: the dataset, its downloads, the "
         "SPARQL service and the LDES feed.",
     ),
-    views.BASE + "void#dataset": (
+    BASE + "void#dataset": (
         "VoID description",
         "The size and parts of the dataset, its example resources, SPARQL endpoint and dumps (VoID).",
     ),
 }
 
 
-async def _serve(request: Request, root: str, build) -> Response:  # an async triple builder
+async def _serve(request: Request, root: str, build: Callable[[], Awaitable[list[ox.Triple]]]) -> Response:
     media_type = negotiate(request.headers.get("accept"), CATALOG_OFFERS, request.query_params.get("format"))
     validators = render.validators(request, media_type)
     if render.not_modified(request, validators):
@@ -59,4 +62,4 @@ async def dcat_catalog(request: Request) -> Response:
 @router.get("/.well-known/void", summary="VoID description: sizes, partitions, examples, endpoint, dumps")
 async def void_description(request: Request) -> Response:
     backend, settings = providers.backend(request), providers.settings(request)
-    return await _serve(request, views.BASE + "void#dataset", lambda: views.void(backend, settings.base_url))
+    return await _serve(request, BASE + "void#dataset", lambda: views.void(backend, settings.base_url))

@@ -30,7 +30,7 @@ def _handler(name: str) -> Callable[[Request], Awaitable[Response]]:
 
 def _responses(query: NamedQuery) -> dict[int | str, dict[str, Any]]:
     if query.form in ("SELECT", "ASK"):
-        content = {m: {} for m in RESULT_FORMATS}
+        content: dict[str, dict[str, Any]] = {m: {} for m in RESULT_FORMATS}
     else:
         content = {m: {} for m in STORE_GRAPH_OFFERS}
     return {

@@ -79,6 +79,7 @@ def report_response(
         context = {"sh": str(SH), "xsd": str(XSD), "rdf": str(RDF)}
         body = report.report_graph.serialize(format="json-ld", context=context, auto_compact=True)
         return render.bytes_response(body.encode(), JSONLD, headers=headers)
+    # rdflib types every position as Node; a graph's subjects are never literals, predicates IRIs.
     triples = [
         ox.Triple(from_rdflib(s), from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
         for s, p, o in report.report_graph

@@ -30,6 +30,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from iopgraph.core.errors import Forbidden, InputError, IopgraphError, ResourceNotFound, ValidationFailed
 from iopgraph.core.iri import mint, slugify
 from iopgraph.core.namespaces import ID, RDF_TYPE_IRI
+from iopgraph.core.terms import object_of
 from iopgraph.http import providers, render
 from iopgraph.routers.resources import resource_iri
 from iopgraph.stewardship.changes import is_file_graph, is_system_graph
@@ -244,7 +245,7 @@ async def edit_form(request: Request, iri: str = "") -> Response:
     triples = await _resource(request, iri) if iri else []
     if not triples:
         raise ResourceNotFound(f"there is no resource <{iri}> in the graph to edit")
-    types = {t.object.value for t in triples if t.predicate.value == RDF_TYPE_IRI}
+    types = {object_of(t).value for t in triples if t.predicate.value == RDF_TYPE_IRI}
     models = providers.context(request).forms
     kind = models.kind_of(types)
     if kind is None:
@@ -481,6 +482,7 @@ async def _review(
     request: Request, session: Session, p: Proposal, error: str | None = None, status_code: int = 200
 ) -> Response:
     paths = None if p.paths is None else set(p.paths)
+    report: dict[str, Any]
     outcome, report, refusal = (None, {}, None)
     if p.status == OPEN:
         outcome, report, refusal = await _dry_run(request, p.iri, p.graph, p.triples, paths, session.agent)
@@ -622,7 +624,7 @@ async def revert(request: Request, path: str) -> Response:
         snapshot = parse(match.version.ntriples)
     kinds = providers.context(request).forms
     types = {
-        t.object.value
+        object_of(t).value
         for t in [*snapshot, *(await _resource(request, iri))]
         if t.predicate.value == RDF_TYPE_IRI
     }

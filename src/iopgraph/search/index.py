@@ -368,7 +368,7 @@ class SearchIndex:
                     kind,
                     [tuple(s) for s in json.loads(sections)],
                     where,
-                    snippet,  # type: ignore[misc]
+                    snippet,
                     bool(query.match) and norm == query.normalised,
                     label_predicate,
                     tuple(json.loads(types)),

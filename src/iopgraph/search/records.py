@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from iopgraph.core.namespaces import ID, ONTOLOGY, PREFIXES, REPORT
+from iopgraph.core.terms import object_of
 from iopgraph.store.backend import Backend
 from iopgraph.views.labels import label_for
 
@@ -121,7 +122,7 @@ class _Graph:
     ) -> list[tuple[str, ox.NamedNode | ox.BlankNode | ox.Literal]]:
         s = ox.NamedNode(subject) if subject else None
         return [
-            (q.subject.value, q.object)
+            (q.subject.value, object_of(q))
             for q in self.store.quads_for_pattern(s, ox.NamedNode(predicate), None)
             if isinstance(q.subject, ox.NamedNode)
         ]

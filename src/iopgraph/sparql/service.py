@@ -35,7 +35,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import OrderedDict
-from collections.abc import Hashable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -63,13 +62,27 @@ INLINE_ANALYSIS_CHARS = 8192
 DEADLY_REMEMBERED = 4096
 
 
+#: What a query's result depends on: (store version, query text, media type, base IRI, default graphs,
+#: named graphs, substitutions, row cap).
+QueryKey = tuple[
+    str,
+    str,
+    str,
+    str | None,
+    tuple[str, ...] | None,
+    tuple[str, ...] | None,
+    tuple[tuple[str, str], ...],
+    int,
+]
+
+
 @dataclass(frozen=True)
 class PreparedQuery:
     """A checked query with its chosen result media type; ``key`` identifies its result."""
 
     job: QueryJob
     info: QueryInfo
-    key: Hashable
+    key: QueryKey
 
     @property
     def etag(self) -> str:
@@ -224,7 +237,7 @@ class SparqlService:
             base_iri=base_iri,
             max_bytes=self.settings.max_result_bytes,
         )
-        key = (
+        key: QueryKey = (
             self.backend.version,
             request.query,
             media_type,
@@ -251,10 +264,10 @@ class SparqlService:
             try:
                 outcome = await self.backend.run_query(prepared.job, self.settings.query_timeout, client)
             except QueryTooComplex:
-                self._remember_deadly(prepared.key[1])  # type: ignore[index]
+                self._remember_deadly(prepared.key[1])
                 raise
             # Only keep it if no write happened meanwhile (the key names the version it was run on).
-            if prepared.key[0] == self.backend.version:  # type: ignore[index]
+            if prepared.key[0] == self.backend.version:
                 self.cache.put(prepared.key, outcome)
         return QueryAnswer(
             body=outcome.body,

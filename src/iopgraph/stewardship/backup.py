@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -30,6 +30,8 @@ from iopgraph.core.media_types import RdfSyntax, syntax_by_name
 from iopgraph.core.rdfio import Progress, parse_file, serialize
 from iopgraph.stewardship.changes import is_system_graph
 
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 CHUNK = 20_000
 
 
@@ -52,7 +54,7 @@ def store_quads(store: ox.Store, include_system: bool = True) -> Iterator[ox.Qua
 
 def dump_store(
     store: ox.Store,
-    out: BinaryIO,
+    out: SupportsWrite[bytes],
     syntax: RdfSyntax,
     on_progress: Progress | None = None,
     include_system: bool = True,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 import rdflib
@@ -40,6 +40,9 @@ from iopgraph.validation import (
     read_results,
     validate_graph,
 )
+
+if TYPE_CHECKING:
+    from iopgraph.stewardship.neighbourhood import ShapeModel
 
 ResultKey = tuple[str, str, str | None, str | None, str | None, str | None, str]
 
@@ -144,7 +147,7 @@ class Checker:
         self.shapes = shapes
         self.ontology = ontology
         self._full_before: tuple[str, ValidationReport] | None = None
-        self._model: object | None = None
+        self._model: ShapeModel | None = None
 
     @classmethod
     def from_root(cls, root: Path) -> Checker:
@@ -171,7 +174,7 @@ class Checker:
         return len(self.shapes) > 0
 
     @property
-    def model(self):  # ShapeModel, imported lazily (it is only needed by writes)
+    def model(self) -> ShapeModel:  # imported lazily (it is only needed by writes)
         from iopgraph.stewardship.neighbourhood import ShapeModel
 
         if self._model is None:
@@ -206,7 +209,7 @@ class Checker:
         if not self.has_shapes:
             return ChangeCheck(restrict(empty_report(), set()), "no shapes", 0)
         if mode == "neighbourhood":
-            plan = self.model.plan(source, change)  # type: ignore[attr-defined]
+            plan = self.model.plan(source, change)
             if plan is not None:
                 if not plan.focus_nodes:  # nothing any shape targets can see the change
                     return ChangeCheck(restrict(empty_report(), set()), "neighbourhood", 0)

@@ -220,7 +220,7 @@ class ShapeModel:
         return entry
 
     def _list(self, node: Node) -> list[Node]:
-        return list(Collection(self.shapes, node))  # type: ignore[arg-type]
+        return list(Collection(self.shapes, node))
 
     def _path(self, path: Node, start: int, inverse: bool) -> int:
         """Build the path from ``start``; returns the state of the value nodes."""
@@ -395,7 +395,7 @@ class ShapeModel:
             self._collect(before, self._entries(before, focus)),
             self._collect(after, self._entries(after, focus)),
             [rdflib.URIRef(f.value) for f in sorted(focus, key=str)],
-        )  # type: ignore[union-attr]
+        )
 
     def _affected(self, view: View, changed: set[ox.Triple]) -> set[tuple[Any, int]]:
         """(node, entry state of a targeted shape) pairs from which the automaton reads a changed triple."""

@@ -121,4 +121,4 @@ def changed_resources_since(store: ox.Store, since: datetime) -> list[tuple[str,
         substitutions={ox.Variable("since"): _time(since), ox.Variable("g"): ox.NamedNode(PROVENANCE_GRAPH)},
     )
     assert isinstance(result, ox.QuerySolutions)
-    return [(s["resource"].value, s["activity"].value, s["time"].value) for s in result]  # type: ignore[union-attr]
+    return [(s["resource"].value, s["activity"].value, s["time"].value) for s in result]

@@ -31,7 +31,7 @@ Semantics (docs/conformance.md):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -184,7 +184,7 @@ class DatasetView(Store):
         graph = ox.NamedNode(str(ident))
         return [graph] if self.named is None or graph in self.named else []
 
-    def triples(self, triple_pattern: Any, context: Any = None) -> Iterator[Any]:  # type: ignore[override]
+    def triples(self, triple_pattern: Any, context: Any = None) -> Iterator[Any]:
         s, p, o = triple_pattern
         if isinstance(s, Literal) or (p is not None and not isinstance(p, URIRef)):
             return
@@ -197,10 +197,10 @@ class DatasetView(Store):
                     seen.add(key)
                     yield key, iter(())
 
-    def __len__(self, context: Any = None) -> int:  # type: ignore[override]
+    def __len__(self, context: Any = None) -> int:
         return sum(1 for _ in self.triples((None, None, None), context))
 
-    def contexts(self, triple: Any = None) -> Iterator[Graph]:  # type: ignore[override]
+    def contexts(self, triple: Any = None) -> Generator[Graph, None, None]:
         names = (
             self.overlay.graph_names()
             if self.named is None
@@ -212,10 +212,10 @@ class DatasetView(Store):
     def add_graph(self, graph: Graph) -> None:
         pass  # read-only; graphs exist while they hold quads
 
-    def add(self, triple: Any, context: Any, quoted: bool = False) -> None:  # type: ignore[override]
+    def add(self, triple: Any, context: Any, quoted: bool = False) -> None:
         raise InvalidUpdate("the WHERE clause of an update cannot write")
 
-    def remove(self, triple: Any, context: Any = None) -> None:  # type: ignore[override]
+    def remove(self, triple: Any, context: Any = None) -> None:
         raise InvalidUpdate("the WHERE clause of an update cannot write")
 
 
@@ -301,6 +301,7 @@ def _quad(triple: tuple[Node, Node, Node], graph: GraphName) -> ox.Quad | None:
     ):
         return None
     try:
+        # rdflib types every position as Node; s and p are checked above (pyoxigraph raises TypeError else).
         return ox.Quad(from_rdflib(s), from_rdflib(p), from_rdflib(o), graph)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None

@@ -316,8 +316,12 @@ class LocalBackend:
 
     # -- reads -------------------------------------------------------------------------------
 
-    def _query(self, query: str, substitutions: dict[str, Term] | None) -> object:
-        subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
+    def _query(
+        self, query: str, substitutions: dict[str, Term] | None
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(k): v for k, v in (substitutions or {}).items()
+        }
         return self.store.query(query, use_default_graph_as_union=True, substitutions=subs or None)
 
     async def select(self, query: str, substitutions: dict[str, Term] | None = None) -> list[Row]:
@@ -328,7 +332,7 @@ class LocalBackend:
             rows = []
             for solution in result:
                 row = {n: solution[n] for n in names if solution[n] is not None}
-                rows.append(row)  # type: ignore[arg-type]
+                rows.append(row)
             return rows
 
         return await anyio.to_thread.run_sync(run)
@@ -337,7 +341,12 @@ class LocalBackend:
         return await anyio.to_thread.run_sync(lambda: bool(self._query(query, substitutions)))
 
     async def construct(self, query: str, substitutions: dict[str, Term] | None = None) -> list[ox.Triple]:
-        return await anyio.to_thread.run_sync(lambda: list(self._query(query, substitutions)))  # type: ignore[call-overload]
+        def run() -> list[ox.Triple]:
+            result = self._query(query, substitutions)
+            assert isinstance(result, ox.QueryTriples)
+            return list(result)
+
+        return await anyio.to_thread.run_sync(run)
 
     async def quads(self, graph: str | None = None) -> list[ox.Quad]:
         g = None if graph is None else graph_term(graph)

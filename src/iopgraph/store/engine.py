@@ -152,7 +152,8 @@ def solutions_outcome(
     """Serialise solutions in ``media_type``, keeping at most ``max_results`` rows and ``max_bytes`` bytes."""
     writer = _CappedTsv(max_results, max_bytes)
     try:
-        result.serialize(writer, format=ox.QueryResultsFormat.TSV)
+        # pyoxigraph writes to any object with write(bytes); its stub asks for IO[bytes].
+        result.serialize(writer, format=ox.QueryResultsFormat.TSV)  # type: ignore[arg-type]
     except _CapReached:
         pass
     tsv = b"".join(writer.parts)

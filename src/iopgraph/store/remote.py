@@ -30,7 +30,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import anyio.to_thread
 import httpx
@@ -181,7 +181,7 @@ class RemoteBackend:
         result = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
         assert isinstance(result, ox.QuerySolutions)
         names = [v.value for v in result.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in result]  # type: ignore[misc]
+        return [{n: s[n] for n in names if s[n] is not None} for s in result]
 
     async def ask(self, query: str, substitutions: dict[str, Term] | None = None) -> bool:
         body = await self._post(self.query_url, {"query": _bind(query, substitutions)}, RESULTS_JSON)
@@ -199,9 +199,9 @@ class RemoteBackend:
                 "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": ox.NamedNode(graph)}
             )
             name: ox.NamedNode | ox.DefaultGraph = ox.NamedNode(graph)
-            return [ox.Quad(r["s"], r["p"], r["o"], name) for r in rows]  # type: ignore[arg-type]
+            return [_quad(r, name) for r in rows]
         rows = await self.select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]  # type: ignore[arg-type]
+        return [_quad(r, cast(ox.NamedNode, r["g"])) for r in rows]  # GRAPH ?g binds an IRI
 
     async def nquads(self, graphs: Iterable[str] | None = None) -> bytes:
         if graphs is None:
@@ -327,3 +327,8 @@ class RemoteBackend:
 
 
 __all__ = ["RemoteBackend"]
+
+
+def _quad(row: Row, graph: ox.NamedNode | ox.DefaultGraph) -> ox.Quad:
+    """The quad of a ``?s ?p ?o`` row: the pattern binds ``?s`` to an IRI or blank node, ``?p`` to an IRI."""
+    return ox.Quad(cast(ox.NamedNode | ox.BlankNode, row["s"]), cast(ox.NamedNode, row["p"]), row["o"], graph)

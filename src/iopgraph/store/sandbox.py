@@ -148,13 +148,14 @@ def apply(keep_network: bool, memory_mb: int | None) -> SandboxReport:
 
 def run_with_big_stack(call: Callable[[], T]) -> T:
     """``call()`` in a thread with a big stack (see :data:`EVAL_STACK_MB`); its exception is re-raised here."""
-    box: dict[str, Any] = {}
+    values: list[T] = []
+    errors: list[BaseException] = []
 
     def target() -> None:
         try:
-            box["value"] = call()
+            values.append(call())
         except BaseException as exc:  # handed to the caller
-            box["error"] = exc
+            errors.append(exc)
 
     previous = threading.stack_size(_stack_mb * 1024 * 1024)
     try:
@@ -163,6 +164,6 @@ def run_with_big_stack(call: Callable[[], T]) -> T:
     finally:
         threading.stack_size(previous)
     thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
+    if errors:
+        raise errors[0]
+    return values[0]

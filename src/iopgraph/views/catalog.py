@@ -18,6 +18,7 @@ import pyoxigraph as ox
 
 from iopgraph.core.media_types import GZIP, TURTLE, eu_file_type, iana_iri
 from iopgraph.core.namespaces import BASE, ONTOLOGY, PREFIXES, RDF_TYPE, RELEASES_GRAPH, REPORT, XSD
+from iopgraph.core.terms import object_of, subject_of
 from iopgraph.store.backend import Backend
 from iopgraph.views.dumps import DUMPS
 
@@ -231,7 +232,7 @@ async def catalog(backend: Backend, base_url: str, last_modified: datetime) -> l
 
 def typed_vocabulary(triples: list[ox.Triple]) -> list[ox.Triple]:
     """``triples`` plus the ``rdf:type`` DCAT-AP's ranges expect of each vocabulary IRI, and the labels of concepts."""
-    types = {(t.subject, t.object) for t in triples if t.predicate == RDF_TYPE}
+    types = {(subject_of(t), object_of(t)) for t in triples if t.predicate == RDF_TYPE}
     extra: list[ox.Triple] = []
     for t in triples:
         expected = RANGES.get(t.predicate.value)

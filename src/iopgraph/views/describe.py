@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 import pyoxigraph as ox
 
 from iopgraph.core.namespaces import ONTOLOGY, PREFIXES, RDF_TYPE_IRI
+from iopgraph.core.terms import subject_of
 from iopgraph.store.backend import Backend
 
 LABEL_PREDICATES = (
@@ -76,7 +78,7 @@ def chunks(items: list[ox.NamedNode], size: int = _BATCH) -> Iterable[list[ox.Na
 
 
 async def summaries(
-    backend: Backend, terms: Iterable[ox.NamedNode | ox.BlankNode | ox.Literal]
+    backend: Backend, terms: Iterable[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
 ) -> list[ox.Triple]:
     """Type and label triples of every IRI in ``terms``, in one query per batch of IRIs."""
     iris = [t for t in dict.fromkeys(terms) if isinstance(t, ox.NamedNode)]
@@ -132,7 +134,7 @@ async def with_blank_nodes(
     for _ in range(bnode_depth):
         if not frontier:
             break
-        seen |= frontier  # type: ignore[arg-type]
+        seen |= frontier
         more: list[ox.Triple] = []
         for bnode in frontier:
             more += await backend.construct("CONSTRUCT { ?b ?p ?o } WHERE { ?b ?p ?o }", {"b": bnode})
@@ -148,7 +150,10 @@ async def describe(backend: Backend, iri: ox.NamedNode) -> Description:
         f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} ORDER BY ?p ?s LIMIT {MAX_INCOMING + 1}", {"o": iri}
     )
     truncated = len(rows) > MAX_INCOMING
-    incoming = [ox.Triple(r["s"], r["p"], iri) for r in rows[:MAX_INCOMING]]  # type: ignore[arg-type]
+    # The pattern binds ?s to an IRI or blank node, ?p to an IRI.
+    incoming = [
+        ox.Triple(cast(Subject, r["s"]), cast(ox.NamedNode, r["p"]), iri) for r in rows[:MAX_INCOMING]
+    ]
     linked = [t.object for t in out if t.predicate.value != RDF_TYPE_IRI] + [t.subject for t in incoming]
     summary = [t for t in await summaries(backend, linked) if t.subject != iri]
     return Description(iri, out, incoming, summary, truncated)
@@ -160,7 +165,7 @@ async def describe_ontology(backend: Backend) -> Description:
         "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?s), " + f'"{ONTOLOGY}"' + ")) }"
     )
     linked = [t.object for t in triples if t.predicate.value != RDF_TYPE_IRI]
-    summary = [t for t in await summaries(backend, linked) if not t.subject.value.startswith(ONTOLOGY)]
+    summary = [t for t in await summaries(backend, linked) if not subject_of(t).value.startswith(ONTOLOGY)]
     return Description(ox.NamedNode(ONTOLOGY), triples, [], summary)
 
 
@@ -180,7 +185,7 @@ def labels_from(triples: Iterable[ox.Triple]) -> dict[str, str]:
         lang = t.object.language
         lang_rank = 0 if lang == "en" else 1 if not lang else 2
         rank = (lang_rank, LABEL_PREDICATES.index(t.predicate.value), t.object.value)
-        key = t.subject.value
+        key = subject_of(t).value
         if key not in ranked or rank < ranked[key]:
             ranked[key] = rank
     return {k: v[2] for k, v in ranked.items()}

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from iopgraph.core.namespaces import PREFIXES, RDF_TYPE_IRI
+from iopgraph.core.terms import object_of, subject_of
 from iopgraph.views.describe import DEFINITION_PREDICATES, labels_from
 from iopgraph.views.labels import label_for
 from iopgraph.views.links import local_href
@@ -53,14 +54,14 @@ def graph_nodes(
     """The sections of the page, root first; ``known`` are labels from the store."""
     triples = list(dict.fromkeys(triples))
     labels = (known or {}) | {
-        t.subject.value: t.object.value
+        subject_of(t).value: t.object.value
         for t in triples
         if t.predicate.value == VCARD_FN and isinstance(t.object, ox.Literal)
     }
     labels |= labels_from(triples)
     by_subject: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = defaultdict(list)
     for t in triples:
-        by_subject[t.subject].append(t)  # type: ignore[index]
+        by_subject[subject_of(t)].append(t)
     base = base_url.rstrip("/")
 
     def href(iri: str) -> str:
@@ -84,7 +85,7 @@ def graph_nodes(
 
     order: list[ox.NamedNode | ox.BlankNode] = []
     start = ox.NamedNode(root)
-    queue = deque([start] if start in by_subject else [])
+    queue: deque[ox.NamedNode | ox.BlankNode] = deque([start] if start in by_subject else [])
     seen = set(queue)
     while queue:
         subject = queue.popleft()
@@ -108,9 +109,9 @@ def graph_nodes(
             if p in DEFINITION_PREDICATES and description is None and isinstance(t.object, ox.Literal):
                 description = t.object.value
                 continue
-            rows.setdefault(label_for(p, labels), []).append(value(t.object))  # type: ignore[arg-type]
+            rows.setdefault(label_for(p, labels), []).append(value(object_of(t)))
         iri = subject.value if isinstance(subject, ox.NamedNode) else None
         label = label_for(iri, labels) if iri else "(unnamed node)"
-        types = [value(t.object) for t in own if t.predicate.value == RDF_TYPE_IRI]  # type: ignore[arg-type]
+        types = [value(object_of(t)) for t in own if t.predicate.value == RDF_TYPE_IRI]
         nodes.append(Node(_anchor(subject, root), iri, label, types, description, list(rows.items())))
     return nodes

@@ -17,12 +17,14 @@ it (``broader``: general advice that covers it). Ranking, best first:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import pyoxigraph as ox
 
 from iopgraph.core.errors import InvalidParameter
 from iopgraph.core.iri import is_slug
 from iopgraph.core.namespaces import CONCEPT, ONTOLOGY, PREFIXES, RDF_TYPE_IRI
+from iopgraph.core.terms import object_of, subject_of
 from iopgraph.store.backend import Backend
 from iopgraph.views.describe import labels_from, outgoing, summaries, values_block
 from iopgraph.views.labels import label_for
@@ -175,23 +177,26 @@ async def guidance(backend: Backend, chosen: list[ox.NamedNode]) -> Guidance:
         )
     mitigations = [ox.NamedNode(m) for m in sorted(found)]
     own = await outgoing(backend, mitigations)
-    recs = sorted({t.object for t in own if t.predicate.value == IOP + "backedBy"}, key=str)
-    rec_triples = await outgoing(backend, recs) if recs else []  # type: ignore[arg-type]
+    # iop:backedBy links to recommendations (sh:class iop:Recommendation): IRIs.
+    recs = sorted(
+        {cast(ox.NamedNode, t.object) for t in own if t.predicate.value == IOP + "backedBy"}, key=str
+    )
+    rec_triples = await outgoing(backend, recs) if recs else []
     inside = set(mitigations) | set(recs)
     linked = [t.object for t in [*own, *rec_triples] if t.predicate.value != RDF_TYPE_IRI] + list(chosen)
     summary = [t for t in await summaries(backend, linked) if t.subject not in inside]
     triples = list(dict.fromkeys([*own, *rec_triples, *summary]))
     labels = labels_from(triples)
     descriptions = {
-        t.subject.value: t.object.value
+        subject_of(t).value: object_of(t).value
         for t in triples
         if t.predicate.value in (PREFIXES["dcterms"] + "description", PREFIXES["skos"] + "definition")
     }
 
     numbers = {
-        t.subject.value: int(t.object.value)
+        subject_of(t).value: int(object_of(t).value)
         for t in rec_triples
-        if t.predicate.value == IOP + "recommendationNumber" and t.object.value.isdigit()
+        if t.predicate.value == IOP + "recommendationNumber" and object_of(t).value.isdigit()
     }
     places = sorted(
         {
@@ -202,21 +207,22 @@ async def guidance(backend: Backend, chosen: list[ox.NamedNode]) -> Guidance:
         },
         key=str,
     )
-    notations = await section_numbers(backend, places)  # type: ignore[arg-type]
+    notations = await section_numbers(backend, places)
 
     ranked = []
     for iri, matches in found.items():
-        mine = [t for t in own if t.subject.value == iri]
+        mine = [t for t in own if subject_of(t).value == iri]
 
         def objects(prop: str, mine: list[ox.Triple] = mine) -> list[str]:
-            return sorted({t.object.value for t in mine if t.predicate.value == prop})
+            return sorted({object_of(t).value for t in mine if t.predicate.value == prop})
 
         ranked.append(
             RankedMitigation(
                 iri=iri,
                 label=labels.get(iri, iri),
                 good_practice=any(
-                    t.predicate.value == RDF_TYPE_IRI and t.object.value == IOP + "GoodPractice" for t in mine
+                    t.predicate.value == RDF_TYPE_IRI and object_of(t).value == IOP + "GoodPractice"
+                    for t in mine
                 ),
                 matches=sorted(matches, key=lambda m: (-WEIGHTS[m.relation], m.challenge, m.via)),
                 recommendations=sorted(objects(IOP + "backedBy"), key=lambda r: (numbers.get(r, 10**6), r)),

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 EXAMPLE = re.compile(r"^[a-z0-9][a-z0-9-]*\.(ttl|jsonld|nt|rq|trig|nq|rdf)$")
@@ -56,7 +58,9 @@ def rewrite_link(href: str) -> str | None:
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
-    def link_open(renderer: object, tokens: list[Token], idx: int, options: object, env: object) -> str:
+    def link_open(
+        renderer: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
         token = tokens[idx]
         href = str(token.attrGet("href") or "")
         target = rewrite_link(href)
@@ -65,7 +69,7 @@ def _markdown() -> MarkdownIt:
             token.tag = "span"
             return '<span class="source-path">'
         token.attrSet("href", target)
-        return md.renderer.renderToken(tokens, idx, options, env)  # type: ignore[arg-type]
+        return renderer.renderToken(tokens, idx, options, env)  # md.renderer: rules are bound to it
 
     def link_close(renderer: object, tokens: list[Token], idx: int, options: object, env: object) -> str:
         opened = next((t for t in reversed(tokens[:idx]) if t.type == "link_open"), None)

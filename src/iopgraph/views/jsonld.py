@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 import pyoxigraph as ox
 
 from iopgraph.core.namespaces import RDF_TYPE_IRI, XSD
+from iopgraph.core.terms import subject_of
 
 CONTEXT_VERSION = "v1"
 CONTEXT_PATH = f"/context/{CONTEXT_VERSION}.jsonld"
@@ -179,7 +181,7 @@ class _Framer:
         self,
         triples: list[ox.Triple],
         ctx: Context,
-        roots: list[Subject],
+        roots: Sequence[Subject],
         reverse_predicates: frozenset[str],
         max_depth: int,
     ) -> None:
@@ -190,9 +192,9 @@ class _Framer:
         self.out: dict[Subject, list[ox.Triple]] = defaultdict(list)
         self.incoming: dict[Subject, list[ox.Triple]] = defaultdict(list)
         for t in dict.fromkeys(triples):  # stable de-duplication
-            self.out[t.subject].append(t)
+            self.out[subject_of(t)].append(t)
             if t.predicate.value in reverse_predicates and not isinstance(t.object, ox.Literal):
-                self.incoming[t.object].append(t)  # type: ignore[index]
+                self.incoming[cast(Subject, t.object)].append(t)  # not a literal: a Subject (core/terms.py)
         self.covered: set[ox.Triple] = set()
 
     def node(
@@ -239,7 +241,7 @@ class _Framer:
     def _reverse(self, node: JsonObject, subject: Subject, depth: int, path: frozenset[Subject]) -> None:
         grouped: dict[str, list[JsonObject]] = defaultdict(list)
         for t in self.incoming.get(subject, ()):
-            source = t.subject
+            source = subject_of(t)
             if source in path:
                 continue
             self.covered.add(t)
@@ -274,7 +276,7 @@ class _Framer:
 
 def frame(
     triples: list[ox.Triple],
-    roots: list[Subject],
+    roots: Sequence[Subject],
     ctx: Context | None = None,
     reverse_predicates: frozenset[str] | None = None,
     max_depth: int = 3,

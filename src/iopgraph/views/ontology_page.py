@@ -18,6 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from iopgraph.core.namespaces import ONTOLOGY, PREFIXES, RDF_TYPE_IRI
+from iopgraph.core.terms import object_of, subject_of
 from iopgraph.views.describe import DEFINITION_PREDICATES, Description, labels_from
 from iopgraph.views.labels import label_for, prefixed_name
 from iopgraph.views.links import local_href
@@ -104,9 +105,9 @@ def ontology_page(d: Description, model_doc: Path | None = None) -> OntologyPage
     )
     incoming: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for t in d.outgoing:
-        props[t.subject.value][t.predicate.value].append(t.object)
+        props[subject_of(t).value][t.predicate.value].append(object_of(t))
         if isinstance(t.object, ox.NamedNode):
-            incoming[t.object.value][t.predicate.value].append(t.subject.value)
+            incoming[t.object.value][t.predicate.value].append(subject_of(t).value)
 
     def iris(subject: str, predicate: str) -> list[str]:
         return sorted({o.value for o in props[subject][predicate] if isinstance(o, ox.NamedNode)})

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from iopgraph.core.namespaces import ONTOLOGY, PREFIXES, RDF_TYPE_IRI
+from iopgraph.core.terms import object_of, subject_of
 from iopgraph.store.backend import Backend
 from iopgraph.views.collections import (
     COLLECTIONS,
@@ -40,9 +41,9 @@ class Index:
         )
         self.incoming: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for t in triples:
-            self.props[t.subject.value][t.predicate.value].append(t.object)
+            self.props[subject_of(t).value][t.predicate.value].append(object_of(t))
             if not isinstance(t.object, ox.Literal):
-                self.incoming[t.object.value][t.predicate.value].append(t.subject.value)
+                self.incoming[object_of(t).value][t.predicate.value].append(subject_of(t).value)
         self.labels = labels_from(triples)
 
     def values(self, subject: str, predicate: str) -> list[str]:

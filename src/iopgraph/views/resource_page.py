@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from iopgraph.core.namespaces import ONTOLOGY, PREFIXES, RDF_TYPE_IRI, XSD
+from iopgraph.core.terms import object_of, subject_of
 from iopgraph.store.backend import Backend
 from iopgraph.views.describe import DEFINITION_PREDICATES, Description, labels_from, summaries
 from iopgraph.views.labels import format_number, label_for
@@ -122,7 +123,7 @@ async def resource_page(backend: Backend, d: Description) -> ResourcePage:
     """The page model of ``d``; property and class labels come from the ontology in the store."""
     iri = d.iri.value
     own = [t for t in d.outgoing if t.subject == d.iri]
-    type_iris = {t.object.value for t in own if t.predicate.value == RDF_TYPE_IRI}
+    type_iris = {object_of(t).value for t in own if t.predicate.value == RDF_TYPE_IRI}
     wanted = {t.predicate.value for t in d.outgoing} | {t.predicate.value for t in d.incoming} | type_iris
     labels = labels_from(d.triples) | await predicate_labels(backend, wanted)
 
@@ -136,13 +137,13 @@ async def resource_page(backend: Backend, d: Description) -> ResourcePage:
         if isinstance(t.object, ox.Literal) and t.object.value in (label, definition):
             continue  # already the page's heading or lead paragraph
         row = rows.setdefault(p, Row(p, label_for(p, labels)))
-        row.values.append(_value(t.object, labels))
+        row.values.append(_value(object_of(t), labels))
     incoming: dict[str, Row] = {}
     for t in d.incoming:
         p = t.predicate.value
         heading = INCOMING_HEADINGS.get(p) or f"Linked here as “{label_for(p, labels)}”"
         row = incoming.setdefault(p, Row(p, heading))
-        row.values.append(_value(t.subject, labels))
+        row.values.append(_value(subject_of(t), labels))
     for row in incoming.values():
         row.values.sort(key=lambda v: (v.text.lower(), v.iri or v.text))
     return ResourcePage(
@@ -152,8 +153,8 @@ async def resource_page(backend: Backend, d: Description) -> ResourcePage:
             (_value(ox.NamedNode(t), labels) for t in type_iris), key=lambda v: (v.text, v.iri or "")
         ),
         definition=definition,
-        sections=[_value(t.object, labels) for t in own if t.predicate.value == SECTION],
-        quotes=sorted(t.object.value for t in own if t.predicate.value == QUOTE),
+        sections=[_value(object_of(t), labels) for t in own if t.predicate.value == SECTION],
+        quotes=sorted(object_of(t).value for t in own if t.predicate.value == QUOTE),
         rows=list(rows.values()),
         incoming=sorted(incoming.values(), key=lambda r: r.heading),
         incoming_truncated=d.incoming_truncated,

@@ -59,7 +59,7 @@ def triples_of(quads: Iterable[ox.Quad]) -> list[ox.Triple]:
 async def labels_for(backend: Backend, triples: Iterable[ox.Triple]) -> dict[str, str]:
     """Labels of the IRIs in ``triples``: from the store, else from the triples themselves (a new resource's name)."""
     triples = list(triples)
-    terms: list[ox.NamedNode | ox.BlankNode | ox.Literal] = []
+    terms: list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = []
     for t in triples:
-        terms += [t.subject, t.predicate, t.object]  # type: ignore[list-item]
+        terms += [t.subject, t.predicate, t.object]
     return {**labels_from(triples), **labels_from(await summaries(backend, terms))}

@@ -19,15 +19,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import RDFS, SH, SKOS
+from rdflib.term import Identifier
 
 from iopgraph.core.namespaces import ONTOLOGY, PREFIXES, RDF_TYPE_IRI, XSD, contrib_graph
 from iopgraph.core.rdfio import parse_file, quads_to_graph
 from iopgraph.core.sources import graph_sources, shape_sources
+from iopgraph.core.terms import subject_of
 
 RDF_LANGSTRING = PREFIXES["rdf"] + "langString"
 LABEL = PREFIXES["rdfs"] + "label"
@@ -175,7 +178,7 @@ class Form:
         """The form's values for the stored resource (its triples with it as subject)."""
         by_path: dict[str, list[str]] = {}
         for t in triples:
-            if t.subject.value == iri and isinstance(t.object, ox.NamedNode | ox.Literal):
+            if subject_of(t).value == iri and isinstance(t.object, ox.NamedNode | ox.Literal):
                 by_path.setdefault(t.predicate.value, []).append(t.object.value)
         return {f.key: sorted(by_path.get(f.path, [])) for f in self.fields}
 
@@ -278,10 +281,10 @@ class FormModels:
     def _merge(self, f: Field, prop: rdflib.term.Node, alternative: bool) -> None:
         g = self.shapes
         if not alternative and g.value(prop, SH.severity) in (None, SH.Violation):
-            low = g.value(prop, SH.minCount)
+            low = cast("Identifier | None", g.value(prop, SH.minCount))  # a literal (a str), as int() needs
             if low is not None:
                 f.min_count = max(f.min_count, int(low))
-        high = g.value(prop, SH.maxCount)
+        high = cast("Identifier | None", g.value(prop, SH.maxCount))  # a literal (a str), as int() needs
         if high is not None:
             f.max_count = int(high) if f.max_count is None else min(f.max_count, int(high))
         datatype = g.value(prop, SH.datatype)

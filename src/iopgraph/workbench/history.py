@@ -12,6 +12,7 @@ the version was recorded (the feed records versions right after the write).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -52,7 +53,7 @@ class Entry:
 
 
 def parse(text: str) -> list[ox.Triple]:
-    parsed = ox.parse(text.encode("utf-8"), ox.RdfFormat.N_TRIPLES) if text else []
+    parsed: Iterable[ox.Quad] = ox.parse(text.encode("utf-8"), ox.RdfFormat.N_TRIPLES) if text else []
     return [ox.Triple(q.subject, q.predicate, q.object) for q in parsed]
 
 

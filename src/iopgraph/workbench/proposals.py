@@ -16,6 +16,7 @@ import json
 import secrets
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,7 +52,9 @@ class Proposal:
 
     @property
     def triples(self) -> list[ox.Triple]:
-        parsed = ox.parse(self.ntriples.encode("utf-8"), ox.RdfFormat.N_TRIPLES) if self.ntriples else []
+        parsed: Iterable[ox.Quad] = (
+            ox.parse(self.ntriples.encode("utf-8"), ox.RdfFormat.N_TRIPLES) if self.ntriples else []
+        )
         return [ox.Triple(q.subject, q.predicate, q.object) for q in parsed]
 
 
