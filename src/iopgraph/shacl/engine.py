@@ -22,6 +22,7 @@ from rdflib.namespace import SH
 from rdflib.term import Node
 
 from iopgraph.core.namespaces import PREFIXES
+from iopgraph.core.rdfio import to_rdflib
 from iopgraph.shacl import compiler as c
 from iopgraph.shacl.model import Shape, direct_predicate, path_sparql, read_shapes
 from iopgraph.validation import (
@@ -53,6 +54,18 @@ class Hit:
     shape: Node
     message: str | None = None
     severity: str | None = None  # a SPARQL constraint's own sh:severity (None: the shape's)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One constraint of one shape, to be checked for the focus nodes of ``focus``."""
+
+    shape: Shape
+    path: str | None  # the shape's path as SPARQL (None: a node shape)
+    component: str
+    params: dict[str, object]
+    focus: c.FocusPattern
+    depth: int
 
 
 class Evaluator:
@@ -87,7 +100,8 @@ class Evaluator:
         path = path_sparql(self.graph, shape.path) if shape.path is not None else None
         hits: list[Hit] = []
         for constraint in shape.constraints:
-            hits.extend(self._constraint(shape, path, constraint.component, constraint.params, focus, depth))
+            step = Step(shape, path, constraint.component, constraint.params, focus, depth)
+            hits.extend(self._constraint(step))
         for prop in shape.properties:
             hits.extend(self.check(self.shape(prop), focus, depth + 1))
         return hits
@@ -107,15 +121,8 @@ class Evaluator:
     ) -> Hit:
         return Hit(focus, value, shape.path, component, shape.node, message)
 
-    def _constraint(
-        self,
-        shape: Shape,
-        path: str | None,
-        component: str,
-        params: dict[str, object],
-        focus: c.FocusPattern,
-        depth: int,
-    ) -> list[Hit]:
+    def _constraint(self, step: Step) -> list[Hit]:
+        shape, path, component, params, focus = step.shape, step.path, step.component, step.params, step.focus
         condition = c.value_condition(component, params)
         if condition is not None:
             return [
@@ -167,7 +174,7 @@ class Evaluator:
             return self._closed(shape, params, focus)
         if component == "SPARQLConstraintComponent":
             return self._sparql(shape, path, params, focus)
-        return self._logical(shape, path, component, params, focus, depth)
+        return self._logical(step)
 
     def _pairs(
         self, focus: c.FocusPattern, path: str | None, only: set[object] | None = None
@@ -189,15 +196,10 @@ class Evaluator:
             return [(f, v) for f, v in self._pairs(focus, path) if v in only]
         return [(r["this"], r["v"]) for r in self.rows(c.pairs_query(focus, path))]
 
-    def _logical(
-        self,
-        shape: Shape,
-        path: str | None,
-        component: str,
-        params: dict[str, object],
-        focus: c.FocusPattern,
-        depth: int,
-    ) -> list[Hit]:
+    def _logical(self, step: Step) -> list[Hit]:
+        shape, path, component, params, focus, depth = (
+            step.shape, step.path, step.component, step.params, step.focus, step.depth
+        )  # fmt: skip
         values = c.values_of(focus, path, self.fresh)
         if component in ("QualifiedMinCountConstraintComponent", "QualifiedMaxCountConstraintComponent"):
             return self._qualified(shape, path, component, params, focus, values, depth)
@@ -359,20 +361,6 @@ def _prebind(select: str, focus: c.FocusPattern, path: str | None) -> str:
     return text[: where.end()] + " " + focus("this") + " " + text[where.end() :]
 
 
-def _to_rdflib(term: object) -> Node | None:
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return rdflib.Literal(term.value, lang=term.language)
-        return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
-    raise TypeError(term)
-
-
 def compiled_results(store: ox.Store, shapes_graph: rdflib.Graph) -> tuple[list[ValidationResult], set[Node]]:
     """The results of every shape that compiles, and the targeted shapes left for pySHACL."""
     evaluator = Evaluator(store, shapes_graph)
@@ -426,7 +414,8 @@ class _Formatter:
             return term.value
         key = ("value", term)
         if key not in self.cache:
-            self.cache[key] = _short(_to_rdflib(term), self.names)
+            assert isinstance(term, (ox.NamedNode, ox.BlankNode))  # literals are written above
+            self.cache[key] = _short(to_rdflib(term), self.names)
         return self.cache[key]
 
     def term(self, node: Node | None) -> str | None:
