@@ -16,7 +16,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from iopgraph.core.errors import PayloadTooLarge
-from iopgraph.http.problems import problem
+from iopgraph.http.problems import base_url_of, problem
 
 
 def _too_large(limit: int) -> str:
@@ -44,12 +44,21 @@ class BodyLimitMiddleware:
             except ValueError:
                 length = -1
             if length < 0:
-                response = problem(400, "the Content-Length header is not a number", "bad-request")
+                response = problem(
+                    400,
+                    "the Content-Length header is not a number",
+                    "bad-request",
+                    base_url=base_url_of(scope),
+                )
                 await response(scope, receive, send)
                 return
             if length > self.max_bytes:
                 response = problem(
-                    413, _too_large(self.max_bytes), PayloadTooLarge.code, headers={"Connection": "close"}
+                    413,
+                    _too_large(self.max_bytes),
+                    PayloadTooLarge.code,
+                    headers={"Connection": "close"},
+                    base_url=base_url_of(scope),
                 )
                 await response(scope, receive, send)
                 return

@@ -47,6 +47,7 @@ async def readyz(request: Request) -> Response:
             f"not ready: {report.reason}",
             "not-ready",
             headers={**_NO_STORE, "Retry-After": "5"},
+            base_url=request.app.state.settings.base_url,
             checks=report.checks,
         )
     return JSONResponse({"status": "ready", "checks": report.checks}, headers=_NO_STORE)
