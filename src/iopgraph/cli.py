@@ -56,7 +56,8 @@ def _fail(exc: IopgraphError) -> typer.Exit:
     typer.echo(f"error: {exc.message}", err=True)
     if isinstance(exc, ValidationFailed):
         report = exc.problem_extra.get("report") or {}
-        for r in report.get("results", []):  # type: ignore[union-attr]
+        results = report.get("results")
+        for r in results if isinstance(results, list) else []:
             typer.echo(f"[{r['severity'].upper()}] {r['focus_node']}", err=True)
             if r.get("path"):
                 typer.echo(f"    path:    {r['path']}", err=True)

@@ -36,6 +36,8 @@ from typing import ClassVar
 
 #: Where the error codes are documented, under the service's base URL (``docs/errors.md`` as a guide).
 ERRORS_PAGE = "/guides/errors"
+#: The media type of every error body of the API (RFC 9457).
+PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
 @dataclass(frozen=True)

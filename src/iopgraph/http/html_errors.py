@@ -11,8 +11,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from iopgraph.core.conneg import NotAcceptable, negotiate
-
-PROBLEM = "application/problem+json"
+from iopgraph.core.errors import PROBLEM_MEDIA_TYPE
 
 
 def prefers_html(request: Request) -> bool:
@@ -21,7 +20,7 @@ def prefers_html(request: Request) -> bool:
         return False
     try:
         return (
-            negotiate(request.headers.get("accept"), [PROBLEM, "application/json", "text/html"])
+            negotiate(request.headers.get("accept"), [PROBLEM_MEDIA_TYPE, "application/json", "text/html"])
             == "text/html"
         )
     except NotAcceptable:

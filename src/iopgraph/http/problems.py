@@ -18,10 +18,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import Scope
 
-from iopgraph.core.errors import IopgraphError, code_for_status, problem_type, spec
+from iopgraph.core.errors import PROBLEM_MEDIA_TYPE, IopgraphError, code_for_status, problem_type, spec
 from iopgraph.http.html_errors import not_found_page, prefers_html
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("iopgraph")
 
 

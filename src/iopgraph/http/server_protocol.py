@@ -25,7 +25,7 @@ import json
 from http import HTTPStatus
 from typing import Any
 
-from iopgraph.core.errors import problem_type, spec
+from iopgraph.core.errors import PROBLEM_MEDIA_TYPE, problem_type, spec
 
 MAX_URL_BYTES = 32 * 1024
 MAX_HEADER_BYTES = 64 * 1024
@@ -47,7 +47,7 @@ def problem_bytes(code: str, detail: str, default_headers: list[tuple[bytes, byt
     lines = [f"HTTP/1.1 {registered.status} {HTTPStatus(registered.status).phrase}".encode()]
     lines += [name + b": " + value for name, value in default_headers]
     lines += [
-        b"content-type: application/problem+json",
+        b"content-type: " + PROBLEM_MEDIA_TYPE.encode(),
         b"content-length: " + str(len(body)).encode(),
         b"x-content-type-options: nosniff",
         b"connection: close",
