@@ -454,6 +454,7 @@ def test_cors_open_for_reads_only(client: TestClient) -> None:
     assert "POST" in preflight.headers["access-control-allow-methods"]
     write_preflight = client.options("/store", headers={**origin, "Access-Control-Request-Method": "PUT"})
     assert "access-control-allow-origin" not in write_preflight.headers
+    assert write_preflight.status_code == 403 and write_preflight.json()["code"] == "cross-origin-refused"
     put = client.put("/sparql", content=b"x", headers=origin)
     assert "access-control-allow-origin" not in put.headers
 

@@ -92,6 +92,7 @@ ERRORS: dict[str, ErrorSpec] = _table(
     # -- writes: who may --
     ("unauthorized", 401, "Unauthorized", "A write needs a bearer token (`Authorization: Bearer …`)."),
     ("forbidden", 403, "Forbidden", "The token given is not a write token of this service."),
+    ("cross-origin-refused", 403, "Cross-origin write refused", "Pages of other sites may only read here."),
     ("writes-disabled", 403, "Writes disabled", "No write token is configured: the service is read-only."),
     ("protected-graph", 403, "Protected graph", "The graph is the service's own (provenance, system)."),
     ("csrf-failed", 403, "CSRF check failed", "The form's CSRF token is missing or wrong; reload the page."),
