@@ -124,6 +124,17 @@ def test_docs_errors_md_is_generated_from_the_table() -> None:
         assert f"\n## {code}\n" in errors_markdown()
 
 
+def test_the_guides_cite_each_code_with_its_registered_status() -> None:
+    cited = re.compile(r"\b([45]\d\d)\*{0,2} `([a-z][a-z0-9]*(?:-[a-z0-9]+)+)`")  # "400 `invalid-parameter`"
+    seen = 0
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for match in cited.finditer(path.read_text(encoding="utf-8")):
+            status, code = int(match.group(1)), match.group(2)
+            seen += 1
+            assert code in ERRORS and ERRORS[code].status == status, f"{path.name}: {status} {code}"
+    assert seen > 30
+
+
 def test_the_module_prints_the_markdown(capsys: pytest.CaptureFixture[str]) -> None:
     assert errors.main(["--markdown"]) == 0
     assert capsys.readouterr().out == errors_markdown()
