@@ -52,7 +52,7 @@ def _literal_codes() -> Iterator[tuple[str, int, str, int | None]]:
                 args = node.args
                 if name == "problem" and len(args) >= 3 and isinstance(args[2], ast.Constant):
                     status = args[0].value if isinstance(args[0], ast.Constant) else None
-                    yield where, node.lineno, str(args[2].value), status
+                    yield where, node.lineno, str(args[2].value), status if isinstance(status, int) else None
                 elif name in ("problem_bytes", "_send_problem", "spec") and args:
                     if isinstance(args[0], ast.Constant):
                         yield where, node.lineno, str(args[0].value), None
