@@ -149,6 +149,36 @@ def test_problem_type_and_the_code_of_a_bare_http_status() -> None:
     assert (code_for_status(418), code_for_status(502)) == ("bad-request", "internal-error")
 
 
+def test_every_registered_code_is_answered_with_its_status_title_and_type() -> None:
+    from types import SimpleNamespace
+
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from iopgraph.http.problems import install
+
+    app = FastAPI()
+    app.state.settings = SimpleNamespace(base_url="http://testserver")
+    install(app)
+
+    @app.get("/raise/{code}")
+    async def raise_it(code: str) -> None:
+        raise type("Raised", (IopgraphError,), {"code": code})(f"a {code} on purpose")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        for code, entry in ERRORS.items():
+            r = client.get(f"/raise/{code}", headers={"Accept": "application/problem+json"})
+            assert r.status_code == entry.status, (code, r.text)
+            assert r.headers["content-type"] == "application/problem+json"
+            assert r.json() == {
+                "type": f"http://testserver/guides/errors#{code}",
+                "title": entry.title,
+                "status": entry.status,
+                "detail": f"a {code} on purpose",
+                "code": code,
+            }
+
+
 # --- the CLI's exit codes ------------------------------------------------------------------------------------
 
 

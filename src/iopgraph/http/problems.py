@@ -25,8 +25,15 @@ log = logging.getLogger("iopgraph")
 
 
 def base_url_of(scope: Scope) -> str:
-    """The base URL the service's links use (IOPGRAPH_BASE_URL, or the address it listens on)."""
-    return str(scope["app"].state.settings.base_url)
+    """The base URL the service's links use (IOPGRAPH_BASE_URL, or the address it listens on).
+
+    Outside an app (a middleware driven alone), the address the request came to.
+    """
+    app = scope.get("app")
+    if app is not None:
+        return str(app.state.settings.base_url)
+    server = scope.get("server")
+    return f"{scope.get('scheme', 'http')}://{server[0]}:{server[1]}" if server else ""
 
 
 def problem_body(status: int, detail: str, code: str, base_url: str, **extra: Any) -> dict[str, Any]:
@@ -68,6 +75,8 @@ def install(app: FastAPI) -> None:
     async def _iopgraph(request: Request, exc: IopgraphError) -> Response:
         if exc.status == 404 and prefers_html(request):
             return not_found_page(request, exc.message, getattr(exc, "headers", None))
+        if exc.code == "client-closed-request":  # nobody reads the answer: say it in the log
+            log.info("%s %s: %s", request.method, request.url.path, exc.message)
         extra = getattr(exc, "problem_extra", {}) or {}
         return problem(
             exc.status,
