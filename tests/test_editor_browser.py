@@ -127,8 +127,11 @@ def test_yasgui_shows_an_error_as_text(base_url: str, browser: object) -> None:
     page.click(".yasqe_queryButton")
     page.wait_for_selector("#sparql-error", timeout=60000)
     text = page.inner_text("#sparql-error")
-    expected = httpx.post(base_url + "/sparql", data={"query": REFUSED}).json()["detail"]
-    assert "Forbidden (403)" in text and expected in text
+    problem = httpx.post(base_url + "/sparql", data={"query": REFUSED}).json()
+    assert (
+        problem["title"] == "SERVICE not allowed"
+    )  # the code's title (docs/errors.md), not the status phrase
+    assert f"{problem['title']} (403)" in text and problem["detail"] in text
     assert '"detail"' not in text  # the message, not the JSON document
     assert page.eval_on_selector("#sparql-error pre", "e => getComputedStyle(e).whiteSpace") == "pre-wrap"
     page.screenshot(path=str(ARTIFACTS / "sparql-yasgui-error.png"), full_page=True)
@@ -198,10 +201,11 @@ def test_built_in_editor_table_links_and_errors(plain_base_url: str, browser: ob
     page.keyboard.press("Control+Enter")  # the shortcut runs it too
     page.wait_for_selector("#sparql-error", timeout=90000)
     text = page.inner_text("#sparql-error")
-    expected = httpx.post(plain_base_url + "/sparql", data={"query": "SELECT * WHERE { ?s ?p }"}).json()[
-        "detail"
-    ]
-    assert expected in text and "Bad Request (400)" in text
+    problem = httpx.post(plain_base_url + "/sparql", data={"query": "SELECT * WHERE { ?s ?p }"}).json()
+    expected = problem["detail"]
+    assert (
+        expected in text and "SPARQL syntax error (400)" in text and problem["title"] == "SPARQL syntax error"
+    )
     assert json.dumps(expected) not in text
     page.screenshot(path=str(ARTIFACTS / "sparql-builtin-error.png"), full_page=True)
     assert [e for e in errors if "400" not in e] == []  # the browser logs the failed request itself

@@ -151,7 +151,7 @@ def run_corpus(base: str, listener: Listener, mode: int) -> list[str]:
     if response.status_code != 200:
         wrong.append(f"named query with a loopback IRI: {response.status_code}")
     response = httpx.get(named, params={"challenge": f"{url}> }} SERVICE <{url}"}, headers=JSON, timeout=60)
-    if (response.status_code, response.json().get("code")) != (422, "invalid-parameter"):
+    if (response.status_code, response.json().get("code")) != (400, "invalid-parameter"):
         wrong.append(f"named query injection: {response.status_code} {response.text[:200]}")
     return wrong
 

@@ -344,7 +344,7 @@ def test_updates_are_refused_and_change_nothing(client: TestClient, update: str)
         client.post("/sparql", content=update, headers={"Content-Type": "application/sparql-update"}),
         client.post("/sparql", content=update, headers={"Content-Type": "application/sparql-query"}),
     ):
-        assert r.status_code in (400, 403), r.text
+        assert r.status_code == 403 and r.json()["code"] == "update-refused", r.text
         assert r.headers["content-type"] == "application/problem+json"
     refused = client.post("/sparql", data={"update": update})
     assert refused.status_code == 403 and "read-only" in refused.json()["detail"]
@@ -454,6 +454,7 @@ def test_cors_open_for_reads_only(client: TestClient) -> None:
     assert "POST" in preflight.headers["access-control-allow-methods"]
     write_preflight = client.options("/store", headers={**origin, "Access-Control-Request-Method": "PUT"})
     assert "access-control-allow-origin" not in write_preflight.headers
+    assert write_preflight.status_code == 403 and write_preflight.json()["code"] == "cross-origin-refused"
     put = client.put("/sparql", content=b"x", headers=origin)
     assert "access-control-allow-origin" not in put.headers
 

@@ -1,9 +1,9 @@
 """The `iopgraph` command line.
 
-Exit codes (all commands):
+Exit codes (all commands; :func:`exit_code_for` maps an error to its code):
     0  success (for `validate`: the data conforms; warnings allowed)
-    1  the data does not conform to the shapes (violations)
-    2  unreadable input: a file that does not parse, an unknown format, a missing path
+    1  the data does not conform to the shapes (violations), or a failure that is not the input's
+    2  unreadable input: a file that does not parse, an unknown format, a missing path (any 4xx error)
     3  the embedded store cannot be opened (in use by a running `iopgraph serve`)
 """
 
@@ -12,11 +12,11 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from iopgraph.core.errors import InputError, IopgraphError
+from iopgraph.core.errors import IopgraphError
 from iopgraph.validation import format_json, format_text, validate_files
 
 if TYPE_CHECKING:  # imported lazily at run time so `--help` stays fast
@@ -50,17 +50,42 @@ class Engine(StrEnum):
     sparql = "sparql"
 
 
+def exit_code_for(exc: IopgraphError) -> int:
+    """The documented exit code of an error, by its registered status (docs/errors.md).
+
+    1 the data does not conform (422 ``shacl-violation``), 3 the store cannot be opened or
+    written (``store-unavailable``), 2 any other input a person must fix (4xx), 1 otherwise.
+    """
+    from iopgraph.core.errors import StoreError, ValidationFailed
+
+    if isinstance(exc, ValidationFailed):
+        return EXIT_INVALID
+    if isinstance(exc, StoreError):
+        return EXIT_STORE
+    return EXIT_INPUT if 400 <= exc.status < 500 else EXIT_INVALID
+
+
 def _fail(exc: IopgraphError) -> typer.Exit:
-    """The documented exit code: 2 unreadable input, 3 store in use (or unopenable), 1 otherwise."""
-    from iopgraph.core.errors import StoreError
+    """A readable message (with the SHACL results of a rejected write) and :func:`exit_code_for`."""
+    from iopgraph.core.errors import ValidationFailed
 
     typer.echo(f"error: {exc.message}", err=True)
-    if isinstance(exc, StoreError):
+    if isinstance(exc, ValidationFailed):
+        report = exc.problem_extra.get("report") or {}
+        results = report.get("results")
+        for r in results if isinstance(results, list) else []:
+            typer.echo(f"[{r['severity'].upper()}] {r['focus_node']}", err=True)
+            if r.get("path"):
+                typer.echo(f"    path:    {r['path']}", err=True)
+            if r.get("value") is not None:
+                typer.echo(f"    value:   {r['value']}", err=True)
+            typer.echo(f"    message: {r['message']}", err=True)
+    code = exit_code_for(exc)
+    if code == EXIT_STORE:
         typer.echo(
             "(is `iopgraph serve` running on this store? stop it, or write through the HTTP API)", err=True
         )
-        return typer.Exit(EXIT_STORE)
-    return typer.Exit(EXIT_INPUT if isinstance(exc, InputError) else EXIT_INVALID)
+    return typer.Exit(code)
 
 
 def _settings() -> Settings:  # imported lazily so `--help` stays fast
@@ -203,7 +228,7 @@ def serve(
         access_log=False,
         # uvicorn types it int | None; it waits with asyncio, a float (the setting) works as well.
         timeout_graceful_shutdown=settings.shutdown_timeout or None,  # type: ignore[arg-type]
-        http=protocol_class(),
+        http=protocol_class(settings.base_url),
         server_header=False,
     )
 
@@ -233,29 +258,6 @@ def _progress() -> Progress:  # rich is imported lazily so `--help` stays fast
     )
 
 
-def _steward_fail(exc: IopgraphError) -> typer.Exit:
-    """A readable message (the SHACL results for a rejected write) and the documented exit code."""
-    from iopgraph.core.errors import StoreError, ValidationFailed
-
-    typer.echo(f"error: {exc.message}", err=True)
-    if isinstance(exc, ValidationFailed):
-        report = exc.problem_extra.get("report") or {}
-        for r in cast("list[dict[str, Any]]", report.get("results", [])):  # the report as JSON
-            typer.echo(f"[{r['severity'].upper()}] {r['focus_node']}", err=True)
-            if r.get("path"):
-                typer.echo(f"    path:    {r['path']}", err=True)
-            if r.get("value") is not None:
-                typer.echo(f"    value:   {r['value']}", err=True)
-            typer.echo(f"    message: {r['message']}", err=True)
-        return typer.Exit(EXIT_INVALID)
-    if isinstance(exc, StoreError):
-        typer.echo(
-            "(is `iopgraph serve` running on this store? stop it, or write through the HTTP API)", err=True
-        )
-        return typer.Exit(EXIT_STORE)
-    return typer.Exit(EXIT_INPUT)
-
-
 def _on_store(work: Callable[[ox.Store], T]) -> T:
     """Run ``work`` on the embedded store (built if needed), then let the store close.
 
@@ -280,7 +282,7 @@ def _on_store(work: Callable[[ox.Store], T]) -> T:
         ensure_built(store, settings.resolved_store_path, graph_sources(settings.root))
         return work(store)
     except IopgraphError as exc:
-        failure = _steward_fail(exc)
+        failure = _fail(exc)
     except OSError as exc:
         typer.echo(f"error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
         failure = typer.Exit(EXIT_INPUT)

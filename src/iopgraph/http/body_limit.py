@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from iopgraph.core.errors import InputError
 from iopgraph.http.body import ANY_LIMIT, declared_length
-from iopgraph.http.problems import problem
+from iopgraph.http.problems import base_url_of, problem
 
 
 class BodyLimitMiddleware:
@@ -36,12 +36,18 @@ class BodyLimitMiddleware:
         try:
             declared = declared_length(header)
         except InputError as exc:
-            await problem(400, exc.message, "bad-request")(scope, receive, send)
+            await problem(400, exc.message, "bad-request", base_url=base_url_of(scope))(scope, receive, send)
             return
         if declared is not None:
             if declared > self.max_bytes:
                 too_large = ANY_LIMIT.exceeded(self.max_bytes, declared)
-                response = problem(413, too_large.message, too_large.code, headers={"Connection": "close"})
+                response = problem(
+                    413,
+                    too_large.message,
+                    too_large.code,
+                    headers={"Connection": "close"},
+                    base_url=base_url_of(scope),
+                )
                 await response(scope, receive, send)
                 return
             await self.app(scope, receive, send)

@@ -10,6 +10,8 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from iopgraph.http.problems import base_url_of, problem
+
 #: Paths where a cross-origin POST is a read (a query), not a write.
 READ_POST_PATHS = ("/sparql",)
 EXPOSED = "ETag, Last-Modified, Link, Location, X-SPARQL-MaxRows, Iopgraph-Truncated, Iopgraph-Result-Count"
@@ -50,8 +52,11 @@ class ReadOnlyCors:
                     },
                 )
             else:
-                response = Response(
-                    status_code=403, content=b"cross-origin requests may only read", media_type="text/plain"
+                response = problem(
+                    403,
+                    "cross-origin requests may only read (GET, HEAD, and POST to /sparql)",
+                    "cross-origin-refused",
+                    base_url=base_url_of(scope),
                 )
             await response(scope, receive, send)
             return

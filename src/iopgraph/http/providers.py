@@ -10,7 +10,7 @@ The only module that reads ``app.state``: everything else asks for what it needs
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends
 from starlette.requests import Request
@@ -37,6 +37,15 @@ def running(request: Request) -> AppContext | None:
     """The app's :class:`AppContext`, or None before its lifespan has made it (or after it ended)."""
     found: AppContext | None = request.app.state.context
     return found
+
+
+def base_url_of_app(app: Any) -> str | None:
+    """The base URL of a running app's links (None before its lifespan has made the context)."""
+    try:
+        found: AppContext | None = app.state.context
+    except AttributeError:  # a bare Starlette app (a middleware driven alone) has no context
+        return None
+    return found.settings.base_url if found is not None else None
 
 
 def context(request: Request) -> AppContext:

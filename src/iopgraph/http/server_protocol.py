@@ -13,7 +13,7 @@ a client may take to send its headers. This protocol keeps uvicorn's and adds:
 * every such answer as ``application/problem+json`` with a stable ``code``, like
   every answer of the app, and no ``server`` header (`iopgraph serve` turns it off).
 
-    uvicorn.run(app, http=protocol_class(), server_header=False)
+    uvicorn.run(app, http=protocol_class(settings.base_url), server_header=False)
 
 The limits are documented in docs/security.md.
 """
@@ -25,27 +25,29 @@ import json
 from http import HTTPStatus
 from typing import Any
 
+from iopgraph.core.errors import PROBLEM_MEDIA_TYPE, problem_type, spec
+
 MAX_URL_BYTES = 32 * 1024
 MAX_HEADER_BYTES = 64 * 1024
 HEADER_TIMEOUT = 10.0
-DOCS = "https://w3id.org/iopgraph/docs/errors#"
 
 
-def problem_bytes(status: int, code: str, detail: str, default_headers: list[tuple[bytes, bytes]]) -> bytes:
-    """A complete HTTP/1.1 problem+json response that closes the connection."""
+def problem_bytes(code: str, detail: str, default_headers: list[tuple[bytes, bytes]], base_url: str) -> bytes:
+    """A complete HTTP/1.1 problem+json response that closes the connection (status from the code's entry)."""
+    registered = spec(code)
     body = json.dumps(
         {
-            "type": DOCS + code,
-            "title": HTTPStatus(status).phrase,
-            "status": status,
+            "type": problem_type(code, base_url),
+            "title": registered.title,
+            "status": registered.status,
             "detail": detail,
             "code": code,
         }
     ).encode()
-    lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}".encode()]
+    lines = [f"HTTP/1.1 {registered.status} {HTTPStatus(registered.status).phrase}".encode()]
     lines += [name + b": " + value for name, value in default_headers]
     lines += [
-        b"content-type: application/problem+json",
+        b"content-type: " + PROBLEM_MEDIA_TYPE.encode(),
         b"content-length: " + str(len(body)).encode(),
         b"x-content-type-options: nosniff",
         b"connection: close",
@@ -57,8 +59,11 @@ class _Refused(Exception):
     """Raised in a parser callback to stop parsing a request that breaks a limit."""
 
 
-def protocol_class() -> type[asyncio.Protocol] | str:
-    """The protocol for uvicorn's ``http=``: the limited httptools protocol, or "auto" without httptools."""
+def protocol_class(base_url: str) -> type[asyncio.Protocol] | str:
+    """The protocol for uvicorn's ``http=``: the limited httptools protocol, or "auto" without httptools.
+
+    ``base_url`` is the service's, for the problems' ``type`` links.
+    """
     try:
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
     except ImportError:  # pragma: no cover - uvicorn[standard] installs httptools
@@ -67,7 +72,7 @@ def protocol_class() -> type[asyncio.Protocol] | str:
     class LimitedHttpToolsProtocol(HttpToolsProtocol):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._refusal: tuple[int, str, str] | None = None
+            self._refusal: tuple[str, str] | None = None
             self._url_bytes = 0
             self._header_bytes = 0
             self._header_timer: asyncio.TimerHandle | None = None
@@ -86,7 +91,7 @@ def protocol_class() -> type[asyncio.Protocol] | str:
             self._header_timer = None
             if self.transport is not None and not self.transport.is_closing():
                 self._send_problem(
-                    408, "request-timeout", f"the request headers did not arrive within {HEADER_TIMEOUT:g} s"
+                    "request-timeout", f"the request headers did not arrive within {HEADER_TIMEOUT:g} s"
                 )
 
         # uvicorn types the parameter asyncio.Transport, narrower than asyncio.Protocol's BaseTransport.
@@ -113,7 +118,6 @@ def protocol_class() -> type[asyncio.Protocol] | str:
             self._url_bytes += len(url)
             if self._url_bytes > MAX_URL_BYTES:
                 self._refusal = (
-                    414,
                     "uri-too-long",
                     f"the URL is longer than {MAX_URL_BYTES} bytes; send a long SPARQL query in a "
                     "POST body (application/sparql-query or a form) instead",
@@ -125,7 +129,6 @@ def protocol_class() -> type[asyncio.Protocol] | str:
             self._header_bytes += len(name) + len(value) + 4
             if self._header_bytes > MAX_HEADER_BYTES:
                 self._refusal = (
-                    431,
                     "header-too-large",
                     f"the request headers are larger than {MAX_HEADER_BYTES} bytes in all",
                 )
@@ -137,17 +140,16 @@ def protocol_class() -> type[asyncio.Protocol] | str:
             super().on_headers_complete()
 
         # -- answers that never reach the app, as problem+json --
-        def _send_problem(self, status: int, code: str, detail: str) -> None:
-            self.transport.write(problem_bytes(status, code, detail, self.server_state.default_headers))
+        def _send_problem(self, code: str, detail: str) -> None:
+            self.transport.write(problem_bytes(code, detail, self.server_state.default_headers, base_url))
             self.transport.close()
 
         def send_400_response(self, msg: str) -> None:
             self._disarm_header_timer()
-            status, code, detail = self._refusal or (
-                400,
+            code, detail = self._refusal or (
                 "bad-request",
                 "the request is not valid HTTP/1.1 (request line, headers or URL encoding)",
             )
-            self._send_problem(status, code, detail)
+            self._send_problem(code, detail)
 
     return LimitedHttpToolsProtocol

@@ -1,11 +1,14 @@
 """Errors of the SPARQL service, under :class:`iopgraph.core.errors.IopgraphError`.
 
+Their codes and statuses are registered in :data:`iopgraph.core.errors.ERRORS` (the one table,
+documented in docs/errors.md); the classes here name the code only.
+
 IopgraphError
 ├── SparqlRequestError (400)      a request the SPARQL 1.1 Protocol does not allow
 │   ├── QuerySyntaxError           the query does not parse (engine message with line:column)
 │   ├── QueryTooLarge (413)        query or body above IOPGRAPH_MAX_QUERY_BYTES
 │   ├── QueryMediaTypeError (415)  a POST body that is not form data or application/sparql-query
-│   └── BadQueryParameter (422)    a named-query parameter of the wrong type, or missing
+│   └── BadQueryParameter          a named-query parameter of the wrong type, or missing
 ├── QueryRefused (403)            valid SPARQL this endpoint will not run
 │   ├── UpdateRefused              SPARQL Update (INSERT, DELETE, LOAD, ...) on the read-only endpoint
 │   └── ServiceRefused             SERVICE to a host not on IOPGRAPH_SERVICE_ALLOWLIST
@@ -29,7 +32,6 @@ from iopgraph.core.namespaces import PREFIXES
 
 
 class SparqlRequestError(IopgraphError):
-    status = 400
     code = "bad-sparql-request"
 
 
@@ -38,22 +40,18 @@ class QuerySyntaxError(SparqlRequestError):
 
 
 class QueryTooLarge(SparqlRequestError):
-    status = 413
     code = "query-too-large"
 
 
 class QueryMediaTypeError(SparqlRequestError):
-    status = 415
     code = "unsupported-media-type"
 
 
 class BadQueryParameter(SparqlRequestError):
-    status = 422
     code = "invalid-parameter"
 
 
 class QueryRefused(IopgraphError):
-    status = 403
     code = "query-refused"
 
 
@@ -66,17 +64,14 @@ class ServiceRefused(QueryRefused):
 
 
 class AssetNotFound(IopgraphError):
-    status = 404
     code = "not-found"
 
 
 class QueryNotFound(IopgraphError):
-    status = 404
     code = "query-not-found"
 
 
 class MethodNotAllowed(IopgraphError):
-    status = 405
     code = "method-not-allowed"
 
     def __init__(self, message: str, allow: str) -> None:
@@ -85,32 +80,26 @@ class MethodNotAllowed(IopgraphError):
 
 
 class QueryTimeout(IopgraphError):
-    status = 503
     code = "query-timeout"
 
 
 class WorkersUnavailable(IopgraphError):
-    status = 503
     code = "query-workers-busy"
 
 
 class QueryFailed(IopgraphError):
-    status = 500
     code = "query-failed"
 
 
 class UpstreamError(IopgraphError):
-    status = 502
     code = "upstream-error"
 
 
 class UpstreamUnavailable(UpstreamError):
-    status = 503
     code = "upstream-unavailable"
 
 
 class UpstreamTimeout(UpstreamError):
-    status = 504
     code = "upstream-timeout"
 
 
@@ -128,22 +117,18 @@ class QueryTooComplex(SparqlRequestError):
 
 
 class JobCrashed(IopgraphError):
-    status = 400
     code = "isolated-worker-crashed"
 
 
 class JobTimeout(IopgraphError):
-    status = 503
     code = "job-timeout"
 
 
 class JobFailed(IopgraphError):
-    status = 500
     code = "job-failed"
 
 
 class ServiceUnreachable(IopgraphError):
-    status = 502
     code = "service-unreachable"
 
 

@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from iopgraph.core.errors import ResourceNotFound
 from iopgraph.http import providers
-from iopgraph.http.problems import problem
+from iopgraph.http.problems import base_url_of, problem
 from iopgraph.http.readiness import readiness
 
 router = APIRouter(tags=["Operations"])
@@ -49,6 +49,7 @@ async def readyz(request: Request) -> Response:
             f"not ready: {report.reason}",
             "not-ready",
             headers={**_NO_STORE, "Retry-After": "5"},
+            base_url=base_url_of(request.scope),
             checks=report.checks,
         )
     return JSONResponse({"status": "ready", "checks": report.checks}, headers=_NO_STORE)

@@ -35,7 +35,7 @@ def _responses(query: NamedQuery) -> dict[int | str, dict[str, Any]]:
         content = {m: {} for m in STORE_GRAPH_OFFERS}
     return {
         200: {"description": f"{query.form} results", "content": content},
-        422: {"description": "a parameter is missing or has the wrong type"},
+        400: {"description": "a parameter is missing or has the wrong type (`invalid-parameter`)"},
     }
 
 
