@@ -15,6 +15,7 @@ from iopgraph.http.body_limit import BodyLimitMiddleware
 from iopgraph.http.cors import ReadOnlyCors
 from iopgraph.http.observability import Metrics, ObservabilityMiddleware
 from iopgraph.http.openapi_errors import install as document_problems
+from iopgraph.http.representation_cache import RepresentationCache
 from iopgraph.http.security_headers import SecurityHeadersMiddleware
 from iopgraph.routers import catalog, collections, dumps, guidance, ldes, pages, resources, workbench
 from iopgraph.routers import ops as ops_router
@@ -43,6 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.store = getattr(backend, "store", None)  # the embedded pyoxigraph Store, if any
             app.state.backend = backend
             app.state.sparql = SparqlService(backend, settings)
+            app.state.representations = RepresentationCache(
+                settings.page_cache_bytes, lambda: backend.version
+            )
             app.state.search = await open_search(settings, backend)
             stewardship = await start_stewardship(app)  # a broken shapes/ stops the start here
             _connect_feed(app, stewardship.gate)
@@ -55,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.store = app.state.backend = app.state.sparql = app.state.stewardship = (
                 None  # let the store close
             )
-            app.state.search = None
+            app.state.search = app.state.representations = None
 
     # /docs is served by routers/ops.py from local files (no CDN); ReDoc would need one, so it is off.
     app = FastAPI(title="iopgraph", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.media_types import HTML, JSONLD
-from iopgraph.http import render
+from iopgraph.http import conditional, render
 from iopgraph.views import catalog as views
 from iopgraph.views.jsonld import CONTEXT_PATH, document, frame
 
@@ -29,9 +29,9 @@ PAGES = {
 
 async def _serve(request: Request, root: str, build) -> Response:  # an async triple builder
     media_type = negotiate(request.headers.get("accept"), OFFERS, request.query_params.get("format"))
-    validators = render.validators(request, media_type)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    validators = conditional.validators(request, media_type)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     triples = await build()
     headers = {"Link": render.alternates(request, OFFERS, media_type)}
     if media_type == HTML:

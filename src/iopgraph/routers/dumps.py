@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.errors import ResourceNotFound
 from iopgraph.core.media_types import HTML
-from iopgraph.http import render
+from iopgraph.http import conditional, render
 from iopgraph.views.dumps import DUMPS, dump_bytes
 from iopgraph.views.jsonld import CONTEXT_PATH
 
@@ -31,11 +31,11 @@ async def dump(request: Request, name: str) -> Response:
     if found is None:
         raise ResourceNotFound(f"no dump called {name}; available: {', '.join(DUMPS)} (and each with .gz)")
     encode = not gz_file and _accepts_gzip(request)
-    validators = render.validators(
+    validators = conditional.validators(
         request, found.syntax.media_type + (";gzip" if encode else ""), vary="Accept-Encoding"
     )
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     state = request.app.state
     if not hasattr(state, "dump_cache"):
         state.dump_cache = {}
@@ -69,20 +69,20 @@ async def release_file(request: Request, version: str, name: str) -> Response:
     media = next((m for suffix, m in _RELEASE_MEDIA.items() if name.endswith(suffix)), None)
     if media is None or not path.is_file() or path.resolve().parent != (folder / version).resolve():
         raise ResourceNotFound(f"no release file {version}/{name}; see /catalog for the releases")
-    validators = render.validators(
+    validators = conditional.validators(
         request, media, version=f"release-{version}-{name}", vary=None, cache_control=_IMMUTABLE
     )
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return render.bytes_response(path.read_bytes(), media, validators, headers)
 
 
 @router.get("/downloads", summary="Downloads page (HTML)")
 async def downloads(request: Request) -> Response:
-    validators = render.validators(request, HTML)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    validators = conditional.validators(request, HTML)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     return render.html(
         request, "downloads.html", {"title": "Downloads", "dumps": list(DUMPS.values())}, validators
     )

@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import ResourceNotFound
 from iopgraph.core.media_types import HTML
-from iopgraph.http import render
+from iopgraph.http import conditional, render
 from iopgraph.views import ldes
 
 router = APIRouter(tags=["LDES"])
@@ -32,7 +32,12 @@ INTRO = (
 
 
 async def _rdf_or_page(
-    request: Request, triples: list[ox.Triple], media_type: str, v: render.Validators, root: str, title: str
+    request: Request,
+    triples: list[ox.Triple],
+    media_type: str,
+    v: conditional.Validators,
+    root: str,
+    title: str,
 ) -> Response:
     if media_type == HTML:
         return await render.graph_html(request, triples, root, title, INTRO, OFFERS, v)
@@ -64,9 +69,11 @@ async def _prepare(request: Request) -> tuple[str, ldes.EventLog, str]:
 @router.get("/ldes", summary="The Linked Data Event Stream of the graph (entry point, with tree:view)")
 async def stream(request: Request) -> Response:
     media_type, log, base = await _prepare(request)
-    v = render.validators(request, media_type, version=f"ldes-stream-{len(log.versions)}", cache_control=LIVE)
-    if render.not_modified(request, v):
-        return render.not_modified_response(v)
+    v = conditional.validators(
+        request, media_type, version=f"ldes-stream-{len(log.versions)}", cache_control=LIVE
+    )
+    if (early := conditional.early(request, v)) is not None:
+        return early
     return await _rdf_or_page(
         request, ldes.stream_triples(base), media_type, v, ldes.stream_iri(base), "LDES feed"
     )
@@ -79,9 +86,9 @@ async def fragment(request: Request, index: int) -> Response:
         raise ResourceNotFound(f"the stream has fragments 0 to {ldes.fragment_count(log) - 1}")
     closed = ldes.is_closed(log, index)
     key = f"ldes-fragment-{index}" + ("" if closed else f"-{len(log.versions)}")
-    v = render.validators(request, media_type, version=key, cache_control=IMMUTABLE if closed else LIVE)
-    if render.not_modified(request, v):
-        return render.not_modified_response(v)
+    v = conditional.validators(request, media_type, version=key, cache_control=IMMUTABLE if closed else LIVE)
+    if (early := conditional.early(request, v)) is not None:
+        return early
     return await _rdf_or_page(
         request,
         ldes.fragment_triples(base, log, index),
@@ -97,9 +104,9 @@ async def version(request: Request, seq: int) -> Response:
     media_type, log, base = await _prepare(request)
     if not 0 <= seq < len(log.versions):
         raise ResourceNotFound(f"no version {seq} in the stream")
-    v = render.validators(request, media_type, version=f"ldes-version-{seq}", cache_control=IMMUTABLE)
-    if render.not_modified(request, v):
-        return render.not_modified_response(v)
+    v = conditional.validators(request, media_type, version=f"ldes-version-{seq}", cache_control=IMMUTABLE)
+    if (early := conditional.early(request, v)) is not None:
+        return early
     return await _rdf_or_page(
         request,
         ldes.member_triples(base, log.versions[seq]),

@@ -19,7 +19,7 @@ from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import ResourceNotFound
 from iopgraph.core.media_types import FORMAT_NAMES, HTML, JSONLD, RDF_OFFERS
 from iopgraph.core.sources import content_hash, shape_sources
-from iopgraph.http import render
+from iopgraph.http import conditional, render
 from iopgraph.views import documents
 from iopgraph.views.describe import Description, describe, describe_graph, describe_ontology
 from iopgraph.views.jsonld import CONTEXT_PATH, context_text
@@ -46,9 +46,9 @@ async def serve_description(
     """Negotiate, answer 304 if the client is current, else describe and render."""
     # application/json last: JSON-LD served as plain JSON to clients that ask only for JSON.
     media_type = negotiate(request.headers.get("accept"), [*RDF_OFFERS, "application/json"], format)
-    validators = render.validators(request, media_type)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    validators = conditional.validators(request, media_type)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     description = await load()
     if not description.exists:
         raise ResourceNotFound(f"<{description.iri.value}> is not in the graph")
@@ -111,9 +111,9 @@ SHAPES_OFFERS = [HTML, "text/turtle", "application/n-triples", "application/rdf+
 async def shapes(request: Request, format: str | None = None) -> Response:
     media_type = negotiate(request.headers.get("accept"), SHAPES_OFFERS, format)
     files = shape_sources(request.app.state.settings.root)
-    validators = render.validators(request, media_type, version="shapes-" + content_hash(files))
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    validators = conditional.validators(request, media_type, version="shapes-" + content_hash(files))
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     triples: list[ox.Triple] = []
     for f in files:
         triples += [q.triple for q in ox.parse(path=str(f.path))]
@@ -136,9 +136,9 @@ async def shapes(request: Request, format: str | None = None) -> Response:
 @router.get(CONTEXT_PATH, summary="The JSON-LD context of every JSON-LD response (version 1)")
 async def context(request: Request) -> Response:
     text = context_text()
-    validators = render.validators(
+    validators = conditional.validators(
         request, JSONLD, version="context-v1", vary=None, cache_control="public, max-age=86400"
     )
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     return render.context_document(text, validators)

@@ -38,7 +38,7 @@ from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import GraphNotFound, InputError, UnknownFormat
 from iopgraph.core.media_types import JSONLD
 from iopgraph.core.namespaces import GRAPH
-from iopgraph.http import render
+from iopgraph.http import conditional, render
 from iopgraph.routers import resources
 from iopgraph.routers.resources import resource_iri
 from iopgraph.stewardship.changes import GraphName, graph_exists, graph_label
@@ -99,9 +99,9 @@ def direct_target(request: Request, path: str, w3id: bool) -> ox.NamedNode:
 
 async def _read_graph(request: Request, graph: GraphName, format: str | None) -> Response:
     media_type = negotiate(request.headers.get("accept"), GRAPH_OFFERS, format)
-    validators = render.validators(request, media_type)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    validators = conditional.validators(request, media_type)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     source = await read_source(request.app.state.backend)
     if not graph_exists(source, graph):
         raise GraphNotFound(f"there is no graph <{graph_label(graph)}> in the store")
@@ -115,9 +115,9 @@ async def read(request: Request, format: str | None = None) -> Response:
     if graph is not None:
         return await _read_graph(request, graph, format)
     media_type = negotiate(request.headers.get("accept"), DATASET_OFFERS, format)
-    validators = render.validators(request, media_type)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    validators = conditional.validators(request, media_type)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     return render.rdf(await request.app.state.backend.quads(), media_type, validators)
 
 

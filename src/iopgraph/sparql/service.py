@@ -47,7 +47,7 @@ from iopgraph.query.errors import QuerySyntaxError, QueryTooComplex, UpdateRefus
 from iopgraph.query.formats import canonical, offers_for
 from iopgraph.query.lexer import QueryInfo, analyse
 from iopgraph.query.screen import check_service_targets
-from iopgraph.sparql.cache import ResultCache, etag_for
+from iopgraph.sparql.cache import ResultCache
 from iopgraph.sparql.protocol import READ_ONLY, ProtocolRequest
 from iopgraph.store.backend import Backend, worker_options
 from iopgraph.store.engine import Outcome, QueryJob
@@ -74,10 +74,6 @@ class PreparedQuery:
     info: QueryInfo
     key: Hashable
 
-    @property
-    def etag(self) -> str:
-        return etag_for(self.key)
-
 
 @dataclass(frozen=True)
 class QueryAnswer:
@@ -87,7 +83,6 @@ class QueryAnswer:
     count: int
     truncated: bool
     max_results: int
-    etag: str
     cached: bool
     cut: str = "rows"  # what cut a truncated result: "rows" or "bytes"
     max_bytes: int = 0
@@ -267,7 +262,6 @@ class SparqlService:
             count=outcome.count,
             truncated=outcome.truncated,
             max_results=prepared.job.max_results,
-            etag=prepared.etag,
             cached=cached is not None,
             cut=outcome.cut,
             max_bytes=prepared.job.max_bytes,
