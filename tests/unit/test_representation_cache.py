@@ -21,6 +21,10 @@ def page(body: bytes = b"<p>ok</p>", **headers: str) -> Response:
     return Response(body, media_type="text/html", headers={"ETag": '"t"', **headers})
 
 
+def page_with(headers: dict[str, str]) -> Response:
+    return page(b"<p>ok</p>", **headers)
+
+
 @pytest.mark.parametrize(
     ("response", "kept"),
     [
@@ -29,9 +33,9 @@ def page(body: bytes = b"<p>ok</p>", **headers: str) -> Response:
         (Response(b"{}", status_code=404, media_type="application/problem+json"), False),
         (Response(b"{}", status_code=400, media_type="application/problem+json"), False),
         (Response(b"", status_code=304), False),
-        (page(**{"Set-Cookie": "session=1"}), False),
-        (page(**{"Cache-Control": "private, max-age=60"}), False),
-        (page(**{"Cache-Control": "no-store"}), False),
+        (page_with({"Set-Cookie": "session=1"}), False),
+        (page_with({"Cache-Control": "private, max-age=60"}), False),
+        (page_with({"Cache-Control": "no-store"}), False),
         (page(Vary="Accept, Cookie"), False),
         (page(Vary="Authorization"), False),
         (page(Vary="*"), False),
