@@ -76,6 +76,21 @@ class _StateCollector(Collector):
             yield GaugeMetricFamily(
                 "iopgraph_sparql_cache_entries", "Results held in the SPARQL result cache.", value=len(cache)
             )
+        pages = getattr(self.state, "representations", None)
+        if pages is not None:
+            yield CounterMetricFamily(
+                "iopgraph_page_cache_hits",
+                "Pages, collections and dumps served from the representation cache.",
+                value=pages.hits,
+            )
+            yield CounterMetricFamily(
+                "iopgraph_page_cache_misses",
+                "Cacheable pages, collections and dumps not found in the representation cache.",
+                value=pages.misses,
+            )
+            yield GaugeMetricFamily(
+                "iopgraph_page_cache_bytes", "Bytes held in the representation cache.", value=pages.bytes
+            )
         pool = getattr(getattr(self.state, "backend", None), "pool", None)
         if pool is not None:
             yield GaugeMetricFamily(
