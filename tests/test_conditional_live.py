@@ -141,3 +141,26 @@ def test_errors_are_not_cached_and_star_does_not_hide_a_404(server: ServerProces
     assert get(server, missing, {}, "text/turtle", **{"If-None-Match": "*"}).status_code == 404
     present = "/id/initiative/harbour-data-space"
     assert get(server, present, {}, "text/turtle", **{"If-None-Match": "*"}).status_code == 304
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        ("/api/queries", "application/json"),
+        ("/docs/assets/swagger-ui.css", "text/css"),
+        ("/static/style.css", "text/css"),
+        ("/context/v1.jsonld", "application/ld+json"),
+        ("/sparql", "text/turtle"),  # the service description
+        ("/shapes", "text/turtle"),
+    ],
+)
+def test_files_descriptions_and_the_query_list_use_the_same_conditional_get(
+    server: ServerProcess, path: str, accept: str
+) -> None:
+    first = get(server, path, {}, accept)
+    assert first.status_code == 200, first.text[:300]
+    assert first.headers["etag"].startswith('"')  # the views' strong ETags
+    again = get(server, path, {}, accept, **{"If-None-Match": first.headers["etag"]})
+    assert (again.status_code, again.content) == (304, b"")
+    since = get(server, path, {}, accept, **{"If-Modified-Since": first.headers["last-modified"]})
+    assert since.status_code == 304

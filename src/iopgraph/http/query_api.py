@@ -10,6 +10,7 @@ pages SELECT results with ``page``/``per_page`` and ``Link`` headers.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -82,6 +83,17 @@ def describe_query(query: NamedQuery, base: str) -> dict[str, Any]:
 def listing(service: SparqlService) -> dict[str, Any]:
     base = service.settings.base_url.rstrip("/")
     return {"queries": [describe_query(q, base) for q in load_queries(queries_folder(service)).values()]}
+
+
+def listing_response(request: Request, service: SparqlService) -> Response:
+    """``GET /api/queries`` as JSON, with an ETag naming its content (the .rq files may change)."""
+    body = json.dumps(listing(service), ensure_ascii=False, separators=(",", ":")).encode()
+    v = conditional.validators(
+        request, "application/json", version="queries-" + hashlib.sha256(body).hexdigest(), vary=None
+    )
+    if (early := conditional.early(request, v)) is not None:
+        return early
+    return conditional.finish(Response(body, media_type="application/json", headers=v.headers()), v)
 
 
 def openapi_parameters(query: NamedQuery) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -37,6 +38,7 @@ from iopgraph.core.media_types import (
     syntax_for_media_type,
 )
 from iopgraph.core.namespaces import PREFIXES
+from iopgraph.http import conditional
 from iopgraph.http.conditional import Validators, finish
 from iopgraph.views.jsonld import CONTEXT_PATH
 from iopgraph.views.links import local_href
@@ -128,6 +130,24 @@ def bytes_response(
         body = gzip.compress(body, mtime=0)
         extra["Content-Encoding"] = "gzip"
     return finish(Response(body, media_type=media_type, headers=_with(extra, v)), v)
+
+
+def static_file(request: Request, path: Path, media_type: str, cache_control: str) -> Response:
+    """A file shipped with the service (editor and API-docs assets), with the service's conditional GET.
+
+    Its ETag names the file's size and modification time, so a changed file gets a new one."""
+    stat = path.stat()
+    v = conditional.validators(
+        request,
+        media_type,
+        version=f"file-{stat.st_size}-{stat.st_mtime_ns}",
+        last_modified=datetime.fromtimestamp(int(stat.st_mtime), UTC),
+        vary=None,
+        cache_control=cache_control,
+    )
+    if (early := conditional.early(request, v)) is not None:
+        return early
+    return bytes_response(path.read_bytes(), media_type, v)
 
 
 # --- HTML -----------------------------------------------------------------------------------------
