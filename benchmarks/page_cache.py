@@ -50,7 +50,9 @@ def measure(folder: Path, cache_bytes: int, seconds: float, concurrency: int) ->
             mix = [Request("view", "GET", path, headers={"Accept": accept})]
             result = asyncio.run(run_load(server.url, mix, concurrency, seconds, 10_000_000))
             summary = result.summary()
-            figures[path] = {k: summary[k] for k in ("requests_per_s", "p50_ms", "p99_ms", "unexpected_status")}
+            figures[path] = {
+                k: summary[k] for k in ("requests_per_s", "p50_ms", "p99_ms", "unexpected_status")
+            }
     return figures
 
 
