@@ -91,13 +91,14 @@ def test_every_kind_of_get_is_304_with_its_etag_then_200_with_a_new_one_after_a_
         again = get(server, path, params, accept, **{"If-None-Match": etag})
         assert again.status_code == 304, what
         assert again.content == b"", what
-        for name in ("etag", "vary", "cache-control", "last-modified"):
+        for name in ("etag", "vary", "cache-control", "last-modified", "content-location"):
             assert again.headers.get(name) == first.headers.get(name), (what, name)
         # the weak form and a list work too (weak comparison, RFC 9110 §13.1.2)
         weak_list = f'"nope", W/{etag.removeprefix("W/")}'
         assert get(server, path, params, accept, **{"If-None-Match": weak_list}).status_code == 304, what
         assert get(server, path, params, accept, **{"If-None-Match": '"nope"'}).status_code == 200, what
         assert NEW_TEXT not in first.text, what
+    assert before["resource as Turtle"].headers["content-location"].endswith("?format=ttl")
 
     write = httpx.put(
         server.url + "/store",

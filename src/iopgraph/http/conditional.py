@@ -16,7 +16,8 @@ results). Every GET and HEAD does::
 :func:`early` answers ``304 Not Modified`` (RFC 9110 §13.1.2, §13.1.3, §13.2.2,
 §15.4.5) before any work: ``If-None-Match`` by weak comparison, ``*`` and lists
 included; ``If-Modified-Since`` only when there is no ``If-None-Match``. A 304
-carries ``ETag``, ``Vary``, ``Cache-Control`` and ``Last-Modified`` and no body.
+carries ``ETag``, ``Vary``, ``Cache-Control``, ``Last-Modified`` (and ``Content-Location``
+when the 200 has one) and no body.
 When the route's representation is cacheable, :func:`early` also serves it from
 the app's :class:`~iopgraph.http.representation_cache.RepresentationCache`, and
 :func:`finish` stores what the route built.
@@ -62,6 +63,8 @@ class Validators:
     last_modified: datetime
     vary: str | None = "Accept"
     cache_control: str = "public, max-age=60"
+    #: the URL of this very representation, when it has one of its own (RFC 9110 §8.7)
+    content_location: str | None = None
     key: str = ""
     #: the store version the representation was made at ("" when it does not depend on the store)
     store_version: str = ""
@@ -78,6 +81,8 @@ class Validators:
         }
         if self.vary:
             headers["Vary"] = self.vary
+        if self.content_location:
+            headers["Content-Location"] = self.content_location
         return headers
 
 
@@ -151,6 +156,7 @@ def validators(
     cache_control: str | None = None,
     weak: bool = False,
     cache: bool | None = None,
+    content_location: str | None = None,
 ) -> Validators:
     """The validators of this request's representation in ``media_type``.
 
@@ -176,6 +182,7 @@ def validators(
         last_modified=last_modified or backend.last_modified,
         vary=vary,
         cache_control=cache_control or f"public, max-age={state.settings.cache_max_age}",
+        content_location=content_location,
         key=key,
         store_version=store_version,
         star=star,

@@ -46,16 +46,14 @@ async def serve_description(
     """Negotiate, answer 304 if the client is current, else describe and render."""
     # application/json last: JSON-LD served as plain JSON to clients that ask only for JSON.
     media_type = negotiate(request.headers.get("accept"), [*RDF_OFFERS, "application/json"], format)
-    validators = conditional.validators(request, media_type)
+    location = f"{render.header_path(request)}?format={FORMAT_NAMES.get(media_type, 'jsonld')}"
+    validators = conditional.validators(request, media_type, content_location=location)
     if (early := conditional.early(request, validators)) is not None:
         return early
     description = await load()
     if not description.exists:
         raise ResourceNotFound(f"<{description.iri.value}> is not in the graph")
-    headers = {
-        "Link": render.alternates(request, RDF_OFFERS, media_type),
-        "Content-Location": f"{render.header_path(request)}?format={FORMAT_NAMES.get(media_type, 'jsonld')}",
-    }
+    headers = {"Link": render.alternates(request, RDF_OFFERS, media_type)}
     context_url = request.app.state.settings.base_url.rstrip("/") + CONTEXT_PATH
     if media_type in (JSONLD, "application/json"):
         return render.jsonld(
