@@ -20,6 +20,7 @@ from iopgraph.http.cors import ReadOnlyCors
 from iopgraph.http.observability import Metrics, ObservabilityMiddleware
 from iopgraph.http.openapi_errors import install as document_problems
 from iopgraph.http.render import make_templates
+from iopgraph.http.representation_cache import RepresentationCache
 from iopgraph.http.security_headers import SecurityHeadersMiddleware
 from iopgraph.routers import catalog, collections, dumps, guidance, ldes, pages, resources, workbench
 from iopgraph.routers import ops as ops_router
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     raise
                 try:
                     app.state.context = context
-                    metrics.watch(backend, sparql.cache)
+                    metrics.watch(backend, sparql.cache, context.representations)
                     yield
                 finally:
                     metrics.watch(None, None)
@@ -125,6 +126,7 @@ async def _build_context(
         sessions=SessionStore(settings.session_lifetime, settings.base_url),
         forms=forms,
         proposals=proposals,
+        representations=RepresentationCache(settings.page_cache_bytes, lambda: str(backend.version)),
     )
 
 

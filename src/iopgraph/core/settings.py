@@ -67,6 +67,12 @@ class Settings(BaseSettings):
         default=1024, ge=0, description="Query results kept in the in-memory cache (0: off)."
     )
     cache_bytes: int = Field(default=128_000_000, ge=0, description="Most bytes of results the cache keeps.")
+    page_cache_bytes: int = Field(
+        default=64_000_000,
+        ge=0,
+        description="Most bytes of rendered pages, collections and dumps kept in memory until the next "
+        "write (0: off).",
+    )
     sources: Annotated[list[Path], NoDecode] = Field(
         default_factory=list,
         description="RDF files or folders to serve instead of ontology/ + data/ (`iopgraph serve FILE...`), comma-separated.",

@@ -19,6 +19,7 @@ from starlette.templating import Jinja2Templates
 
 from iopgraph.core.settings import Settings
 from iopgraph.http.observability import Metrics
+from iopgraph.http.representation_cache import RepresentationCache
 from iopgraph.search.service import SearchService
 from iopgraph.sparql.service import SparqlService
 from iopgraph.stewardship.service import Stewardship
@@ -49,6 +50,7 @@ class AppContext:
     proposals: ProposalBox  # the workbench's proposals, beside the store
     accept_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one proposal accepted at a time
     dumps: DumpCache = field(default_factory=dict)
+    representations: RepresentationCache | None = None  # rendered views, until the next write (None: off)
 
 
 def beside_store(settings: Settings, suffix: str) -> Path:

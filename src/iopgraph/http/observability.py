@@ -35,6 +35,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from iopgraph.http.representation_cache import RepresentationCache
 from iopgraph.sparql.cache import ResultCache
 from iopgraph.store.backend import Backend
 
@@ -62,6 +63,7 @@ class _StateCollector(Collector):
     def __init__(self) -> None:
         self.backend: Backend | None = None
         self.cache: ResultCache | None = None
+        self.pages: RepresentationCache | None = None
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         cache = self.cache
@@ -74,6 +76,21 @@ class _StateCollector(Collector):
             )
             yield GaugeMetricFamily(
                 "iopgraph_sparql_cache_entries", "Results held in the SPARQL result cache.", value=len(cache)
+            )
+        pages = self.pages
+        if pages is not None:
+            yield CounterMetricFamily(
+                "iopgraph_page_cache_hits",
+                "Pages, collections and dumps served from the representation cache.",
+                value=pages.hits,
+            )
+            yield CounterMetricFamily(
+                "iopgraph_page_cache_misses",
+                "Cacheable pages, collections and dumps not found in the representation cache.",
+                value=pages.misses,
+            )
+            yield GaugeMetricFamily(
+                "iopgraph_page_cache_bytes", "Bytes held in the representation cache.", value=pages.bytes
             )
         stats = self.backend.stats() if self.backend is not None else None
         if stats is not None and stats.workers is not None:
@@ -119,10 +136,14 @@ class Metrics:
         self._state = _StateCollector()
         self.registry.register(self._state)
 
-    def watch(self, backend: Backend | None, cache: ResultCache | None) -> None:
-        """Report the counters of ``backend`` and the SPARQL result ``cache`` at each scrape (None: stop)."""
+    def watch(
+        self, backend: Backend | None, cache: ResultCache | None, pages: RepresentationCache | None = None
+    ) -> None:
+        """Report the counters of ``backend``, the SPARQL result ``cache`` and the representation cache
+        ``pages`` at each scrape (None: stop)."""
         self._state.backend = backend
         self._state.cache = cache
+        self._state.pages = pages
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

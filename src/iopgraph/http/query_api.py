@@ -9,6 +9,8 @@ pages SELECT results with ``page``/``per_page`` and ``Link`` headers.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -17,12 +19,11 @@ from fastapi import Request, Response
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.media_types import SPARQL_QUERY
-from iopgraph.http import providers
-from iopgraph.http.sparql import client_of, result_headers
+from iopgraph.http import conditional, providers
+from iopgraph.http.sparql import client_of, query_validators, result_headers
 from iopgraph.query.errors import BadQueryParameter, QueryNotFound
 from iopgraph.query.formats import offers_for
 from iopgraph.query.lexer import append_page
-from iopgraph.sparql.cache import matches
 from iopgraph.sparql.named import NAME_PATTERN, NamedQuery, Parameter, load_queries, load_query
 from iopgraph.sparql.protocol import ProtocolRequest
 from iopgraph.sparql.service import SparqlService
@@ -82,6 +83,17 @@ def describe_query(query: NamedQuery, base: str) -> dict[str, Any]:
 def listing(service: SparqlService) -> dict[str, Any]:
     base = service.settings.base_url.rstrip("/")
     return {"queries": [describe_query(q, base) for q in load_queries(queries_folder(service)).values()]}
+
+
+def listing_response(request: Request, service: SparqlService) -> Response:
+    """``GET /api/queries`` as JSON, with an ETag naming its content (the .rq files may change)."""
+    body = json.dumps(listing(service), ensure_ascii=False, separators=(",", ":")).encode()
+    v = conditional.validators(
+        request, "application/json", version="queries-" + hashlib.sha256(body).hexdigest(), vary=None
+    )
+    if (early := conditional.early(request, v)) is not None:
+        return early
+    return conditional.finish(Response(body, media_type="application/json", headers=v.headers()), v)
 
 
 def openapi_parameters(query: NamedQuery) -> list[dict[str, Any]]:
@@ -146,7 +158,15 @@ async def run_named_query(request: Request, service: SparqlService, name: str) -
     fmt = params.get("format")
     # ``?format=sparql`` (or Accept: application/sparql-query) asks for the query text itself.
     if negotiate(request.headers.get("accept"), [*offers_for(query.form), SPARQL_QUERY], fmt) == SPARQL_QUERY:
-        return Response(query.text, media_type=f"{SPARQL_QUERY}; charset=utf-8", headers={"Vary": "Accept"})
+        text_v = conditional.validators(
+            request, SPARQL_QUERY, version="query-" + hashlib.sha256(query.text.encode()).hexdigest()
+        )
+        if (early := conditional.early(request, text_v)) is not None:
+            return early
+        return conditional.finish(
+            Response(query.text, media_type=f"{SPARQL_QUERY}; charset=utf-8", headers=text_v.headers()),
+            text_v,
+        )
     substitutions = query.bind({p.name: params[p.name] for p in query.parameters if p.name in params})
     text, page, per_page = query.text, 1, 0
     paged = append_page(text, 1, 0) is not None
@@ -162,15 +182,16 @@ async def run_named_query(request: Request, service: SparqlService, name: str) -
         substitutions,
         max_results=per_page if paged else None,
     )
-    if matches(request.headers.get("if-none-match"), prepared.etag):
-        return Response(status_code=304, headers={"ETag": prepared.etag, "Vary": "Accept"})
+    v = query_validators(request, prepared)
+    if (early := conditional.early(request, v)) is not None:
+        return early
     answer = await service.answer(prepared, client_of(request))
-    headers = result_headers(answer, request, service)
+    headers = result_headers(answer, v)
     if paged and answer.cut == "rows":
         headers.pop("X-SPARQL-MaxRows", None)
         headers.pop("Iopgraph-Truncated", None)
         headers["Link"] = _page_links(request, page, per_page, has_next=answer.truncated)
-    return Response(answer.body, headers=headers)
+    return conditional.finish(Response(answer.body, headers=headers), v)
 
 
 def _page_links(request: Request, page: int, per_page: int, has_next: bool) -> str:

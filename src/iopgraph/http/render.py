@@ -1,30 +1,27 @@
-"""The one module that turns view results into HTTP responses: RDF, JSON-LD, HTML, 304.
+"""The one module that turns view results into HTTP responses: RDF, JSON-LD, HTML.
 
 Routers pick a media type (``conneg.negotiate``) and call a view; the view
 returns triples, a JSON-LD document or a page model; this module serialises
 it and adds the headers every representation carries:
 
-- ``ETag`` (from the backend's ``version``, the URL and the media type) and
-  ``Last-Modified`` (the backend's ``last_modified``); ``If-None-Match`` /
-  ``If-Modified-Since`` answer ``304 Not Modified`` before any work is done;
-- ``Vary: Accept`` when the representation was negotiated;
+- the validators of :mod:`iopgraph.http.conditional` (``ETag``, ``Last-Modified``,
+  ``Cache-Control``, ``Vary``); every response built here with validators goes
+  through :func:`conditional.finish <iopgraph.http.conditional.finish>`, which
+  keeps it in the representation cache when it may be kept;
 - ``Link: <...>; rel="alternate"; type="..."`` for each other format.
 
-    validators = render.validators(request, media_type)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
-    return render.rdf(triples, media_type, validators)
+    v = conditional.validators(request, media_type)
+    if (early := conditional.early(request, v)) is not None:
+        return early                       # 304, or the cached 200
+    return render.rdf(triples, media_type, v)
 """
 
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -42,75 +39,13 @@ from iopgraph.core.media_types import (
     label,
     syntax_for_media_type,
 )
-from iopgraph.http import providers
+from iopgraph.http import conditional, providers
+from iopgraph.http.conditional import Validators, finish
 from iopgraph.views.jsonld import CONTEXT_PATH
 from iopgraph.views.links import local_href
 from iopgraph.views.serialize import serialize
 
 _TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-
-
-@dataclass(frozen=True)
-class Validators:
-    """The cache validators of one representation."""
-
-    etag: str
-    last_modified: datetime
-    vary: str | None = "Accept"
-    cache_control: str = "public, max-age=60"
-
-    def headers(self) -> dict[str, str]:
-        headers = {
-            "ETag": self.etag,
-            "Last-Modified": format_datetime(self.last_modified, usegmt=True),
-            "Cache-Control": self.cache_control,
-        }
-        if self.vary:
-            headers["Vary"] = self.vary
-        return headers
-
-
-def validators(
-    request: Request,
-    media_type: str,
-    *,
-    version: str | None = None,
-    last_modified: datetime | None = None,
-    vary: str | None = "Accept",
-    cache_control: str | None = None,
-) -> Validators:
-    """Validators for the representation of this URL in ``media_type`` at the store's current version."""
-    backend = providers.backend(request)
-    settings = providers.settings(request)
-    query = "&".join(sorted(f"{k}={v}" for k, v in request.query_params.multi_items()))
-    key = "|".join((version or backend.version, request.url.path, query, media_type))
-    tag = '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
-    age = settings.cache_max_age
-    return Validators(
-        tag, last_modified or backend.last_modified, vary, cache_control or f"public, max-age={age}"
-    )
-
-
-def not_modified(request: Request, v: Validators) -> bool:
-    """RFC 9110 §13.2.2: If-None-Match wins over If-Modified-Since."""
-    inm = request.headers.get("if-none-match")
-    if inm is not None:
-        tags = [t.strip() for t in inm.split(",")]
-        return "*" in tags or any(t.removeprefix("W/") == v.etag for t in tags)
-    ims = request.headers.get("if-modified-since")
-    if ims:
-        try:
-            since = parsedate_to_datetime(ims)
-        except (TypeError, ValueError):
-            return False
-        if since.tzinfo is None:
-            return False
-        return v.last_modified.replace(microsecond=0) <= since
-    return False
-
-
-def not_modified_response(v: Validators) -> Response:
-    return Response(status_code=304, headers=v.headers())
 
 
 def header_path(request: Request) -> str:
@@ -158,7 +93,7 @@ def rdf(
     """Turtle, N-Triples, RDF/XML, N-Quads or TriG of ``triples`` (JSON-LD, compacted with ``context_url``)."""
     body = serialize_rdf(triples, media_type, context_url)
     charset = "; charset=utf-8" if media_type.startswith("text/") else ""
-    return Response(body, media_type=media_type + charset, headers=_with(headers, v))
+    return finish(Response(body, media_type=media_type + charset, headers=_with(headers, v)), v)
 
 
 def jsonld(
@@ -173,11 +108,11 @@ def jsonld(
         link = f'<{doc["@context"]}>; rel="http://www.w3.org/ns/json-ld#context"; type="{JSONLD}"'
         extra["Link"] = ", ".join(filter(None, [extra.get("Link"), link]))
     body = json.dumps(doc, ensure_ascii=False, indent=1).encode()
-    return Response(body, media_type=media_type, headers=_with(extra, v))
+    return finish(Response(body, media_type=media_type, headers=_with(extra, v)), v)
 
 
 def context_document(text: str, v: Validators) -> Response:
-    return Response(text.encode(), media_type=JSONLD, headers=v.headers())
+    return finish(Response(text.encode(), media_type=JSONLD, headers=v.headers()), v)
 
 
 def bytes_response(
@@ -192,7 +127,25 @@ def bytes_response(
     if gzip_it:
         body = gzip.compress(body, mtime=0)
         extra["Content-Encoding"] = "gzip"
-    return Response(body, media_type=media_type, headers=_with(extra, v))
+    return finish(Response(body, media_type=media_type, headers=_with(extra, v)), v)
+
+
+def static_file(request: Request, path: Path, media_type: str, cache_control: str) -> Response:
+    """A file shipped with the service (editor and API-docs assets), with the service's conditional GET.
+
+    Its ETag names the file's size and modification time, so a changed file gets a new one."""
+    stat = path.stat()
+    v = conditional.validators(
+        request,
+        media_type,
+        version=f"file-{stat.st_size}-{stat.st_mtime_ns}",
+        last_modified=datetime.fromtimestamp(int(stat.st_mtime), UTC),
+        vary=None,
+        cache_control=cache_control,
+    )
+    if (early := conditional.early(request, v)) is not None:
+        return early
+    return bytes_response(path.read_bytes(), media_type, v)
 
 
 # --- HTML -----------------------------------------------------------------------------------------
@@ -218,13 +171,13 @@ def html(
     v: Validators | None = None,
     headers: dict[str, str] | None = None,
     status_code: int = 200,
-) -> HTMLResponse:
+) -> Response:
     """A page from ``templates/<template>``."""
     response = templates(request).TemplateResponse(
         request, template, context, status_code=status_code, headers=_with(headers, v)
     )
     assert isinstance(response, HTMLResponse)
-    return response
+    return finish(response, v)
 
 
 async def graph_html(
@@ -236,7 +189,7 @@ async def graph_html(
     offers: Sequence[str],
     v: Validators | None = None,
     headers: dict[str, str] | None = None,
-) -> HTMLResponse:
+) -> Response:
     """A small RDF graph (catalogue, VoID, LDES) as a page: its resources with their properties.
 
     Labels of the properties, types and values come from the graph itself, then from the store.

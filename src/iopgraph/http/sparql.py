@@ -1,24 +1,26 @@
 """HTTP side of the SPARQL endpoint: request → service → response, with conditional GET.
 
 Routers call :func:`handle_sparql`; this module builds every response the
-endpoint sends (results, 304, service description, editor page).
+endpoint sends (results, 304, service description, editor page). Results carry
+the ETag scheme of :mod:`iopgraph.http.conditional`, weak (the same query at the
+same store version means the same answer, not necessarily the same bytes), with
+what identifies the query (text, graphs, bindings, cap) as the request's query,
+so GET and POST of one query share it.
 """
 
 from __future__ import annotations
-
-from email.utils import format_datetime
 
 from fastapi import Request, Response
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.media_types import DESCRIPTION_OFFERS, HTML, text_content_type
+from iopgraph.http import conditional
 from iopgraph.http.body import QUERY_LIMIT, read_body
 from iopgraph.query.errors import SparqlRequestError
 from iopgraph.query.formats import content_type
-from iopgraph.sparql.cache import matches
 from iopgraph.sparql.description import service_description
 from iopgraph.sparql.protocol import parse_request
-from iopgraph.sparql.service import QueryAnswer, SparqlService
+from iopgraph.sparql.service import PreparedQuery, QueryAnswer, SparqlService
 from iopgraph.store.engine import serialize_triples
 from iopgraph.views.sparql_editor import editor_page
 
@@ -26,13 +28,25 @@ from iopgraph.views.sparql_editor import editor_page
 EXPOSED_HEADERS = "ETag, Last-Modified, Link, X-SPARQL-MaxRows, Iopgraph-Truncated, Iopgraph-Result-Count"
 
 
-def result_headers(answer: QueryAnswer, request: Request, service: SparqlService) -> dict[str, str]:
+def query_validators(request: Request, prepared: PreparedQuery) -> conditional.Validators:
+    """The validators of a query's result: its result key (store version first) names it."""
+    key = prepared.key
+    assert isinstance(key, tuple)
+    return conditional.validators(
+        request,
+        prepared.job.media_type,
+        version=str(key[0]),
+        query=repr(key[1:]),
+        weak=True,
+        cache_control="public, no-cache",
+        cache=False,  # results have their own cache (sparql/cache.py)
+    )
+
+
+def result_headers(answer: QueryAnswer, v: conditional.Validators) -> dict[str, str]:
     headers = {
+        **v.headers(),
         "Content-Type": content_type(answer.media_type),
-        "Vary": "Accept",
-        "ETag": answer.etag,
-        "Last-Modified": format_datetime(service.backend.last_modified, usegmt=True),
-        "Cache-Control": "public, no-cache",
         "Iopgraph-Result-Count": str(answer.count),
     }
     if answer.truncated and answer.cut == "bytes":
@@ -76,15 +90,15 @@ async def handle_sparql(request: Request, service: SparqlService) -> Response:
     prepared = await service.prepare_async(
         parsed, request.headers.get("accept"), base_iri=endpoint_url(service)
     )
-    conditional = request.method in ("GET", "HEAD")
-    if conditional and matches(request.headers.get("if-none-match"), prepared.etag):
-        return Response(status_code=304, headers={"ETag": prepared.etag, "Vary": "Accept"})
+    v = query_validators(request, prepared)
+    if (early := conditional.early(request, v)) is not None:
+        return early
     answer = await service.answer(prepared, client_of(request))
-    headers = result_headers(answer, request, service)
+    headers = result_headers(answer, v)
     if request.method == "HEAD":  # the headers GET would send, Content-Length included
         headers["Content-Length"] = str(len(answer.body))
-        return Response(b"", headers=headers)
-    return Response(answer.body, headers=headers)
+        return conditional.finish(Response(b"", headers=headers), v)
+    return conditional.finish(Response(answer.body, headers=headers), v)
 
 
 async def describe_endpoint(request: Request, service: SparqlService) -> Response:
@@ -92,15 +106,21 @@ async def describe_endpoint(request: Request, service: SparqlService) -> Respons
     media_type = negotiate(
         request.headers.get("accept"), DESCRIPTION_OFFERS, request.query_params.get("format")
     )
+    v = conditional.validators(request, media_type)
+    if (early := conditional.early(request, v)) is not None:
+        return early
     if media_type == HTML:
         # On the configured/derived base URL, never the request's Host (YASGUI needs an absolute endpoint).
         html = editor_page(service.settings, service.settings.base_url.rstrip("/") + "/sparql")
-        return Response(html, media_type=text_content_type(HTML), headers={"Vary": "Accept"})
+        return conditional.finish(Response(html, media_type=text_content_type(HTML), headers=v.headers()), v)
     endpoint = endpoint_url(service)
     rows = await service.backend.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } } ORDER BY ?g")
     graphs = [row["g"].value for row in rows if "g" in row]
     triples = service_description(endpoint, graphs, bool(service.settings.service_allowlist))
-    return Response(
-        serialize_triples(triples, media_type),
-        headers={"Content-Type": content_type(media_type), "Vary": "Accept"},
+    return conditional.finish(
+        Response(
+            serialize_triples(triples, media_type),
+            headers={**v.headers(), "Content-Type": content_type(media_type)},
+        ),
+        v,
     )

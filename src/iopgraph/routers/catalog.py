@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.media_types import CATALOG_OFFERS, HTML, JSONLD
 from iopgraph.core.namespaces import BASE
-from iopgraph.http import providers, render
+from iopgraph.http import conditional, providers, render
 from iopgraph.views import catalog as views
 from iopgraph.views.jsonld import CONTEXT_PATH, document, frame
 
@@ -31,9 +31,9 @@ PAGES = {
 
 async def _serve(request: Request, root: str, build: Callable[[], Awaitable[list[ox.Triple]]]) -> Response:
     media_type = negotiate(request.headers.get("accept"), CATALOG_OFFERS, request.query_params.get("format"))
-    validators = render.validators(request, media_type)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    validators = conditional.validators(request, media_type)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     triples = await build()
     headers = {"Link": render.alternates(request, CATALOG_OFFERS, media_type)}
     if media_type == HTML:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.media_types import JSON, JSONLD, JSONLD_VIEW_OFFERS
-from iopgraph.http import providers, render
+from iopgraph.http import conditional, providers, render
 from iopgraph.views.collections import COLLECTIONS, CollectionSpec, collection_page, paging, parse_filters
 from iopgraph.views.hydra import PageLinks, collection_document, hydra_triples
 from iopgraph.views.jsonld import CONTEXT_PATH
@@ -23,9 +23,9 @@ def _handler(spec: CollectionSpec) -> Callable[[Request], Awaitable[Response]]:
         media_type = negotiate(request.headers.get("accept"), JSONLD_VIEW_OFFERS, params.get("format"))
         filters = parse_filters(spec, params.multi_items())
         page, limit = paging(params.get("page"), params.get("limit"))
-        validators = render.validators(request, media_type)
-        if render.not_modified(request, validators):
-            return render.not_modified_response(validators)
+        validators = conditional.validators(request, media_type)
+        if (early := conditional.early(request, validators)) is not None:
+            return early
         settings = providers.settings(request)
         result = await collection_page(
             providers.backend(request),

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.errors import ResourceNotFound
 from iopgraph.core.media_types import GZIP, HTML, RELEASE_FILE_TYPES, text_content_type
-from iopgraph.http import providers, render
+from iopgraph.http import conditional, providers, render
 from iopgraph.views.dumps import DUMPS, dump_bytes
 
 router = APIRouter(tags=["downloads"])
@@ -30,11 +30,11 @@ async def dump(request: Request, name: str) -> Response:
     if found is None:
         raise ResourceNotFound(f"no dump called {name}; available: {', '.join(DUMPS)} (and each with .gz)")
     encode = not gz_file and _accepts_gzip(request)
-    validators = render.validators(
+    validators = conditional.validators(
         request, found.syntax.media_type + (";gzip" if encode else ""), vary="Accept-Encoding"
     )
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     context = providers.context(request)
     body = await dump_bytes(context.backend, context.dumps, found, context.settings.base_url)
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
@@ -58,20 +58,20 @@ async def release_file(request: Request, version: str, name: str) -> Response:
     media = next((text_content_type(m) for end, m in RELEASE_FILE_TYPES.items() if name.endswith(end)), None)
     if media is None or not path.is_file() or path.resolve().parent != (folder / version).resolve():
         raise ResourceNotFound(f"no release file {version}/{name}; see /catalog for the releases")
-    validators = render.validators(
+    validators = conditional.validators(
         request, media, version=f"release-{version}-{name}", vary=None, cache_control=_IMMUTABLE
     )
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return render.bytes_response(path.read_bytes(), media, validators, headers)
 
 
 @router.get("/downloads", summary="Downloads page (HTML)")
 async def downloads(request: Request) -> Response:
-    validators = render.validators(request, HTML)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    validators = conditional.validators(request, HTML)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     return render.html(
         request, "downloads.html", {"title": "Downloads", "dumps": list(DUMPS.values())}, validators
     )

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import InvalidParameter
 from iopgraph.core.media_types import HTML, JSON, JSONLD, JSONLD_VIEW_OFFERS
-from iopgraph.http import providers, render
+from iopgraph.http import conditional, providers, render
 from iopgraph.views import pages
 from iopgraph.views.guidance import guidance, parse_challenges
 from iopgraph.views.guidance_doc import guidance_document, guidance_triples
@@ -29,9 +29,9 @@ async def guidance_api(request: Request) -> Response:
             f"unknown parameter(s) {', '.join(unknown)}; use challenge=<slug> (repeatable)"
         )
     chosen = parse_challenges(params.getlist("challenge"))
-    validators = render.validators(request, media_type)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    validators = conditional.validators(request, media_type)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     result = await guidance(providers.backend(request), chosen)
     base = providers.settings(request).base_url.rstrip("/")
     url = base + str(request.url.path) + ("?" + request.url.query if request.url.query else "")
@@ -44,9 +44,9 @@ async def guidance_api(request: Request) -> Response:
 
 @router.get("/guidance", summary="Guidance page: pick challenges, get ranked mitigations (HTML)")
 async def guidance_page(request: Request) -> Response:
-    validators = render.validators(request, HTML)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    validators = conditional.validators(request, HTML)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     backend = providers.backend(request)
     context: dict[str, object] = {
         "title": "Guidance",

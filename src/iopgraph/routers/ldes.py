@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, Response
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import ResourceNotFound
 from iopgraph.core.media_types import HTML, LDES_OFFERS
-from iopgraph.http import providers, render
+from iopgraph.http import conditional, providers, render
 from iopgraph.http.providers import BackendDep, EventLogDep, SettingsDep
 from iopgraph.store.backend import Backend
 from iopgraph.views import ldes
@@ -27,7 +27,12 @@ INTRO = (
 
 
 async def _rdf_or_page(
-    request: Request, triples: list[ox.Triple], media_type: str, v: render.Validators, root: str, title: str
+    request: Request,
+    triples: list[ox.Triple],
+    media_type: str,
+    v: conditional.Validators,
+    root: str,
+    title: str,
 ) -> Response:
     if media_type == HTML:
         return await render.graph_html(request, triples, root, title, INTRO, LDES_OFFERS, v)
@@ -48,9 +53,11 @@ async def _prepare(request: Request, log: ldes.EventLog, backend: Backend) -> st
 @router.get("/ldes", summary="The Linked Data Event Stream of the graph (entry point, with tree:view)")
 async def stream(request: Request, log: EventLogDep, backend: BackendDep, settings: SettingsDep) -> Response:
     media_type, base = await _prepare(request, log, backend), settings.base_url
-    v = render.validators(request, media_type, version=f"ldes-stream-{len(log.versions)}", cache_control=LIVE)
-    if render.not_modified(request, v):
-        return render.not_modified_response(v)
+    v = conditional.validators(
+        request, media_type, version=f"ldes-stream-{len(log.versions)}", cache_control=LIVE
+    )
+    if (early := conditional.early(request, v)) is not None:
+        return early
     return await _rdf_or_page(
         request, ldes.stream_triples(base), media_type, v, ldes.stream_iri(base), "LDES feed"
     )
@@ -65,9 +72,9 @@ async def fragment(
         raise ResourceNotFound(f"the stream has fragments 0 to {ldes.fragment_count(log) - 1}")
     closed = ldes.is_closed(log, index)
     key = f"ldes-fragment-{index}" + ("" if closed else f"-{len(log.versions)}")
-    v = render.validators(request, media_type, version=key, cache_control=IMMUTABLE if closed else LIVE)
-    if render.not_modified(request, v):
-        return render.not_modified_response(v)
+    v = conditional.validators(request, media_type, version=key, cache_control=IMMUTABLE if closed else LIVE)
+    if (early := conditional.early(request, v)) is not None:
+        return early
     return await _rdf_or_page(
         request,
         ldes.fragment_triples(base, log, index),
@@ -85,9 +92,9 @@ async def version(
     media_type, base = await _prepare(request, log, backend), settings.base_url
     if not 0 <= seq < len(log.versions):
         raise ResourceNotFound(f"no version {seq} in the stream")
-    v = render.validators(request, media_type, version=f"ldes-version-{seq}", cache_control=IMMUTABLE)
-    if render.not_modified(request, v):
-        return render.not_modified_response(v)
+    v = conditional.validators(request, media_type, version=f"ldes-version-{seq}", cache_control=IMMUTABLE)
+    if (early := conditional.early(request, v)) is not None:
+        return early
     return await _rdf_or_page(
         request,
         ldes.member_triples(base, log.versions[seq]),

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from iopgraph.core.errors import ResourceNotFound
-from iopgraph.http import providers
+from iopgraph.http import providers, render
 from iopgraph.http.problems import base_url_of, problem
 from iopgraph.http.readiness import readiness
 
@@ -91,11 +91,7 @@ async def api_docs(request: Request) -> Response:
 
 
 @router.get("/docs/assets/{name}", include_in_schema=False)
-async def api_docs_asset(name: str) -> Response:
+async def api_docs_asset(name: str, request: Request) -> Response:
     if name not in SWAGGER_ASSETS:
         raise ResourceNotFound(f"no API docs asset called {name[:100]!r}")
-    return FileResponse(
-        swagger_ui_dir() / name,
-        media_type=SWAGGER_ASSETS[name],
-        headers={"Cache-Control": "public, max-age=86400"},
-    )
+    return render.static_file(request, swagger_ui_dir() / name, SWAGGER_ASSETS[name], "public, max-age=86400")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 
 from iopgraph.core.errors import ResourceNotFound
 from iopgraph.core.media_types import HTML, JSONLD, TEXT, TURTLE, text_content_type
-from iopgraph.http import providers, render
+from iopgraph.http import conditional, providers, render
 from iopgraph.search.views import LIST_TYPES, list_query
 from iopgraph.views import guides, pages
 from iopgraph.views.collections import COLLECTIONS
@@ -42,9 +42,9 @@ LISTS = {
 
 
 async def page(request: Request, template: str, build: Callable[[], Awaitable[dict[str, Any]]]) -> Response:
-    validators = render.validators(request, HTML)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    validators = conditional.validators(request, HTML)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     return render.html(request, template, await build(), validators)
 
 
@@ -142,15 +142,15 @@ STATIC_FILES = {
 
 def _static(request: Request, name: str) -> Response:
     body = (STATIC / name).read_bytes()
-    validators = render.validators(
+    validators = conditional.validators(
         request,
         STATIC_FILES[name],
         version=hashlib.sha256(body).hexdigest(),
         vary=None,
         cache_control="public, max-age=3600",
     )
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     return render.bytes_response(body, STATIC_FILES[name], validators)
 
 
@@ -208,7 +208,9 @@ async def guide_example(request: Request, name: str) -> Response:
         raise ResourceNotFound(f"no example file called {name[:100]!r}")
     body = path.read_bytes()
     media_type = text_content_type(TURTLE if name.endswith(".ttl") else TEXT)
-    validators = render.validators(request, media_type, version=hashlib.sha256(body).hexdigest(), vary=None)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    validators = conditional.validators(
+        request, media_type, version=hashlib.sha256(body).hexdigest(), vary=None
+    )
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     return render.bytes_response(body, media_type, validators)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from iopgraph.core.media_types import STORE_GRAPH_OFFERS
 from iopgraph.core.settings import Settings
 from iopgraph.http import providers
-from iopgraph.http.query_api import listing, openapi_parameters, run_named_query
+from iopgraph.http.query_api import listing_response, openapi_parameters, run_named_query
 from iopgraph.query.formats import RESULT_FORMATS
 from iopgraph.sparql.named import NamedQuery, load_queries
 from iopgraph.sparql.service import SparqlService
@@ -44,8 +44,8 @@ def build_router(settings: Settings) -> APIRouter:
     router = APIRouter(tags=["named queries"])
 
     @router.get("/api/queries", summary="List the named queries")
-    async def list_queries(request: Request) -> dict[str, Any]:
-        return listing(_service(request))
+    async def list_queries(request: Request) -> Response:
+        return listing_response(request, _service(request))
 
     for query in load_queries(settings.root / "queries").values():
         router.add_api_route(

@@ -19,7 +19,7 @@ from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import ResourceNotFound
 from iopgraph.core.media_types import HTML, JSON, JSONLD, RESOURCE_OFFERS, SHAPES_OFFERS, format_name
 from iopgraph.core.sources import content_hash, shape_sources
-from iopgraph.http import providers, render
+from iopgraph.http import conditional, providers, render
 from iopgraph.views import documents
 from iopgraph.views.describe import Description, describe, describe_graph, describe_ontology
 from iopgraph.views.jsonld import CONTEXT_PATH, context_text
@@ -45,17 +45,15 @@ async def serve_description(
 ) -> Response:
     """Negotiate, answer 304 if the client is current, else describe and render."""
     media_type = negotiate(request.headers.get("accept"), RESOURCE_OFFERS, format)
-    validators = render.validators(request, media_type)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    name = format_name(media_type, RESOURCE_OFFERS) or "jsonld"  # application/json is the JSON-LD document
+    location = f"{render.header_path(request)}?format={name}"
+    validators = conditional.validators(request, media_type, content_location=location)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     description = await load()
     if not description.exists:
         raise ResourceNotFound(f"<{description.iri.value}> is not in the graph")
-    name = format_name(media_type, RESOURCE_OFFERS) or "jsonld"  # application/json is the JSON-LD document
-    headers = {
-        "Link": render.alternates(request, RESOURCE_OFFERS, media_type),
-        "Content-Location": f"{render.header_path(request)}?format={name}",
-    }
+    headers = {"Link": render.alternates(request, RESOURCE_OFFERS, media_type)}
     context_url = providers.settings(request).base_url.rstrip("/") + CONTEXT_PATH
     if media_type in (JSONLD, JSON):
         return render.jsonld(
@@ -110,9 +108,9 @@ SHAPES = "https://w3id.org/iopgraph/shapes"
 async def shapes(request: Request, format: str | None = None) -> Response:
     media_type = negotiate(request.headers.get("accept"), SHAPES_OFFERS, format)
     files = shape_sources(providers.settings(request).root)
-    validators = render.validators(request, media_type, version="shapes-" + content_hash(files))
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    validators = conditional.validators(request, media_type, version="shapes-" + content_hash(files))
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     triples: list[ox.Triple] = []
     for f in files:
         triples += [q.triple for q in ox.parse(path=str(f.path))]
@@ -135,9 +133,9 @@ async def shapes(request: Request, format: str | None = None) -> Response:
 @router.get(CONTEXT_PATH, summary="The JSON-LD context of every JSON-LD response (version 1)")
 async def context(request: Request) -> Response:
     text = context_text()
-    validators = render.validators(
+    validators = conditional.validators(
         request, JSONLD, version="context-v1", vary=None, cache_control="public, max-age=86400"
     )
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     return render.context_document(text, validators)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import InvalidParameter
 from iopgraph.core.media_types import HTML, JSON, JSONLD, JSONLD_OFFERS
-from iopgraph.http import providers, render
+from iopgraph.http import conditional, providers, render
 from iopgraph.search.service import SearchService
 from iopgraph.search.views import (
     MAX_LIMIT,
@@ -34,16 +34,16 @@ def _search(request: Request) -> SearchService:
     return providers.search(request)
 
 
-def _validators(request: Request, media_type: str) -> render.Validators:
+def _validators(request: Request, media_type: str) -> conditional.Validators:
     version = f"{providers.backend(request).version}:{_search(request).generation}"
-    return render.validators(request, media_type, version=version)
+    return conditional.validators(request, media_type, version=version)
 
 
 @router.get("/search", summary="Full-text search (HTML)", description=FACET_DOC)
 async def search_page(request: Request) -> Response:
     validators = _validators(request, HTML)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     raw = request.query_params.get("q", "")
     try:
         params = SearchParams.from_query(request.query_params.multi_items())
@@ -78,8 +78,8 @@ async def search_api(request: Request) -> Response:
     media_type = negotiate(request.headers.get("accept"), JSONLD_OFFERS, request.query_params.get("format"))
     params = SearchParams.from_query(request.query_params.multi_items())
     validators = _validators(request, media_type)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     result = await _search(request).search(params.query, params.filters, params.offset, params.limit)
     settings = providers.settings(request)
     doc = search_document(
@@ -106,8 +106,8 @@ async def suggest_api(request: Request) -> Response:
         raise InvalidParameter(f"unknown parameter {unknown[0]!r}; allowed: q, limit")
     params = SearchParams.from_query(items, prefix_last=True, default_limit=SUGGEST_LIMIT)
     validators = _validators(request, JSON)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     found = await _search(request).suggest(params.query, params.limit)
     return render.jsonld(suggestions_document(found, params.text), validators, media_type=JSON)
 
@@ -115,13 +115,13 @@ async def suggest_api(request: Request) -> Response:
 @router.get("/static/search.js", include_in_schema=False)
 async def script(request: Request) -> Response:
     text = SCRIPT.read_bytes()
-    validators = render.validators(
+    validators = conditional.validators(
         request,
         "text/javascript",
         version=hashlib.sha256(text).hexdigest(),
         vary=None,
         cache_control="public, max-age=3600",
     )
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     return render.bytes_response(text, "text/javascript; charset=utf-8", validators)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse
 
-from iopgraph.http import providers
+from iopgraph.http import providers, render
 from iopgraph.http.sparql import handle_sparql
 from iopgraph.query.errors import AssetNotFound, MethodNotAllowed
 from iopgraph.sparql.service import SparqlService
@@ -82,6 +81,4 @@ async def sparql_asset(name: str, request: Request) -> Response:
         raise AssetNotFound(
             f"the editor asset {name} is not installed on this server; run `make web` (needs npm)"
         )
-    return FileResponse(
-        path, media_type=ASSET_FILES[name], headers={"Cache-Control": "public, max-age=86400"}
-    )
+    return render.static_file(request, path, ASSET_FILES[name], "public, max-age=86400")

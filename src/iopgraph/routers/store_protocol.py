@@ -38,7 +38,7 @@ from iopgraph.core.conneg import negotiate
 from iopgraph.core.errors import GraphNotFound, InputError, UnknownFormat
 from iopgraph.core.media_types import MULTIPART, STORE_DATASET_OFFERS, STORE_GRAPH_OFFERS
 from iopgraph.core.namespaces import contrib_graph
-from iopgraph.http import providers, render
+from iopgraph.http import conditional, providers, render
 from iopgraph.http.body import content_type
 from iopgraph.http.uploads import read_rdf_parts, read_rdf_upload
 from iopgraph.routers import resources
@@ -96,9 +96,9 @@ def direct_target(request: Request, path: str, w3id: bool) -> ox.NamedNode:
 
 async def _read_graph(request: Request, graph: GraphName, format: str | None) -> Response:
     media_type = negotiate(request.headers.get("accept"), STORE_GRAPH_OFFERS, format)
-    validators = render.validators(request, media_type)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    validators = conditional.validators(request, media_type)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     quads = await providers.backend(request).quads(graph.value if isinstance(graph, ox.NamedNode) else "")
     if not quads and isinstance(graph, ox.NamedNode):  # a named graph exists while it holds quads
         raise GraphNotFound(f"there is no graph <{graph_label(graph)}> in the store")
@@ -117,9 +117,9 @@ async def read(request: Request, format: str | None = None) -> Response:
     if graph is not None:
         return await _read_graph(request, graph, format)
     media_type = negotiate(request.headers.get("accept"), STORE_DATASET_OFFERS, format)
-    validators = render.validators(request, media_type)
-    if render.not_modified(request, validators):
-        return render.not_modified_response(validators)
+    validators = conditional.validators(request, media_type)
+    if (early := conditional.early(request, validators)) is not None:
+        return early
     quads = await providers.backend(request).quads()
     context = context_url(_base(request))
 

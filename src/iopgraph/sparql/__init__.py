@@ -4,7 +4,7 @@ Modules, one job each:
 
 * :mod:`~iopgraph.sparql.protocol` — an HTTP request → the SPARQL 1.1 Protocol query operation (or a 4xx);
 * :mod:`~iopgraph.query.lexer` — what a query is (form, SERVICE targets, updates, dataset) before it runs;
-* :mod:`~iopgraph.sparql.service` — checks, result format, cache; :mod:`~iopgraph.sparql.cache` — LRU + ETags;
+* :mod:`~iopgraph.sparql.service` — checks, result format, cache; :mod:`~iopgraph.sparql.cache` — the result LRU;
 * :mod:`~iopgraph.store.pool` / :mod:`~iopgraph.store.worker` / :mod:`~iopgraph.store.wire` — worker
   processes with in-memory copies of the graph, killed at the timeout;
 * :mod:`~iopgraph.store.engine` — evaluation and capped serialisation with Oxigraph's own writers;

@@ -1,7 +1,8 @@
 """An in-memory LRU cache of serialised query results, bounded in entries and bytes.
 
 Keys start with the store version, so a write makes every older entry
-unreachable (they age out of the LRU); nothing is ever served stale.
+unreachable (they age out of the LRU); nothing is ever served stale. The
+results' ETags are made from the same key by :mod:`iopgraph.http.conditional`.
 
     cache = ResultCache(max_entries=512, max_bytes=64_000_000)
     cache.put(key, outcome); cache.get(key)
@@ -9,7 +10,6 @@ unreachable (they age out of the LRU); nothing is ever served stale.
 
 from __future__ import annotations
 
-import hashlib
 from collections import OrderedDict
 from collections.abc import Hashable
 
@@ -49,18 +49,3 @@ class ResultCache:
 
     def __len__(self) -> int:
         return len(self._entries)
-
-
-def etag_for(key: Hashable) -> str:
-    """A weak ETag for a response determined by ``key`` (which starts with the store version)."""
-    return 'W/"' + hashlib.sha256(repr(key).encode()).hexdigest()[:32] + '"'
-
-
-def matches(if_none_match: str | None, etag: str) -> bool:
-    """Whether an If-None-Match header matches ``etag`` (weak comparison, RFC 9110 §13.1.2)."""
-    if not if_none_match:
-        return False
-    if if_none_match.strip() == "*":
-        return True
-    bare = etag.removeprefix("W/")
-    return any(tag.strip().removeprefix("W/") == bare for tag in if_none_match.split(","))

@@ -46,7 +46,7 @@ from iopgraph.query.errors import QuerySyntaxError, QueryTooComplex, UpdateRefus
 from iopgraph.query.formats import canonical, offers_for
 from iopgraph.query.lexer import QueryInfo, analyse
 from iopgraph.query.screen import check_service_targets
-from iopgraph.sparql.cache import ResultCache, etag_for
+from iopgraph.sparql.cache import ResultCache
 from iopgraph.sparql.protocol import READ_ONLY, ProtocolRequest
 from iopgraph.store.backend import Backend, worker_options
 from iopgraph.store.engine import Outcome, QueryJob
@@ -84,10 +84,6 @@ class PreparedQuery:
     info: QueryInfo
     key: QueryKey
 
-    @property
-    def etag(self) -> str:
-        return etag_for(self.key)
-
 
 @dataclass(frozen=True)
 class QueryAnswer:
@@ -97,7 +93,6 @@ class QueryAnswer:
     count: int
     truncated: bool
     max_results: int
-    etag: str
     cached: bool
     cut: str = "rows"  # what cut a truncated result: "rows" or "bytes"
     max_bytes: int = 0
@@ -276,7 +271,6 @@ class SparqlService:
             count=outcome.count,
             truncated=outcome.truncated,
             max_results=prepared.job.max_results,
-            etag=prepared.etag,
             cached=cached is not None,
             cut=outcome.cut,
             max_bytes=prepared.job.max_bytes,
