@@ -18,7 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from support.steward import PREFIXES, VALID_PROJECT, dump, project
+from support.steward import PREFIXES, VALID_PROJECT, cli_env, dump
 
 IOPGRAPH = Path(sys.executable).parent / "iopgraph"
 
@@ -47,14 +47,7 @@ DEEP_JSONLD = (
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    root = project(tmp_path)
-    return {
-        **os.environ,
-        "IOPGRAPH_ROOT": str(root),
-        "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
-        "IOPGRAPH_BUILD_DIR": str(tmp_path / "build"),
-        "IOPGRAPH_BASE_URL": "http://testserver",
-    }
+    return {**os.environ, **cli_env(tmp_path)}
 
 
 def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from iopgraph.cli import app
-from support.steward import INVALID_PROJECT, PREFIXES, VALID_PROJECT, dump, project
+from support.steward import INVALID_PROJECT, PREFIXES, VALID_PROJECT, cli_env, dump
 
 runner = CliRunner()
 IOPGRAPH = Path(sys.executable).parent / "iopgraph"
@@ -27,13 +27,7 @@ CONTRIB = "https://w3id.org/iopgraph/graph/contrib/"
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    root = project(tmp_path)
-    return {
-        "IOPGRAPH_ROOT": str(root),
-        "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
-        "IOPGRAPH_BUILD_DIR": str(tmp_path / "build"),
-        "IOPGRAPH_BASE_URL": "http://testserver",
-    }
+    return cli_env(tmp_path)
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -57,6 +57,16 @@ def project(folder: Path, data: bool = True) -> Path:
     return build_project(folder, template=FIXTURE, parts=parts, data=(), empty=("data",))
 
 
+def cli_env(folder: Path) -> dict[str, str]:
+    """The settings of an ``iopgraph`` command run on a copy of the fixture project under ``folder``."""
+    return {
+        "IOPGRAPH_ROOT": str(project(folder)),
+        "IOPGRAPH_STORE_PATH": str(folder / "store"),
+        "IOPGRAPH_BUILD_DIR": str(folder / "build"),
+        "IOPGRAPH_BASE_URL": "http://testserver",
+    }
+
+
 def settings_for(folder: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "root": project(folder),
