@@ -17,6 +17,7 @@ from iopgraph.http import problems
 from iopgraph.http.body_limit import BodyLimitMiddleware
 from iopgraph.http.context import AppContext, event_log, proposal_box
 from iopgraph.http.cors import ReadOnlyCors
+from iopgraph.http.head import HeadAsGet
 from iopgraph.http.observability import Metrics, ObservabilityMiddleware
 from iopgraph.http.openapi_errors import install as document_problems
 from iopgraph.http.render import make_templates
@@ -76,9 +77,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     document_problems(app)
     app.add_middleware(ReadOnlyCors)
-    # Outermost last: every request is timed and logged, then gets security headers, then the body cap.
+    # Outermost last: every request is timed and logged, HEAD runs as GET, then security headers, the body cap.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.resolved_max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(HeadAsGet)  # HEAD on every GET route; inside the log, outside the security headers
     app.add_middleware(ObservabilityMiddleware, metrics=metrics, log_requests=settings.access_log)
     app.include_router(ops_router.router)
     app.include_router(workbench.router)  # before resources: /id/<path>/history
