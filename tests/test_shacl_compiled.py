@@ -173,3 +173,33 @@ def test_cli_engine_sparql_gives_the_same_report(tmp_path: Path) -> None:
     assert reports["sparql"]["violations"] == reports["pyshacl"]["violations"] > 0
     assert sorted(map(str, reports["sparql"]["results"])) == sorted(map(str, reports["pyshacl"]["results"]))
     assert all(r["source_files"][0].endswith("initiative.ttl") for r in reports["sparql"]["results"])
+
+
+def test_a_shape_the_compiler_does_not_know_is_validated_by_pyshacl() -> None:
+    """``sh:lessThan`` is not compiled: that shape goes to pySHACL, the other shape is compiled."""
+    shapes = rdflib.Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:Span a sh:NodeShape ; sh:targetClass ex:Span ;
+            sh:property [ sh:path ex:start ; sh:lessThan ex:end ; sh:message "start before end" ] ,
+                        [ sh:path ex:label ; sh:minCount 1 ; sh:message "a label" ] .
+        ex:Named a sh:NodeShape ; sh:targetClass ex:Span ;
+            sh:property [ sh:path ex:label ; sh:maxCount 1 ; sh:message "one label" ] .
+        """,
+        format="turtle",
+    )
+    data = rdflib.Graph().parse(
+        data="""
+        @prefix ex: <http://example.org/> .
+        ex:a a ex:Span ; ex:start 5 ; ex:end 3 .
+        ex:b a ex:Span ; ex:start 1 ; ex:end 3 ; ex:label "b", "bee" .
+        """,
+        format="turtle",
+    )
+    expected, compiled = _compare(data, shapes)
+    assert {key[4] for key in compiled} == {
+        "LessThanConstraintComponent",  # from pySHACL
+        "MinCountConstraintComponent",  # from pySHACL, the same shape
+        "MaxCountConstraintComponent",  # compiled
+    }
+    _assert_same(expected, compiled)

@@ -365,7 +365,9 @@ def compiled_results(store: ox.Store, shapes_graph: rdflib.Graph) -> tuple[list[
     """The results of every shape that compiles, and the targeted shapes left for pySHACL."""
     evaluator = Evaluator(store, shapes_graph)
     names = rdflib.Graph()
-    for prefix, namespace in PREFIXES.items():
+    for prefix, declared in shapes_graph.namespaces():  # as pySHACL's report graph: the shapes' prefixes,
+        names.bind(prefix, declared)
+    for prefix, namespace in PREFIXES.items():  # then the project's (validation.py binds them last too)
         names.bind(prefix, namespace, replace=True)
     fmt = _Formatter(shapes_graph, names)
     results: list[ValidationResult] = []
@@ -465,4 +467,8 @@ def _with_pyshacl(store: ox.Store, shapes_graph: rdflib.Graph, shapes: set[Node]
     for quad in store.quads_for_pattern(None, None, None):
         data.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
     report = _run_pyshacl(data, subset, None)
+    for prefix, declared in shapes_graph.namespaces():  # paths written as the compiled results write them
+        report.bind(prefix, declared)
+    for prefix, namespace in PREFIXES.items():
+        report.bind(prefix, namespace, replace=True)
     return read_results(report, {}, shapes_graph)

@@ -7,6 +7,7 @@ resources they describe.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -27,8 +28,7 @@ def validate_files(paths: list[Path] | None, root: Path) -> ValidationReport:
     store.bulk_extend(graph_to_quads(loaded.graph, ox.DefaultGraph()))
     report = validate_store(store, load_shapes(root))
     by_iri = {str(s): sorted(sources) for s, sources in loaded.subject_files.items()}
-    for i, r in enumerate(report.results):
-        report.results[i] = type(r)(**{**r.__dict__, "source_files": tuple(by_iri.get(r.focus_node, ()))})
+    report.results = [replace(r, source_files=tuple(by_iri.get(r.focus_node, ()))) for r in report.results]
     if given:
         report.results = [r for r in report.results if given & set(r.source_files)]
     return report
