@@ -34,8 +34,10 @@ from iopgraph.core.namespaces import (
     RELEASES_GRAPH,
 )
 from iopgraph.core.rdfio import to_rdflib
+from iopgraph.store.store_version import SYSTEM_GRAPH as STORE_SYSTEM_GRAPH
 
-SYSTEM_GRAPHS = frozenset({PROVENANCE_GRAPH, RELEASES_GRAPH})
+# The store's own bookkeeping (version, write lease) in remote-store mode is a system graph too.
+SYSTEM_GRAPHS = frozenset({PROVENANCE_GRAPH, RELEASES_GRAPH, STORE_SYSTEM_GRAPH})
 
 GraphName = ox.NamedNode | ox.DefaultGraph
 

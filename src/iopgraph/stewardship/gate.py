@@ -47,6 +47,7 @@ from iopgraph.stewardship.isolation import (
 )
 from iopgraph.stewardship.provenance import activity_quads
 from iopgraph.store.backend import Backend
+from iopgraph.store.remote import write_lease
 
 log = logging.getLogger("iopgraph.writes")
 
@@ -120,40 +121,12 @@ class WriteGate:
                 "nothing was written, try again shortly"
             ) from None
         try:
-            started = datetime.now(UTC)
-            version = self.backend.version
-            if isinstance(plan, WritePlan):
-                change, check = await self._plan_isolated(plan, version, disconnected)
-            else:
-                change, check = await self._plan_here(plan, version)
-            if change.is_empty or check is None:
-                return WriteOutcome(change, None, None, started)
-            if not check.accepted:
-                n = len(check.report.violations)
-                raise ValidationFailed(
-                    f"the write would introduce {n} SHACL violation{'s' if n != 1 else ''}; nothing was changed",
-                    check.report.to_json(),
-                )
-            if dry_run:
-                return WriteOutcome(change, check, None, started)
-            if disconnected is not None and await disconnected():
-                raise ClientGone(
-                    "the client closed the connection before the write was applied; nothing was written"
-                )
-            activity = activity_quads(change, agent, started)
-            await self.backend.replace_quads(change.remove, [*change.add, *activity.quads])
-            self.checker.remember(self.backend.version, check)
-            outcome = WriteOutcome(change, check, activity.iri.value, datetime.now(UTC))
-            log.info(
-                "write by %s: %s %s (+%d -%d)",
-                agent,
-                change.operation,
-                change.graphs,
-                len(change.add),
-                len(change.remove),
-            )
+            async with write_lease(self.backend, wait):  # several processes over one remote store: one writer
+                outcome = await self._write_locked(plan, agent, dry_run, disconnected)
         finally:
             self._lock.release()
+        if outcome.activity is None:  # nothing written (empty change, dry run)
+            return outcome
         for listener in self.listeners:
             try:
                 result = listener(outcome)
@@ -161,6 +134,44 @@ class WriteGate:
                     await result
             except Exception:  # a feed that fails must not turn an accepted write into an error
                 log.exception("a write listener failed")
+        return outcome
+
+    async def _write_locked(
+        self, plan: Plan | WritePlan, agent: str, dry_run: bool, disconnected: Disconnected | None
+    ) -> WriteOutcome:
+        """Steps 1–3 of the module docstring, with the gate (and the store's write lease) held."""
+        started = datetime.now(UTC)
+        version = self.backend.version
+        if isinstance(plan, WritePlan):
+            change, check = await self._plan_isolated(plan, version, disconnected)
+        else:
+            change, check = await self._plan_here(plan, version)
+        if change.is_empty or check is None:
+            return WriteOutcome(change, None, None, started)
+        if not check.accepted:
+            n = len(check.report.violations)
+            raise ValidationFailed(
+                f"the write would introduce {n} SHACL violation{'s' if n != 1 else ''}; nothing was changed",
+                check.report.to_json(),
+            )
+        if dry_run:
+            return WriteOutcome(change, check, None, started)
+        if disconnected is not None and await disconnected():
+            raise ClientGone(
+                "the client closed the connection before the write was applied; nothing was written"
+            )
+        activity = activity_quads(change, agent, started)
+        await self.backend.replace_quads(change.remove, [*change.add, *activity.quads])
+        self.checker.remember(self.backend.version, check)
+        outcome = WriteOutcome(change, check, activity.iri.value, datetime.now(UTC))
+        log.info(
+            "write by %s: %s %s (+%d -%d)",
+            agent,
+            change.operation,
+            change.graphs,
+            len(change.add),
+            len(change.remove),
+        )
         return outcome
 
     async def _plan_here(self, plan: Plan, version: str) -> tuple[Change, ChangeCheck | None]:

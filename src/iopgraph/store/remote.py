@@ -18,6 +18,12 @@ the service keeps no graph of its own: replicas are stateless, the store
   never gets a non-allow-listed ``SERVICE``.
 * The store should present the union of its named graphs as the default graph
   (``oxigraph serve --union-default-graph``, Fuseki ``tdb:unionDefaultGraph``).
+* Several processes over one store act as one service (:mod:`iopgraph.store.store_version`):
+  ``version`` and ``last_modified`` are the store's own (a version triple in the system graph
+  :data:`~iopgraph.store.store_version.SYSTEM_GRAPH`, changed by the same SPARQL Update as each write),
+  read once per request; writes take a lease in the store (:meth:`RemoteBackend.lease`), so they
+  are serialised across processes, and each write applies only if the version is still the one it
+  was planned on.
 
     backend = RemoteBackend(Settings(store_url="http://127.0.0.1:7878/query",
                                      store_update_url="http://127.0.0.1:7878/update"))
@@ -25,10 +31,17 @@ the service keeps no graph of its own: replicas are stateless, the store
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
+import http.client
 import logging
+import random
 import time
 import uuid
-from collections.abc import Callable, Iterable
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -36,7 +49,7 @@ import anyio.to_thread
 import httpx
 import pyoxigraph as ox
 
-from iopgraph.core.errors import StoreError
+from iopgraph.core.errors import IopgraphError, StoreError
 from iopgraph.core.media_types import N_TRIPLES, RESULTS_JSON, TSV
 from iopgraph.core.settings import Settings
 from iopgraph.query.binding import bind_values
@@ -54,7 +67,6 @@ from iopgraph.store.backend import (
     Row,
     T,
     Term,
-    _update_text,
     nquads_bytes,
     pool_stats,
     probe,
@@ -62,6 +74,15 @@ from iopgraph.store.backend import (
 )
 from iopgraph.store.engine import Outcome, QueryJob, serialize_triples, tsv_outcome
 from iopgraph.store.pool import WorkerPool, empty_snapshot
+from iopgraph.store.store_version import (
+    HOLDERS_QUERY,
+    SYSTEM_GRAPH,
+    StoreState,
+    VersionReader,
+    drop_leases,
+    guarded_update,
+    take_lease,
+)
 
 log = logging.getLogger("iopgraph")
 
@@ -72,6 +93,31 @@ BREAKER_SECONDS = 5.0
 
 #: Least seconds allowed for screening a query in a worker before it is forwarded.
 SCREEN_TIMEOUT = 10.0
+
+#: Seconds the (blocking) per-request version query may take before the store counts as failed.
+VERSION_TIMEOUT = 1.0
+#: A task (a request) reuses the version it read for at most this long.
+VERSION_MEMO_SECONDS = 1.0
+#: A write lease outlives its holder's crash by this long past the write time limit.
+LEASE_MARGIN = 30.0
+
+
+class StoreBusy(IopgraphError):
+    """A write could not be serialised: another process holds the store's write lease, or the store
+    changed under the write (a write made outside the service)."""
+
+    code = "writes-busy"
+
+
+@dataclass
+class Lease:
+    """The write lease this task holds: its holder literal and the store state it was taken on."""
+
+    holder: str
+    state: StoreState
+
+
+_LEASE: contextvars.ContextVar[Lease | None] = contextvars.ContextVar("iopgraph_store_lease", default=None)
 
 
 def _bind(query: str, substitutions: dict[str, Term] | None) -> str:
@@ -90,18 +136,65 @@ class RemoteBackend:
             timeout=httpx.Timeout(settings.query_timeout, connect=CONNECT_TIMEOUT)
         )
         self._open_until = 0.0  # circuit breaker: until then, requests fail fast with 503
-        self._version = uuid.uuid4().hex
-        self._modified = datetime.now(UTC).replace(microsecond=0)
+        self._version_paused_until = 0.0  # the version query failed: the last state stands until then
+        # Used only while the store holds no version triple (before the first write through a service).
+        self._boot = uuid.uuid4().hex
+        self._started = datetime.now(UTC).replace(microsecond=0)
+        self._reader = VersionReader(settings.store_url, min(VERSION_TIMEOUT, settings.query_timeout))
+        self._state = StoreState((), None)  # the last state read (kept while the store cannot be reached)
+        self._memo: weakref.WeakKeyDictionary[asyncio.Task[Any], tuple[float, StoreState]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._settings = settings
         self._pool: WorkerPool | None = None
 
+    # -- the store-side version --------------------------------------------------------------------
+
+    def _current_state(self) -> StoreState:
+        """The store's state, read once per task (request) and at most every VERSION_MEMO_SECONDS.
+
+        While the breaker is open (the store failed moments ago) or for BREAKER_SECONDS after the version
+        query failed (a hung store blocks for VERSION_TIMEOUT at most once in that time), the last state read
+        stands: the store's answers fail anyway, cached representations of that state are still right.
+        """
+        try:
+            task: asyncio.Task[Any] | None = asyncio.current_task()
+        except RuntimeError:  # a thread without an event loop
+            task = None
+        now = time.monotonic()
+        if (
+            task is not None
+            and (seen := self._memo.get(task)) is not None
+            and now - seen[0] < VERSION_MEMO_SECONDS
+        ):
+            return seen[1]
+        if self._open_until > now or self._version_paused_until > now:
+            return self._state
+        try:
+            state = self._reader.read()
+        except (OSError, http.client.HTTPException, ValueError, KeyError) as exc:
+            # Not the query breaker: the request's own queries say what is wrong (503, 504, ...).
+            self._version_paused_until = time.monotonic() + BREAKER_SECONDS
+            log.warning("the store at %s did not answer the version query: %s", self.query_url, exc)
+            return self._state
+        self._state = state
+        if task is not None:
+            self._memo[task] = (now, state)
+        return state
+
+    def _forget_versions(self) -> None:
+        """After a write: every task reads the version again."""
+        self._memo.clear()
+
     @property
     def version(self) -> str:
-        return self._version
+        """The store's version (one per store, shared by every process over it); see the module docstring."""
+        return self._current_state().version or f"unversioned-{self._boot}"
 
     @property
     def last_modified(self) -> datetime:
-        return self._modified
+        modified = self._current_state().modified
+        return modified.replace(microsecond=0) if modified is not None else self._started
 
     @property
     def pool(self) -> WorkerPool | None:
@@ -113,12 +206,32 @@ class RemoteBackend:
         if self._pool is None and workers > 0:
             self._pool = WorkerPool(workers, empty_snapshot, **worker_options(self._settings))
             await self._pool.start(wait=False)
+        if self.update_url:
+            await self._first_version()
+
+    async def _first_version(self) -> None:
+        """Give a store without a version triple its first one, so that every process shares it from the
+        start (before it, each process keys on a version of its own). Left to the first write when the store
+        cannot be reached now."""
+        try:
+            if self._reader.read().values:
+                return
+            async with self.lease() as lease:
+                if not lease.state.values:
+                    await self._update(
+                        guarded_update(lease.state, lease.holder, uuid.uuid4().hex, datetime.now(UTC), "", "")
+                    )
+        except (OSError, http.client.HTTPException, ValueError, KeyError, IopgraphError) as exc:
+            log.warning("the store's version could not be set at start-up: %s", exc)
+        finally:
+            self._forget_versions()
 
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
         await self._client.aclose()
+        self._reader.close()
 
     async def isolated(
         self, job: str, args: dict[str, Any], payload: bytes = b"", *, timeout: float
@@ -170,7 +283,7 @@ class RemoteBackend:
             )
         except httpx.TransportError as exc:
             raise self._failed(exc, timeout or self.timeout) from None
-        self._open_until = 0.0
+        self._open_until = self._version_paused_until = 0.0  # the store answers again
         self._raise_for(response)
         return response.content
 
@@ -200,7 +313,9 @@ class RemoteBackend:
             )
             name: ox.NamedNode | ox.DefaultGraph = ox.NamedNode(graph)
             return [_quad(r, name) for r in rows]
-        rows = await self.select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        rows = await self.select(
+            f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{SYSTEM_GRAPH}>) }}"
+        )
         return [_quad(r, cast(ox.NamedNode, r["g"])) for r in rows]  # GRAPH ?g binds an IRI
 
     async def nquads(self, graphs: Iterable[str] | None = None) -> bytes:
@@ -218,7 +333,8 @@ class RemoteBackend:
 
     async def graph_names(self) -> list[str]:
         rows = await self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return sorted(r["g"].value for r in rows if isinstance(r.get("g"), ox.NamedNode))
+        names = (r["g"].value for r in rows if isinstance(r.get("g"), ox.NamedNode))
+        return sorted(n for n in names if n != SYSTEM_GRAPH)
 
     async def run_on_store(self, work: Callable[[ox.Store], T]) -> T:
         quads = await self.quads()
@@ -240,12 +356,94 @@ class RemoteBackend:
     async def health(self, timeout: float = 5.0) -> Health:
         return await probe(self, timeout)
 
-    async def replace_quads(self, remove: Iterable[ox.Quad], add: Iterable[ox.Quad]) -> None:
+    # -- writes ------------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def lease(self, wait: float | None = None) -> AsyncIterator[Lease]:
+        """Hold the store's write lease (one writer among all processes over the store) for the block.
+
+        Taking it: add a holder triple, read all holders; alone (expired ones aside) → held, else take
+        the triple back and retry after a random pause, for at most ``wait`` s (then :class:`StoreBusy`).
+        Two takers can never both be alone: each adds before it reads. A lease expires
+        ``wait + LEASE_MARGIN`` s after it was taken (its holder crashed); a write checks, in its own
+        update, that its lease is still there. Re-entrant within a task.
+        """
+        held = _LEASE.get()
+        if held is not None:
+            yield held
+            return
         if not self.update_url:
             raise StoreError("the remote store is read-only here: set IOPGRAPH_STORE_UPDATE_URL to write")
-        await self._post(self.update_url, {"update": _update_text(list(remove), list(add))}, "*/*")
-        self._version = uuid.uuid4().hex
-        self._modified = datetime.now(UTC).replace(microsecond=0)
+        wait = self._settings.write_timeout if wait is None else wait
+        deadline = time.monotonic() + wait
+        lifetime_ms = int((wait + LEASE_MARGIN) * 1000)
+        pause = 0.005
+        while True:
+            holder = f"{int(time.time() * 1000) + lifetime_ms:015d} {uuid.uuid4().hex}"
+            await self._update(take_lease(holder))
+            rows = await self.select(HOLDERS_QUERY)
+            holders = [r["h"].value for r in rows if "h" in r]
+            now_ms = int(time.time() * 1000)
+            expired = [h for h in holders if h != holder and int(h.split(" ")[0]) < now_ms]
+            if expired:
+                log.warning("dropping %d expired write lease(s) of a crashed process", len(expired))
+                await self._update(drop_leases(expired))
+            if [h for h in holders if h not in expired] == [holder]:
+                break
+            await self._update(drop_leases([holder]))
+            if time.monotonic() + pause > deadline:
+                error = StoreBusy(
+                    f"another service process kept the store's write lease for {wait:g} s "
+                    "(IOPGRAPH_WRITE_TIMEOUT); nothing was written, try again shortly"
+                )
+                error.headers = {"Retry-After": "1"}
+                raise error
+            await asyncio.sleep(pause * (0.5 + random.random()))
+            pause = min(pause * 2, 0.25)
+        self._forget_versions()
+        lease = Lease(holder, self._current_state())
+        token = _LEASE.set(lease)
+        try:
+            yield lease
+        finally:
+            _LEASE.reset(token)
+            with contextlib.suppress(IopgraphError):  # an unreachable store: the lease expires on its own
+                await self._update(drop_leases([holder]))
+
+    async def _update(self, text: str) -> None:
+        assert self.update_url
+        await self._post(self.update_url, {"update": text}, "*/*")
+
+    async def replace_quads(self, remove: Iterable[ox.Quad], add: Iterable[ox.Quad]) -> None:
+        """Remove, then add, in one SPARQL Update that also moves the store's version; only if the version
+        is still the one the write lease was taken on (else :class:`StoreBusy`, nothing written)."""
+        if not self.update_url:
+            raise StoreError("the remote store is read-only here: set IOPGRAPH_STORE_UPDATE_URL to write")
+        to_remove, to_add = list(remove), list(add)
+        async with self.lease() as lease:
+            new = uuid.uuid4().hex
+            text = guarded_update(
+                lease.state,
+                lease.holder,
+                new,
+                datetime.now(UTC),
+                _graph_blocks(to_remove),
+                _graph_blocks(to_add),
+            )
+            try:
+                await self._update(text)
+            finally:
+                self._forget_versions()
+            state = self._current_state()
+            if new not in state.values:
+                log.warning("a write was refused: the store's version moved under the write lease")
+                error = StoreBusy(
+                    "the store changed while this write was being checked (a write made outside the service?); "
+                    "nothing was written, send it again"
+                )
+                error.headers = {"Retry-After": "1"}
+                raise error
+            lease.state = state
 
     # -- users' queries --------------------------------------------------------------------------
 
@@ -326,7 +524,26 @@ class RemoteBackend:
         return lines, False, "rows"
 
 
-__all__ = ["RemoteBackend"]
+def write_lease(backend: object, wait: float | None) -> contextlib.AbstractAsyncContextManager[object]:
+    """The store's write lease when ``backend`` is a remote store (shared by several processes), else nothing
+    (an embedded store is written by this process alone, under its own lock)."""
+    if isinstance(backend, RemoteBackend):
+        return backend.lease(wait)
+    return contextlib.nullcontext()
+
+
+__all__ = ["RemoteBackend", "StoreBusy", "write_lease"]
+
+
+def _graph_blocks(quads: list[ox.Quad]) -> str:
+    """``quads`` as the ``GRAPH <g> { … }`` blocks of an update template (default-graph quads bare)."""
+    lines = []
+    for q in quads:
+        triple = f"{q.subject} {q.predicate} {q.object} ."
+        lines.append(
+            triple if isinstance(q.graph_name, ox.DefaultGraph) else f"GRAPH {q.graph_name} {{ {triple} }}"
+        )
+    return "\n".join(lines)
 
 
 def _quad(row: Row, graph: ox.NamedNode | ox.DefaultGraph) -> ox.Quad:
