@@ -124,7 +124,7 @@ def _count_via(server: ServerProcess, graph: str) -> tuple[int, str]:
         headers=JSON,
         timeout=60,
     )
-    assert r.status_code == 200, r.text
+    assert r.status_code == 200, r.text + server.log_tail()
     return int(r.json()["results"]["bindings"][0]["n"]["value"]), r.headers["etag"]
 
 

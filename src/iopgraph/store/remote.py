@@ -35,6 +35,7 @@ import asyncio
 import contextlib
 import contextvars
 import http.client
+import json
 import logging
 import random
 import time
@@ -72,7 +73,7 @@ from iopgraph.store.backend import (
     probe,
     worker_options,
 )
-from iopgraph.store.engine import Outcome, QueryJob, serialize_triples, tsv_outcome
+from iopgraph.store.engine import Outcome, QueryJob, serialize_triples, solutions_outcome, tsv_outcome
 from iopgraph.store.pool import WorkerPool, empty_snapshot
 from iopgraph.store.store_version import (
     HOLDERS_QUERY,
@@ -100,6 +101,19 @@ VERSION_TIMEOUT = 1.0
 VERSION_MEMO_SECONDS = 1.0
 #: A write lease outlives its holder's crash by this long past the write time limit.
 LEASE_MARGIN = 30.0
+
+
+#: Graphs that are the store's own, not the service's data: its version and lease (:data:`SYSTEM_GRAPH`)
+#: and those a fresh Virtuoso database holds (its RDF views' metadata, LDP vocabulary, endpoint description).
+HIDDEN_GRAPHS = frozenset(
+    {
+        SYSTEM_GRAPH,
+        "http://www.openlinksw.com/schemas/virtrdf#",
+        "http://www.w3.org/ns/ldp#",
+        "http://localuriqaserver/sparql",
+    }
+)
+_NOT_THE_STORES = "FILTER(?g NOT IN (" + ", ".join(f"<{g}>" for g in sorted(HIDDEN_GRAPHS)) + "))"
 
 
 class StoreBusy(IopgraphError):
@@ -147,6 +161,7 @@ class RemoteBackend:
         )
         self._settings = settings
         self._pool: WorkerPool | None = None
+        self._standard_tsv = True  # False once the store answered TSV that is not SPARQL 1.1's (Virtuoso)
 
     # -- the store-side version --------------------------------------------------------------------
 
@@ -291,14 +306,14 @@ class RemoteBackend:
 
     async def select(self, query: str, substitutions: dict[str, Term] | None = None) -> list[Row]:
         body = await self._post(self.query_url, {"query": _bind(query, substitutions)}, RESULTS_JSON)
-        result = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        result = _parse_results(body)
         assert isinstance(result, ox.QuerySolutions)
         names = [v.value for v in result.variables]
         return [{n: s[n] for n in names if s[n] is not None} for s in result]
 
     async def ask(self, query: str, substitutions: dict[str, Term] | None = None) -> bool:
         body = await self._post(self.query_url, {"query": _bind(query, substitutions)}, RESULTS_JSON)
-        return bool(ox.parse_query_results(body, ox.QueryResultsFormat.JSON))
+        return bool(_parse_results(body))
 
     async def construct(self, query: str, substitutions: dict[str, Term] | None = None) -> list[ox.Triple]:
         body = await self._post(self.query_url, {"query": _bind(query, substitutions)}, N_TRIPLES)
@@ -313,9 +328,7 @@ class RemoteBackend:
             )
             name: ox.NamedNode | ox.DefaultGraph = ox.NamedNode(graph)
             return [_quad(r, name) for r in rows]
-        rows = await self.select(
-            f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{SYSTEM_GRAPH}>) }}"
-        )
+        rows = await self.select(f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {_NOT_THE_STORES} }}")
         return [_quad(r, cast(ox.NamedNode, r["g"])) for r in rows]  # GRAPH ?g binds an IRI
 
     async def nquads(self, graphs: Iterable[str] | None = None) -> bytes:
@@ -334,7 +347,7 @@ class RemoteBackend:
     async def graph_names(self) -> list[str]:
         rows = await self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         names = (r["g"].value for r in rows if isinstance(r.get("g"), ox.NamedNode))
-        return sorted(n for n in names if n != SYSTEM_GRAPH)
+        return sorted(n for n in names if n not in HIDDEN_GRAPHS)
 
     async def run_on_store(self, work: Callable[[ox.Store], T]) -> T:
         quads = await self.quads()
@@ -459,7 +472,7 @@ class RemoteBackend:
             data["named-graph-uri"] = job.named_graphs
         if job.form == "ASK":
             body = await self._post(self.query_url, data, RESULTS_JSON, timeout)
-            answer = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+            answer = _parse_results(body)
             return Outcome(answer.serialize(format=RESULT_FORMATS[job.media_type]) or b"", 1, False)
         if job.form in ("CONSTRUCT", "DESCRIBE"):
             lines, truncated, cut = await self._stream_lines(
@@ -470,12 +483,21 @@ class RemoteBackend:
                 for q in ox.parse(b"".join(lines), ox.RdfFormat.N_TRIPLES)
             ]
             return Outcome(serialize_triples(triples, job.media_type), len(triples), truncated, cut)
-        lines, truncated, cut = await self._stream_lines(
-            data, TSV, job.max_results + 1, timeout, job.max_bytes
-        )
-        return tsv_outcome(
-            b"".join(lines), job.media_type, truncated, max(len(lines) - 1, 0), cut, job.max_bytes
-        )
+        if self._standard_tsv:
+            lines, truncated, cut = await self._stream_lines(
+                data, TSV, job.max_results + 1, timeout, job.max_bytes
+            )
+            if not lines or lines[0].startswith((b"?", b"$")) or lines[0].strip() == b"":
+                return tsv_outcome(
+                    b"".join(lines), job.media_type, truncated, max(len(lines) - 1, 0), cut, job.max_bytes
+                )
+            # Virtuoso: its TSV is not SPARQL's (quoted names, IRIs as strings); from now on read JSON.
+            log.info("the store's TSV results are not SPARQL 1.1 TSV; SELECT results are read as JSON")
+            self._standard_tsv = False
+        body = await self._post(self.query_url, data, RESULTS_JSON, timeout)
+        solutions = _parse_results(body)
+        assert isinstance(solutions, ox.QuerySolutions)
+        return solutions_outcome(solutions, job.media_type, job.max_results, job.max_bytes)
 
     async def _screen(self, query: str, base: str | None, timeout: float) -> None:
         """Parse ``query`` in a sandboxed worker and refuse non-allow-listed SERVICE calls (the store would run them)."""
@@ -533,6 +555,18 @@ def write_lease(backend: object, wait: float | None) -> contextlib.AbstractAsync
 
 
 __all__ = ["RemoteBackend", "StoreBusy", "write_lease"]
+
+
+def _parse_results(body: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
+    """SPARQL JSON results; Virtuoso's blank nodes (``nodeID://b10000``, not a valid label) are relabelled."""
+    if b"nodeID://" in body:
+        data = json.loads(body)
+        for row in data.get("results", {}).get("bindings", []):
+            for term in row.values():
+                if term.get("type") == "bnode":
+                    term["value"] = term["value"].removeprefix("nodeID://")
+        body = json.dumps(data).encode()
+    return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
 
 
 def _graph_blocks(quads: list[ox.Quad]) -> str:
