@@ -243,3 +243,33 @@ def test_a_lease_held_elsewhere_makes_a_write_wait_then_fail(
     finally:
         store.update(f"DELETE DATA {{ GRAPH <{SYSTEM}> {{ {holder} }} }}")
     assert _insert_tag(a, 101) == 204
+
+
+def _fragment(server: ServerProcess) -> set[str]:
+    r = httpx.get(server.url + "/ldes/fragment/0", headers={"Accept": "application/n-triples"}, timeout=120)
+    assert r.status_code == 200, r.text + server.log_tail()
+    return {line for line in r.text.splitlines() if line.strip()}
+
+
+def test_both_processes_serve_one_ldes_feed(pair: tuple[ServerProcess, ServerProcess], store: Store) -> None:
+    """The feed's members live in the store: the same members, numbers and timestamps through A and B,
+    including the versions of resources written through the other process."""
+    a, b = pair
+    first_a, first_b = _fragment(a), _fragment(b)
+    assert first_a == first_b
+    r = httpx.post(
+        b.url + "/store",
+        params={"graph": NEW_GRAPH},
+        content=VALID_PROJECT.replace("Another project.", "Changed through B."),
+        headers={"Content-Type": "text/turtle", **AUTH},
+        timeout=60,
+    )
+    assert r.status_code in (200, 204), r.text
+    then_a, then_b = _fragment(a), _fragment(b)
+    assert then_a == then_b
+    new = then_a - first_a
+    assert any("Changed through B." in line for line in new), new  # B's write is a member at A at once
+    versions_of = [line for line in then_a if "http://purl.org/dc/terms/isVersionOf" in line]
+    assert len(versions_of) == len(set(versions_of))  # no member twice (one appender at a time)
+    tags = [line for line in versions_of if "/id/tag-" in line]
+    assert len(tags) == 14  # each tag written by either process is one member, once

@@ -80,8 +80,11 @@ from iopgraph.store.store_version import (
     SYSTEM_GRAPH,
     StoreState,
     VersionReader,
+    append_entries,
     drop_leases,
     guarded_update,
+    log_count_query,
+    log_entries_query,
     take_lease,
 )
 
@@ -99,6 +102,8 @@ SCREEN_TIMEOUT = 10.0
 VERSION_TIMEOUT = 1.0
 #: A task (a request) reuses the version it read for at most this long.
 VERSION_MEMO_SECONDS = 1.0
+#: Entries of a shared log read per query.
+LOG_BATCH = 500
 #: A write lease outlives its holder's crash by this long past the write time limit.
 LEASE_MARGIN = 30.0
 
@@ -422,6 +427,29 @@ class RemoteBackend:
             _LEASE.reset(token)
             with contextlib.suppress(IopgraphError):  # an unreachable store: the lease expires on its own
                 await self._update(drop_leases([holder]))
+
+    # -- shared logs (the LDES members of every process) ------------------------------------------
+
+    async def log_entries(self, name: str, start: int) -> list[str]:
+        """The entries of the store's log ``name`` from ``start`` on (one tiny query when there are none)."""
+        rows = await self.select(log_count_query(name))
+        count = max((int(r["n"].value) for r in rows if "n" in r), default=0)
+        found: dict[int, str] = {}
+        for first in range(start, count, LOG_BATCH):
+            batch = await self.select(log_entries_query(name, range(first, min(first + LOG_BATCH, count))))
+            found.update((int(r["i"].value), r["e"].value) for r in batch)
+        missing = [i for i in range(start, count) if i not in found]
+        if missing:
+            raise UpstreamError(
+                f"the store's log {name!r} lacks entries {missing[:5]} (it was changed by hand?)"
+            )
+        return [found[i] for i in range(start, count)]
+
+    async def append_log(self, name: str, start: int, entries: list[str]) -> None:
+        """Append ``entries`` to log ``name`` at ``start`` (its current length): only with the lease held."""
+        assert _LEASE.get() is not None, "append_log needs the write lease (RemoteBackend.lease)"
+        if entries:
+            await self._update(append_entries(name, start, entries))
 
     async def _update(self, text: str) -> None:
         assert self.update_url

@@ -5,7 +5,9 @@ The store's system graph :data:`SYSTEM_GRAPH` holds
 * ``<store> iop:version "…"`` and ``<store> iop:modified "…"^^xsd:dateTime``: changed by the same
   SPARQL Update as every write (:func:`guarded_update`), read by :class:`VersionReader` with one tiny
   query per request, so every process keys its ETags and caches on the same value;
-* ``<lock> iop:holder "<expiry ms> <token>"``: the write lease (see ``RemoteBackend.lease``).
+* ``<lock> iop:holder "<expiry ms> <token>"``: the write lease (see ``RemoteBackend.lease``);
+* shared append-only logs (the LDES members): ``<log-NAME> iop:count n`` and one
+  ``<log-NAME-i> iop:entry "…"`` per entry, appended under the lease (:func:`append_entries`).
 
 Everything here is standard SPARQL 1.1 (the same text runs on Oxigraph and Virtuoso).
 
@@ -31,6 +33,9 @@ LOCK = "<urn:x-iopgraph:system#write-lock>"
 VERSION = "<urn:x-iopgraph:system#version>"
 MODIFIED = "<urn:x-iopgraph:system#modified>"
 HOLDER = "<urn:x-iopgraph:system#holder>"
+COUNT = "<urn:x-iopgraph:system#count>"
+INDEX = "<urn:x-iopgraph:system#index>"
+ENTRY = "<urn:x-iopgraph:system#entry>"
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 
 VERSION_QUERY = f"SELECT ?v ?m WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ {STORE} {VERSION} ?v . OPTIONAL {{ {STORE} {MODIFIED} ?m }} }} }}"
@@ -94,6 +99,35 @@ def guarded_update(expected: StoreState, holder: str, new: str, now: datetime, r
     if add:
         parts.append(f"INSERT {{ {add} }} WHERE {{ {mine} }}")
     return " ;\n".join(parts)
+
+
+def log_node(name: str, index: int | None = None) -> str:
+    suffix = "" if index is None else f"-{index}"
+    return f"<urn:x-iopgraph:system#log-{urllib.parse.quote(name, safe='')}{suffix}>"
+
+
+def log_count_query(name: str) -> str:
+    return f"SELECT ?n WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ {log_node(name)} {COUNT} ?n }} }}"
+
+
+def log_entries_query(name: str, indexes: range) -> str:
+    """The entries ``indexes`` of log ``name``: bound subjects, so index lookups whatever the log's length."""
+    nodes = " ".join(log_node(name, i) for i in indexes)
+    return f"SELECT ?i ?e WHERE {{ VALUES ?m {{ {nodes} }} GRAPH <{SYSTEM_GRAPH}> {{ ?m {INDEX} ?i ; {ENTRY} ?e }} }}"
+
+
+def append_entries(name: str, start: int, entries: list[str]) -> str:
+    """Add ``entries`` at ``start`` … and move the count (run under the write lease: one appender)."""
+    node = log_node(name)
+    data = " ".join(
+        f"{log_node(name, start + i)} {INDEX} {start + i} ; {ENTRY} {literal(e)} ."
+        for i, e in enumerate(entries)
+    )
+    # DELETE WHERE, then INSERT DATA: Virtuoso finds no solution for a WHERE of one OPTIONAL that does not match.
+    return (
+        f"DELETE WHERE {{ GRAPH <{SYSTEM_GRAPH}> {{ {node} {COUNT} ?c }} }} ;\n"
+        f"INSERT DATA {{ GRAPH <{SYSTEM_GRAPH}> {{ {data} {node} {COUNT} {start + len(entries)} . }} }}"
+    )
 
 
 def parse_state(body: bytes) -> StoreState:

@@ -16,6 +16,11 @@ resources it touched:
 
     await record_versions(context.backend, context.ldes, [ox.NamedNode(iri), ...])   # an AppContext
 
+Over a remote store that takes writes (several service processes may share it), the log lives in
+the store instead (``RemoteBackend.log_entries``): every request first reads the members other
+processes appended (one tiny query when there are none), and members are appended under the store's
+write lease, so every process serves the same members with the same numbers and timestamps.
+
 Fragments hold ``page_size`` (setting ``ldes_page_size``) consecutive members of the log, so they are
 time-ordered; a full fragment never changes again and is served as immutable.
 Fragment ``k`` links to ``k + 1`` with a ``tree:GreaterThanOrEqualToRelation``
@@ -36,8 +41,11 @@ import pyoxigraph as ox
 
 from iopgraph.core.namespaces import RDF_TYPE, XSD_DATETIME
 from iopgraph.store.backend import Backend
+from iopgraph.store.remote import RemoteBackend, write_lease
 
 PAGE_SIZE = 250
+#: The name of the members' log in a remote store.
+LOG_NAME = "ldes"
 LDES = "https://w3id.org/ldes#"
 TREE = "https://w3id.org/tree#"
 PROV_TIME = "http://www.w3.org/ns/prov#generatedAtTime"
@@ -63,6 +71,7 @@ class EventLog:
         self.latest: dict[str, Version] = {}
         self.synced_version: str | None = None
         self.lock = anyio.Lock()
+        self.shared = False  # True once it mirrors a log kept in a remote store (nothing written to ``path``)
         if path.exists():
             for line in path.read_text("utf-8").splitlines():
                 if line.strip():
@@ -72,13 +81,18 @@ class EventLog:
         self.versions.append(version)
         self.latest[version.resource] = version
 
+    def stamp(self, entries: list[tuple[str, str, str]]) -> list[Version]:
+        """The versions that (resource, digest, ntriples) entries become next, with one shared, non-decreasing
+        timestamp (not yet in the log)."""
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        stamp = max(now, self.versions[-1].timestamp) if self.versions else now
+        return [Version(len(self.versions) + i, r, stamp, d, nt) for i, (r, d, nt) in enumerate(entries)]
+
     def append(self, entries: list[tuple[str, str, str]]) -> list[Version]:
         """Append (resource, digest, ntriples) entries with one shared, non-decreasing timestamp."""
         if not entries:
             return []
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        stamp = max(now, self.versions[-1].timestamp) if self.versions else now
-        added = [Version(len(self.versions) + i, r, stamp, d, nt) for i, (r, d, nt) in enumerate(entries)]
+        added = self.stamp(entries)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as out:
             for v in added:
@@ -121,23 +135,58 @@ async def _current(backend: Backend, only: list[ox.NamedNode] | None = None) -> 
     return by_subject
 
 
+def _shared(backend: Backend) -> RemoteBackend | None:
+    """The remote store that keeps the log, when there is one that takes writes."""
+    return backend if isinstance(backend, RemoteBackend) and backend.update_url else None
+
+
+async def _pull(remote: RemoteBackend, log: EventLog) -> None:
+    """Bring ``log`` up to the store's log (the members other processes appended)."""
+    if not log.shared:  # the first time: the store's log, not the local file's, is the log
+        log.versions.clear()
+        log.latest.clear()
+        log.shared = True
+    for text in await remote.log_entries(LOG_NAME, len(log.versions)):
+        log._remember(Version(**json.loads(text)))
+
+
+async def _append(backend: Backend, log: EventLog, only: list[ox.NamedNode] | None) -> list[Version]:
+    """Append the changes of ``only`` (None: of every resource); in the store's log when it keeps one."""
+    remote = _shared(backend)
+    if remote is None:
+        current = await _current(backend, only)
+        names = None if only is None else {r.value for r in only}
+        return log.append(await anyio.to_thread.run_sync(_changes, log, current, names))
+    async with write_lease(remote, None):  # one appender among all processes: one numbering
+        await _pull(remote, log)
+        current = await _current(backend, only)
+        names = None if only is None else {r.value for r in only}
+        added = log.stamp(await anyio.to_thread.run_sync(_changes, log, current, names))
+        if added:
+            entries = [json.dumps(v.__dict__, ensure_ascii=False) for v in added]
+            await remote.append_log(LOG_NAME, added[0].seq, entries)
+        for v in added:
+            log._remember(v)
+        return added
+
+
 async def sync(backend: Backend, log: EventLog) -> None:
     """Append a version of every resource that changed since the log last saw the store."""
     async with log.lock:
+        remote = _shared(backend)
+        if remote is not None:
+            await _pull(remote, log)
         if log.synced_version == backend.version:
             return
         version = backend.version
-        current = await _current(backend)
-        entries = await anyio.to_thread.run_sync(_changes, log, current, None)
-        log.append(entries)
+        await _append(backend, log, None)
         log.synced_version = version
 
 
 async def record_versions(backend: Backend, log: EventLog, resources: list[ox.NamedNode]) -> list[Version]:
     """Append versions of ``resources`` as they are now (for the write API, right after a write)."""
     async with log.lock:
-        current = await _current(backend, resources)
-        return log.append(_changes(log, current, {r.value for r in resources}))
+        return await _append(backend, log, resources)
 
 
 # --- pages --------------------------------------------------------------------------------------------
