@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -66,7 +67,10 @@ class Store:
 @pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
 def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     folder = tmp_path_factory.mktemp(f"scale-{request.param}")
-    files = [(FIXTURE / "data" / "base.ttl", BASE_GRAPH), (FIXTURE / "ontology" / "mini.ttl", ONTOLOGY)]
+    files: list[tuple[Path, str | None]] = [
+        (FIXTURE / "data" / "base.ttl", BASE_GRAPH),
+        (FIXTURE / "ontology" / "mini.ttl", ONTOLOGY),
+    ]
     if request.param == "oxigraph":
         oxigraph = OxigraphServer(folder)
         oxigraph.load_files(files)
@@ -80,6 +84,7 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     try:
         virtuoso.start()
         for file, graph in files:
+            assert graph is not None
             virtuoso.load_turtle(file, graph)
         yield Store("virtuoso", virtuoso.query_url, virtuoso.update_url)
     finally:
