@@ -582,7 +582,13 @@ def write_lease(backend: object, wait: float | None) -> contextlib.AbstractAsync
     return contextlib.nullcontext()
 
 
-__all__ = ["RemoteBackend", "StoreBusy", "write_lease"]
+def shared_log_store(backend: object) -> RemoteBackend | None:
+    """The remote store that keeps the shared logs (LDES) of every process over it: ``backend`` when it is a
+    remote store that takes writes, else None (the process keeps its logs itself)."""
+    return backend if isinstance(backend, RemoteBackend) and backend.update_url else None
+
+
+__all__ = ["RemoteBackend", "StoreBusy", "shared_log_store", "write_lease"]
 
 
 def _parse_results(body: bytes) -> ox.QuerySolutions | ox.QueryBoolean:

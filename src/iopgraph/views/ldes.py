@@ -41,7 +41,7 @@ import pyoxigraph as ox
 
 from iopgraph.core.namespaces import RDF_TYPE, XSD_DATETIME
 from iopgraph.store.backend import Backend
-from iopgraph.store.remote import RemoteBackend, write_lease
+from iopgraph.store.remote import RemoteBackend, shared_log_store, write_lease
 
 PAGE_SIZE = 250
 #: The name of the members' log in a remote store.
@@ -135,11 +135,6 @@ async def _current(backend: Backend, only: list[ox.NamedNode] | None = None) -> 
     return by_subject
 
 
-def _shared(backend: Backend) -> RemoteBackend | None:
-    """The remote store that keeps the log, when there is one that takes writes."""
-    return backend if isinstance(backend, RemoteBackend) and backend.update_url else None
-
-
 async def _pull(remote: RemoteBackend, log: EventLog) -> None:
     """Bring ``log`` up to the store's log (the members other processes appended)."""
     if not log.shared:  # the first time: the store's log, not the local file's, is the log
@@ -152,7 +147,7 @@ async def _pull(remote: RemoteBackend, log: EventLog) -> None:
 
 async def _append(backend: Backend, log: EventLog, only: list[ox.NamedNode] | None) -> list[Version]:
     """Append the changes of ``only`` (None: of every resource); in the store's log when it keeps one."""
-    remote = _shared(backend)
+    remote = shared_log_store(backend)
     if remote is None:
         current = await _current(backend, only)
         names = None if only is None else {r.value for r in only}
@@ -173,7 +168,7 @@ async def _append(backend: Backend, log: EventLog, only: list[ox.NamedNode] | No
 async def sync(backend: Backend, log: EventLog) -> None:
     """Append a version of every resource that changed since the log last saw the store."""
     async with log.lock:
-        remote = _shared(backend)
+        remote = shared_log_store(backend)
         if remote is not None:
             await _pull(remote, log)
         if log.synced_version == backend.version:
