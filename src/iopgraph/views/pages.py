@@ -40,10 +40,12 @@ class Index:
             lambda: defaultdict(list)
         )
         self.incoming: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-        for t in triples:
-            self.props[subject_of(t).value][t.predicate.value].append(object_of(t))
-            if not isinstance(t.object, ox.Literal):
-                self.incoming[object_of(t).value][t.predicate.value].append(subject_of(t).value)
+        props, inbound = self.props, self.incoming
+        for t in triples:  # each term read once (pyoxigraph makes a new object on every access)
+            subject, predicate, obj = subject_of(t).value, t.predicate.value, object_of(t)
+            props[subject][predicate].append(obj)
+            if not isinstance(obj, ox.Literal):
+                inbound[obj.value][predicate].append(subject)
         self.labels = labels_from(triples)
 
     def values(self, subject: str, predicate: str) -> list[str]:
