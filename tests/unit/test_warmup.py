@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from fastapi import Response
 from starlette.types import Receive, Scope, Send
 
+from iopgraph.http.conditional import representation_key
 from iopgraph.http.representation_cache import RepresentationCache
 from iopgraph.http.warmup import Target, Warmer
 
@@ -76,3 +78,18 @@ def test_nothing_is_precomputed_with_the_cache_off() -> None:
 
     asyncio.run(run())
     assert app.calls == []
+
+
+def test_after_a_write_only_the_pages_served_from_the_cache_before_are_made_again() -> None:
+    version = ["v1"]
+    cache = RepresentationCache(100_000, lambda: version[0])
+    warmer = Warmer(Recorder(), cache, lambda: version[0], TARGETS, delay=0)
+    assert warmer.wanted() == TARGETS  # nothing served yet (start-up): everything
+    for path, query in (("/b", "x=1"), ("/c", "")):
+        key = representation_key("v1", path, query, "text/html")
+        cache.put(key, "v1", Response(b"page", media_type="text/html"))
+    assert cache.get(representation_key("v1", "/b", "x=1", "text/html"), "v1") is not None  # served
+    version[0] = "v2"  # a write
+    assert warmer.wanted() == (TARGETS[1],)  # /b was served at v1; /c was kept but nobody asked
+    version[0] = "v3"  # a write with no visitor in between: all of them again
+    assert warmer.wanted() == TARGETS

@@ -10,7 +10,10 @@ and it is stored under the same key, at the store version it was made at.
 
 Never stale: entries are keyed on the store version (the cache drops every entry
 the moment the version moves, and refuses a page made while a write landed), so a
-GET after a write gets the new page or computes it. Never in the way of a write:
+GET after a write gets the new page or computes it. After a write only the targets that
+were served from the cache at the version before are made again (the pages people hit; all
+of them when nobody asked for any, as at start-up), so a busy server with frequent writes
+spends no CPU on pages nobody reads. Never in the way of a write:
 the write's listener only schedules the task (after ``delay`` seconds, which also
 folds a burst of writes into one run); a newer write cancels a run still going.
 With the cache off (``IOPGRAPH_PAGE_CACHE_BYTES=0``, e.g. several API processes
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable
 from contextlib import AsyncExitStack
@@ -124,11 +128,22 @@ class Warmer:
                 await self._task
         self._task = None
 
+    def wanted(self) -> tuple[Target, ...]:
+        """What to precompute: the targets people were served from the cache at the version before,
+        or all of them when nobody was (at start-up, on a quiet server: its cores are idle anyway)."""
+        assert self.cache is not None
+        self.cache.refresh()
+        served = {tuple(json.loads(key)[1:3]) for key in self.cache.served_before}
+        if not served:
+            return self.targets
+        return tuple(t for t in self.targets if (t.path, t.query) in served)
+
     async def _run(self) -> int:
         await asyncio.sleep(self.delay)
         started = self.version()
         stored = 0
-        for target in self.targets:
+        targets = self.wanted()
+        for target in targets:
             if self.version() != started:
                 break  # a newer write: its own run follows
             try:
@@ -139,7 +154,7 @@ class Warmer:
                 log.exception("precomputing %s failed", target.path)
         self.runs += 1
         self.stored = stored
-        log.info("precomputed %d of %d pages at store version %s", stored, len(self.targets), started)
+        log.info("precomputed %d of %d pages at store version %s", stored, len(targets), started)
         return stored
 
     async def _get(self, target: Target) -> int:
