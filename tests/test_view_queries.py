@@ -18,7 +18,14 @@ from iopgraph.core.namespaces import CONCEPT, ID, ONTOLOGY, PREFIXES
 from iopgraph.core.namespaces import RDF_TYPE_IRI as RDF_TYPE
 from iopgraph.store.backend import LocalBackend
 from iopgraph.views import rollup
-from iopgraph.views.collections import COLLECTIONS, collection_page, incoming, ordered_members, page_triples
+from iopgraph.views.collections import (
+    COLLECTIONS,
+    collection_page,
+    incoming,
+    ordered_members,
+    ordered_with_facts,
+    page_triples,
+)
 from iopgraph.views.describe import LABEL_PREDICATES, facts, summaries
 from iopgraph.views.guidance import guidance, parse_challenges
 from iopgraph.views.links import local_href
@@ -143,6 +150,32 @@ def test_a_single_page_collection_holds_the_same_triples_as_the_paged_path(
     page = asyncio.run(collection_page(backend, spec, [], 1, 200))
     assert page.members == asyncio.run(ordered_members(backend, spec, []))
     assert page.triples == asyncio.run(page_triples(backend, spec, page.members))
+
+
+@pytest.mark.parametrize(
+    ("name", "page", "limit"), [("challenges", 2, 20), ("mitigations", 3, 10), ("organisations", 2, 50)]
+)
+def test_a_later_page_of_a_small_collection_holds_what_the_paged_path_gives(
+    backend: LocalBackend, name: str, page: int, limit: int
+) -> None:
+    """A collection of at most 200 members is ordered from all its members' own triples, for any page."""
+    spec = COLLECTIONS[name]
+    found = asyncio.run(collection_page(backend, spec, [], page, limit))
+    every = asyncio.run(ordered_members(backend, spec, []))
+    assert found.members == every[(page - 1) * limit : page * limit] and found.members
+    assert found.triples == asyncio.run(page_triples(backend, spec, found.members))
+
+
+@pytest.mark.parametrize("name", ["challenges", "initiatives", "recommendations"])
+def test_members_with_their_facts_in_one_query_equal_the_order_and_a_lookup(
+    backend: LocalBackend, shipped_store: ox.Store, name: str
+) -> None:
+    spec = COLLECTIONS[name]
+    wanted = (RDF_TYPE, SKOS + "definition", *LABEL_PREDICATES)
+    members, own = asyncio.run(ordered_with_facts(backend, spec, [], wanted))
+    assert members == asyncio.run(ordered_members(backend, spec, []))
+    asked = (*wanted, SKOS + "broader", IOP + "recommendationNumber", IOP + "section")
+    assert set(own) == lookup(shipped_store, members, asked) and own
 
 
 SAMPLE = [

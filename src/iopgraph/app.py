@@ -23,6 +23,7 @@ from iopgraph.http.openapi_errors import install as document_problems
 from iopgraph.http.render import make_templates
 from iopgraph.http.representation_cache import RepresentationCache
 from iopgraph.http.security_headers import SecurityHeadersMiddleware
+from iopgraph.http.warmup import Warmer
 from iopgraph.routers import catalog, collections, dumps, guidance, ldes, pages, resources, workbench
 from iopgraph.routers import ops as ops_router
 from iopgraph.routers import queries as queries_router
@@ -60,11 +61,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 except IopgraphError as exc:  # e.g. a shapes file that does not parse: say so, in one line
                     log.error("iopgraph cannot start: %s", exc.message)
                     raise
+                warmer = Warmer(app, context.representations, lambda: str(backend.version))
+                context.stewardship.gate.listeners.append(warmer.on_write)  # precompute after each write
                 try:
                     app.state.context = context
                     metrics.watch(backend, sparql.cache, context.representations)
+                    warmer.schedule()  # and at start-up, in the background
                     yield
                 finally:
+                    await warmer.close()
                     metrics.watch(None, None)
                     app.state.context = None  # let the store close
                     context.search.close()

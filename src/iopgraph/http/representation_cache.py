@@ -80,6 +80,9 @@ class RepresentationCache:
         self._bytes = 0
         self.hits = 0
         self.misses = 0
+        self._served: set[str] = set()  # keys served from the cache at the current version
+        #: the keys served from the cache at the version before (what people asked for again)
+        self.served_before: frozenset[str] = frozenset()
 
     def _align(self, version: str) -> bool:
         """Drop every entry if the store moved on; whether ``version`` is the current one."""
@@ -88,7 +91,12 @@ class RepresentationCache:
             self._entries.clear()
             self._bytes = 0
             self._at = current
+            self.served_before, self._served = frozenset(self._served), set()
         return version == current
+
+    def refresh(self) -> None:
+        """Catch up with the store version now (entries of an older one go, ``served_before`` moves)."""
+        self._align(self._version())
 
     def get(self, key: str, version: str) -> CachedRepresentation | None:
         """The representation ``key`` made at store ``version``, if it is kept and still current."""
@@ -100,6 +108,7 @@ class RepresentationCache:
             return None
         self._entries.move_to_end(key)
         self.hits += 1
+        self._served.add(key)
         return found
 
     def put(self, key: str, version: str, response: Response) -> None:

@@ -41,6 +41,7 @@ from iopgraph.store.backend import Backend
 from iopgraph.store.engine import QueryJob
 from iopgraph.views.describe import (
     chunks,
+    facts,
     labels_from,
     outgoing,
     own_triples,
@@ -440,15 +441,16 @@ async def collection_page(
     """One page of ``spec``'s members; ``isolated`` (default: when there are filters) runs the member query
     like a user's query (in a worker, within ``timeout``)."""
     found = await _members(backend, spec, filters, timeout, client, isolated)
-    own: list[ox.Triple] | None = None
-    if page == 1 and len(found) <= limit:
-        # One page holds every member: their own triples (needed anyway) give the order.
+    by_subject: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] | None = None
+    if len(found) <= MAX_LIMIT or (page == 1 and len(found) <= limit):
+        # Few members (every collection of the shipped graph), or one page holds them all: their own
+        # triples, one query, give the order and the page's triples (cheaper than a query for the
+        # order, then one for the page).
         own = await own_triples(backend, found)
         members = _ordered(found, await _facts_from(backend, own), spec.tree)
-        by_subject: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = defaultdict(list)
+        by_subject = defaultdict(list)
         for t in own:
             by_subject[t.subject].append(t)  # type: ignore[index]
-        own = [t for m in members for t in by_subject[m]]  # as own_triples(members) returns them
     else:
         members = _ordered(found, await _sort_facts(backend, found), spec.tree)
     result = CollectionPage(spec, [], len(members), page, limit)
@@ -457,7 +459,8 @@ async def collection_page(
             f"page {page} of /api/{spec.name} does not exist; the last page is {result.last_page}"
         )
     result.members = members[(page - 1) * limit : page * limit]
-    result.triples = await page_triples(backend, spec, result.members, own)
+    shown = None if by_subject is None else [t for m in result.members for t in by_subject[m]]
+    result.triples = await page_triples(backend, spec, result.members, shown)  # as own_triples(members)
     return result
 
 
@@ -518,6 +521,20 @@ async def ordered_members(
     return _ordered(members, await _sort_facts(backend, members), spec.tree)
 
 
+async def ordered_with_facts(
+    backend: Backend,
+    spec: CollectionSpec,
+    filters: list[tuple[Filter, ox.NamedNode | ox.Literal]],
+    predicates: Iterable[str],
+    isolated: bool | None = None,
+) -> tuple[list[ox.NamedNode], list[ox.Triple]]:
+    """All members of ``spec`` in the collection's order, and their triples with one of ``predicates``:
+    one query gives both (the predicates that order the members are asked for with the others)."""
+    members = await _members(backend, spec, filters, DEFAULT_TIMEOUT, "", isolated)
+    own = await facts(backend, members, [*predicates, _LABEL, _RDFS_LABEL, _NUMBER, _PARENT, _SECTION])
+    return _ordered(members, await _facts_from(backend, own), spec.tree), own
+
+
 async def incoming(
     backend: Backend, members: list[ox.NamedNode], predicates: Iterable[str]
 ) -> list[ox.Triple]:
@@ -558,7 +575,8 @@ async def page_triples(
     linked = [t.object for t in [*triples, *embedded] if t.predicate.value != RDF_TYPE_IRI] + [
         t.subject for t in links
     ]
-    labels = [t for t in await summaries(backend, linked) if t.subject not in inside]
+    # the page holds all the triples of what is inside it: labels are looked up for the rest only
+    labels = await summaries(backend, [x for x in linked if x not in inside])
     return list(dict.fromkeys([*triples, *links, *embedded, *labels]))
 
 

@@ -32,6 +32,7 @@ LABEL_PREDICATES = (
     PREFIXES["dcterms"] + "title",
     PREFIXES["foaf"] + "name",
 )
+_LABEL_ORDER = {p: i for i, p in enumerate(LABEL_PREDICATES)}
 DEFINITION_PREDICATES = (
     PREFIXES["skos"] + "definition",
     PREFIXES["dcterms"] + "description",
@@ -129,7 +130,7 @@ async def with_blank_nodes(
 ) -> list[ox.Triple]:
     """``triples`` followed by those of the blank nodes they reach (up to ``bnode_depth`` hops)."""
     triples = list(triples)
-    frontier = {t.object for t in triples if isinstance(t.object, ox.BlankNode)}
+    frontier = {o for t in triples if isinstance(o := t.object, ox.BlankNode)}
     seen: set[ox.BlankNode] = set()
     for _ in range(bnode_depth):
         if not frontier:
@@ -180,11 +181,13 @@ def labels_from(triples: Iterable[ox.Triple]) -> dict[str, str]:
     """The best label per subject: English first, then untagged, then any; by LABEL_PREDICATES order."""
     ranked: dict[str, tuple[int, int, str]] = {}
     for t in triples:
-        if t.predicate.value not in LABEL_PREDICATES or not isinstance(t.object, ox.Literal):
+        order = _LABEL_ORDER.get(t.predicate.value)
+        obj = t.object
+        if order is None or not isinstance(obj, ox.Literal):
             continue
-        lang = t.object.language
+        lang = obj.language
         lang_rank = 0 if lang == "en" else 1 if not lang else 2
-        rank = (lang_rank, LABEL_PREDICATES.index(t.predicate.value), t.object.value)
+        rank = (lang_rank, order, obj.value)
         key = subject_of(t).value
         if key not in ranked or rank < ranked[key]:
             ranked[key] = rank

@@ -19,10 +19,10 @@ from iopgraph.views.collections import (
     CollectionPage,
     collection_page,
     incoming,
-    ordered_members,
+    ordered_with_facts,
     parse_filters,
 )
-from iopgraph.views.describe import LABEL_PREDICATES, facts, labels_from, values_block
+from iopgraph.views.describe import LABEL_PREDICATES, labels_from, values_block
 from iopgraph.views.labels import format_quantity, label_for
 from iopgraph.views.links import local_href
 
@@ -40,10 +40,12 @@ class Index:
             lambda: defaultdict(list)
         )
         self.incoming: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-        for t in triples:
-            self.props[subject_of(t).value][t.predicate.value].append(object_of(t))
-            if not isinstance(t.object, ox.Literal):
-                self.incoming[object_of(t).value][t.predicate.value].append(subject_of(t).value)
+        props, inbound = self.props, self.incoming
+        for t in triples:  # each term read once (pyoxigraph makes a new object on every access)
+            subject, predicate, obj = subject_of(t).value, t.predicate.value, object_of(t)
+            props[subject][predicate].append(obj)
+            if not isinstance(obj, ox.Literal):
+                inbound[obj.value][predicate].append(subject)
         self.labels = labels_from(triples)
 
     def values(self, subject: str, predicate: str) -> list[str]:
@@ -126,9 +128,9 @@ _TREE_PREDICATES = (RDF_TYPE_IRI, *LABEL_PREDICATES, SKOS + "definition", SKOS +
 
 
 async def challenge_tree(backend: Backend) -> list[TreeNode]:
-    """The challenges in tree order; three queries (members, their facts, the mitigations addressing them)."""
-    members = await ordered_members(backend, COLLECTIONS["challenges"], [])
-    own = await facts(backend, members, _TREE_PREDICATES)
+    """The challenges in tree order; three queries (members, their facts and order, the mitigations
+    addressing them), four when challenges cite report sections (their order)."""
+    members, own = await ordered_with_facts(backend, COLLECTIONS["challenges"], [], _TREE_PREDICATES)
     ix = Index(own + await incoming(backend, members, [IOP + "addresses"]))
     nodes: dict[str, TreeNode] = {}
     roots: list[TreeNode] = []
@@ -314,10 +316,10 @@ class MatrixRow:
 async def matrix(backend: Backend) -> tuple[list[Link], list[MatrixRow]]:
     tree = flatten(await challenge_tree(backend))
     spec = COLLECTIONS["initiatives"]
-    members = await ordered_members(
-        backend, spec, parse_filters(spec, [("use-case", "true")]), isolated=False
+    members, labels = await ordered_with_facts(
+        backend, spec, parse_filters(spec, [("use-case", "true")]), LABEL_PREDICATES, isolated=False
     )
-    cases_ix = Index(await facts(backend, members, LABEL_PREDICATES))
+    cases_ix = Index(labels)
     cases = [cases_ix.link(m.value) for m in members]
     among = f"VALUES ?u {{ {values_block(members)} }}"
     rows = await backend.select(
