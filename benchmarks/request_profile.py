@@ -1,7 +1,7 @@
 """In-process profile of one request through the whole ASGI app (middleware, routing, route), no sockets.
 
     .venv/bin/python benchmarks/request_profile.py                       # cached resource page, 2,000 requests
-    .venv/bin/python benchmarks/request_profile.py --path '/sparql?query=...' --n 500 --profile
+    .venv/bin/python benchmarks/request_profile.py --path '/sparql?query=...' --unique --n 500 --profile
     .venv/bin/python benchmarks/request_profile.py --path / --accept text/html --top 30 --profile
 
 Builds a store of the shipped graph in a temporary folder, runs the app's lifespan, then
@@ -69,8 +69,13 @@ async def run(args: argparse.Namespace) -> None:
             if message["type"] == "http.response.start":
                 statuses.append(message["status"])
 
+        counter = iter(range(10**9))
+
         async def one() -> None:
-            await app({**scope, "headers": list(scope["headers"])}, receive, send)  # type: ignore[arg-type]
+            request = {**scope, "headers": list(scope["headers"])}
+            if args.unique:  # a trailing comment makes each query new: no result cache answers it
+                request["query_string"] = scope["query_string"] + b"%0A%23" + str(next(counter)).encode()
+            await app(request, receive, send)  # type: ignore[arg-type]
 
         lifespan: dict[str, Any] = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
         started = asyncio.Event()
@@ -127,6 +132,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--log", action="store_true", help="access log on (to a discarded stream)")
+    parser.add_argument("--unique", action="store_true", help="append a different comment to each query")
     asyncio.run(run(parser.parse_args()))
 
 

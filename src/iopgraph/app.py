@@ -24,6 +24,7 @@ from iopgraph.http.openapi_errors import install as document_problems
 from iopgraph.http.render import make_templates
 from iopgraph.http.representation_cache import RepresentationCache
 from iopgraph.http.security_headers import SecurityHeadersMiddleware
+from iopgraph.http.sparql_direct import DirectSparql
 from iopgraph.routers import catalog, collections, dumps, guidance, ldes, pages, resources, workbench
 from iopgraph.routers import ops as ops_router
 from iopgraph.routers import queries as queries_router
@@ -77,7 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.context = None  # the lifespan makes the AppContext (iopgraph.http.context)
     problems.install(app)
     document_problems(app)
-    # Innermost: a GET whose representation is cached is answered here, before routing (http/fast_path.py).
+    # Innermost: SPARQL queries go to their handler, and a GET whose representation is cached is answered,
+    # before routing (http/sparql_direct.py, http/fast_path.py).
+    app.add_middleware(DirectSparql)
     app.add_middleware(FastPath, answered=metrics.fast_path)
     app.add_middleware(ReadOnlyCors)
     # Outermost last: every request is timed and logged, HEAD runs as GET, then security headers, the body cap.

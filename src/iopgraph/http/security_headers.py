@@ -125,10 +125,15 @@ class SecurityHeadersMiddleware:
         async def send_wrapper(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {k.lower() for k, _ in headers}
+                headers = list(message.get("headers", ()))
+                present = set()
+                content_type = b""
+                for k, v in headers:  # one pass: the names present, the first Content-Type
+                    lower = k.lower()
+                    present.add(lower)
+                    if lower == b"content-type" and not content_type:
+                        content_type = v
                 headers += [(k, v) for k, v in BASE_HEADERS.items() if k not in present]
-                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
                 message = {**message, "headers": headers}
                 if (
                     content_type.lower().startswith(b"text/html")
