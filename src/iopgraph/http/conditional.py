@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
 
 from fastapi import Request, Response
 
@@ -59,6 +60,12 @@ def etag_for(key: str, *, weak: bool = False) -> str:
     return "W/" + tag if weak else tag
 
 
+@lru_cache(maxsize=64)
+def _http_date_of(moment: datetime) -> str:
+    """``moment`` as an IMF-fixdate (the store's last change: the same few values, formatted once each)."""
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
 @dataclass(frozen=True)
 class Validators:
     """The validators and cache headers of one representation, and where it may be cached."""
@@ -80,7 +87,7 @@ class Validators:
         """The headers a 200 and a 304 of this representation both carry."""
         headers = {
             "ETag": self.etag,
-            "Last-Modified": format_datetime(self.last_modified.astimezone(UTC), usegmt=True),
+            "Last-Modified": _http_date_of(self.last_modified),
             "Cache-Control": self.cache_control,
         }
         if self.vary:
