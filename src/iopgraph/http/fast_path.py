@@ -40,6 +40,7 @@ from iopgraph.http.conditional import (
     not_modified,
     not_modified_response,
 )
+from iopgraph.http.providers import context_of_app
 
 #: Aliases kept (LRU); each is a few hundred bytes (its key and the route's validators).
 MAX_ALIASES = 4096
@@ -59,12 +60,6 @@ class Alias:
     route: Any  # the router's matched route (the access log and metrics read its template)
 
 
-def _context(scope: Scope) -> Any:
-    app = scope.get("app")
-    state = getattr(app, "state", None)
-    return getattr(state, "context", None)
-
-
 class FastPath:
     """ASGI middleware: answer a GET from the representation cache when an earlier request named its entry."""
 
@@ -80,9 +75,9 @@ class FastPath:
         if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        context = _context(scope)
+        context = context_of_app(scope.get("app"))
         cache = context.representations if context is not None else None
-        if cache is None or cache.max_bytes <= 0:
+        if context is None or cache is None or cache.max_bytes <= 0:
             await self.app(scope, receive, send)
             return
         accept = encoding = inm = ims = None

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from iopgraph.http.providers import context_of_app
 from iopgraph.http.sparql import handle_sparql
 
 PATH = "/sparql"
@@ -57,7 +58,7 @@ class DirectSparql:
             await self.app(scope, receive, send)
             return
         app = scope.get("app")
-        context = getattr(getattr(app, "state", None), "context", None)
+        context = context_of_app(app)
         route = self._routes.get(scope["method"])
         if (
             context is None or route is None
