@@ -17,12 +17,14 @@ from iopgraph.http import problems
 from iopgraph.http.body_limit import BodyLimitMiddleware
 from iopgraph.http.context import AppContext, event_log, proposal_box
 from iopgraph.http.cors import ReadOnlyCors
+from iopgraph.http.fast_path import FastPath
 from iopgraph.http.head import HeadAsGet
 from iopgraph.http.observability import Metrics, ObservabilityMiddleware
 from iopgraph.http.openapi_errors import install as document_problems
 from iopgraph.http.render import make_templates
 from iopgraph.http.representation_cache import RepresentationCache
 from iopgraph.http.security_headers import SecurityHeadersMiddleware
+from iopgraph.http.sparql_direct import DirectSparql
 from iopgraph.http.warmup import Warmer
 from iopgraph.routers import catalog, collections, dumps, guidance, ldes, pages, resources, workbench
 from iopgraph.routers import ops as ops_router
@@ -81,6 +83,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.context = None  # the lifespan makes the AppContext (iopgraph.http.context)
     problems.install(app)
     document_problems(app)
+    # Innermost: SPARQL queries go to their handler, and a GET whose representation is cached is answered,
+    # before routing (http/sparql_direct.py, http/fast_path.py).
+    app.add_middleware(DirectSparql)
+    app.add_middleware(FastPath, answered=metrics.fast_path)
     app.add_middleware(ReadOnlyCors)
     # Outermost last: every request is timed and logged, HEAD runs as GET, then security headers, the body cap.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.resolved_max_body_bytes)

@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
 
 from fastapi import Request, Response
 
@@ -44,6 +45,9 @@ _ENTITY_TAG = re.compile(r'\s*(W/)?("[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
 #: Methods a precondition can turn into 304 (the others would get 412; the service has no such use).
 CONDITIONAL_METHODS = ("GET", "HEAD")
 
+#: Where :mod:`iopgraph.http.fast_path` leaves its :class:`FastPathNote` in the request's scope.
+SCOPE_KEY = "iopgraph.fast_path"
+
 
 def representation_key(version: str, path: str, query: str, media_type: str) -> str:
     """What names one representation: unambiguous (JSON), so no two different requests share it."""
@@ -54,6 +58,12 @@ def etag_for(key: str, *, weak: bool = False) -> str:
     """The entity-tag of the representation named ``key``."""
     tag = '"' + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32] + '"'
     return "W/" + tag if weak else tag
+
+
+@lru_cache(maxsize=64)
+def _http_date_of(moment: datetime) -> str:
+    """``moment`` as an IMF-fixdate (the store's last change: the same few values, formatted once each)."""
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
 @dataclass(frozen=True)
@@ -77,7 +87,7 @@ class Validators:
         """The headers a 200 and a 304 of this representation both carry."""
         headers = {
             "ETag": self.etag,
-            "Last-Modified": format_datetime(self.last_modified.astimezone(UTC), usegmt=True),
+            "Last-Modified": _http_date_of(self.last_modified),
             "Cache-Control": self.cache_control,
         }
         if self.vary:
@@ -146,6 +156,18 @@ def not_modified_response(v: Validators, headers: Mapping[str, str] | None = Non
     return Response(status_code=304, headers={**(headers or {}), **v.headers()})
 
 
+@dataclass
+class FastPathNote:
+    """What :func:`early` tells the fast path about one request (:mod:`iopgraph.http.fast_path`)."""
+
+    #: the validators of the cacheable representation the route looked up
+    validators: Validators | None = None
+    #: the route looked up more than one representation: the request is not an alias of one
+    ambiguous: bool = False
+    #: the key whose cache miss the fast path has already counted (the route does not look it up again)
+    counted_miss: str | None = None
+
+
 def validators(
     request: Request,
     media_type: str,
@@ -193,7 +215,14 @@ def validators(
 
 def early(request: Request, v: Validators) -> Response | None:
     """The answer that needs no work: 304 when the client's copy is current, else the cached 200; or None."""
-    cached = v.cache.get(v.key, v.store_version) if v.cache is not None else None
+    cached = None
+    if v.cache is not None:
+        note: FastPathNote | None = request.scope.get(SCOPE_KEY)
+        if note is not None:
+            note.ambiguous = note.ambiguous or (note.validators is not None and note.validators.key != v.key)
+            note.validators = v
+        if note is None or note.counted_miss != v.key:
+            cached = v.cache.get(v.key, v.store_version)
     if not_modified(request.headers, request.method, v.etag, v.last_modified, exists=cached is not None):
         return not_modified_response(v)
     return cached.response() if cached is not None else None

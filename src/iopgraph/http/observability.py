@@ -133,6 +133,12 @@ class Metrics:
             "SPARQL queries stopped at IOPGRAPH_QUERY_TIMEOUT.",
             registry=self.registry,
         )
+        self.fast_path = Counter(
+            "iopgraph_fast_path_answers",
+            "GET requests answered from the representation cache before routing (http/fast_path.py).",
+            registry=self.registry,
+        )
+        self._bound: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self._state = _StateCollector()
         self.registry.register(self._state)
 
@@ -149,8 +155,14 @@ class Metrics:
         return generate_latest(self.registry)
 
     def observe(self, method: str, route: str, status: int, seconds: float, problem: str | None) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        # Label look-ups bound once per (method, route, status): one dict look-up per request after that.
+        # The label values are bounded (methods, route templates, statuses), so is this dict.
+        bound = self._bound.get((method, route, status))
+        if bound is None:
+            bound = (self.requests.labels(method, route, str(status)), self.latency.labels(method, route))
+            self._bound[(method, route, status)] = bound
+        bound[0].inc()
+        bound[1].observe(seconds)
         if problem:
             self.problems.labels(problem).inc()
             if problem in ("query-timeout", "upstream-timeout"):
@@ -171,8 +183,17 @@ def _problem_code(body: bytes) -> str | None:
     return code if isinstance(code, str) and len(code) <= 64 else None
 
 
+_REQUEST_ID = REQUEST_ID_HEADER.encode()
+
+
 class ObservabilityMiddleware:
-    """Pure ASGI middleware: request id, timing, access log and metrics for every HTTP request."""
+    """Pure ASGI middleware: request id, timing, access log and metrics for every HTTP request.
+
+    Per request it does one pass over the request headers (for ``X-Request-ID``), one over the
+    response headers, a metrics update through pre-bound label children and, with the access
+    log on, one JSON line handed to the log's handlers (a record made directly: no caller
+    look-up, the access formatter prints the message alone).
+    """
 
     def __init__(self, app: ASGIApp, metrics: Metrics, log_requests: bool = True) -> None:
         self.app = app
@@ -184,8 +205,10 @@ class ObservabilityMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        headers = dict(scope.get("headers") or [])
-        incoming = headers.get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
+        incoming = ""
+        for name, value in scope.get("headers") or ():
+            if name.lower() == _REQUEST_ID:
+                incoming = value.decode("latin-1")  # the last one, as a dict of the headers would keep
         request_id = request_id_for(incoming)
         scope.setdefault("state", {})["request_id"] = request_id
         status = 500
@@ -196,12 +219,17 @@ class ObservabilityMiddleware:
             nonlocal status, sent, problem_body
             if message["type"] == "http.response.start":
                 status = message["status"]
-                raw = [
-                    (k, v) for k, v in message.get("headers", []) if k.lower() != REQUEST_ID_HEADER.encode()
-                ]
-                raw.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                raw = []
+                content_type = b""
+                for k, v in message.get("headers", ()):
+                    lower = k.lower()
+                    if lower == _REQUEST_ID:
+                        continue
+                    if lower == b"content-type" and not content_type:
+                        content_type = v
+                    raw.append((k, v))
+                raw.append((_REQUEST_ID, request_id.encode()))
                 message = {**message, "headers": raw}
-                content_type = next((v for k, v in raw if k.lower() == b"content-type"), b"")
                 if status >= 400 and content_type.startswith(_PROBLEM_TYPE):
                     problem_body = bytearray()
             elif message["type"] == "http.response.body":
@@ -211,11 +239,12 @@ class ObservabilityMiddleware:
                     problem_body.extend(chunk[: _MAX_PROBLEM_BYTES - len(problem_body)])
             await send(message)
 
-        self.metrics.in_progress.inc()
+        in_progress = self.metrics.in_progress
+        in_progress.inc()
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            self.metrics.in_progress.dec()
+            in_progress.dec()
             seconds = time.perf_counter() - started
             method = scope.get("method", "GET")
             method = method if method in _METHODS else "OTHER"
@@ -224,21 +253,22 @@ class ObservabilityMiddleware:
             self.metrics.observe(method, route, status, seconds, problem)
             if self.log_requests and access_log.isEnabledFor(logging.INFO):
                 client = scope.get("client")
-                access_log.info(
-                    json.dumps(
-                        {
-                            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                            "request_id": request_id,
-                            "method": method,
-                            "path": scope.get("path", "")[:2000],
-                            "route": route,
-                            "status": status,
-                            "duration_ms": round(seconds * 1000, 2),
-                            "bytes": sent,
-                            "client": client[0] if client else None,
-                            "problem": problem,
-                        }
-                    )
+                line = json.dumps(
+                    {
+                        "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                        "request_id": request_id,
+                        "method": method,
+                        "path": scope.get("path", "")[:2000],
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(seconds * 1000, 2),
+                        "bytes": sent,
+                        "client": client[0] if client else None,
+                        "problem": problem,
+                    }
+                )
+                access_log.handle(
+                    access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, line, (), None)
                 )
 
 

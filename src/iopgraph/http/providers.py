@@ -39,6 +39,15 @@ def running(request: Request) -> AppContext | None:
     return found
 
 
+def context_of_app(app: Any) -> AppContext | None:
+    """A running app's :class:`AppContext` (None before its lifespan has made it, or for a bare app)."""
+    try:
+        found: AppContext | None = app.state.context
+    except AttributeError:  # a bare Starlette app (a middleware driven alone) has no context
+        return None
+    return found
+
+
 def base_url_of_app(app: Any) -> str | None:
     """The base URL of a running app's links (None before its lifespan has made the context)."""
     try:

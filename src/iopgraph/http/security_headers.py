@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections import OrderedDict
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,6 +34,9 @@ BASE_HEADERS = {
 HTML_HEADERS = {b"x-frame-options": b"DENY"}
 #: Largest HTML body whose inline scripts are hashed; a bigger page gets no inline script at all.
 MAX_HASHED_BYTES = 8_000_000
+#: Policies remembered by page body (a cached page sends the very same bytes again): how many, how large.
+MEMO_ENTRIES = 64
+MEMO_MAX_BYTES = 1_000_000
 
 _INLINE_SCRIPT = re.compile(rb"<script(?P<attrs>(?:\s[^>]*)?)>(?P<body>.*?)</script\s*>", re.I | re.S)
 _SRC_ATTR = re.compile(rb"\ssrc\s*=", re.I)
@@ -76,11 +80,40 @@ def content_security_policy(script_hashes: list[str]) -> str:
     )
 
 
+class PolicyMemo:
+    """The CSP of recent HTML bodies, so that a page served again (from the cache) is not hashed again.
+
+    Keyed on the body's bytes (a ``bytes`` object caches its hash: the same cached object costs one
+    dictionary look-up); bounded in entries, bodies over :data:`MEMO_MAX_BYTES` are not kept.
+    """
+
+    def __init__(self, entries: int = MEMO_ENTRIES) -> None:
+        self.entries = entries
+        self._policies: OrderedDict[bytes, bytes] = OrderedDict()
+        self.computed = 0  # policies computed (not found in the memo)
+
+    def policy(self, body: bytes) -> bytes:
+        if len(body) > MEMO_MAX_BYTES:
+            self.computed += 1
+            return content_security_policy(inline_script_hashes(body)).encode()
+        found = self._policies.get(body)
+        if found is not None:
+            self._policies.move_to_end(body)
+            return found
+        self.computed += 1
+        found = content_security_policy(inline_script_hashes(body)).encode()
+        self._policies[body] = found
+        while len(self._policies) > self.entries:
+            self._policies.popitem(last=False)
+        return found
+
+
 class SecurityHeadersMiddleware:
     """Pure ASGI middleware adding the headers above; HTML bodies are held back to hash their scripts."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.memo = PolicyMemo()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -92,10 +125,15 @@ class SecurityHeadersMiddleware:
         async def send_wrapper(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {k.lower() for k, _ in headers}
+                headers = list(message.get("headers", ()))
+                present = set()
+                content_type = b""
+                for k, v in headers:  # one pass: the names present, the first Content-Type
+                    lower = k.lower()
+                    present.add(lower)
+                    if lower == b"content-type" and not content_type:
+                        content_type = v
                 headers += [(k, v) for k, v in BASE_HEADERS.items() if k not in present]
-                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
                 message = {**message, "headers": headers}
                 if (
                     content_type.lower().startswith(b"text/html")
@@ -106,17 +144,20 @@ class SecurityHeadersMiddleware:
                     return
                 await send(message)
             elif message["type"] == "http.response.body" and start is not None:
-                body.extend(message.get("body", b""))
+                chunk = message.get("body", b"")
                 more = message.get("more_body", False)
-                if more and len(body) <= MAX_HASHED_BYTES:
-                    return
+                if not more and not body and type(chunk) is bytes:
+                    whole = chunk  # the whole body in one message (the usual case): no copy
+                else:
+                    body.extend(chunk)
+                    if more and len(body) <= MAX_HASHED_BYTES:
+                        return
+                    whole = bytes(body)
                 # Whole body known (or too big to hold: then no inline script is allowed at all).
-                hashes = inline_script_hashes(bytes(body)) if not more else []
-                start["headers"].append(
-                    (b"content-security-policy", content_security_policy(hashes).encode())
-                )
+                policy = self.memo.policy(whole) if not more else content_security_policy([]).encode()
+                start["headers"].append((b"content-security-policy", policy))
                 await send(start)
-                await send({"type": "http.response.body", "body": bytes(body), "more_body": more})
+                await send({"type": "http.response.body", "body": whole, "more_body": more})
                 start = None
                 body.clear()
             else:

@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
 UPDATE_OPERATIONS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 
 _CHAIN_WORDS = frozenset({"UNION", "OPTIONAL", "MINUS"})
 _OPERATORS = frozenset("+-*/|&!=<>^")
+_OPENING = frozenset("{([")
+_CLOSING = frozenset("})]")
 
 _TOKEN = re.compile(
     r"""
@@ -42,8 +45,9 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One significant token (a tuple: made for every token of every query, so it must be cheap)."""
+
     kind: str
     text: str
     start: int
@@ -53,15 +57,17 @@ class Token:
         return self.text.upper()
 
 
+_SKIPPED = frozenset({"ws", "comment"})
+
+
 def tokenize(text: str) -> list[Token]:
     """All significant tokens of ``text`` (whitespace and comments dropped)."""
-    tokens = []
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "other"
-        if kind in ("ws", "comment"):
-            continue
-        tokens.append(Token(kind, match.group(), match.start()))
-    return tokens
+    make = Token._make
+    return [
+        make((match.lastgroup or "other", match.group(), match.start()))
+        for match in _TOKEN.finditer(text)
+        if match.lastgroup not in _SKIPPED
+    ]
 
 
 @dataclass
@@ -113,22 +119,24 @@ def analyse(text: str) -> QueryInfo:
     seen: set[str] = set()
     depth = 0
     chains = info.chains
-    for n, token in enumerate(tokens[i:], start=i):
-        if token.kind == "other" and token.text in _OPERATORS:
-            chains["operators"] = chains.get("operators", 0) + 1
-            continue
-        if token.kind == "other" and token.text in "{([":
-            depth += 1
-            info.max_depth = max(info.max_depth, depth)
-        elif token.kind == "other" and token.text in "})]":
-            depth -= 1
-        elif token.kind == "var":
-            name = token.text[1:]
+    for n in range(i, len(tokens)):
+        kind, text, _ = tokens[n]
+        if kind == "other":
+            if text in _OPERATORS:
+                chains["operators"] = chains.get("operators", 0) + 1
+            elif text in _OPENING:
+                depth += 1
+                if depth > info.max_depth:
+                    info.max_depth = depth
+            elif text in _CLOSING:
+                depth -= 1
+        elif kind == "var":
+            name = text[1:]
             if name not in seen:
                 seen.add(name)
                 info.variables.append(name)
-        elif token.kind == "word":
-            word = token.upper
+        elif kind == "word":
+            word = text.upper()
             if word in _CHAIN_WORDS:
                 chains[word] = chains.get(word, 0) + 1
             if word == "SERVICE":

@@ -45,9 +45,21 @@ def _single(values: list[str], name: str) -> str | None:
     return values[0] if values else None
 
 
+#: The parameters the protocol reads (others, such as SPARQLWrapper's ``results``, are ignored).
+_KNOWN = frozenset(
+    {"update", "using-graph-uri", "using-named-graph-uri", "query", "format", "output"}
+    | {"default-graph-uri", "named-graph-uri"}
+)
+
+
 def _from_params(params: list[tuple[str, str]], body_query: str | None = None) -> ProtocolRequest:
+    grouped: dict[str, list[str]] = {}
+    for k, v in params:  # one pass over the parameters, in order
+        if k in _KNOWN:
+            grouped.setdefault(k, []).append(v)
+
     def values(name: str) -> list[str]:
-        return [v for k, v in params if k == name]
+        return grouped.get(name, [])
 
     if values("update") or values("using-graph-uri") or values("using-named-graph-uri"):
         raise UpdateRefused(READ_ONLY)

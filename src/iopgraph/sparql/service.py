@@ -36,6 +36,7 @@ import asyncio
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -105,8 +106,24 @@ def check_services(info: QueryInfo, allowlist: list[str]) -> None:
 
 def choose_media_type(form: str, accept: str | None, format_param: str | None) -> str:
     """The result media type for a query of ``form`` (406 via NotAcceptable when none fits); ``format=json``
-    is SPARQL JSON results for SELECT and ASK, JSON-LD for CONSTRUCT and DESCRIBE (the first offer it names)."""
+    is SPARQL JSON results for SELECT and ASK, JSON-LD for CONSTRUCT and DESCRIBE (the first offer it names).
+
+    A pure function of its arguments: remembered for the short Accept headers clients send (a refusal
+    is raised again each time, exceptions are not remembered; a long header is negotiated each time, so
+    hostile headers cannot fill memory)."""
+    if len(accept or "") + len(format_param or "") <= _REMEMBERED_ACCEPT_CHARS:
+        return _remembered_choice(form, accept, format_param)
+    return _choose(form, accept, format_param)
+
+
+_REMEMBERED_ACCEPT_CHARS = 512
+
+
+def _choose(form: str, accept: str | None, format_param: str | None) -> str:
     return canonical(negotiate(accept, offers_for(form), format_param))
+
+
+_remembered_choice = lru_cache(maxsize=512)(_choose)
 
 
 class AnalysisLane:
