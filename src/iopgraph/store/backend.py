@@ -148,7 +148,7 @@ def pool_stats(kind: str, pool: WorkerPool | None) -> BackendStats:
     """The :class:`BackendStats` of a backend of ``kind`` running ``pool`` (or none)."""
     if pool is None:
         return BackendStats(kind)
-    return BackendStats(kind, len(pool.pids), pool.ready_count, pool.replaced, pool.sandbox)
+    return BackendStats(kind, pool.live_count, pool.ready_count, pool.replaced, pool.sandbox)
 
 
 async def probe(backend: Backend, timeout: float) -> Health:
