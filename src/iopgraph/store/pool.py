@@ -57,6 +57,7 @@ import itertools
 import logging
 import os
 import re
+import shutil
 import signal
 import socket
 import sys
@@ -86,6 +87,9 @@ log = logging.getLogger("iopgraph.sparql")
 
 #: Makes a snapshot of the current durable store and returns its N-Quads file.
 SnapshotMaker = Callable[[], Awaitable[Path]]
+#: Makes a RocksDB checkpoint of the durable store for cold workers (None: start without them); the
+#: pool removes the folder once no cold worker uses it.
+CheckpointMaker = Callable[[], Awaitable[Path | None]]
 
 #: Seconds after which a running query counts as heavy for the per-client limit.
 HEAVY_AFTER = 1.0
@@ -121,6 +125,7 @@ class _Zygote:
     exits: dict[int, int] = field(default_factory=dict)  # pid -> return code, as reported
     exit_waiters: dict[int, asyncio.Future[int]] = field(default_factory=dict)
     alive: bool = True
+    cold: bool = False  # its workers answer from a read-only checkpoint, not from memory
     info: dict[str, Any] = field(default_factory=dict)  # its ready message (quads, load time)
 
     def send(self, message: bytes) -> None:
@@ -263,6 +268,7 @@ class WorkerPool:
         memory_mb: int | None = None,
         keep_network: bool = False,
         per_client: int | None = None,
+        checkpoint: CheckpointMaker | None = None,
     ) -> None:
         self.size = size
         self._snapshot = snapshot
@@ -287,6 +293,8 @@ class WorkerPool:
         self._load_failures = 0
         self._zygote: _Zygote | None = None
         self._zygote_failures = 0
+        self._checkpoint = checkpoint
+        self._cold: _Zygote | None = None  # the zygote of the cold workers, while they serve
 
     @property
     def lock(self) -> asyncio.Lock:
@@ -310,6 +318,15 @@ class WorkerPool:
         return zygote.process.pid if zygote is not None and zygote.alive else None
 
     @property
+    def source(self) -> str:
+        """Where the ready workers answer from: ``"memory"`` (the zygote's copy) or ``"checkpoint"``
+        (cold workers on a read-only RocksDB checkpoint, until the copy is loaded); ``""``: none ready."""
+        ready = [w for w in self._workers if w.alive and w.ready.is_set()]
+        if any(not w.zygote.cold for w in ready):
+            return "memory"
+        return "checkpoint" if ready else ""
+
+    @property
     def zygote_info(self) -> dict[str, Any]:
         """What the current zygote said when it had loaded the graph (``quads``, ``load_seconds``)."""
         zygote = self._zygote
@@ -321,19 +338,71 @@ class WorkerPool:
         return sum(1 for w in self._workers if w.alive and w.ready.is_set())
 
     async def start(self, wait: bool = True) -> None:
+        """Start the workers. With a checkpoint maker, cold workers answer at once from a checkpoint while
+        the zygote loads the in-memory copy in the background (see :meth:`_go_warm_locked`)."""
         async with self._lock:
-            for _ in range(self.size):
-                await self._spawn_locked()
+            checkpoint = await self._checkpoint() if self._checkpoint is not None and not wait else None
+            if checkpoint is None:
+                for _ in range(self.size):
+                    await self._spawn_locked()
+            else:
+                self._cold = await self._spawn_zygote_locked(checkpoint)
+                for _ in range(self.size):
+                    await self._spawn_locked(self._cold)
+                log.info("query workers answer from a read-only checkpoint until the graph is in memory")
+                self._background(self._start_warm())
         if wait:
             await self.wait_ready()
+
+    async def _start_warm(self) -> None:
+        async with self._lock:
+            if not self._closed and self._zygote is None:
+                self._zygote = await self._spawn_zygote_locked()
+
+    async def _go_warm_locked(self) -> None:
+        """Fork in-memory workers in place of the cold ones, and retire those (a busy one after its answer).
+
+        Called when the zygote has loaded the graph, and before any write (a checkpoint cannot follow it):
+        the new workers' fork requests queue behind the zygote's load, so they answer once it is done."""
+        if self._cold is None or self._closed:
+            return
+        zygote = self._zygote
+        if zygote is None or not zygote.alive:
+            zygote = self._zygote = await self._spawn_zygote_locked()
+        cold = [w for w in self._workers if w.zygote.cold]
+        for _ in range(self.size - (len(self._workers) - len(cold))):
+            await self._spawn_locked(zygote)
+        self._drop_cold_locked(cold)
+
+    def _drop_cold_locked(self, cold: list[_Worker]) -> None:
+        for worker in cold:
+            if worker in self._workers:
+                self._workers.remove(worker)
+            worker.alive = False
+            if not worker.busy:
+                self._background(self._kill(worker))
+        if self._cold is not None:
+            zygote, self._cold = self._cold, None
+            self._stop_zygote(zygote)
+            self._background(self._remove_checkpoint(zygote.snapshot, cold))
+        self._dispatch()
+
+    async def _remove_checkpoint(self, folder: Path, cold: list[_Worker]) -> None:
+        """Delete the checkpoint once every cold worker has ended (a busy one finishes its answer first)."""
+        for worker in cold:
+            while worker.pidfd >= 0 or (worker.pid == 0 and not worker.writer.is_closing()):
+                await asyncio.sleep(0.2)
+        await asyncio.to_thread(shutil.rmtree, folder, True)
+        log.info("query workers answer from the in-memory copy of the graph; the checkpoint is removed")
 
     async def wait_ready(self) -> None:
         await asyncio.gather(
             *(asyncio.wait_for(w.ready.wait(), self._startup_timeout) for w in self._workers)
         )
 
-    async def _spawn_zygote_locked(self) -> _Zygote:
-        snapshot = await self._snapshot()
+    async def _spawn_zygote_locked(self, checkpoint: Path | None = None) -> _Zygote:
+        """A zygote loading a fresh snapshot, or (``checkpoint``) one forking cold workers on it."""
+        snapshot = checkpoint or await self._snapshot()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         args = [
             sys.executable,
@@ -347,6 +416,8 @@ class WorkerPool:
             args += ["--memory-mb", str(self.memory_mb)]
         if self.keep_network:
             args.append("--keep-network")
+        if checkpoint is not None:
+            args.append("--read-only")
         try:
             process = await asyncio.create_subprocess_exec(
                 *args,
@@ -358,16 +429,17 @@ class WorkerPool:
         finally:
             theirs.close()
         ours.setblocking(False)
-        zygote = _Zygote(process, ours, snapshot)
-        self._zygote = zygote
+        zygote = _Zygote(process, ours, snapshot, cold=checkpoint is not None)
         self._background(self._watch_zygote(zygote))
         return zygote
 
-    async def _spawn_locked(self) -> _Worker:
-        """Ask the zygote (started if there is none) to fork one more worker; returns at once."""
-        zygote = self._zygote
-        if zygote is None or not zygote.alive:
-            zygote = await self._spawn_zygote_locked()
+    async def _spawn_locked(self, zygote: _Zygote | None = None) -> _Worker:
+        """Ask ``zygote`` (default: the current one, started if there is none) to fork one more worker;
+        returns at once."""
+        if zygote is None:
+            zygote = self._zygote
+            if zygote is None or not zygote.alive:
+                zygote = self._zygote = await self._spawn_zygote_locked()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             # The socket first, then the message naming it: the zygote takes fds in message order.
@@ -403,10 +475,14 @@ class WorkerPool:
                         zygote.exits[pid] = code
                         while len(zygote.exits) > 64:  # never asked for (killed on purpose)
                             zygote.exits.pop(next(iter(zygote.exits)))
+                elif header.get("ready") and zygote.cold:
+                    zygote.ready.set()
                 elif header.get("ready"):
                     self._zygote_failures = 0
                     zygote.info = {k: header.get(k) for k in ("pid", "quads", "load_seconds")}
                     zygote.ready.set()
+                    if self._cold is not None:
+                        self._background(self._locked(self._go_warm_locked))
                     log.info(
                         "query workers: the graph (%s quads) is in memory in %s s; workers are forked from it",
                         header.get("quads"),
@@ -422,7 +498,7 @@ class WorkerPool:
             await zygote.process.wait()
         zygote.fds.close()
         if self._closed or zygote is not self._zygote:
-            return  # stopped or replaced on purpose
+            return  # stopped or replaced on purpose, or cold (its workers are replaced when the copy is warm)
         self._zygote = None
         self._zygote_failures += 1
         log.error(
@@ -434,10 +510,14 @@ class WorkerPool:
         if self._zygote_failures < 3:
             self._background(self._respawn_zygote())
 
+    async def _locked(self, work: Callable[[], Awaitable[None]]) -> None:
+        async with self._lock:
+            await work()
+
     async def _respawn_zygote(self) -> None:
         async with self._lock:
             if not self._closed and self._zygote is None:
-                await self._spawn_zygote_locked()
+                self._zygote = await self._spawn_zygote_locked()
 
     def _background(self, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)
@@ -693,6 +773,7 @@ class WorkerPool:
 
     async def broadcast_write(self, remove: bytes, add: bytes) -> None:
         """Send a write (N-Quads to remove, to add) to every worker; call with :attr:`lock` held."""
+        await self._go_warm_locked()  # cold workers cannot follow a write
         message = wire.encode({"op": "apply"}, remove + b"\0" + add)
         zygote = self._zygote
         if zygote is not None:
@@ -719,6 +800,7 @@ class WorkerPool:
             await self._spawn_locked()
         if old_zygote is not None:
             self._stop_zygote(old_zygote)
+        self._drop_cold_locked([w for w in old if w.zygote.cold])
         for worker in old:
             worker.alive = False
             if not worker.busy:
@@ -742,10 +824,13 @@ class WorkerPool:
             await worker.exited(10.0)
             worker.forget()
         self._workers.clear()
-        if self._zygote is not None:
-            zygote, self._zygote = self._zygote, None
-            self._stop_zygote(zygote)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(zygote.process.wait(), 10.0)
+        for zygote in (self._zygote, self._cold):
+            if zygote is not None:
+                self._stop_zygote(zygote)
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(zygote.process.wait(), 10.0)
+                if zygote.cold:
+                    shutil.rmtree(zygote.snapshot, ignore_errors=True)
+        self._zygote = self._cold = None
         self.broken = "the service is shutting down"
         self._fail_waiters()

@@ -17,6 +17,12 @@ on stdout. From then on it reads messages on stdin (see :mod:`wire`):
   cost about one copy of the graph, and it inherits the sandbox;
 * ``{"op": "apply"}`` + ``REMOVE\\0ADD``: apply a write, so a worker forked later is current.
 
+With ``--read-only`` the argument is a RocksDB checkpoint of the durable store instead:
+the zygote loads nothing and each forked worker opens the checkpoint read-only
+(``Store.read_only``: no other process ever writes a checkpoint, so that is safe).
+Such *cold* workers answer within a second of a start, at the on-disk store's speed,
+while a second zygote loads the in-memory copy; the pool then swaps them out.
+
 The zygote reaps its children and reports each end as ``{"exited": pid, "returncode": n}``
 (negative: the signal), so the pool can tell a crash from an out-of-memory exit. The zygote
 never runs a query, never starts a thread (``fork()`` copies only the calling thread), and
@@ -80,7 +86,9 @@ class _Inbox:
         return bool(data)
 
 
-def _become_worker(store: Any, channel: socket.socket, keep: set[int], report: dict[str, Any]) -> None:
+def _become_worker(
+    store: Any, channel: socket.socket, keep: set[int], report: dict[str, Any], read_only: str | None
+) -> None:
     """In the forked child: drop the zygote's channels, then answer queries on ``channel``; never returns."""
     code = 0
     try:
@@ -92,6 +100,10 @@ def _become_worker(store: Any, channel: socket.socket, keep: set[int], report: d
         os.dup2(null, 0)  # the zygote's stdin is not ours to read
         os.close(null)
         random.seed()  # siblings must not share a random sequence
+        if read_only is not None:
+            import pyoxigraph as ox
+
+            store = ox.Store.read_only(read_only)
         inbox = channel.makefile("rb")
         sandbox.run_with_big_stack(lambda: worker.serve(store, inbox, _SocketWriter(channel), report))
     except MemoryError:
@@ -101,9 +113,12 @@ def _become_worker(store: Any, channel: socket.socket, keep: set[int], report: d
     os._exit(code)
 
 
-def run(snapshot: str, fd_socket: socket.socket, outbox: BinaryIO, report: dict[str, Any]) -> None:
+def run(
+    snapshot: str, fd_socket: socket.socket, outbox: BinaryIO, report: dict[str, Any], read_only: bool = False
+) -> None:
     started = time.monotonic()
-    store = worker.load(snapshot)
+    # A checkpoint is opened by each worker after the fork: RocksDB starts threads, a zygote must have none.
+    store = None if read_only else worker.load(snapshot)
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
@@ -117,7 +132,8 @@ def run(snapshot: str, fd_socket: socket.socket, outbox: BinaryIO, report: dict[
             "zygote": True,
             "ready": True,
             "pid": os.getpid(),
-            "quads": len(store),
+            "quads": None if store is None else len(store),
+            "cold": read_only,
             "load_seconds": round(time.monotonic() - started, 3),
             **report,
         }
@@ -136,14 +152,20 @@ def run(snapshot: str, fd_socket: socket.socket, outbox: BinaryIO, report: dict[
             continue
         header, payload = message
         op = header.get("op")
-        if op == "apply":
+        if op == "apply" and store is not None:
             worker.apply(store, payload)
         elif op == "fork":
             _, fds, _, _ = socket.recv_fds(fd_socket, 1, 1)
             channel = socket.socket(fileno=fds[0])
             pid = os.fork()
             if pid == 0:
-                _become_worker(store, channel, own, {**report, "forked_from": os.getppid()})
+                _become_worker(
+                    store,
+                    channel,
+                    own,
+                    {**report, "forked_from": os.getppid()},
+                    snapshot if read_only else None,
+                )
             channel.close()
             say({"forked": pid})
 
@@ -165,12 +187,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fd-socket", type=int, required=True)
     parser.add_argument("--memory-mb", type=int, default=0)
     parser.add_argument("--keep-network", action="store_true")
+    parser.add_argument("--read-only", action="store_true", help="SNAPSHOT is a RocksDB checkpoint folder")
     options = parser.parse_args(argv)
     report = sandbox.apply(keep_network=options.keep_network, memory_mb=options.memory_mb or None)
     outbox = worker.private_stdout()
     fd_socket = socket.socket(fileno=options.fd_socket)
     try:
-        run(options.snapshot, fd_socket, outbox, report.as_header())
+        run(options.snapshot, fd_socket, outbox, report.as_header(), options.read_only)
     except MemoryError:
         os._exit(70)  # the snapshot does not fit under IOPGRAPH_WORKER_MEMORY_MB
     sys.exit(0)
