@@ -25,6 +25,11 @@ compete for the cores):
 * for iopgraph: first start and restart until a query is answered, and until ``/readyz``
   says ready; the ratio of the first start to `oxigraph load`.
 
+With ``--store-start`` it also times the embedded store layer alone (no web app: the
+app's lifespan builds the search index too), in a fresh process per start: first start
+and restart until a worker answers a query, until the in-memory copy is loaded, and the
+peak summed PSS of that process tree.
+
 Then it prints the ratios the issue sets as targets. rdflib-endpoint runs from its own
 venv (``benchmarks/requirements-sparql.txt``) and is skipped if that venv is missing.
 """
@@ -440,6 +445,76 @@ def peak_memory_mb(pid: int) -> float:
     return total / 1024
 
 
+# --- the store layer alone ----------------------------------------------------------------------------
+
+STORE_START = """
+import asyncio, json, sys, time
+from pathlib import Path
+started = time.monotonic()
+from iopgraph.core.settings import Settings
+from iopgraph.store.engine import QueryJob
+from iopgraph.store.lifecycle import open_backend
+
+async def main():
+    settings = Settings(root=Path(sys.argv[3]), sources=[Path(sys.argv[1])], store_path=Path(sys.argv[2]))
+    job = QueryJob(query="ASK { ?s ?p ?o }", form="ASK", media_type="application/sparql-results+json",
+                   max_results=1)
+    async with open_backend(settings) as backend:
+        opened = time.monotonic() - started
+        while True:
+            try:
+                await backend.run_query(job, timeout=60)
+                break
+            except Exception:
+                await asyncio.sleep(0.02)
+        answered = time.monotonic() - started
+        source = backend.pool.source
+        while backend.pool.source != "memory":
+            await asyncio.sleep(0.05)
+        await backend.run_query(job, timeout=60)
+        warm = time.monotonic() - started
+        print(json.dumps({"opened_s": opened, "answered_s": answered, "first_source": source, "in_memory_s": warm,
+                          "zygote": backend.pool.zygote_info}), flush=True)
+        await asyncio.sleep(1.0)  # the checkpoint's clean-up and the snapshot check settle
+
+asyncio.run(main())
+"""
+
+
+def store_start(data: Path, store: Path) -> dict[str, object]:
+    """One start of the embedded backend in a fresh process: its timings and peak summed PSS."""
+    import json
+
+    process = subprocess.Popen(
+        [PY, "-c", STORE_START, str(data), str(store), str(ROOT)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    memory = MemorySampler(process.pid)
+    out, _ = process.communicate(timeout=900)
+    memory.stop()
+    result: dict[str, object] = json.loads(out.decode().strip().splitlines()[-1])
+    result["peak_pss_mb"], result["peak_rss_mb"] = memory.peak_pss, memory.peak_rss
+    return result
+
+
+def report_store_starts(data: Path, work: Path) -> None:
+    store = work / "store-only"
+    print("\n### the embedded store layer alone (no web app)\n")
+    print(
+        "| start | opened (s) | first query answered (s) | answered from | in memory (s) | peak PSS / RSS (MB) |"
+    )
+    print("|---|---:|---:|---|---:|---|")
+    for name in ("first start", "restart"):
+        r = store_start(data, store)
+        print(
+            f"| {name} | {r['opened_s']:.2f} | {r['answered_s']:.2f} | {r['first_source']} | "
+            f"{r['in_memory_s']:.2f} | {r['peak_pss_mb']:.0f} / {r['peak_rss_mb']:.0f} |",
+            flush=True,
+        )
+
+
 # --- a lean HTTP/1.1 client (httpx costs ~1 ms a request, more than the cheap queries themselves) ---
 
 
@@ -608,6 +683,8 @@ def run_size(size: int, args: argparse.Namespace) -> None:
                 results[server.name] = row
             finally:
                 server.stop()
+        if args.store_start:
+            report_store_starts(data, work)
         print(f"(load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
         report(count, mix, results)
     finally:
@@ -710,6 +787,9 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=30.0, help="seconds per query at most")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per throughput test")
     parser.add_argument("--request-timeout", type=float, default=60.0)
+    parser.add_argument(
+        "--store-start", action="store_true", help="also time the embedded store layer's starts alone"
+    )
     args = parser.parse_args()
     print(
         f"# SPARQL benchmark: {' '.join(sys.argv)}  ({os.cpu_count()} CPUs, load average "

@@ -263,10 +263,6 @@ class LocalBackend:
             checkpoint = self._make_checkpoint if self._checkpoint_of is not None else None
             self._pool = WorkerPool(workers, self._make_snapshot, checkpoint=checkpoint, **options)
             await self._pool.start(wait=wait)
-            if self._verify is not None:
-                task = asyncio.ensure_future(self._verify_reused_snapshot(self._verify))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -290,6 +286,10 @@ class LocalBackend:
             if reused is not None:
                 log.info("query workers: the snapshot of the previous start is reused (not dumped again)")
                 self._snapshot, self._verify = (self._version, reused[0]), reused[1]
+                # The pool may call this in the background (cold start): the check is scheduled here.
+                task = asyncio.ensure_future(self._verify_reused_snapshot(reused[1]))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
                 return reused[0]
         version = self._version
         token = self._token if first else None  # only the start-up state is worth keeping

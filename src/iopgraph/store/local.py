@@ -176,7 +176,9 @@ def bulk_load_sources(store: ox.Store, files: list[SourceFile]) -> int | None:
     before = len(store)
     try:
         for f, syntax in plan:
-            store.bulk_load(path=str(f.path), format=syntax.format, to_graph=ox.NamedNode(f.graph_iri))
+            # A dataset syntax names its own graphs, and keeps its default graph (as parse_file does).
+            into = None if syntax.is_dataset else ox.NamedNode(f.graph_iri)
+            store.bulk_load(path=str(f.path), format=syntax.format, to_graph=into)
         store.flush()
     except SyntaxError:
         for graph in list(store.named_graphs()):

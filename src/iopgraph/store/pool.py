@@ -295,6 +295,7 @@ class WorkerPool:
         self._zygote_failures = 0
         self._checkpoint = checkpoint
         self._cold: _Zygote | None = None  # the zygote of the cold workers, while they serve
+        self._checkpoints: set[Path] = set()  # checkpoint folders not removed yet
 
     @property
     def lock(self) -> asyncio.Lock:
@@ -346,6 +347,7 @@ class WorkerPool:
                 for _ in range(self.size):
                     await self._spawn_locked()
             else:
+                self._checkpoints.add(checkpoint)
                 self._cold = await self._spawn_zygote_locked(checkpoint)
                 for _ in range(self.size):
                     await self._spawn_locked(self._cold)
@@ -393,12 +395,18 @@ class WorkerPool:
             while worker.pidfd >= 0 or (worker.pid == 0 and not worker.writer.is_closing()):
                 await asyncio.sleep(0.2)
         await asyncio.to_thread(shutil.rmtree, folder, True)
+        self._checkpoints.discard(folder)
         log.info("query workers answer from the in-memory copy of the graph; the checkpoint is removed")
 
     async def wait_ready(self) -> None:
-        await asyncio.gather(
-            *(asyncio.wait_for(w.ready.wait(), self._startup_timeout) for w in self._workers)
-        )
+        """Wait until every live worker has the graph (workers retired meanwhile, e.g. cold ones, do not
+        count); raises TimeoutError after the start-up timeout."""
+        async with asyncio.timeout(self._startup_timeout):
+            while True:
+                pending = [w for w in self._workers if w.alive and not w.ready.is_set()]
+                if not pending and (self._workers or self._closed or self.broken):
+                    return
+                await asyncio.sleep(0.05)
 
     async def _spawn_zygote_locked(self, checkpoint: Path | None = None) -> _Zygote:
         """A zygote loading a fresh snapshot, or (``checkpoint``) one forking cold workers on it."""
@@ -829,8 +837,9 @@ class WorkerPool:
                 self._stop_zygote(zygote)
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(zygote.process.wait(), 10.0)
-                if zygote.cold:
-                    shutil.rmtree(zygote.snapshot, ignore_errors=True)
         self._zygote = self._cold = None
+        for folder in self._checkpoints:  # cold workers are gone: nobody reads them any more
+            shutil.rmtree(folder, ignore_errors=True)
+        self._checkpoints.clear()
         self.broken = "the service is shutting down"
         self._fail_waiters()
