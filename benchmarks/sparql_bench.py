@@ -358,8 +358,16 @@ def start_ours(data: Path, work: Path) -> Server:
     process.terminate()
     process.wait(timeout=60)
     # Restart on the unchanged persisted store.
+    started = time.monotonic()
+    warm_line = "answer from the in-memory copy"
+    before = log.read_text(errors="replace").count(warm_line)
     process, restart, again, restart_readyz = launch(command, url, env, readyz=readyz, log=log)
+    # Cold workers answer from a RocksDB checkpoint first: the queries are measured on the warm copy.
+    while log.read_text(errors="replace").count(warm_line) <= before and process.poll() is None:
+        time.sleep(0.1)
+    warm = time.monotonic() - started
     extra = {
+        "restart_warm_s": warm,
         "restart_s": restart,
         "first_readyz_s": first_readyz or 0.0,
         "restart_readyz_s": restart_readyz or 0.0,
@@ -740,7 +748,8 @@ def report(count: int, mix: dict[str, str], results: dict[str, dict[str, object]
         )
         print(
             f"iopgraph restart on the unchanged persisted store: a query answered after {ours['restart_s']:.2f} s "
-            f"(/readyz ready after {ours['restart_readyz_s']:.2f} s; target < 2 s)"
+            f"(/readyz ready after {ours['restart_readyz_s']:.2f} s; target < 2 s); the in-memory copy answers "
+            f"after {ours['restart_warm_s']:.2f} s (until then cold workers on a RocksDB checkpoint)"
         )
         ref, oxi, rdfl = (
             results.get("reference (in-memory)"),
