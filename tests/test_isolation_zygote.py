@@ -207,3 +207,35 @@ def test_a_live_server_forks_its_workers_and_restarts_from_a_checkpoint(tmp_path
         assert "snapshot of the previous start is reused" in restart
     finally:
         server.stop()
+
+
+def test_a_worker_whose_private_memory_grew_is_replaced_by_a_fresh_fork(tmp_path: Path) -> None:
+    snapshot = tmp_path / "graph.nq"
+    snapshot.write_bytes(quads(100_000))
+    count = QueryJob(
+        # A scan of every quad, long enough (~0.2 s) for the worker to check its memory after it.
+        query="SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+        'FILTER(CONTAINS(CONCAT(STR(?s), ?o, STR(?s), ?o), "9")) }',
+        form="SELECT",
+        media_type=JSON,
+        max_results=1,
+    )
+
+    async def main() -> None:
+        async def make() -> Path:
+            return snapshot
+
+        pool = WorkerPool(1, make, recycle_mb=1)  # any scan of the graph passes 1 MB
+        await pool.start()
+        try:
+            [before] = pool.pids
+            outcome = await pool.run(count, timeout=60)
+            assert b"40951" in outcome.body  # the answer of the retiring worker is whole
+            await until(lambda: bool(pool.pids) and pool.pids != [before])
+            assert pool.recycled >= 1 and pool.replaced == 0 and pool.crashes == 0
+            assert parent_of(pool.pids[0]) == pool.zygote_pid
+            assert b"true" in (await pool.run(ask("<urn:s5> ?p ?o"), timeout=60)).body
+        finally:
+            await pool.close()
+
+    asyncio.run(main())

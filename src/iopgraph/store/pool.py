@@ -269,6 +269,7 @@ class WorkerPool:
         keep_network: bool = False,
         per_client: int | None = None,
         checkpoint: CheckpointMaker | None = None,
+        recycle_mb: float | None = None,
     ) -> None:
         self.size = size
         self._snapshot = snapshot
@@ -287,6 +288,7 @@ class WorkerPool:
         self._closed = False
         self.replaced = 0  # workers killed and replaced (timeouts, cancellations, crashes)
         self.crashes = 0  # workers that died while answering
+        self.recycled = 0  # workers replaced because their private memory grew (not counted in replaced)
         self.broken: str | None = None  # why no worker can be started, if so
         self.sandbox: dict[str, Any] | None = None  # the sandbox report of the latest ready worker
         self._warned = False
@@ -294,6 +296,7 @@ class WorkerPool:
         self._zygote: _Zygote | None = None
         self._zygote_failures = 0
         self._checkpoint = checkpoint
+        self.recycle_mb = recycle_mb  # private MB after which a worker is replaced (None: the zygote decides)
         self._cold: _Zygote | None = None  # the zygote of the cold workers, while they serve
         self._checkpoints: set[Path] = set()  # checkpoint folders not removed yet
 
@@ -426,6 +429,8 @@ class WorkerPool:
             args.append("--keep-network")
         if checkpoint is not None:
             args.append("--read-only")
+        if self.recycle_mb:
+            args += ["--recycle-mb", str(self.recycle_mb)]
         try:
             process = await asyncio.create_subprocess_exec(
                 *args,
@@ -676,7 +681,9 @@ class WorkerPool:
             self._give_back(client, worker)
             self._dispatch()
         worker.busy = False
-        if worker.alive:
+        if header.pop("retire", False) and worker.alive:
+            await self._recycle(worker)
+        elif worker.alive:
             self._release(worker)
         else:  # retired by reload() while it answered
             await self._kill(worker)
@@ -773,6 +780,15 @@ class WorkerPool:
             self.replaced += 1
             if not self._closed:
                 self._background(self._respawn())
+
+    async def _recycle(self, worker: _Worker) -> None:
+        """Replace a worker that asked to retire (its private memory grew; see ``worker.serve``)."""
+        if worker in self._workers:
+            self._workers.remove(worker)
+        await self._kill(worker)
+        self.recycled += 1
+        if not self._closed:
+            self._background(self._respawn())
 
     async def _respawn(self) -> None:
         async with self._lock:

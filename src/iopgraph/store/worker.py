@@ -139,10 +139,41 @@ def load(snapshot: str) -> Any:
     return store
 
 
-def serve(store: Any, inbox: BinaryIO, outbox: Any, report: dict[str, Any] | None = None) -> None:
-    """Say ready, then answer messages from ``inbox`` on ``outbox`` until ``inbox`` ends."""
+#: A query or job shorter than this cannot have touched much of the graph: no memory check after it.
+RECYCLE_CHECK_AFTER = 0.05
+
+
+def private_dirty_mb() -> float:
+    """This process's private written memory (MB): its own heap plus the zygote's pages it has copied."""
+    try:
+        for line in open("/proc/self/smaps_rollup", encoding="ascii"):
+            if line.startswith("Private_Dirty:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _retiring(reply: bytes) -> bytes:
+    """``reply`` with ``"retire": true`` in its header: the pool replaces this worker after reading it."""
+    head_len, _ = wire.PREFIX.unpack_from(reply)
+    header = wire.decode_header(reply[wire.PREFIX.size : wire.PREFIX.size + head_len])
+    return wire.encode({**header, "retire": True}, reply[wire.PREFIX.size + head_len :])
+
+
+def serve(
+    store: Any, inbox: BinaryIO, outbox: Any, report: dict[str, Any] | None = None, recycle_mb: float = 0
+) -> None:
+    """Say ready, then answer messages from ``inbox`` on ``outbox`` until ``inbox`` ends.
+
+    With ``recycle_mb``: after a long query or job, a worker whose private memory grew past it (a scan
+    writes reference counts into the graph's pages, so copy-on-write copies them) says ``retire`` with
+    its answer and ends; the pool forks a fresh one, which shares the zygote's pages again."""
+    import time
+
     outbox.write(wire.encode({"ok": True, "ready": True, "pid": os.getpid(), **(report or {})}))
     while True:
+        started = time.monotonic()
         message = wire.read_blocking(inbox)
         if message is None:
             return
@@ -157,4 +188,11 @@ def serve(store: Any, inbox: BinaryIO, outbox: Any, report: dict[str, Any] | Non
             reply = _call(store, header, payload)
         else:
             reply = wire.encode({"ok": False, "error": "engine", "message": f"unknown operation {op!r}"})
+        if (
+            recycle_mb
+            and time.monotonic() - started >= RECYCLE_CHECK_AFTER
+            and private_dirty_mb() > recycle_mb
+        ):
+            outbox.write(_retiring(reply))
+            return
         outbox.write(reply)

@@ -86,8 +86,19 @@ class _Inbox:
         return bool(data)
 
 
+#: A worker is replaced once its private memory passes this share of the zygote's (and at least
+#: :data:`RECYCLE_MIN_MB`): see :func:`iopgraph.store.worker.serve`.
+RECYCLE_SHARE = 0.25
+RECYCLE_MIN_MB = 128.0
+
+
 def _become_worker(
-    store: Any, channel: socket.socket, keep: set[int], report: dict[str, Any], read_only: str | None
+    store: Any,
+    channel: socket.socket,
+    keep: set[int],
+    report: dict[str, Any],
+    read_only: str | None,
+    recycle_mb: float,
 ) -> None:
     """In the forked child: drop the zygote's channels, then answer queries on ``channel``; never returns."""
     code = 0
@@ -105,7 +116,9 @@ def _become_worker(
 
             store = ox.Store.read_only(read_only)
         inbox = channel.makefile("rb")
-        sandbox.run_with_big_stack(lambda: worker.serve(store, inbox, _SocketWriter(channel), report))
+        sandbox.run_with_big_stack(
+            lambda: worker.serve(store, inbox, _SocketWriter(channel), report, recycle_mb)
+        )
     except MemoryError:
         code = 70  # state unknown: the service replaces this worker
     except BaseException:  # a worker never runs the zygote's loop
@@ -114,11 +127,21 @@ def _become_worker(
 
 
 def run(
-    snapshot: str, fd_socket: socket.socket, outbox: BinaryIO, report: dict[str, Any], read_only: bool = False
+    snapshot: str,
+    fd_socket: socket.socket,
+    outbox: BinaryIO,
+    report: dict[str, Any],
+    read_only: bool = False,
+    recycle_mb: float = 0.0,
 ) -> None:
     started = time.monotonic()
     # A checkpoint is opened by each worker after the fork: RocksDB starts threads, a zygote must have none.
     store = None if read_only else worker.load(snapshot)
+    # Cold workers are swapped out soon anyway (and their RocksDB caches are their own): never recycled.
+    if read_only:
+        recycle_mb = 0.0
+    elif not recycle_mb:
+        recycle_mb = max(RECYCLE_MIN_MB, RECYCLE_SHARE * worker.private_dirty_mb())
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
@@ -165,6 +188,7 @@ def run(
                     own,
                     {**report, "forked_from": os.getppid()},
                     snapshot if read_only else None,
+                    recycle_mb,
                 )
             channel.close()
             say({"forked": pid})
@@ -188,12 +212,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--memory-mb", type=int, default=0)
     parser.add_argument("--keep-network", action="store_true")
     parser.add_argument("--read-only", action="store_true", help="SNAPSHOT is a RocksDB checkpoint folder")
+    parser.add_argument("--recycle-mb", type=float, default=0.0, help="0: a share of the zygote's memory")
     options = parser.parse_args(argv)
     report = sandbox.apply(keep_network=options.keep_network, memory_mb=options.memory_mb or None)
     outbox = worker.private_stdout()
     fd_socket = socket.socket(fileno=options.fd_socket)
     try:
-        run(options.snapshot, fd_socket, outbox, report.as_header(), options.read_only)
+        run(options.snapshot, fd_socket, outbox, report.as_header(), options.read_only, options.recycle_mb)
     except MemoryError:
         os._exit(70)  # the snapshot does not fit under IOPGRAPH_WORKER_MEMORY_MB
     sys.exit(0)
