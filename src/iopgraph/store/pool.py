@@ -182,7 +182,8 @@ class _Worker:
 
     async def exited(self, timeout: float) -> None:
         """Wait until the process has ended (its pidfd turns readable)."""
-        if self.pidfd < 0:
+        pidfd = self.pidfd  # a concurrent kill may forget it meanwhile
+        if pidfd < 0:
             return
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
@@ -191,12 +192,12 @@ class _Worker:
             if not done.done():
                 done.set_result(None)
 
-        loop.add_reader(self.pidfd, readable)
+        loop.add_reader(pidfd, readable)
         try:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(done, timeout)
         finally:
-            loop.remove_reader(self.pidfd)
+            loop.remove_reader(pidfd)
 
     def forget(self) -> None:
         if self.pidfd >= 0:
@@ -384,7 +385,7 @@ class WorkerPool:
             if worker in self._workers:
                 self._workers.remove(worker)
             worker.alive = False
-            if not worker.busy:
+            if not worker.busy and worker not in self._running:  # handed out: killed after its answer
                 self._background(self._kill(worker))
         if self._cold is not None:
             zygote, self._cold = self._cold, None
@@ -827,7 +828,7 @@ class WorkerPool:
         self._drop_cold_locked([w for w in old if w.zygote.cold])
         for worker in old:
             worker.alive = False
-            if not worker.busy:
+            if not worker.busy and worker not in self._running:
                 await self._kill(worker)
         self._dispatch()
 
