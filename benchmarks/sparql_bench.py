@@ -16,7 +16,19 @@ compete for the cores):
   these are the uncached figures;
 * throughput at concurrency 8 for ``--duration`` seconds: ``lookups`` (200 different
   IRIs, round robin) and ``mix`` (the six queries repeated: our cache is allowed here);
-* peak memory: the sum of VmHWM over the server process and its children.
+* memory of the process tree (the server and all its descendants), sampled every 0.2 s
+  from launch to stop: the peak of the summed **PSS** (proportional set size, from
+  ``/proc/<pid>/smaps_rollup``: a page shared by n processes counts 1/n in each, so the
+  workers forked copy-on-write from one zygote are not counted n times) and, beside it,
+  the peak of the summed RSS (which counts shared pages once per process) and the old
+  figure, the sum of VmHWM. For iopgraph also the peak PSS of the first start (the build);
+* for iopgraph: first start and restart until a query is answered, and until ``/readyz``
+  says ready; the ratio of the first start to `oxigraph load`.
+
+With ``--store-start`` it also times the embedded store layer alone (no web app: the
+app's lifespan builds the search index too), in a fresh process per start: first start
+and restart until a worker answers a query, until the in-memory copy is loaded, and the
+peak summed PSS of that process tree.
 
 Then it prints the ratios the issue sets as targets. rdflib-endpoint runs from its own
 venv (``benchmarks/requirements-sparql.txt``) and is skipped if that venv is missing.
@@ -33,6 +45,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,16 +199,73 @@ def lookups(size: int, count: int = 200) -> list[str]:
 # --- servers -------------------------------------------------------------------------------------
 
 
+def tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
+
+
+def pss_rss_kb(pid: int) -> tuple[int, int]:
+    """Summed PSS and RSS (kB) of the process tree of ``pid`` now."""
+    pss = rss = 0
+    for current in tree(pid):
+        try:
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    pss += int(line.split()[1])
+                elif line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return pss, rss
+
+
+class MemorySampler:
+    """Samples the summed PSS and RSS of a process tree every 0.2 s; keeps the peaks (MB)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_pss = self.peak_rss = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(0.2)
+
+    def sample(self) -> tuple[float, float]:
+        pss, rss = pss_rss_kb(self.pid)
+        self.peak_pss = max(self.peak_pss, pss / 1024)
+        self.peak_rss = max(self.peak_rss, rss / 1024)
+        return pss / 1024, rss / 1024
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 @dataclass
 class Server:
     name: str
     url: str  # query endpoint
     process: subprocess.Popen[bytes]
     load_seconds: float
+    memory: MemorySampler
     extra: dict[str, float] = field(default_factory=dict)
     cache_busting: bool = False
 
     def stop(self) -> None:
+        self.memory.stop()
         self.process.terminate()
         try:
             self.process.wait(timeout=30)
@@ -232,19 +302,42 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float) -> No
     raise RuntimeError(f"{url}: not ready after {timeout} s")
 
 
+def wait_readyz(url: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited with {process.returncode}")
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{url}: not ready after {timeout} s")
+
+
 def launch(
-    command: list[str], url: str, env: dict[str, str] | None = None, timeout: float = 900
-) -> tuple[subprocess.Popen[bytes], float]:
+    command: list[str],
+    url: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 900,
+    readyz: str | None = None,
+    log: Path | None = None,
+) -> tuple[subprocess.Popen[bytes], float, MemorySampler, float | None]:
+    """Start a server; (process, seconds until a query is answered, its memory sampler, seconds until
+    ``readyz`` said 200 if given)."""
     started = time.monotonic()
+    output = log.open("ab") if log else subprocess.DEVNULL
     process = subprocess.Popen(
-        command,
-        env={**os.environ, **(env or {})},
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        command, env={**os.environ, **(env or {})}, cwd=ROOT, stdout=output, stderr=output
     )
+    memory = MemorySampler(process.pid)
+    ready_at = None
+    if readyz:
+        wait_readyz(readyz, process, timeout)
+        ready_at = time.monotonic() - started
     wait_ready(url, process, timeout)
-    return process, time.monotonic() - started
+    return process, time.monotonic() - started, memory, ready_at
 
 
 def start_ours(data: Path, work: Path) -> Server:
@@ -258,11 +351,30 @@ def start_ours(data: Path, work: Path) -> Server:
         "IOPGRAPH_ROOT": str(ROOT),
     }
     command = [PY, "-m", "iopgraph.cli", "serve", str(data), "--port", str(port)]
-    process, first = launch(command, url, env)
+    readyz = f"http://127.0.0.1:{port}/readyz"
+    log = work / "iopgraph.log"
+    process, first, memory, first_readyz = launch(command, url, env, readyz=readyz, log=log)
+    memory.stop()
     process.terminate()
     process.wait(timeout=60)
-    process, restart = launch(command, url, env)  # unchanged persisted store
-    return Server("iopgraph", url, process, first, {"restart_s": restart}, cache_busting=True)
+    # Restart on the unchanged persisted store.
+    started = time.monotonic()
+    warm_line = "answer from the in-memory copy"
+    before = log.read_text(errors="replace").count(warm_line)
+    process, restart, again, restart_readyz = launch(command, url, env, readyz=readyz, log=log)
+    # Cold workers answer from a RocksDB checkpoint first: the queries are measured on the warm copy.
+    while log.read_text(errors="replace").count(warm_line) <= before and process.poll() is None:
+        time.sleep(0.1)
+    warm = time.monotonic() - started
+    extra = {
+        "restart_warm_s": warm,
+        "restart_s": restart,
+        "first_readyz_s": first_readyz or 0.0,
+        "restart_readyz_s": restart_readyz or 0.0,
+        "first_start_peak_pss_mb": memory.peak_pss,
+        "first_start_peak_rss_mb": memory.peak_rss,
+    }
+    return Server("iopgraph", url, process, first, again, extra, cache_busting=True)
 
 
 def start_oxigraph(data: Path, work: Path) -> Server:
@@ -276,7 +388,7 @@ def start_oxigraph(data: Path, work: Path) -> Server:
         timeout=1800,
     )
     loaded = time.monotonic() - started
-    process, ready = launch(
+    process, ready, memory, _ = launch(
         [
             OXIGRAPH,
             "serve",
@@ -290,14 +402,14 @@ def start_oxigraph(data: Path, work: Path) -> Server:
         ],
         url,
     )
-    return Server("oxigraph serve", url, process, loaded + ready)
+    return Server("oxigraph serve", url, process, loaded + ready, memory, {"oxigraph_load_s": loaded})
 
 
 def start_reference(data: Path, work: Path) -> Server:
     port = free_port()
     url = f"http://127.0.0.1:{port}/sparql"
-    process, ready = launch([PY, str(HERE / "reference_endpoint.py"), str(data), str(port)], url)
-    return Server("reference (in-memory)", url, process, ready)
+    process, ready, memory, _ = launch([PY, str(HERE / "reference_endpoint.py"), str(data), str(port)], url)
+    return Server("reference (in-memory)", url, process, ready, memory)
 
 
 def start_rdflib_endpoint(data: Path, work: Path) -> Server:
@@ -310,12 +422,12 @@ def start_rdflib_endpoint(data: Path, work: Path) -> Server:
         ox.serialize(
             ox.parse(path=str(data), format=ox.RdfFormat.N_QUADS), str(trig), format=ox.RdfFormat.TRIG
         )
-    process, ready = launch(
+    process, ready, memory, _ = launch(
         [str(RDFLIB_ENDPOINT), "serve", str(trig), "--host", "127.0.0.1", "--port", str(port)],
         url,
         timeout=900,
     )
-    return Server("rdflib-endpoint", url, process, ready)
+    return Server("rdflib-endpoint", url, process, ready, memory)
 
 
 STARTERS = {
@@ -339,6 +451,76 @@ def peak_memory_mb(pid: int) -> float:
         except (FileNotFoundError, StopIteration, ProcessLookupError):
             continue
     return total / 1024
+
+
+# --- the store layer alone ----------------------------------------------------------------------------
+
+STORE_START = """
+import asyncio, json, sys, time
+from pathlib import Path
+started = time.monotonic()
+from iopgraph.core.settings import Settings
+from iopgraph.store.engine import QueryJob
+from iopgraph.store.lifecycle import open_backend
+
+async def main():
+    settings = Settings(root=Path(sys.argv[3]), sources=[Path(sys.argv[1])], store_path=Path(sys.argv[2]))
+    job = QueryJob(query="ASK { ?s ?p ?o }", form="ASK", media_type="application/sparql-results+json",
+                   max_results=1)
+    async with open_backend(settings) as backend:
+        opened = time.monotonic() - started
+        while True:
+            try:
+                await backend.run_query(job, timeout=60)
+                break
+            except Exception:
+                await asyncio.sleep(0.02)
+        answered = time.monotonic() - started
+        source = backend.pool.source
+        while backend.pool.source != "memory":
+            await asyncio.sleep(0.05)
+        await backend.run_query(job, timeout=60)
+        warm = time.monotonic() - started
+        print(json.dumps({"opened_s": opened, "answered_s": answered, "first_source": source, "in_memory_s": warm,
+                          "zygote": backend.pool.zygote_info}), flush=True)
+        await asyncio.sleep(1.0)  # the checkpoint's clean-up and the snapshot check settle
+
+asyncio.run(main())
+"""
+
+
+def store_start(data: Path, store: Path) -> dict[str, object]:
+    """One start of the embedded backend in a fresh process: its timings and peak summed PSS."""
+    import json
+
+    process = subprocess.Popen(
+        [PY, "-c", STORE_START, str(data), str(store), str(ROOT)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    memory = MemorySampler(process.pid)
+    out, _ = process.communicate(timeout=900)
+    memory.stop()
+    result: dict[str, object] = json.loads(out.decode().strip().splitlines()[-1])
+    result["peak_pss_mb"], result["peak_rss_mb"] = memory.peak_pss, memory.peak_rss
+    return result
+
+
+def report_store_starts(data: Path, work: Path) -> None:
+    store = work / "store-only"
+    print("\n### the embedded store layer alone (no web app)\n")
+    print(
+        "| start | opened (s) | first query answered (s) | answered from | in memory (s) | peak PSS / RSS (MB) |"
+    )
+    print("|---|---:|---:|---|---:|---|")
+    for name in ("first start", "restart"):
+        r = store_start(data, store)
+        print(
+            f"| {name} | {r['opened_s']:.2f} | {r['answered_s']:.2f} | {r['first_source']} | "
+            f"{r['in_memory_s']:.2f} | {r['peak_pss_mb']:.0f} / {r['peak_rss_mb']:.0f} |",
+            flush=True,
+        )
 
 
 # --- a lean HTTP/1.1 client (httpx costs ~1 ms a request, more than the cheap queries themselves) ---
@@ -503,9 +685,14 @@ def run_size(size: int, args: argparse.Namespace) -> None:
                     throughput(server, list(mix.values()), 8, args.duration, args.request_timeout)
                 )
                 row["peak_mb"] = peak_memory_mb(server.process.pid)
+                now_pss, now_rss = server.memory.sample()
+                row["pss_mb"], row["rss_mb"] = now_pss, now_rss
+                row["peak_pss_mb"], row["peak_rss_mb"] = server.memory.peak_pss, server.memory.peak_rss
                 results[server.name] = row
             finally:
                 server.stop()
+        if args.store_start:
+            report_store_starts(data, work)
         print(f"(load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
         report(count, mix, results)
     finally:
@@ -536,11 +723,33 @@ def report(count: int, mix: dict[str, str], results: dict[str, dict[str, object]
     print("| lookups req/s (c=8) | " + " | ".join(f"{results[n]['lookups_rps']:.0f}" for n in names) + " |")
     print("| repeated mix req/s (c=8) | " + " | ".join(f"{results[n]['mix_rps']:.0f}" for n in names) + " |")
     print("| load / start (s) | " + " | ".join(f"{results[n]['load_s']:.2f}" for n in names) + " |")
-    print("| peak memory (MB) | " + " | ".join(f"{results[n]['peak_mb']:.0f}" for n in names) + " |")
+    print(
+        "| peak memory, summed PSS (MB) | "
+        + " | ".join(f"{results[n]['peak_pss_mb']:.0f}" for n in names)
+        + " |"
+    )
+    print(
+        "| peak memory, summed RSS (MB) | "
+        + " | ".join(f"{results[n]['peak_rss_mb']:.0f}" for n in names)
+        + " |"
+    )
+    print("| sum of VmHWM (MB) | " + " | ".join(f"{results[n]['peak_mb']:.0f}" for n in names) + " |")
+    print(
+        "| PSS / RSS at the end (MB) | "
+        + " | ".join(f"{results[n]['pss_mb']:.0f} / {results[n]['rss_mb']:.0f}" for n in names)
+        + " |"
+    )
     ours = results.get("iopgraph")
     if ours:
         print(
-            f"\nrestart of iopgraph on the unchanged persisted store: {ours['restart_s']:.2f} s (target < 2 s)"
+            f"\niopgraph first start: a query answered after {ours['load_s']:.2f} s (/readyz ready after "
+            f"{ours['first_readyz_s']:.2f} s), peak PSS {ours['first_start_peak_pss_mb']:.0f} MB "
+            f"(RSS {ours['first_start_peak_rss_mb']:.0f} MB)"
+        )
+        print(
+            f"iopgraph restart on the unchanged persisted store: a query answered after {ours['restart_s']:.2f} s "
+            f"(/readyz ready after {ours['restart_readyz_s']:.2f} s; target < 2 s); the in-memory copy answers "
+            f"after {ours['restart_warm_s']:.2f} s (until then cold workers on a RocksDB checkpoint)"
         )
         ref, oxi, rdfl = (
             results.get("reference (in-memory)"),
@@ -561,7 +770,15 @@ def report(count: int, mix: dict[str, str], results: dict[str, dict[str, object]
                     else "rdflib-endpoint: no answer"
                 )
             print(f"- {q}: " + ", ".join(parts))
+        if ref:
+            print(
+                f"- peak memory ours/reference: PSS {ours['peak_pss_mb'] / ref['peak_pss_mb']:.2f}x, "  # type: ignore[operator]
+                f"RSS {ours['peak_rss_mb'] / ref['peak_rss_mb']:.2f}x (target <= 1.3x)"  # type: ignore[operator]
+            )
         if oxi:
+            print(
+                f"- first start ours / oxigraph load: {ours['load_s'] / oxi['oxigraph_load_s']:.2f}x (target <= 2x)"  # type: ignore[operator]
+            )
             print(
                 f"- repeated mix throughput ours/oxigraph: {ours['mix_rps'] / oxi['mix_rps']:.2f}x; "  # type: ignore[operator]
                 f"lookups ours/oxigraph: {ours['lookups_rps'] / oxi['lookups_rps']:.2f}x"
@@ -579,6 +796,9 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=30.0, help="seconds per query at most")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per throughput test")
     parser.add_argument("--request-timeout", type=float, default=60.0)
+    parser.add_argument(
+        "--store-start", action="store_true", help="also time the embedded store layer's starts alone"
+    )
     args = parser.parse_args()
     print(
         f"# SPARQL benchmark: {' '.join(sys.argv)}  ({os.cpu_count()} CPUs, load average "

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -148,7 +149,7 @@ def pool_stats(kind: str, pool: WorkerPool | None) -> BackendStats:
     """The :class:`BackendStats` of a backend of ``kind`` running ``pool`` (or none)."""
     if pool is None:
         return BackendStats(kind)
-    return BackendStats(kind, len(pool.pids), pool.ready_count, pool.replaced, pool.sandbox)
+    return BackendStats(kind, pool.live_count, pool.ready_count, pool.replaced, pool.sandbox)
 
 
 async def probe(backend: Backend, timeout: float) -> Health:
@@ -216,9 +217,12 @@ class LocalBackend:
         version: str | None = None,
         store_path: Path | None = None,
         snapshot_token: str | None = None,
+        checkpoint_of: Path | None = None,
     ) -> None:
         """``store_path`` and ``snapshot_token`` (e.g. sources hash + quad count) let the
-        workers' start-up snapshot be kept beside the store and reused by the next start."""
+        workers' start-up snapshot be kept beside the store and reused by the next start.
+        ``checkpoint_of`` (the store's folder) lets cold workers answer from a RocksDB checkpoint
+        of it while the in-memory copy loads (see :mod:`iopgraph.store.pool`)."""
         self.store = store
         self._version = version or uuid.uuid4().hex
         self._modified = datetime.now(UTC).replace(microsecond=0)
@@ -230,6 +234,7 @@ class LocalBackend:
         self._snapshot: tuple[str, Path] | None = None  # (version, file)
         self._verify: str | None = None  # digest of a reused snapshot, checked once the workers are up
         self._tasks: set[asyncio.Task[None]] = set()
+        self._checkpoint_of = checkpoint_of
 
     @property
     def version(self) -> str:
@@ -255,12 +260,9 @@ class LocalBackend:
         ``options`` are :class:`WorkerPool` keywords (see :func:`worker_options`)."""
         if self._pool is None and workers > 0:
             self._files = SnapshotFiles(self._store_path)
-            self._pool = WorkerPool(workers, self._make_snapshot, **options)
+            checkpoint = self._make_checkpoint if self._checkpoint_of is not None else None
+            self._pool = WorkerPool(workers, self._make_snapshot, checkpoint=checkpoint, **options)
             await self._pool.start(wait=wait)
-            if self._verify is not None:
-                task = asyncio.ensure_future(self._verify_reused_snapshot(self._verify))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -282,13 +284,38 @@ class LocalBackend:
         if first and self._token is not None:
             reused = files.reusable(self._token)
             if reused is not None:
+                log.info("query workers: the snapshot of the previous start is reused (not dumped again)")
                 self._snapshot, self._verify = (self._version, reused[0]), reused[1]
+                # The pool may call this in the background (cold start): the check is scheduled here.
+                task = asyncio.ensure_future(self._verify_reused_snapshot(reused[1]))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
                 return reused[0]
         version = self._version
         token = self._token if first else None  # only the start-up state is worth keeping
         path, _ = await anyio.to_thread.run_sync(files.take, self.store, version, token)
         self._snapshot = (version, path)
         return path
+
+    async def _make_checkpoint(self) -> Path | None:
+        """A RocksDB checkpoint of the store beside it (hard links: instant), for the cold workers; None if
+        it cannot be made (they are then skipped). Checkpoints left by a killed server are removed first."""
+        folder = self._checkpoint_of
+        assert folder is not None
+
+        def make() -> Path | None:
+            for stale in folder.parent.glob(f"{folder.name}.checkpoint-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+            target = folder.parent / f"{folder.name}.checkpoint-{uuid.uuid4().hex[:12]}"
+            try:
+                self.store.backup(str(target))
+            except OSError as exc:
+                log.warning("no checkpoint for the cold start of the query workers: %s", exc)
+                shutil.rmtree(target, ignore_errors=True)
+                return None
+            return target
+
+        return await anyio.to_thread.run_sync(make)
 
     async def _verify_reused_snapshot(self, digest: str) -> None:
         """Compare the reused snapshot with the store; reload the workers if they differ."""

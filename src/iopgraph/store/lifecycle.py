@@ -86,6 +86,7 @@ async def open_backend(settings: Settings) -> AsyncIterator[Backend]:
             store,
             store_path=None if temporary else path,
             snapshot_token=f"{outcome.source_hash}:{outcome.quads}",
+            checkpoint_of=path,
         )
         await backend.start(workers=settings.query_workers, **worker_options(settings))
         try:

@@ -1,4 +1,4 @@
-"""A pool of sandboxed worker processes, each with an in-memory copy of the graph.
+"""A pool of sandboxed worker processes that share one in-memory copy of the graph.
 
 Why processes: Oxigraph's ``Store.query`` cannot be interrupted, and an aggregate
 or ORDER BY does all its work in one call. A worker that runs past the timeout
@@ -10,10 +10,16 @@ memory takes down one worker, never the server.
 
 Why in memory: the in-memory store scans several times faster than the RocksDB
 one, so reads run at the engine's best speed while the on-disk store stays the
-durable copy. Each worker starts from an N-Quads snapshot of the durable store
-(an empty file for graph-less workers, as in remote-store mode); writes are
+durable copy. One **zygote** process (:mod:`iopgraph.store.zygote`) enters the
+sandbox, loads an N-Quads snapshot of the durable store once (an empty file for
+graph-less workers, as in remote-store mode) and forks the workers, which share
+its pages copy-on-write: N workers cost about one copy of the graph. Writes are
 applied to the durable store first and then sent to every worker through the
-same pipe as queries, so a query sent after a write always sees it.
+same socket as queries (so a query sent after a write always sees it) and to
+the zygote (so a worker forked later, e.g. after a timeout kill, is current).
+A zygote that dies is replaced from a fresh snapshot; workers already forked
+keep answering meanwhile. Workers are killed through a pidfd, so a pid reused
+after an exit is never signalled.
 
     pool = WorkerPool(size=2, snapshot=make_snapshot, memory_mb=4096)
     await pool.start()
@@ -51,9 +57,11 @@ import itertools
 import logging
 import os
 import re
+import shutil
 import signal
+import socket
 import sys
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +87,9 @@ log = logging.getLogger("iopgraph.sparql")
 
 #: Makes a snapshot of the current durable store and returns its N-Quads file.
 SnapshotMaker = Callable[[], Awaitable[Path]]
+#: Makes a RocksDB checkpoint of the durable store for cold workers (None: start without them); the
+#: pool removes the folder once no cold worker uses it.
+CheckpointMaker = Callable[[], Awaitable[Path | None]]
 
 #: Seconds after which a running query counts as heavy for the per-client limit.
 HEAVY_AFTER = 1.0
@@ -103,16 +114,96 @@ async def empty_snapshot() -> Path:
 
 
 @dataclass(eq=False)
-class _Worker:
+class _Zygote:
+    """The process that holds the graph and forks the workers (see :mod:`iopgraph.store.zygote`)."""
+
     process: asyncio.subprocess.Process
+    fds: socket.socket  # our end of the fd-passing socket
     snapshot: Path
-    ready: asyncio.Event
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    unforked: deque[_Worker] = field(default_factory=deque)  # fork asked, pid not yet known
+    exits: dict[int, int] = field(default_factory=dict)  # pid -> return code, as reported
+    exit_waiters: dict[int, asyncio.Future[int]] = field(default_factory=dict)
+    alive: bool = True
+    cold: bool = False  # its workers answer from a read-only checkpoint, not from memory
+    info: dict[str, Any] = field(default_factory=dict)  # its ready message (quads, load time)
+
+    def send(self, message: bytes) -> None:
+        if self.alive and self.process.stdin is not None:
+            self.process.stdin.write(message)
+
+    async def drain(self) -> None:
+        if self.alive and self.process.stdin is not None:
+            with contextlib.suppress(ConnectionError):
+                await self.process.stdin.drain()
+
+    async def returncode(self, pid: int, timeout: float) -> int | None:
+        """The exit status of worker ``pid`` as the zygote reaped it (None: not known in time)."""
+        if pid in self.exits:
+            return self.exits.pop(pid)
+        if not self.alive:
+            return None
+        waiter = self.exit_waiters.setdefault(pid, asyncio.get_running_loop().create_future())
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiter), timeout)
+        except TimeoutError:
+            return None
+        finally:
+            if waiter.done():
+                self.exit_waiters.pop(pid, None)
+                self.exits.pop(pid, None)
+
+
+@dataclass(eq=False)
+class _Worker:
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    zygote: _Zygote
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    pid: int = 0  # known once the zygote forked it
+    pidfd: int = -1
     alive: bool = True  # False once killed or retired: never handed a query again
     busy: bool = False
 
-    @property
-    def pid(self) -> int:
-        return self.process.pid
+    def forked(self, pid: int) -> None:
+        self.pid = pid
+        with contextlib.suppress(OSError, AttributeError):
+            self.pidfd = os.pidfd_open(pid)
+
+    def signal_kill(self) -> None:
+        """SIGKILL the process (through its pidfd: never a reused pid); close the channel."""
+        if self.pidfd >= 0:
+            with contextlib.suppress(ProcessLookupError, OSError):
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+        elif self.pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        self.writer.close()  # a worker not forked yet ends at once when it is
+
+    async def exited(self, timeout: float) -> None:
+        """Wait until the process has ended (its pidfd turns readable)."""
+        pidfd = self.pidfd  # a concurrent kill may forget it meanwhile
+        if pidfd < 0:
+            return
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+
+        def readable() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        loop.add_reader(pidfd, readable)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done, timeout)
+        finally:
+            loop.remove_reader(pidfd)
+
+    def forget(self) -> None:
+        if self.pidfd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.pidfd)
+            self.pidfd = -1
 
 
 @dataclass(eq=False)
@@ -178,6 +269,8 @@ class WorkerPool:
         memory_mb: int | None = None,
         keep_network: bool = False,
         per_client: int | None = None,
+        checkpoint: CheckpointMaker | None = None,
+        recycle_mb: float | None = None,
     ) -> None:
         self.size = size
         self._snapshot = snapshot
@@ -196,10 +289,17 @@ class WorkerPool:
         self._closed = False
         self.replaced = 0  # workers killed and replaced (timeouts, cancellations, crashes)
         self.crashes = 0  # workers that died while answering
+        self.recycled = 0  # workers replaced because their private memory grew (not counted in replaced)
         self.broken: str | None = None  # why no worker can be started, if so
         self.sandbox: dict[str, Any] | None = None  # the sandbox report of the latest ready worker
         self._warned = False
         self._load_failures = 0
+        self._zygote: _Zygote | None = None
+        self._zygote_failures = 0
+        self._checkpoint = checkpoint
+        self.recycle_mb = recycle_mb  # private MB after which a worker is replaced (None: the zygote decides)
+        self._cold: _Zygote | None = None  # the zygote of the cold workers, while they serve
+        self._checkpoints: set[Path] = set()  # checkpoint folders not removed yet
 
     @property
     def lock(self) -> asyncio.Lock:
@@ -208,7 +308,34 @@ class WorkerPool:
 
     @property
     def pids(self) -> list[int]:
-        return [w.pid for w in self._workers if w.alive]
+        """The process ids of the live workers (a worker the zygote has not forked yet has none)."""
+        return [w.pid for w in self._workers if w.alive and w.pid]
+
+    @property
+    def live_count(self) -> int:
+        """Live workers: loading (their zygote is loading the graph) or ready."""
+        return sum(1 for w in self._workers if w.alive)
+
+    @property
+    def zygote_pid(self) -> int | None:
+        """The process id of the zygote the next worker is forked from."""
+        zygote = self._zygote
+        return zygote.process.pid if zygote is not None and zygote.alive else None
+
+    @property
+    def source(self) -> str:
+        """Where the ready workers answer from: ``"memory"`` (the zygote's copy) or ``"checkpoint"``
+        (cold workers on a read-only RocksDB checkpoint, until the copy is loaded); ``""``: none ready."""
+        ready = [w for w in self._workers if w.alive and w.ready.is_set()]
+        if any(not w.zygote.cold for w in ready):
+            return "memory"
+        return "checkpoint" if ready else ""
+
+    @property
+    def zygote_info(self) -> dict[str, Any]:
+        """What the current zygote said when it had loaded the graph (``quads``, ``load_seconds``)."""
+        zygote = self._zygote
+        return dict(zygote.info) if zygote is not None else {}
 
     @property
     def ready_count(self) -> int:
@@ -216,35 +343,195 @@ class WorkerPool:
         return sum(1 for w in self._workers if w.alive and w.ready.is_set())
 
     async def start(self, wait: bool = True) -> None:
+        """Start the workers. With a checkpoint maker, cold workers answer at once from a checkpoint while
+        the zygote loads the in-memory copy in the background (see :meth:`_go_warm_locked`)."""
         async with self._lock:
-            for _ in range(self.size):
-                await self._spawn_locked()
+            checkpoint = await self._checkpoint() if self._checkpoint is not None and not wait else None
+            if checkpoint is None:
+                for _ in range(self.size):
+                    await self._spawn_locked()
+            else:
+                self._checkpoints.add(checkpoint)
+                self._cold = await self._spawn_zygote_locked(checkpoint)
+                for _ in range(self.size):
+                    await self._spawn_locked(self._cold)
+                log.info("query workers answer from a read-only checkpoint until the graph is in memory")
+                self._background(self._start_warm())
         if wait:
             await self.wait_ready()
 
-    async def wait_ready(self) -> None:
-        await asyncio.gather(
-            *(asyncio.wait_for(w.ready.wait(), self._startup_timeout) for w in self._workers)
-        )
+    async def _start_warm(self) -> None:
+        async with self._lock:
+            if not self._closed and self._zygote is None:
+                self._zygote = await self._spawn_zygote_locked()
 
-    async def _spawn_locked(self) -> _Worker:
-        snapshot = await self._snapshot()
-        args = [sys.executable, "-m", "iopgraph.store.worker", str(snapshot)]
+    async def _go_warm_locked(self) -> None:
+        """Fork in-memory workers in place of the cold ones, and retire those (a busy one after its answer).
+
+        Called when the zygote has loaded the graph, and before any write (a checkpoint cannot follow it):
+        the new workers' fork requests queue behind the zygote's load, so they answer once it is done."""
+        if self._cold is None or self._closed:
+            return
+        zygote = self._zygote
+        if zygote is None or not zygote.alive:
+            zygote = self._zygote = await self._spawn_zygote_locked()
+        cold = [w for w in self._workers if w.zygote.cold]
+        for _ in range(self.size - (len(self._workers) - len(cold))):
+            await self._spawn_locked(zygote)
+        self._drop_cold_locked(cold)
+
+    def _drop_cold_locked(self, cold: list[_Worker]) -> None:
+        for worker in cold:
+            if worker in self._workers:
+                self._workers.remove(worker)
+            worker.alive = False
+            if not worker.busy and worker not in self._running:  # handed out: killed after its answer
+                self._background(self._kill(worker))
+        if self._cold is not None:
+            zygote, self._cold = self._cold, None
+            self._stop_zygote(zygote)
+            self._background(self._remove_checkpoint(zygote.snapshot, cold))
+        self._dispatch()
+
+    async def _remove_checkpoint(self, folder: Path, cold: list[_Worker]) -> None:
+        """Delete the checkpoint once every cold worker has ended (a busy one finishes its answer first)."""
+        for worker in cold:
+            while worker.pidfd >= 0 or (worker.pid == 0 and not worker.writer.is_closing()):
+                await asyncio.sleep(0.2)
+        await asyncio.to_thread(shutil.rmtree, folder, True)
+        self._checkpoints.discard(folder)
+        log.info("query workers answer from the in-memory copy of the graph; the checkpoint is removed")
+
+    async def wait_ready(self) -> None:
+        """Wait until every live worker has the graph (workers retired meanwhile, e.g. cold ones, do not
+        count); raises TimeoutError after the start-up timeout."""
+        async with asyncio.timeout(self._startup_timeout):
+            while True:
+                pending = [w for w in self._workers if w.alive and not w.ready.is_set()]
+                if not pending and (self._workers or self._closed or self.broken):
+                    return
+                await asyncio.sleep(0.05)
+
+    async def _spawn_zygote_locked(self, checkpoint: Path | None = None) -> _Zygote:
+        """A zygote loading a fresh snapshot, or (``checkpoint``) one forking cold workers on it."""
+        snapshot = checkpoint or await self._snapshot()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        args = [
+            sys.executable,
+            "-m",
+            "iopgraph.store.zygote",
+            str(snapshot),
+            "--fd-socket",
+            str(theirs.fileno()),
+        ]
         if self.memory_mb:
             args += ["--memory-mb", str(self.memory_mb)]
         if self.keep_network:
             args.append("--keep-network")
-        process = await asyncio.create_subprocess_exec(
-            *args,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            limit=2**26,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        worker = _Worker(process, snapshot, asyncio.Event())
+        if checkpoint is not None:
+            args.append("--read-only")
+        if self.recycle_mb:
+            args += ["--recycle-mb", str(self.recycle_mb)]
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *args,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                pass_fds=(theirs.fileno(),),
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        finally:
+            theirs.close()
+        ours.setblocking(False)
+        zygote = _Zygote(process, ours, snapshot, cold=checkpoint is not None)
+        self._background(self._watch_zygote(zygote))
+        return zygote
+
+    async def _spawn_locked(self, zygote: _Zygote | None = None) -> _Worker:
+        """Ask ``zygote`` (default: the current one, started if there is none) to fork one more worker;
+        returns at once."""
+        if zygote is None:
+            zygote = self._zygote
+            if zygote is None or not zygote.alive:
+                zygote = self._zygote = await self._spawn_zygote_locked()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            # The socket first, then the message naming it: the zygote takes fds in message order.
+            socket.send_fds(zygote.fds, [b"F"], [theirs.fileno()])
+        except OSError:
+            pass  # the zygote is gone or stuck: this worker is never forked; its end of stream replaces it
+        finally:
+            theirs.close()
+        zygote.send(wire.encode({"op": "fork"}))
+        reader, writer = await asyncio.open_unix_connection(sock=ours, limit=2**26)
+        worker = _Worker(reader, writer, zygote)
+        zygote.unforked.append(worker)
         self._workers.append(worker)
         self._background(self._await_ready(worker))
+        await zygote.drain()
         return worker
+
+    async def _watch_zygote(self, zygote: _Zygote) -> None:
+        """Read the zygote's reports (ready, forked, exited); replace it if it dies."""
+        assert zygote.process.stdout is not None
+        try:
+            while True:
+                header, _ = await wire.read_async(zygote.process.stdout)
+                if "forked" in header:
+                    if zygote.unforked:
+                        zygote.unforked.popleft().forked(int(header["forked"]))
+                elif "exited" in header:
+                    pid, code = int(header["exited"]), int(header["returncode"])
+                    waiter = zygote.exit_waiters.get(pid)
+                    if waiter is not None and not waiter.done():
+                        waiter.set_result(code)
+                    else:
+                        zygote.exits[pid] = code
+                        while len(zygote.exits) > 64:  # never asked for (killed on purpose)
+                            zygote.exits.pop(next(iter(zygote.exits)))
+                elif header.get("ready") and zygote.cold:
+                    zygote.ready.set()
+                elif header.get("ready"):
+                    self._zygote_failures = 0
+                    zygote.info = {k: header.get(k) for k in ("pid", "quads", "load_seconds")}
+                    zygote.ready.set()
+                    if self._cold is not None:
+                        self._background(self._locked(self._go_warm_locked))
+                    log.info(
+                        "query workers: the graph (%s quads) is in memory in %s s; workers are forked from it",
+                        header.get("quads"),
+                        header.get("load_seconds"),
+                    )
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        zygote.alive = False
+        for waiter in zygote.exit_waiters.values():
+            if not waiter.done():
+                waiter.cancel()
+        with contextlib.suppress(Exception):
+            await zygote.process.wait()
+        zygote.fds.close()
+        if self._closed or zygote is not self._zygote:
+            return  # stopped or replaced on purpose, or cold (its workers are replaced when the copy is warm)
+        self._zygote = None
+        self._zygote_failures += 1
+        log.error(
+            "the query workers' zygote %s ended (%s); %s",
+            zygote.process.pid,
+            _death(zygote.process.returncode),
+            "workers already running keep answering; the next one starts from a new zygote",
+        )
+        if self._zygote_failures < 3:
+            self._background(self._respawn_zygote())
+
+    async def _locked(self, work: Callable[[], Awaitable[None]]) -> None:
+        async with self._lock:
+            await work()
+
+    async def _respawn_zygote(self) -> None:
+        async with self._lock:
+            if not self._closed and self._zygote is None:
+                self._zygote = await self._spawn_zygote_locked()
 
     def _background(self, coro: Awaitable[None]) -> None:
         task = asyncio.ensure_future(coro)
@@ -252,16 +539,15 @@ class WorkerPool:
         task.add_done_callback(self._tasks.discard)
 
     async def _await_ready(self, worker: _Worker) -> None:
-        assert worker.process.stdout is not None
         try:
-            header, _ = await wire.read_async(worker.process.stdout)
+            header, _ = await wire.read_async(worker.reader)
         except (asyncio.IncompleteReadError, ConnectionError):
             if not worker.alive:
                 return  # killed on purpose (reload, close)
             self._load_failures += 1
             log.error(
                 "query worker %s died while loading the snapshot (%d in a row)",
-                worker.pid,
+                worker.pid or "(not forked)",
                 self._load_failures,
             )
             if self._load_failures < 3:
@@ -276,6 +562,8 @@ class WorkerPool:
             return
         if header.get("ready"):
             self._load_failures = 0
+            if not worker.pid:
+                worker.forked(int(header["pid"]))
             self._note_sandbox(header)
             worker.ready.set()
             self._release(worker)
@@ -394,7 +682,9 @@ class WorkerPool:
             self._give_back(client, worker)
             self._dispatch()
         worker.busy = False
-        if worker.alive:
+        if header.pop("retire", False) and worker.alive:
+            await self._recycle(worker)
+        elif worker.alive:
             self._release(worker)
         else:  # retired by reload() while it answered
             await self._kill(worker)
@@ -402,17 +692,13 @@ class WorkerPool:
         return header, body
 
     async def _exchange(self, worker: _Worker, message: bytes) -> tuple[wire.Header, bytes]:
-        stdin, stdout = worker.process.stdin, worker.process.stdout
-        assert stdin is not None and stdout is not None
         try:
-            stdin.write(message)
-            await stdin.drain()
-            return await wire.read_async(stdout)
+            worker.writer.write(message)
+            await worker.writer.drain()
+            return await wire.read_async(worker.reader)
         except (asyncio.IncompleteReadError, ConnectionError):
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(5):
-                    await worker.process.wait()
-            raise WorkerDied(_death(worker.process.returncode)) from None
+            code = await worker.zygote.returncode(worker.pid, 5.0) if worker.pid else None
+            raise WorkerDied(_death(code)) from None
 
     async def run(self, job: QueryJob, timeout: float, client: str = "") -> Outcome:
         """Answer ``job`` in a free worker; kill the worker if it takes longer than ``timeout`` seconds."""
@@ -481,10 +767,9 @@ class WorkerPool:
 
     async def _kill(self, worker: _Worker) -> None:
         worker.alive = False
-        with contextlib.suppress(ProcessLookupError):
-            worker.process.kill()
-        with contextlib.suppress(Exception):
-            await worker.process.wait()
+        worker.signal_kill()
+        await worker.exited(10.0)
+        worker.forget()
 
     async def _replace(self, worker: _Worker) -> None:
         """Kill ``worker`` and, if it was still a member of the pool, start a fresh one in its place."""
@@ -497,6 +782,15 @@ class WorkerPool:
             if not self._closed:
                 self._background(self._respawn())
 
+    async def _recycle(self, worker: _Worker) -> None:
+        """Replace a worker that asked to retire (its private memory grew; see ``worker.serve``)."""
+        if worker in self._workers:
+            self._workers.remove(worker)
+        await self._kill(worker)
+        self.recycled += 1
+        if not self._closed:
+            self._background(self._respawn())
+
     async def _respawn(self) -> None:
         async with self._lock:
             if not self._closed and len(self._workers) < self.size:
@@ -504,14 +798,20 @@ class WorkerPool:
 
     async def broadcast_write(self, remove: bytes, add: bytes) -> None:
         """Send a write (N-Quads to remove, to add) to every worker; call with :attr:`lock` held."""
+        await self._go_warm_locked()  # cold workers cannot follow a write
         message = wire.encode({"op": "apply"}, remove + b"\0" + add)
+        zygote = self._zygote
+        if zygote is not None:
+            zygote.send(message)  # a worker forked from now on starts with the write
         for worker in list(self._workers):
-            if worker.alive and worker.process.stdin is not None:
-                worker.process.stdin.write(message)
+            if worker.alive and not worker.writer.is_closing():
+                worker.writer.write(message)
+        if zygote is not None:
+            await zygote.drain()
         for worker in list(self._workers):
-            if worker.alive and worker.process.stdin is not None:
+            if worker.alive and not worker.writer.is_closing():
                 with contextlib.suppress(ConnectionError):
-                    await worker.process.stdin.drain()
+                    await worker.writer.drain()
 
     async def reload(self) -> None:
         """Replace every worker by one started from a fresh snapshot; call with :attr:`lock` held.
@@ -520,13 +820,23 @@ class WorkerPool:
         workers finish their query first and are then retired.
         """
         old, self._workers = self._workers, []
+        old_zygote, self._zygote = self._zygote, None
         for _ in range(self.size):
             await self._spawn_locked()
+        if old_zygote is not None:
+            self._stop_zygote(old_zygote)
+        self._drop_cold_locked([w for w in old if w.zygote.cold])
         for worker in old:
             worker.alive = False
-            if not worker.busy:
+            if not worker.busy and worker not in self._running:
                 await self._kill(worker)
         self._dispatch()
+
+    def _stop_zygote(self, zygote: _Zygote) -> None:
+        """End a zygote that is no longer needed (its workers are killed separately)."""
+        zygote.alive = False
+        with contextlib.suppress(ProcessLookupError):
+            zygote.process.kill()
 
     async def close(self) -> None:
         self._closed = True
@@ -534,11 +844,19 @@ class WorkerPool:
             task.cancel()
         for worker in self._workers:
             worker.alive = False
-            with contextlib.suppress(ProcessLookupError):
-                worker.process.kill()
+            worker.signal_kill()
         for worker in self._workers:
-            with contextlib.suppress(Exception):
-                await worker.process.wait()
+            await worker.exited(10.0)
+            worker.forget()
         self._workers.clear()
+        for zygote in (self._zygote, self._cold):
+            if zygote is not None:
+                self._stop_zygote(zygote)
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(zygote.process.wait(), 10.0)
+        self._zygote = self._cold = None
+        for folder in self._checkpoints:  # cold workers are gone: nobody reads them any more
+            shutil.rmtree(folder, ignore_errors=True)
+        self._checkpoints.clear()
         self.broken = "the service is shutting down"
         self._fail_waiters()

@@ -1,7 +1,8 @@
 """The sandbox every worker process enters before it reads any input: no network, bounded memory, big stack.
 
-Applied by :mod:`iopgraph.store.worker` first thing, before pyoxigraph is
-imported and before a byte of client input is read:
+Applied by the zygote (:mod:`iopgraph.store.zygote`) first thing, while it is
+single-threaded, before pyoxigraph is imported and before a byte of client input
+exists; the query workers it forks inherit it (namespaces and rlimits survive ``fork()``):
 
     report = sandbox.apply(keep_network=False, memory_mb=4096)
     report.as_header()   # {"network_isolation": True, "network_mode": "none", ...} -> the ready message
@@ -54,7 +55,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class SandboxReport:
-    """What :func:`apply` achieved; sent to the service in the worker's ready message."""
+    """What :func:`apply` achieved; sent to the service in the zygote's and each worker's ready message."""
 
     network_isolation: bool
     network_mode: str  # "none" (isolated), "allow-list" (kept on purpose), "unisolated" (could not isolate)

@@ -12,31 +12,37 @@ import json
 import struct
 from typing import Any, BinaryIO
 
-_PREFIX = struct.Struct(">IQ")
+#: The fixed-size start of every message: header length, payload length.
+PREFIX = struct.Struct(">IQ")
 
 Header = dict[str, Any]
 
 
 def encode(header: Header, payload: bytes = b"") -> bytes:
     head = json.dumps(header, separators=(",", ":")).encode()
-    return _PREFIX.pack(len(head), len(payload)) + head + payload
+    return PREFIX.pack(len(head), len(payload)) + head + payload
+
+
+def decode_header(head: bytes) -> Header:
+    header: Header = json.loads(head)
+    return header
 
 
 def read_blocking(stream: BinaryIO) -> tuple[Header, bytes] | None:
     """The next message from ``stream``, or None at end of stream."""
-    prefix = stream.read(_PREFIX.size)
-    if len(prefix) < _PREFIX.size:
+    prefix = stream.read(PREFIX.size)
+    if len(prefix) < PREFIX.size:
         return None
-    head_len, payload_len = _PREFIX.unpack(prefix)
+    head_len, payload_len = PREFIX.unpack(prefix)
     head = stream.read(head_len)
     payload = stream.read(payload_len) if payload_len else b""
-    return json.loads(head), payload
+    return decode_header(head), payload
 
 
 async def read_async(reader: asyncio.StreamReader) -> tuple[Header, bytes]:
     """The next message from ``reader``; raises ``asyncio.IncompleteReadError`` at end of stream."""
-    prefix = await reader.readexactly(_PREFIX.size)
-    head_len, payload_len = _PREFIX.unpack(prefix)
+    prefix = await reader.readexactly(PREFIX.size)
+    head_len, payload_len = PREFIX.unpack(prefix)
     head = await reader.readexactly(head_len)
     payload = await reader.readexactly(payload_len) if payload_len else b""
-    return json.loads(head), payload
+    return decode_header(head), payload

@@ -1,13 +1,11 @@
-"""A worker process: a sandboxed, in-memory copy of the graph that answers queries and jobs one at a time.
+"""A query worker: a sandboxed, in-memory copy of the graph that answers queries and jobs one at a time.
 
-Started by :mod:`iopgraph.store.pool` as
-``python -m iopgraph.store.worker SNAPSHOT.nq [--memory-mb N] [--keep-network]``.
-Before it reads anything it enters the sandbox (:mod:`iopgraph.store.sandbox`: no
-network unless ``--keep-network``, an address-space limit, no core files);
-then it loads the N-Quads snapshot (an empty file: a graph-less worker, as in
-remote-store mode) into an in-memory Oxigraph store, says ``ready`` with the
-sandbox report, and answers messages from stdin on stdout (see :mod:`wire`),
-all in one thread with a big stack:
+Workers are forked by the zygote (:mod:`iopgraph.store.zygote`), which entered
+the sandbox (:mod:`iopgraph.store.sandbox`: no network unless allowed, an
+address-space limit, no core files) and loaded the snapshot (:func:`load`)
+before any client input exists; a worker shares the zygote's copy of the graph
+copy-on-write. :func:`serve` says ``ready`` with the sandbox report, then
+answers messages (see :mod:`wire`), all in one thread with a big stack:
 
 * ``{"op": "query", ...QueryJob}`` → ``{"ok": true, "count", "truncated", "cut"}`` + body,
   or ``{"ok": false, "error": "syntax"|"network"|"engine", "message"}`` ("network": a SERVICE fetch failed);
@@ -22,29 +20,27 @@ all in one thread with a big stack:
   other exception ``{"ok": false, "error": "internal", "message"}``.
 
 Running out of memory (``MemoryError``, or an allocation failing inside
-Oxigraph) ends the process: the service sees the pipe close and replaces it.
+Oxigraph) ends the process: the service sees the socket close and replaces it.
 A query or job that runs too long is not interrupted here: the service kills
 the whole process, the only way to stop Oxigraph in the middle of an aggregate.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 from typing import Any, BinaryIO
 
-from iopgraph.store import sandbox, wire
+from iopgraph.store import wire
 
 
-def _private_stdout() -> BinaryIO:
+def private_stdout() -> BinaryIO:
     """The message channel: the real stdout, with fd 1 pointed at stderr so stray prints cannot corrupt it."""
     channel = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)
     return channel
 
 
-def _apply(store: Any, payload: bytes) -> None:
+def apply(store: Any, payload: bytes) -> None:
     import pyoxigraph as ox
 
     remove, _, add = payload.partition(b"\0")
@@ -131,22 +127,60 @@ def _query(store: Any, header: dict[str, Any]) -> bytes:
     )
 
 
-def serve(snapshot: str, inbox: BinaryIO, outbox: BinaryIO, report: dict[str, Any] | None = None) -> None:
+def load(snapshot: str) -> Any:
+    """An in-memory store holding the N-Quads ``snapshot`` (an empty file: an empty store)."""
     import pyoxigraph as ox
 
     store = ox.Store()
     if os.path.getsize(snapshot):
-        # Labels kept (bulk_load renames blank nodes): a write planned here names the on-disk store's nodes.
+        # Labels kept (load and bulk_load rename blank nodes): a write planned here names the on-disk
+        # store's nodes.
         store.bulk_extend(ox.parse(path=snapshot, format=ox.RdfFormat.N_QUADS))
+    return store
+
+
+#: A query or job shorter than this cannot have touched much of the graph: no memory check after it.
+RECYCLE_CHECK_AFTER = 0.05
+
+
+def private_dirty_mb() -> float:
+    """This process's private written memory (MB): its own heap plus the zygote's pages it has copied."""
+    try:
+        for line in open("/proc/self/smaps_rollup", encoding="ascii"):
+            if line.startswith("Private_Dirty:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _retiring(reply: bytes) -> bytes:
+    """``reply`` with ``"retire": true`` in its header: the pool replaces this worker after reading it."""
+    head_len, _ = wire.PREFIX.unpack_from(reply)
+    header = wire.decode_header(reply[wire.PREFIX.size : wire.PREFIX.size + head_len])
+    return wire.encode({**header, "retire": True}, reply[wire.PREFIX.size + head_len :])
+
+
+def serve(
+    store: Any, inbox: BinaryIO, outbox: Any, report: dict[str, Any] | None = None, recycle_mb: float = 0
+) -> None:
+    """Say ready, then answer messages from ``inbox`` on ``outbox`` until ``inbox`` ends.
+
+    With ``recycle_mb``: after a long query or job, a worker whose private memory grew past it (a scan
+    writes reference counts into the graph's pages, so copy-on-write copies them) says ``retire`` with
+    its answer and ends; the pool forks a fresh one, which shares the zygote's pages again."""
+    import time
+
     outbox.write(wire.encode({"ok": True, "ready": True, "pid": os.getpid(), **(report or {})}))
     while True:
+        started = time.monotonic()
         message = wire.read_blocking(inbox)
         if message is None:
             return
         header, payload = message
         op = header.pop("op", None)
         if op == "apply":
-            _apply(store, payload)
+            apply(store, payload)
             continue
         if op == "query":
             reply = _query(store, header)
@@ -154,24 +188,11 @@ def serve(snapshot: str, inbox: BinaryIO, outbox: BinaryIO, report: dict[str, An
             reply = _call(store, header, payload)
         else:
             reply = wire.encode({"ok": False, "error": "engine", "message": f"unknown operation {op!r}"})
+        if (
+            recycle_mb
+            and time.monotonic() - started >= RECYCLE_CHECK_AFTER
+            and private_dirty_mb() > recycle_mb
+        ):
+            outbox.write(_retiring(reply))
+            return
         outbox.write(reply)
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="iopgraph.store.worker")
-    parser.add_argument("snapshot")
-    parser.add_argument("--memory-mb", type=int, default=0)
-    parser.add_argument("--keep-network", action="store_true")
-    options = parser.parse_args(argv)
-    report = sandbox.apply(keep_network=options.keep_network, memory_mb=options.memory_mb or None)
-    outbox = _private_stdout()
-    try:
-        sandbox.run_with_big_stack(
-            lambda: serve(options.snapshot, sys.stdin.buffer, outbox, report.as_header())
-        )
-    except MemoryError:
-        os._exit(70)  # state unknown: the service replaces this worker
-
-
-if __name__ == "__main__":
-    main()

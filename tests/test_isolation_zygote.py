@@ -1,0 +1,241 @@
+"""The query workers share one in-memory copy of the graph: a zygote loads it once and forks them.
+
+Real processes throughout: a :class:`WorkerPool` with its zygote and forked workers, and a real
+``iopgraph serve``. What is checked: the workers are children of the zygote and share its pages
+(their PSS, which counts a shared page 1/n, is well below their RSS); a worker forked after a
+timeout kill has every write sent before it; a dead zygote is replaced while the workers answer;
+cold workers answer from a read-only RocksDB checkpoint until the copy is loaded, and a write in
+that phase is not lost; a restarted server reuses its snapshot and answers from the checkpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from iopgraph.query.errors import QueryTimeout
+from iopgraph.store.engine import QueryJob
+from iopgraph.store.pool import WorkerPool
+from support.paths import ROOT
+from support.server import ServerProcess
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { VALUES ?a { %s } VALUES ?b { %s } VALUES ?c { %s } }" % (
+    (" ".join(str(i) for i in range(400)),) * 3
+)
+JSON = "application/sparql-results+json"
+
+
+def ask(text: str) -> QueryJob:
+    return QueryJob(query=f"ASK {{ {text} }}", form="ASK", media_type=JSON, max_results=1)
+
+
+def parent_of(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat[stat.rindex(")") + 2 :].split()[1])
+
+
+def memory_kb(pid: int) -> dict[str, int]:
+    rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    return {line.split(":")[0]: int(line.split()[1]) for line in rollup if line.endswith(" kB")}
+
+
+def quads(n: int) -> bytes:
+    return "".join(f'<urn:s{i}> <urn:p> "value number {i}" <urn:g> .\n' for i in range(n)).encode()
+
+
+def run_pool(body: Callable[[WorkerPool], Awaitable[None]], snapshot: Path, size: int = 1) -> None:
+    async def make() -> Path:
+        return snapshot
+
+    async def main() -> None:
+        pool = WorkerPool(size, make)
+        await pool.start()
+        try:
+            await body(pool)
+        finally:
+            await pool.close()
+
+    asyncio.run(main())
+
+
+async def until(check: Callable[[], bool], seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.05)
+
+
+def test_workers_are_forked_from_the_zygote_and_share_its_pages(tmp_path: Path) -> None:
+    snapshot = tmp_path / "graph.nq"
+    snapshot.write_bytes(quads(100_000))
+
+    async def body(pool: WorkerPool) -> None:
+        for _ in range(4):  # every worker answers at least once
+            outcome = await pool.run(ask('<urn:s99999> <urn:p> "value number 99999"'), timeout=60)
+            assert b"true" in outcome.body
+        zygote = pool.zygote_pid
+        assert zygote is not None and len(pool.pids) == 2
+        assert all(parent_of(pid) == zygote for pid in pool.pids)
+        assert pool.zygote_info["quads"] == 100_000
+        for pid in pool.pids:
+            memory = memory_kb(pid)
+            # The graph and the interpreter are the zygote's pages: counted 1/3 in each worker's PSS.
+            assert memory["Pss"] < 0.7 * memory["Rss"], memory
+
+    run_pool(body, snapshot, size=2)
+
+
+def test_a_worker_forked_after_a_timeout_kill_has_every_earlier_write(tmp_path: Path) -> None:
+    snapshot = tmp_path / "graph.nq"
+    snapshot.write_bytes(quads(10))
+    added = b'<urn:new> <urn:p> "written" <urn:g> .\n'
+
+    async def body(pool: WorkerPool) -> None:
+        async with pool.lock:
+            await pool.broadcast_write(b'<urn:s1> <urn:p> "value number 1" <urn:g> .\n', added)
+        [before] = pool.pids
+        with pytest.raises(QueryTimeout):
+            await pool.run(QueryJob(query=SLOW, form="SELECT", media_type=JSON, max_results=1), timeout=1)
+        await until(lambda: bool(pool.pids) and pool.pids != [before])
+        assert parent_of(pool.pids[0]) == pool.zygote_pid
+        assert b"true" in (await pool.run(ask('<urn:new> <urn:p> "written"'), timeout=60)).body
+        assert b"false" in (await pool.run(ask("<urn:s1> ?p ?o"), timeout=60)).body
+
+    run_pool(body, snapshot)
+
+
+def test_a_dead_zygote_is_replaced_and_the_workers_answer_meanwhile(tmp_path: Path) -> None:
+    snapshot = tmp_path / "graph.nq"
+    snapshot.write_bytes(quads(10))
+
+    async def body(pool: WorkerPool) -> None:
+        first = pool.zygote_pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        assert b"true" in (await pool.run(ask("<urn:s3> ?p ?o"), timeout=60)).body  # the worker lives on
+        await until(lambda: pool.zygote_pid not in (None, first))
+        [before] = pool.pids
+        with pytest.raises(QueryTimeout):
+            await pool.run(QueryJob(query=SLOW, form="SELECT", media_type=JSON, max_results=1), timeout=1)
+        assert b"true" in (await pool.run(ask("<urn:s3> ?p ?o"), timeout=60)).body
+        assert pool.pids != [before] and parent_of(pool.pids[0]) == pool.zygote_pid
+
+    run_pool(body, snapshot)
+
+
+def test_cold_workers_answer_from_a_checkpoint_until_the_copy_is_loaded(tmp_path: Path) -> None:
+    store = ox.Store(str(tmp_path / "store"))
+    store.load(quads(50), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    snapshot = tmp_path / "graph.nq"
+    store.dump(str(snapshot), format=ox.RdfFormat.N_QUADS)
+    checkpoint = tmp_path / "checkpoint"
+    store.backup(str(checkpoint))
+    added = b'<urn:during> <urn:p> "the cold phase" <urn:g> .\n'
+
+    async def main() -> None:
+        release = asyncio.Event()
+
+        async def make_snapshot() -> Path:
+            await release.wait()  # the in-memory copy is held back until the test lets it load
+            return snapshot
+
+        async def make_checkpoint() -> Path:
+            return checkpoint
+
+        pool = WorkerPool(2, make_snapshot, checkpoint=make_checkpoint)
+        await pool.start(wait=False)
+        try:
+            await until(lambda: pool.ready_count == 2)
+            assert pool.source == "checkpoint"
+            result, _ = await pool.call("echo", {}, timeout=60)
+            assert result["quads"] == 50  # a RocksDB store, read-only
+            assert b"true" in (await pool.run(ask("<urn:s49> ?p ?o"), timeout=60)).body
+            release.set()
+            async with pool.lock:  # a write before the copy is loaded: the cold workers cannot follow it
+                await pool.broadcast_write(b"", added)
+            assert pool.source != "checkpoint"
+            assert b"true" in (await pool.run(ask('<urn:during> ?p "the cold phase"'), timeout=60)).body
+            assert pool.source == "memory"
+            await until(lambda: not checkpoint.exists())
+        finally:
+            await pool.close()
+
+    asyncio.run(main())
+
+
+def test_a_live_server_forks_its_workers_and_restarts_from_a_checkpoint(tmp_path: Path) -> None:
+    env = {
+        "IOPGRAPH_ROOT": str(ROOT),
+        "IOPGRAPH_STORE_PATH": str(tmp_path / "store"),
+        "IOPGRAPH_QUERY_WORKERS": "2",
+        "IOPGRAPH_ACCESS_LOG": "false",
+    }
+    query = {"query": "ASK { ?s a <http://www.w3.org/2004/02/skos/core#Concept> }"}
+    accept = {"Accept": JSON}
+    server = ServerProcess(tmp_path, env)
+    try:
+        server.start(ready="/readyz")
+        assert httpx.get(server.url + "/sparql", params=query, headers=accept, timeout=30).json()["boolean"]
+        deadline = time.monotonic() + 120
+        while "answer from the in-memory copy" not in server.log():
+            assert time.monotonic() < deadline, server.log_tail()
+            time.sleep(0.1)
+        processes = server.children()
+        # The forked workers keep the zygote's command line: the zygote is the one the server started.
+        zygotes = [p for p in processes if parent_of(p) == server.pid]
+        assert len(zygotes) == 1, processes
+        assert b"iopgraph.store.zygote" in Path(f"/proc/{zygotes[0]}/cmdline").read_bytes()
+        workers = [p for p in processes if p not in zygotes and parent_of(p) == zygotes[0]]
+        assert len(workers) == 2
+        server.stop()
+        assert not list(tmp_path.glob("store.checkpoint-*"))  # removed once the copy was loaded
+        first_log = len(server.log())
+        server.start(ready="/readyz")
+        # Ready means answered: the restart answers at once from the checkpoint, and reuses the snapshot.
+        assert httpx.get(server.url + "/sparql", params=query, headers=accept, timeout=30).json()["boolean"]
+        restart = server.log()[first_log:]
+        assert "answer from a read-only checkpoint" in restart
+        assert "snapshot of the previous start is reused" in restart
+    finally:
+        server.stop()
+
+
+def test_a_worker_whose_private_memory_grew_is_replaced_by_a_fresh_fork(tmp_path: Path) -> None:
+    snapshot = tmp_path / "graph.nq"
+    snapshot.write_bytes(quads(100_000))
+    count = QueryJob(
+        # A scan of every quad, long enough (~0.2 s) for the worker to check its memory after it.
+        query="SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+        'FILTER(CONTAINS(CONCAT(STR(?s), ?o, STR(?s), ?o), "9")) }',
+        form="SELECT",
+        media_type=JSON,
+        max_results=1,
+    )
+
+    async def main() -> None:
+        async def make() -> Path:
+            return snapshot
+
+        pool = WorkerPool(1, make, recycle_mb=1)  # any scan of the graph passes 1 MB
+        await pool.start()
+        try:
+            [before] = pool.pids
+            outcome = await pool.run(count, timeout=60)
+            assert b"40951" in outcome.body  # the answer of the retiring worker is whole
+            await until(lambda: bool(pool.pids) and pool.pids != [before])
+            assert pool.recycled >= 1 and pool.replaced == 0 and pool.crashes == 0
+            assert parent_of(pool.pids[0]) == pool.zygote_pid
+            assert b"true" in (await pool.run(ask("<urn:s5> ?p ?o"), timeout=60)).body
+        finally:
+            await pool.close()
+
+    asyncio.run(main())
