@@ -174,6 +174,50 @@ def test_the_index_is_reused_only_for_the_same_records(tmp_path: Path, backend: 
     after_write.close()
 
 
+def test_the_start_up_check_runs_in_the_background_and_an_earlier_index_answers_meanwhile(
+    tmp_path: Path, backend: LocalBackend
+) -> None:
+    from iopgraph.core.settings import Settings
+    from iopgraph.search.service import index_path, open_search
+
+    settings = Settings(root=tmp_path, store_path=tmp_path / "store")
+    path = index_path(settings)
+    assert path is not None
+    built = SearchService(SearchIndex(path), backend)
+    asyncio.run(built.build())
+    built.close()
+
+    async def scenario() -> tuple[bool, bool, bool, int]:
+        service = await open_search(settings, backend)
+        try:
+            # open_search returned before the check ran: the earlier index already answers
+            checking = service._startup is not None and not service._startup.done()
+            answers = not service.stale
+            hits = service.index.search(parse("Lack of trust"), {}, 0, 1).total
+            await service.ready()
+            return checking, answers, service.rebuilt, hits
+        finally:
+            service.close()
+
+    checking, answers, rebuilt, hits = asyncio.run(scenario())
+    assert checking and answers and hits > 0
+    assert not rebuilt  # same records: the check reused the file
+
+    async def first_start() -> tuple[bool, int]:
+        settings_new = Settings(root=tmp_path / "new", store_path=tmp_path / "new" / "store")
+        (tmp_path / "new").mkdir()
+        service = await open_search(settings_new, backend)
+        try:
+            stale_before = service.stale  # no index file: nothing to answer from yet
+            page = await service.search(parse("Lack of trust"), {}, 0, 1)  # waits for the build
+            return stale_before, page.total
+        finally:
+            service.close()
+
+    stale_before, total = asyncio.run(first_start())
+    assert stale_before and total > 0
+
+
 def test_a_damaged_index_file_is_replaced_at_start(tmp_path: Path, backend: LocalBackend) -> None:
     from iopgraph.core.settings import Settings
     from iopgraph.search.service import index_path, open_search
@@ -182,7 +226,13 @@ def test_a_damaged_index_file_is_replaced_at_start(tmp_path: Path, backend: Loca
     path = index_path(settings)
     assert path == tmp_path / "store.search.sqlite"
     path.write_bytes(b"this is not an SQLite database, just bytes" * 100)
-    service = asyncio.run(open_search(settings, backend))
+
+    async def opened() -> SearchService:
+        service = await open_search(settings, backend)
+        await service.ready()
+        return service
+
+    service = asyncio.run(opened())
     try:
         assert service.rebuilt and not service.stale
         assert service.index.search(parse("Lack of trust"), {}, 0, 1).hits[0].exact

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         description="Most bytes of rendered pages, collections and dumps kept in memory until the next "
         "write (0: off).",
     )
+    read_copy_max_quads: int = Field(
+        default=250_000,
+        ge=0,
+        description="The service's own reads (views, dumps) run on an in-memory copy of the graph when it "
+        "has at most this many quads (0: always read the on-disk store).",
+    )
     sources: Annotated[list[Path], NoDecode] = Field(
         default_factory=list,
         description="RDF files or folders to serve instead of ontology/ + data/ (`iopgraph serve FILE...`), comma-separated.",

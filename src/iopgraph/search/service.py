@@ -8,6 +8,11 @@
 At start the records are read from the store and their digest compared with the
 one the index file was built from: equal → the file is reused as it is;
 different or missing (new sources, a CLI load, a write since, no file) → rebuilt.
+That check runs in the background, so it never delays the start (at 1M triples reading
+the records takes tens of seconds): an index file built before answers searches at once
+(writes through the service keep it current, so it is stale only after a change made
+outside the service, until the check ends); with no file, the first search waits for the
+build. :meth:`SearchService.start` schedules it, :meth:`SearchService.ready` awaits it.
 The file lives beside the store (``var/store.search.sqlite``); a temporary store
 (``iopgraph serve FILE``) and a remote store get an in-memory index.
 
@@ -19,6 +24,8 @@ hence never the index.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -59,9 +66,34 @@ class SearchService:
         self.rebuilt = False
         self.generation = 0  # bumped on every change of the index: part of the ETags of search answers
         self.stale = True  # not built yet, or the last build failed (e.g. a remote store was down)
+        self._lock = asyncio.Lock()  # one build or refresh at a time: a refresh never lost under a rebuild
+        self._startup: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Check (and if need be rebuild) the index in the background; an earlier index answers meanwhile."""
+        if self.index.digest is not None:
+            self.stale = False  # built from the store before: answer from it while the check runs
+        self._startup = asyncio.ensure_future(self._check_at_start())
+
+    async def _check_at_start(self) -> None:
+        try:
+            await self.build()
+        except Exception as exc:  # the service still runs; the first search tries again
+            self.stale = True
+            log.warning("search index: not built at start (%s); the first search will try again", exc)
+
+    async def ready(self) -> None:
+        """Wait for the start-up check to end (tests, the CLI)."""
+        if self._startup is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._startup)
 
     async def build(self) -> None:
         """Reuse the index if it was built from exactly the store's current records; rebuild it otherwise."""
+        async with self._lock:
+            await self._build_locked()
+
+    async def _build_locked(self) -> None:
         records = await read_records(self.backend)
         digest = await anyio.to_thread.run_sync(records_digest, records)
         if self.index.digest == digest:
@@ -77,18 +109,21 @@ class SearchService:
         """Re-index ``iris`` from the store (after a write changed their descriptions)."""
         if not iris:
             return
-        try:
-            records = await read_records(self.backend, iris)
-            await anyio.to_thread.run_sync(self.index.update, iris, records)
-            self.generation += 1
-        except Exception:
-            log.exception("search index: updating %d resources failed; rebuilding it", len(iris))
-            await self.build()
+        async with self._lock:
+            try:
+                records = await read_records(self.backend, iris)
+                await anyio.to_thread.run_sync(self.index.update, iris, records)
+                self.generation += 1
+            except Exception:
+                log.exception("search index: updating %d resources failed; rebuilding it", len(iris))
+                await self._build_locked()
 
     async def ensure_built(self) -> None:
-        """Build the index if the start-up build failed (the store was unreachable then)."""
+        """Build the index if it has none yet (first start) or the start-up build failed (store unreachable)."""
         if self.stale:
-            await self.build()
+            async with self._lock:
+                if self.stale:
+                    await self._build_locked()
 
     async def search(
         self, query: ParsedQuery, filters: dict[str, list[str]], offset: int, limit: int
@@ -105,6 +140,8 @@ class SearchService:
         return await anyio.to_thread.run_sync(self.index.suggest, query, limit)
 
     def close(self) -> None:
+        if self._startup is not None and not self._startup.done():
+            self._startup.cancel()
         self.index.close()
 
 
@@ -120,8 +157,5 @@ async def open_search(settings: Settings, backend: Backend) -> SearchService:
             path.with_name(path.name + suffix).unlink(missing_ok=True)
         index = SearchIndex(path)
     service = SearchService(index, backend)
-    try:
-        await service.build()
-    except Exception as exc:  # the service still starts; the first search tries again
-        log.warning("search index: not built at start (%s); the first search will try again", exc)
+    service.start()
     return service

@@ -23,6 +23,7 @@ with an in-memory copy in each query worker process) and
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import shutil
 import uuid
@@ -207,6 +208,12 @@ class LocalBackend:
     * Writes land in the on-disk store in one transaction, then reach every
       worker before the version changes. A new write method must end with
       ``await self._publish(...)`` while holding ``self._write_lock()``.
+    * The service's own reads (``select``, ``ask``, ``construct``, ``quads``, ``nquads``: the
+      views, dumps and catalogue) run on an in-memory *read copy* when the graph has at most
+      ``read_copy_max_quads`` quads (``IOPGRAPH_READ_COPY_MAX_QUADS``): the in-memory store
+      answers a view's lookups several times faster than RocksDB. Made by :meth:`start`; every
+      write reaches it in the same transaction text before the version changes. Larger graphs
+      (where the memory matters more than page speed) are read from disk.
 
     All graphs form the default graph of a query (union default graph).
     """
@@ -218,6 +225,7 @@ class LocalBackend:
         store_path: Path | None = None,
         snapshot_token: str | None = None,
         checkpoint_of: Path | None = None,
+        read_copy_max_quads: int = 0,
     ) -> None:
         """``store_path`` and ``snapshot_token`` (e.g. sources hash + quad count) let the
         workers' start-up snapshot be kept beside the store and reused by the next start.
@@ -235,6 +243,8 @@ class LocalBackend:
         self._verify: str | None = None  # digest of a reused snapshot, checked once the workers are up
         self._tasks: set[asyncio.Task[None]] = set()
         self._checkpoint_of = checkpoint_of
+        self._read_copy_max = read_copy_max_quads
+        self._reads: ox.Store | None = None  # the in-memory read copy, if the graph is small enough
 
     @property
     def version(self) -> str:
@@ -258,6 +268,8 @@ class LocalBackend:
         """Start ``workers`` query worker processes (they load a snapshot in the background).
 
         ``options`` are :class:`WorkerPool` keywords (see :func:`worker_options`)."""
+        if self._read_copy_max > 0 and self._reads is None:
+            await self._refresh_read_copy()
         if self._pool is None and workers > 0:
             self._files = SnapshotFiles(self._store_path)
             checkpoint = self._make_checkpoint if self._checkpoint_of is not None else None
@@ -338,8 +350,40 @@ class LocalBackend:
             )
             if self._files is not None:
                 self._files.invalidate()
+            if self._reads is not None:
+                await self._refresh_read_copy()
             self._bump()
             await self._pool.reload()
+
+    # -- the read copy -----------------------------------------------------------------------
+
+    @property
+    def read_copy(self) -> bool:
+        """Whether the service's own reads run on an in-memory copy (see the class docstring)."""
+        return self._reads is not None
+
+    async def _refresh_read_copy(self) -> None:
+        """(Re)make the read copy from the durable store, or drop it when the graph outgrew the limit."""
+        limit = self._read_copy_max
+
+        def make() -> ox.Store | None:
+            quads = list(itertools.islice(self.store, limit + 1))
+            if len(quads) > limit:
+                return None
+            copy = ox.Store()
+            copy.bulk_extend(quads)  # labels kept: the copy names the durable store's blank nodes
+            return copy
+
+        copy = await anyio.to_thread.run_sync(make) if limit > 0 else None
+        if copy is None and self._reads is not None:
+            log.info(
+                "read copy dropped: the graph has more than %d quads (IOPGRAPH_READ_COPY_MAX_QUADS)", limit
+            )
+        self._reads = copy
+
+    @property
+    def _readable(self) -> ox.Store:
+        return self._reads if self._reads is not None else self.store
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -349,7 +393,7 @@ class LocalBackend:
         subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
             ox.Variable(k): v for k, v in (substitutions or {}).items()
         }
-        return self.store.query(query, use_default_graph_as_union=True, substitutions=subs or None)
+        return self._readable.query(query, use_default_graph_as_union=True, substitutions=subs or None)
 
     async def select(self, query: str, substitutions: dict[str, Term] | None = None) -> list[Row]:
         def run() -> list[Row]:
@@ -377,16 +421,19 @@ class LocalBackend:
 
     async def quads(self, graph: str | None = None) -> list[ox.Quad]:
         g = None if graph is None else graph_term(graph)
-        return await anyio.to_thread.run_sync(lambda: list(self.store.quads_for_pattern(None, None, None, g)))
+        return await anyio.to_thread.run_sync(
+            lambda: list(self._readable.quads_for_pattern(None, None, None, g))
+        )
 
     async def nquads(self, graphs: Iterable[str] | None = None) -> bytes:
         names = None if graphs is None else sorted(set(graphs))
 
         def run() -> bytes:
             if names is None:
-                return nquads_bytes(list(self.store))
+                return nquads_bytes(list(self._readable))
+            source = self._readable
             return nquads_bytes(
-                [q for n in names for q in self.store.quads_for_pattern(None, None, None, graph_term(n))]
+                [q for n in names for q in source.quads_for_pattern(None, None, None, graph_term(n))]
             )
 
         return await anyio.to_thread.run_sync(run)
@@ -444,9 +491,11 @@ class LocalBackend:
         (or when blank nodes are involved, whose labels the store may rename)
         the workers are reloaded from a fresh snapshot.
         """
+        quads = [*(remove or []), *(add or [])]
+        as_delta = (remove is not None or add is not None) and not any(_has_blank_node(q) for q in quads)
+        if self._reads is not None:
+            await self._update_read_copy(remove or [], add or [], as_delta)
         if self._pool is not None:
-            quads = [*(remove or []), *(add or [])]
-            as_delta = (remove is not None or add is not None) and not any(_has_blank_node(q) for q in quads)
             if as_delta:
                 await self._pool.broadcast_write(nquads_bytes(remove or []), nquads_bytes(add or []))
             self._bump()
@@ -454,6 +503,21 @@ class LocalBackend:
                 await self._pool.reload()
         else:
             self._bump()
+
+    async def _update_read_copy(self, remove: list[ox.Quad], add: list[ox.Quad], as_delta: bool) -> None:
+        """Bring the read copy in step with a write on disk: the same quads in one transaction, or anew."""
+        copy = self._reads
+        if copy is None:
+            return
+        if not as_delta:  # blank nodes (the store may rename them) or no delta: copy the store again
+            await self._refresh_read_copy()
+            return
+        text = _update_text(remove, add, copy)
+        try:
+            await anyio.to_thread.run_sync(lambda: copy.update(text) if text.strip() else None)
+        except Exception:  # never leave a copy that differs from disk: make it again
+            log.exception("read copy: applying a write failed; copying the store again")
+            await self._refresh_read_copy()
 
     async def replace_quads(self, remove: Iterable[ox.Quad], add: Iterable[ox.Quad]) -> None:
         to_remove, to_add = list(remove), list(add)
@@ -519,7 +583,7 @@ def _update_text(remove: list[ox.Quad], add: list[ox.Quad], store: ox.Store | No
     gone = set(remove)
     keep = (
         [q for g in rewrite for q in store.quads_for_pattern(None, None, None, g) if q not in gone]
-        if store
+        if store is not None and rewrite  # not `if store`: that counts every quad of an on-disk store
         else []
     )
     parts = [

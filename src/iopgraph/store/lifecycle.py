@@ -87,6 +87,10 @@ async def open_backend(settings: Settings) -> AsyncIterator[Backend]:
             store_path=None if temporary else path,
             snapshot_token=f"{outcome.source_hash}:{outcome.quads}",
             checkpoint_of=path,
+            # an in-memory copy for the views while the graph is small enough (none past the limit)
+            read_copy_max_quads=settings.read_copy_max_quads
+            if outcome.quads <= settings.read_copy_max_quads
+            else 0,
         )
         await backend.start(workers=settings.query_workers, **worker_options(settings))
         try:

@@ -1,0 +1,94 @@
+"""The embedded backend's read copy: the service's own reads on an in-memory copy, always in step with disk.
+
+Real on-disk Oxigraph stores; no worker processes (the copy is the main process's, see
+``LocalBackend`` in :mod:`iopgraph.store.backend`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from iopgraph.store.backend import LocalBackend
+from iopgraph.store.local import open_store
+
+EX = "https://w3id.org/iopgraph/id/test/"
+G = ox.NamedNode("https://w3id.org/iopgraph/graph/test")
+LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+
+
+def _quad(n: int, graph: ox.NamedNode = G) -> ox.Quad:
+    return ox.Quad(ox.NamedNode(f"{EX}{n}"), LABEL, ox.Literal(f"label {n}"), graph)
+
+
+def _store(path: Path, n: int) -> ox.Store:
+    store = open_store(path)
+    store.bulk_extend([_quad(i) for i in range(n)])
+    return store
+
+
+_LABELS = "SELECT ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
+
+
+def _labels_now(rows: Sequence[Mapping[str, object]]) -> set[str]:
+    return {value.value for row in rows if isinstance(value := row["l"], ox.Literal)}
+
+
+def _labels(backend: LocalBackend) -> set[str]:
+    return _labels_now(asyncio.run(backend.select(_LABELS)))
+
+
+def _disk_labels(store: ox.Store) -> set[str]:
+    return {
+        q.object.value
+        for q in store.quads_for_pattern(None, LABEL, None, None)
+        if isinstance(q.object, ox.Literal)
+    }
+
+
+def test_reads_use_the_copy_and_every_write_reaches_it(tmp_path: Path) -> None:
+    store = _store(tmp_path / "store", 20)
+    backend = LocalBackend(store, read_copy_max_quads=100)
+
+    async def scenario() -> None:
+        await backend.start(workers=0)
+        assert backend.read_copy
+        # A quad written to disk behind the backend's back is not in the copy: reads come from the copy.
+        store.add(_quad(999))
+        assert "label 999" not in {
+            row["l"].value
+            for row in await backend.select(
+                "SELECT ?l WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
+            )
+        }
+        store.remove(_quad(999))
+        # A write through the backend lands on disk and in the copy, plain and with a blank node.
+        blank = ox.Quad(ox.BlankNode(), LABEL, ox.Literal("blank"), G)
+        await backend.replace_quads([_quad(0)], [_quad(100), blank])
+        # INSERT DATA gives a blank node a fresh label: remove it by the quad the store holds
+        (stored,) = [q for q in store.quads_for_pattern(None, LABEL, ox.Literal("blank"), G)]
+        assert _labels_now(await backend.select(_LABELS)) >= {"blank", "label 100"}
+        await backend.replace_quads([stored], [])
+        await backend.close()
+
+    asyncio.run(scenario())
+    assert _labels(backend) == _disk_labels(store)
+    assert "label 100" in _labels(backend) and "label 0" not in _labels(backend)
+    assert "blank" not in _labels(backend)
+    dumped = {q for q in ox.parse(asyncio.run(backend.nquads()), ox.RdfFormat.N_QUADS)}
+    assert dumped == set(store)
+
+
+def test_a_graph_over_the_limit_is_read_from_disk(tmp_path: Path) -> None:
+    store = _store(tmp_path / "store", 30)
+    backend = LocalBackend(store, read_copy_max_quads=29)
+    asyncio.run(backend.start(workers=0))
+    assert not backend.read_copy
+    store.add(_quad(500))  # read from disk: a quad added to the store is seen at once
+    assert "label 500" in _labels(backend)
+    off = LocalBackend(store)  # the default for a backend made in code: no copy
+    asyncio.run(off.start(workers=0))
+    assert not off.read_copy
