@@ -8,7 +8,9 @@ views in 4 formats, JSON-LD collections, HTML pages, dumps, the catalogue, a nam
 query, /readyz) over the linked-data fixture graph, 2 query workers; a writer thread
 sends one SHACL-gated SPARQL Update a second. Prints requests/s, p50 and p99 of the
 reads, and the writes' statuses. ``--src`` runs another source tree (for side-by-side
-figures) through PYTHONPATH.
+figures) through PYTHONPATH. ``--client wrk`` (the default when `wrk` is installed: Debian
+package ``wrk``) sends the mix from `wrk` instead of the Python client, which at concurrency 32
+needs a whole core of a 2-core machine itself (see benchmarks/wrk_mix.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from wrk_mix import available as wrk_available  # noqa: E402
+from wrk_mix import run_wrk  # noqa: E402
 
 from support.load import run_load  # noqa: E402
 from support.project import build_project  # noqa: E402
@@ -56,6 +62,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--src", help="a source tree to run instead of this one (its src/ folder)")
+    parser.add_argument("--client", choices=["wrk", "python"], default="wrk" if wrk_available() else "python")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="iopgraph-load-") as name:
         folder = Path(name)
@@ -71,33 +78,33 @@ def main() -> None:
             env["PYTHONPATH"] = options.src
         with ServerProcess(folder, env) as server:
             server.wait_until("/readyz", 120)
-            pick = with_fresh_queries(mix_for(discover(server.url)))
+            mix = mix_for(discover(server.url))
             stop, writes = threading.Event(), Counter[int]()
             thread = threading.Thread(target=writer, args=(server.url, stop, writes), daemon=True)
             thread.start()
             try:
-                result = asyncio.run(
-                    run_load(
-                        server.url,
-                        pick,
-                        options.concurrency,
-                        options.seconds,  # type: ignore[arg-type]
-                        10_000_000,
+                if options.client == "wrk":
+                    report = run_wrk(server.url, mix, options.concurrency, options.seconds)
+                else:
+                    result = asyncio.run(
+                        run_load(
+                            server.url,
+                            with_fresh_queries(mix),
+                            options.concurrency,
+                            options.seconds,  # type: ignore[arg-type]
+                            10_000_000,
+                        )
                     )
-                )
+                    report = {
+                        "client": "python",
+                        **result.summary(),
+                        "statuses": dict(result.statuses),
+                        "unexpected": result.unexpected[:3],
+                    }
             finally:
                 stop.set()
                 thread.join(timeout=60)
-    summary = result.summary()
-    print(
-        {
-            "source": options.src or str(ROOT / "src"),
-            **summary,
-            "writes": dict(writes),
-            "statuses": dict(result.statuses),
-            "unexpected": result.unexpected[:3],
-        }
-    )
+    print({"source": options.src or str(ROOT / "src"), **report, "writes": dict(writes)})
 
 
 if __name__ == "__main__":
