@@ -562,7 +562,8 @@ def _has_blank_node(quad: ox.Quad) -> bool:
     return any(isinstance(t, ox.BlankNode) for t in (quad.subject, quad.object, quad.graph_name))
 
 
-def _nquads(quads: list[ox.Quad]) -> str:
+def graph_blocks(quads: list[ox.Quad]) -> str:
+    """``quads`` as the ``GRAPH <g> { … }`` blocks of a SPARQL update (default-graph quads bare)."""
     lines = []
     for q in quads:
         triple = f"{q.subject} {q.predicate} {q.object} ."
@@ -592,8 +593,8 @@ def _update_text(remove: list[ox.Quad], add: list[ox.Quad], store: ox.Store | No
     ]
     plain = [q for q in remove if q.graph_name not in rewrite]
     if plain:
-        parts.append("DELETE DATA {\n" + _nquads(plain) + "\n}")
+        parts.append("DELETE DATA {\n" + graph_blocks(plain) + "\n}")
     if keep or add:
         # One INSERT DATA, so one blank-node label is one node across all inserted quads.
-        parts.append("INSERT DATA {\n" + _nquads(keep + add) + "\n}")
+        parts.append("INSERT DATA {\n" + graph_blocks(keep + add) + "\n}")
     return " ;\n".join(parts) or "# nothing to do"

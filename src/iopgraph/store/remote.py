@@ -68,6 +68,7 @@ from iopgraph.store.backend import (
     Row,
     T,
     Term,
+    graph_blocks,
     nquads_bytes,
     pool_stats,
     probe,
@@ -468,8 +469,8 @@ class RemoteBackend:
                 lease.holder,
                 new,
                 datetime.now(UTC),
-                _graph_blocks(to_remove),
-                _graph_blocks(to_add),
+                graph_blocks(to_remove),
+                graph_blocks(to_add),
             )
             try:
                 await self._update(text)
@@ -601,17 +602,6 @@ def _parse_results(body: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
                     term["value"] = term["value"].removeprefix("nodeID://")
         body = json.dumps(data).encode()
     return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
-
-
-def _graph_blocks(quads: list[ox.Quad]) -> str:
-    """``quads`` as the ``GRAPH <g> { … }`` blocks of an update template (default-graph quads bare)."""
-    lines = []
-    for q in quads:
-        triple = f"{q.subject} {q.predicate} {q.object} ."
-        lines.append(
-            triple if isinstance(q.graph_name, ox.DefaultGraph) else f"GRAPH {q.graph_name} {{ {triple} }}"
-        )
-    return "\n".join(lines)
 
 
 def _quad(row: Row, graph: ox.NamedNode | ox.DefaultGraph) -> ox.Quad:
