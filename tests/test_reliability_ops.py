@@ -194,6 +194,11 @@ def test_metrics_count_query_timeouts(tmp_path: Path) -> None:
     slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     with TestClient(create_app(settings_for(tmp_path, query_timeout=0.5))) as client:
         client.get("/readyz")
+        # Wait for the in-memory copy: a cold (checkpoint) worker retired by the swap is not "replaced".
+        pool = client.app.state.context.backend.pool  # type: ignore[attr-defined]
+        deadline = time.monotonic() + 60
+        while pool is not None and pool.source != "memory" and time.monotonic() < deadline:
+            time.sleep(0.05)
         response = client.get("/sparql", params={"query": slow})
         assert response.status_code == 503
         assert response.json()["code"] == "query-timeout"
