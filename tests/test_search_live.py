@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
+from iopgraph.core.namespaces import ONTOLOGY, PREFIXES
 from support.clients import http_client
 from support.paths import ROOT
 from support.server import serve
@@ -313,3 +315,49 @@ def test_the_json_ld_expands_to_triples_of_the_store(client: httpx.Client, shipp
     assert {t.object for t in triples if t.predicate.value == hydra + "member"} == members
     sections = {t for t in about_members if t.predicate.value.endswith(("#section", "/isPartOf"))}
     assert sections  # each hit's section is a real iop:section / dcterms:isPartOf of the store
+
+
+def _search_log(folder: Path) -> str:
+    return "\n".join(p.read_text(errors="replace") for p in sorted(folder.glob("server-*.log")))
+
+
+def _wait_for_log(folder: Path, text: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in _search_log(folder):
+        assert time.monotonic() < deadline, (
+            f"not in the log within {timeout} s: {text}\n{_search_log(folder)}"
+        )
+        time.sleep(0.2)
+
+
+def test_a_restart_on_the_same_store_reuses_the_index_without_reading_records(tmp_path: Path) -> None:
+    """The start-up check keys the index on the store content (the workers' snapshot digest), so a
+    restart does not read every record; a store changed while the service was down is still seen."""
+    logs = [tmp_path / f"logs-{n}" for n in range(3)]
+    for folder in logs:
+        folder.mkdir()
+    with serve([], env_for(tmp_path), timeout=120, folder=logs[0]):
+        _wait_for_log(logs[0], "search index: built")
+    with serve([], env_for(tmp_path), timeout=120, folder=logs[1]) as base, http_client(base) as again:
+        _wait_for_log(logs[1], "search index: reused (built from the same store content)")
+        found = again.get("/api/search", params={"q": "Lack of trust"}).json()["member"]
+        assert found, "the reused index answers"
+    assert "resources)" not in _search_log(
+        logs[1]
+    )  # neither "built (N resources)" nor "reused (N resources)"
+
+    # Changed while the service was down (as a CLI load would): the content digest differs.
+    store = ox.Store(str(tmp_path / "store"))
+    thing = ox.NamedNode("https://w3id.org/iopgraph/id/initiative/qwertyville-outside")
+    graph = ox.NamedNode(GRAPH)
+    store.add(
+        ox.Quad(thing, ox.NamedNode(PREFIXES["rdf"] + "type"), ox.NamedNode(ONTOLOGY + "Initiative"), graph)
+    )
+    label = ox.Literal("Qwertyville outside", language="en")
+    store.add(ox.Quad(thing, ox.NamedNode(PREFIXES["skos"] + "prefLabel"), label, graph))
+    store.flush()
+    del store
+    with serve([], env_for(tmp_path), timeout=120, folder=logs[2]) as base, http_client(base) as third:
+        _wait_for_log(logs[2], "search index: built")
+        found = third.get("/api/search", params={"q": "Qwertyville outside"}).json()["member"]
+        assert [m["@id"] for m in found][:1] == [thing.value]

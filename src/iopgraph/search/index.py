@@ -12,7 +12,8 @@ Tables:
 * ``names`` (FTS5, no stemming, prefix indexes): labels and alternative labels,
   for suggestions as the user types;
 * ``facet``: (resource, facet, value, label) rows, for filters and counts;
-* ``meta``: the digest of the records the index was built from.
+* ``meta``: the digest of the records the index was built from and, when known, the key of the
+  store content they were read from (:attr:`SearchIndex.store_key`).
 
 Ranking is FTS5's: an exact (case-folded) label match first, then the sum of the
 stemmed and the unstemmed bm25. All
@@ -152,6 +153,17 @@ class SearchIndex:
         with self._lock:
             return self._meta("digest")
 
+    @property
+    def store_key(self) -> str | None:
+        """The store content (and records code) the index was built from, if known (None: never, or changed)."""
+        with self._lock:
+            return self._meta("store_key")
+
+    def mark_store(self, store_key: str) -> None:
+        """Record that the index, as it is, holds the records of the store content ``store_key``."""
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('store_key', ?)", (store_key,))
+
     def count(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT count(*) FROM doc").fetchone()[0])
@@ -190,6 +202,7 @@ class SearchIndex:
                 raise
 
     def _set_digest(self, digest: str | None) -> None:
+        self._db.execute("DELETE FROM meta WHERE key = 'store_key'")  # set again by mark_store, if known
         if digest is None:
             self._db.execute("DELETE FROM meta WHERE key = 'digest'")
         else:

@@ -5,8 +5,13 @@
     await search.refresh(["https://w3id.org/iopgraph/id/initiative/x"])   # after a write, before its 2xx
     search.close()
 
-At start the records are read from the store and their digest compared with the
-one the index file was built from: equal → the file is reused as it is;
+At start the index file is reused as it is when it was built from the store content the
+service starts on: the backend's :meth:`~iopgraph.store.backend.Backend.content_digest`
+(the SHA-256 of the store's N-Quads dump, which the embedded store computes anyway for its
+query workers' snapshot) together with the code that makes records, compared with the key
+the index recorded (:attr:`SearchIndex.store_key`). Otherwise (a remote store, a write since
+the index was built, a changed store or code) the records are read from the store and their
+digest compared with the one the index file was built from: equal → the file is reused;
 different or missing (new sources, a CLI load, a write since, no file) → rebuilt.
 That check runs in the background, so it never delays the start (at 1M triples reading
 the records takes tens of seconds): an index file built before answers searches at once
@@ -31,11 +36,14 @@ import json
 import logging
 import sqlite3
 from dataclasses import asdict
+from functools import cache
 from pathlib import Path
 
 import anyio.to_thread
 
 from iopgraph.core.settings import Settings
+from iopgraph.search import index as index_module
+from iopgraph.search import records as records_module
 from iopgraph.search.index import SearchIndex, SearchPage, Suggestion
 from iopgraph.search.query import ParsedQuery
 from iopgraph.search.records import Record, read_records
@@ -55,6 +63,20 @@ def index_path(settings: Settings) -> Path | None:
 def records_digest(records: list[Record]) -> str:
     text = json.dumps([asdict(r) for r in records], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@cache
+def _code_digest() -> str:
+    """What makes records and index rows: an index built by other code is not reused on the store's word."""
+    code = hashlib.sha256()
+    for module in (records_module, index_module):
+        code.update(Path(str(module.__file__)).read_bytes())
+    return code.hexdigest()
+
+
+def store_key(content_digest: str) -> str:
+    """The key of an index built from the store content ``content_digest`` by this code."""
+    return hashlib.sha256(f"{content_digest} {_code_digest()}".encode()).hexdigest()
 
 
 class SearchService:
@@ -77,7 +99,15 @@ class SearchService:
 
     async def _check_at_start(self) -> None:
         try:
-            await self.build()
+            version = self.backend.version
+            content = await self.backend.content_digest()
+            key = store_key(content) if content is not None and self.backend.version == version else None
+            if key is not None and key == self.index.store_key:
+                log.info("search index: reused (built from the same store content)")
+                self.stale = False
+                return
+            async with self._lock:
+                await self._build_locked(key if self.backend.version == version else None)
         except Exception as exc:  # the service still runs; the first search tries again
             self.stale = True
             log.warning("search index: not built at start (%s); the first search will try again", exc)
@@ -93,17 +123,22 @@ class SearchService:
         async with self._lock:
             await self._build_locked()
 
-    async def _build_locked(self) -> None:
+    async def _build_locked(self, key: str | None = None) -> None:
+        """``key``: the :func:`store_key` of the content the records are read from, if known; recorded
+        with the index unless a write came in while they were read."""
+        version = self.backend.version
         records = await read_records(self.backend)
         digest = await anyio.to_thread.run_sync(records_digest, records)
         if self.index.digest == digest:
             log.info("search index: reused (%d resources)", len(records))
             self.stale = False
-            return
-        await anyio.to_thread.run_sync(self.index.rebuild, records, digest)
-        self.rebuilt, self.stale = True, False
-        self.generation += 1
-        log.info("search index: built (%d resources)", len(records))
+        else:
+            await anyio.to_thread.run_sync(self.index.rebuild, records, digest)
+            self.rebuilt, self.stale = True, False
+            self.generation += 1
+            log.info("search index: built (%d resources)", len(records))
+        if key is not None and self.backend.version == version:
+            await anyio.to_thread.run_sync(self.index.mark_store, key)
 
     async def refresh(self, iris: list[str]) -> None:
         """Re-index ``iris`` from the store (after a write changed their descriptions)."""

@@ -117,6 +117,12 @@ class Backend(Protocol):
 
     async def replace_quads(self, remove: Iterable[ox.Quad], add: Iterable[ox.Quad]) -> None: ...
 
+    async def content_digest(self) -> str | None:
+        """SHA-256 of the store's content (its N-Quads dump) as the service found it at start, once known
+        (None: not known, e.g. a remote store, no workers, or written to since start). Cheap to ask for:
+        it is computed anyway for the query workers' snapshot."""
+        ...
+
     async def run_query(self, job: QueryJob, timeout: float, client: str = "") -> Outcome:
         """Run a user's query with a hard ``timeout``; the result comes back serialised (``job.media_type``).
 
@@ -245,6 +251,7 @@ class LocalBackend:
         self._checkpoint_of = checkpoint_of
         self._read_copy_max = read_copy_max_quads
         self._reads: ox.Store | None = None  # the in-memory read copy, if the graph is small enough
+        self._content: asyncio.Future[str | None] | None = None  # see content_digest
 
     @property
     def version(self) -> str:
@@ -270,13 +277,27 @@ class LocalBackend:
         ``options`` are :class:`WorkerPool` keywords (see :func:`worker_options`)."""
         if self._read_copy_max > 0 and self._reads is None:
             await self._refresh_read_copy()
+        if self._content is None:
+            self._content = asyncio.get_running_loop().create_future()
+            if workers <= 0:
+                self._settle_content(None)
         if self._pool is None and workers > 0:
             self._files = SnapshotFiles(self._store_path)
             checkpoint = self._make_checkpoint if self._checkpoint_of is not None else None
             self._pool = WorkerPool(workers, self._make_snapshot, checkpoint=checkpoint, **options)
             await self._pool.start(wait=wait)
 
+    async def content_digest(self) -> str | None:
+        if self._content is None:
+            return None
+        return await asyncio.shield(self._content)
+
+    def _settle_content(self, digest: str | None) -> None:
+        if self._content is not None and not self._content.done():
+            self._content.set_result(digest)
+
     async def close(self) -> None:
+        self._settle_content(None)
         for task in list(self._tasks):
             task.cancel()
         if self._pool is not None:
@@ -305,8 +326,13 @@ class LocalBackend:
                 return reused[0]
         version = self._version
         token = self._token if first else None  # only the start-up state is worth keeping
-        path, _ = await anyio.to_thread.run_sync(files.take, self.store, version, token)
+        try:
+            path, digest = await anyio.to_thread.run_sync(files.take, self.store, version, token)
+        except BaseException:
+            self._settle_content(None)
+            raise
         self._snapshot = (version, path)
+        self._settle_content(digest if first and self._version == version else None)
         return path
 
     async def _make_checkpoint(self) -> Path | None:
@@ -331,6 +357,12 @@ class LocalBackend:
 
     async def _verify_reused_snapshot(self, digest: str) -> None:
         """Compare the reused snapshot with the store; reload the workers if they differ."""
+        try:
+            await self._verify_reused(digest)
+        finally:
+            self._settle_content(None)  # if the check failed or was cancelled before it knew
+
+    async def _verify_reused(self, digest: str) -> None:
         assert self._pool is not None
         await self._pool.wait_ready()
         version = self._version
@@ -340,6 +372,7 @@ class LocalBackend:
             actual = await asyncio.get_running_loop().run_in_executor(executor, digest_of_store, self.store)
         finally:
             executor.shutdown(wait=False)  # never block the event loop (e.g. when cancelled at shutdown)
+        self._settle_content(actual if self._version == version else None)
         if actual == digest or self._pool is None:
             return
         async with self._pool.lock:

@@ -222,6 +222,9 @@ class RemoteBackend:
         """The graph-less sandboxed workers that screen queries and run isolated jobs here."""
         return self._pool
 
+    async def content_digest(self) -> str | None:
+        return None  # reading a remote store's whole content to hash it is what this is meant to avoid
+
     async def start(self, workers: int = 2) -> None:
         """Start ``workers`` sandboxed worker processes with an empty store (jobs, query screening)."""
         if self._pool is None and workers > 0:
