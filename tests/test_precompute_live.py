@@ -150,3 +150,24 @@ def test_a_get_right_after_a_write_shows_the_write_and_the_pages_are_precomputed
         assert metric(cached, "iopgraph_page_cache_hits_total") - hits == 1, path
         assert again.headers["etag"] != before[path].headers["etag"], path
     assert NEW_LABEL in get(cached, "/api/initiatives", "application/ld+json").text
+
+
+def test_a_graph_over_the_read_copy_limit_is_not_precomputed_and_pages_are_made_on_demand(
+    tmp_path: Path,
+) -> None:
+    """Over IOPGRAPH_READ_COPY_MAX_QUADS the lists are too large to make in the background at every
+    start and write; the log says so, and a page is made on the first visit, then served from the cache."""
+    server = _server(tmp_path, cache=True)
+    server.env["IOPGRAPH_READ_COPY_MAX_QUADS"] = "100"  # the shipped graph is far over it
+    with server:
+        server.wait_until("/readyz", 120)
+        assert "pages are not precomputed: the graph is over IOPGRAPH_READ_COPY_MAX_QUADS" in server.log()
+        first_hits = metric(server, "iopgraph_page_cache_hits_total")
+        first = get(server, "/matrix", "text/html")
+        assert first.status_code == 200
+        assert metric(server, "iopgraph_page_cache_hits_total") == first_hits  # made on demand
+        again = get(server, "/matrix", "text/html")
+        assert again.content == first.content
+        assert metric(server, "iopgraph_page_cache_hits_total") == first_hits + 1  # then cached
+        time.sleep(1.0)
+        assert precomputed_runs(server) == 0

@@ -39,7 +39,7 @@ from iopgraph.sparql.service import SparqlService
 from iopgraph.stewardship.gate import WriteGate, WriteOutcome
 from iopgraph.stewardship.provenance import changed_resources
 from iopgraph.stewardship.service import start_stewardship
-from iopgraph.store.backend import Backend
+from iopgraph.store.backend import Backend, LocalBackend
 from iopgraph.store.lifecycle import open_backend
 from iopgraph.views.ldes import EventLog, record_versions
 from iopgraph.workbench.formmodel import FormModels
@@ -63,7 +63,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 except IopgraphError as exc:  # e.g. a shapes file that does not parse: say so, in one line
                     log.error("iopgraph cannot start: %s", exc.message)
                     raise
-                warmer = Warmer(app, context.representations, lambda: str(backend.version))
+                # Precomputing pays while pages are cheap: on the in-memory read copy (a remote store: always).
+                small = not isinstance(backend, LocalBackend) or backend.read_copy
+                if not small:
+                    log.info(
+                        "pages are not precomputed: the graph is over IOPGRAPH_READ_COPY_MAX_QUADS "
+                        "(they are made on demand, then cached)"
+                    )
+                warmer = Warmer(app, context.representations, lambda: str(backend.version), precompute=small)
                 context.stewardship.gate.listeners.append(warmer.on_write)  # precompute after each write
                 try:
                     app.state.context = context

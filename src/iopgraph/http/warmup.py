@@ -17,7 +17,10 @@ spends no CPU on pages nobody reads. Never in the way of a write:
 the write's listener only schedules the task (after ``delay`` seconds, which also
 folds a burst of writes into one run); a newer write cancels a run still going.
 With the cache off (``IOPGRAPH_PAGE_CACHE_BYTES=0``, e.g. several API processes
-over one store) nothing is precomputed.
+over one store) nothing is precomputed; nor on a graph too large for the embedded store's
+in-memory read copy (``IOPGRAPH_READ_COPY_MAX_QUADS``): there the list pages hold tens of
+thousands of members and making them takes seconds of CPU each, which precomputing would take
+from the queries at every start and after every write (they are made on demand, then cached).
 
     warmer = Warmer(app, cache, version=lambda: str(backend.version))
     gate.listeners.append(warmer.on_write)
@@ -88,8 +91,11 @@ class Warmer:
         version: Callable[[], str],
         targets: tuple[Target, ...] = TARGETS,
         delay: float = 0.05,
+        precompute: bool = True,
     ) -> None:
+        """``precompute``: False leaves every page to be made on demand (see the module docstring)."""
         self.app = app
+        self.precompute = precompute
         self.cache = cache
         self.version = version
         self.targets = targets
@@ -101,7 +107,7 @@ class Warmer:
 
     @property
     def enabled(self) -> bool:
-        return self.cache is not None and self.cache.max_bytes > 0
+        return self.precompute and self.cache is not None and self.cache.max_bytes > 0
 
     def schedule(self) -> None:
         """Start a run (after ``delay``), cancelling one still going: its pages belong to an older version."""
