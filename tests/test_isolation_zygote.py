@@ -209,6 +209,30 @@ def test_a_live_server_forks_its_workers_and_restarts_from_a_checkpoint(tmp_path
         server.stop()
 
 
+def test_a_cheap_query_after_an_idle_spell_does_not_check_memory_or_recycle(tmp_path: Path) -> None:
+    """Only the query's own time counts towards the memory check, not the wait for it: reading
+    smaps_rollup costs ~10 ms at 1M triples, and a retirement costs a fork."""
+    snapshot = tmp_path / "graph.nq"
+    snapshot.write_bytes(quads(1_000))
+
+    async def main() -> None:
+        async def make() -> Path:
+            return snapshot
+
+        pool = WorkerPool(1, make, recycle_mb=1)  # any check would retire the worker
+        await pool.start()
+        try:
+            [before] = pool.pids
+            for _ in range(3):
+                await asyncio.sleep(0.3)  # idle for longer than RECYCLE_CHECK_AFTER
+                assert b"true" in (await pool.run(ask("<urn:s5> ?p ?o"), timeout=60)).body
+            assert pool.recycled == 0 and pool.pids == [before]
+        finally:
+            await pool.close()
+
+    asyncio.run(main())
+
+
 def test_a_worker_whose_private_memory_grew_is_replaced_by_a_fresh_fork(tmp_path: Path) -> None:
     snapshot = tmp_path / "graph.nq"
     snapshot.write_bytes(quads(100_000))
