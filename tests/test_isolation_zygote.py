@@ -263,29 +263,3 @@ def test_a_worker_whose_private_memory_grew_is_replaced_by_a_fresh_fork(tmp_path
             await pool.close()
 
     asyncio.run(main())
-
-
-def test_the_zygote_asks_for_huge_pages_and_keeps_the_users_tunables(tmp_path: Path) -> None:
-    from iopgraph.store.pool import HUGE_PAGES_TUNABLE, zygote_environment
-
-    assert zygote_environment({})["GLIBC_TUNABLES"] == HUGE_PAGES_TUNABLE
-    mine = "glibc.malloc.arena_max=2"
-    assert zygote_environment({"GLIBC_TUNABLES": mine})["GLIBC_TUNABLES"] == f"{mine}:{HUGE_PAGES_TUNABLE}"
-    off = "glibc.malloc.hugetlb=0"
-    assert zygote_environment({"GLIBC_TUNABLES": off})["GLIBC_TUNABLES"] == off  # the operator's choice
-    snapshot = tmp_path / "graph.nq"
-    snapshot.write_bytes(quads(100))
-
-    async def main() -> bytes:
-        async def make() -> Path:
-            return snapshot
-
-        pool = WorkerPool(1, make)
-        await pool.start()
-        try:
-            assert pool.zygote_pid is not None
-            return Path(f"/proc/{pool.zygote_pid}/environ").read_bytes()
-        finally:
-            await pool.close()
-
-    assert f"GLIBC_TUNABLES={HUGE_PAGES_TUNABLE}".encode() in asyncio.run(main()).split(b"\0")

@@ -62,7 +62,7 @@ import signal
 import socket
 import sys
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,20 +106,6 @@ class WorkerDied(Exception):
     def __init__(self, how: str) -> None:
         super().__init__(how)
         self.how = how
-
-
-#: glibc's malloc asks for transparent huge pages (where the kernel offers them on request, ``madvise``):
-#: a query's first scan in a fresh fork then takes fewer copy-on-write faults (a GROUP BY over 1M
-#: triples: ~720 -> ~480 ms; later runs ~300 ms either way), for the same private memory.
-HUGE_PAGES_TUNABLE = "glibc.malloc.hugetlb=1"
-
-
-def zygote_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """The zygote's environment: ours, unbuffered, with :data:`HUGE_PAGES_TUNABLE` unless set otherwise."""
-    tunables = environ.get("GLIBC_TUNABLES", "")
-    if "glibc.malloc.hugetlb" not in tunables:
-        tunables = f"{tunables}:{HUGE_PAGES_TUNABLE}" if tunables else HUGE_PAGES_TUNABLE
-    return {**environ, "PYTHONUNBUFFERED": "1", "GLIBC_TUNABLES": tunables}
 
 
 async def empty_snapshot() -> Path:
@@ -452,7 +438,7 @@ class WorkerPool:
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 pass_fds=(theirs.fileno(),),
-                env=zygote_environment(os.environ),
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
         finally:
             theirs.close()
