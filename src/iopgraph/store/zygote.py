@@ -41,11 +41,11 @@ import sys
 import time
 from typing import Any, BinaryIO
 
-# ``engine`` is what every query needs: imported here, once, each forked worker shares it (imported in
-# the worker, it cost every fresh fork ~50 ms on its first query, after each recycling too).
-from iopgraph.store import engine, sandbox, wire, worker
+from iopgraph.store import sandbox, wire, worker
 
-_FOR_THE_FORKS = (engine.execute,)  # imported for the forked workers, not used here
+# Not used here: what every query needs, imported once so that each forked worker shares it (imported
+# in the worker, it cost every fresh fork ~50 ms on its first query, after each recycling too).
+from iopgraph.store import engine  # noqa: F401  # isort: skip
 
 
 class _SocketWriter:
