@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import pyshacl
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 
@@ -157,6 +156,8 @@ def read_results(
 
 
 def _run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph, ontology: rdflib.Graph | None) -> rdflib.Graph:
+    import pyshacl  # here, not at the top: a service that validates nothing never loads it
+
     outcome = pyshacl.validate(
         data,
         shacl_graph=shapes,

@@ -47,7 +47,7 @@ from iopgraph.stewardship.isolation import (
 )
 from iopgraph.stewardship.provenance import activity_quads
 from iopgraph.store.backend import Backend
-from iopgraph.store.remote import write_lease
+from iopgraph.store.sharing import write_lease
 
 log = logging.getLogger("iopgraph.writes")
 

@@ -76,6 +76,7 @@ from iopgraph.store.backend import (
 )
 from iopgraph.store.engine import Outcome, QueryJob, serialize_triples, solutions_outcome, tsv_outcome
 from iopgraph.store.pool import WorkerPool, empty_snapshot
+from iopgraph.store.sharing import shared_log_store, write_lease
 from iopgraph.store.store_version import (
     HOLDERS_QUERY,
     SYSTEM_GRAPH,
@@ -576,20 +577,6 @@ class RemoteBackend:
             raise self._failed(exc, timeout) from None
         self._open_until = 0.0
         return lines, False, "rows"
-
-
-def write_lease(backend: object, wait: float | None) -> contextlib.AbstractAsyncContextManager[object]:
-    """The store's write lease when ``backend`` is a remote store (shared by several processes), else nothing
-    (an embedded store is written by this process alone, under its own lock)."""
-    if isinstance(backend, RemoteBackend):
-        return backend.lease(wait)
-    return contextlib.nullcontext()
-
-
-def shared_log_store(backend: object) -> RemoteBackend | None:
-    """The remote store that keeps the shared logs (LDES) of every process over it: ``backend`` when it is a
-    remote store that takes writes, else None (the process keeps its logs itself)."""
-    return backend if isinstance(backend, RemoteBackend) and backend.update_url else None
 
 
 __all__ = ["RemoteBackend", "StoreBusy", "shared_log_store", "write_lease"]

@@ -34,6 +34,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 import anyio.to_thread
@@ -41,7 +42,10 @@ import pyoxigraph as ox
 
 from iopgraph.core.namespaces import RDF_TYPE, XSD_DATETIME
 from iopgraph.store.backend import Backend
-from iopgraph.store.remote import RemoteBackend, shared_log_store, write_lease
+from iopgraph.store.sharing import shared_log_store, write_lease
+
+if TYPE_CHECKING:
+    from iopgraph.store.remote import RemoteBackend
 
 PAGE_SIZE = 250
 #: The name of the members' log in a remote store.
