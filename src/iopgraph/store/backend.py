@@ -27,7 +27,7 @@ import itertools
 import logging
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -41,6 +41,7 @@ import pyoxigraph as ox
 from iopgraph.core.errors import IopgraphError, StoreError
 from iopgraph.query.errors import WorkersUnavailable
 from iopgraph.store.engine import Outcome, QueryJob, execute
+from iopgraph.store.patterns import Subject, read_triples_of, read_triples_to
 from iopgraph.store.pool import WorkerPool
 from iopgraph.store.snapshot import SnapshotFiles, digest_of_store
 
@@ -94,6 +95,18 @@ class Backend(Protocol):
     async def construct(
         self, query: str, substitutions: dict[str, Term] | None = None
     ) -> list[ox.Triple]: ...
+
+    async def triples_of(
+        self, subjects: Sequence[Subject], predicates: Sequence[str] | None = None
+    ) -> list[ox.Triple]:
+        """Every triple whose subject is one of ``subjects`` (and predicate one of ``predicates``, when
+        given): each triple once, subject by subject in the order given (:mod:`iopgraph.store.patterns`)."""
+        ...
+
+    async def triples_to(self, objects: Sequence[Subject], predicates: Sequence[str]) -> list[ox.Triple]:
+        """The triples ``?s p o`` with ``o`` one of ``objects`` and ``p`` one of ``predicates``: each once,
+        object by object in the order given."""
+        ...
 
     async def quads(self, graph: str | None = None) -> list[ox.Quad]:
         """The quads of ``graph`` (a named graph's IRI; ``""`` is the store's own default graph), or of
@@ -214,7 +227,8 @@ class LocalBackend:
     * Writes land in the on-disk store in one transaction, then reach every
       worker before the version changes. A new write method must end with
       ``await self._publish(...)`` while holding ``self._write_lock()``.
-    * The service's own reads (``select``, ``ask``, ``construct``, ``quads``, ``nquads``: the
+    * The service's own reads (``select``, ``ask``, ``construct``, ``triples_of``, ``triples_to``,
+      ``quads``, ``nquads``: the
       views, dumps and catalogue) run on an in-memory *read copy* when the graph has at most
       ``read_copy_max_quads`` quads (``IOPGRAPH_READ_COPY_MAX_QUADS``): the in-memory store
       answers a view's lookups several times faster than RocksDB. Made by :meth:`start`; every
@@ -451,6 +465,14 @@ class LocalBackend:
             return list(result)
 
         return await anyio.to_thread.run_sync(run)
+
+    async def triples_of(
+        self, subjects: Sequence[Subject], predicates: Sequence[str] | None = None
+    ) -> list[ox.Triple]:
+        return await anyio.to_thread.run_sync(lambda: read_triples_of(self._readable, subjects, predicates))
+
+    async def triples_to(self, objects: Sequence[Subject], predicates: Sequence[str]) -> list[ox.Triple]:
+        return await anyio.to_thread.run_sync(lambda: read_triples_to(self._readable, objects, predicates))
 
     async def quads(self, graph: str | None = None) -> list[ox.Quad]:
         g = None if graph is None else graph_term(graph)

@@ -41,7 +41,7 @@ import random
 import time
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -75,6 +75,7 @@ from iopgraph.store.backend import (
     worker_options,
 )
 from iopgraph.store.engine import Outcome, QueryJob, serialize_triples, solutions_outcome, tsv_outcome
+from iopgraph.store.patterns import Subject, construct_triples_of, construct_triples_to
 from iopgraph.store.pool import WorkerPool, empty_snapshot
 from iopgraph.store.sharing import shared_log_store, write_lease
 from iopgraph.store.store_version import (
@@ -328,6 +329,14 @@ class RemoteBackend:
     async def construct(self, query: str, substitutions: dict[str, Term] | None = None) -> list[ox.Triple]:
         body = await self._post(self.query_url, {"query": _bind(query, substitutions)}, N_TRIPLES)
         return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, ox.RdfFormat.N_TRIPLES)]
+
+    async def triples_of(
+        self, subjects: Sequence[Subject], predicates: Sequence[str] | None = None
+    ) -> list[ox.Triple]:
+        return await construct_triples_of(self.construct, subjects, predicates)
+
+    async def triples_to(self, objects: Sequence[Subject], predicates: Sequence[str]) -> list[ox.Triple]:
+        return await construct_triples_to(self.construct, objects, predicates)
 
     async def quads(self, graph: str | None = None) -> list[ox.Quad]:
         if graph == "":

@@ -36,7 +36,8 @@ import pyoxigraph as ox
 from iopgraph.core.errors import InvalidParameter, ResourceNotFound
 from iopgraph.core.iri import is_slug
 from iopgraph.core.media_types import RESULTS_JSON
-from iopgraph.core.namespaces import CONCEPT, ID, ONTOLOGY, PREFIXES, RDF_TYPE_IRI
+from iopgraph.core.namespaces import CONCEPT, ID, ONTOLOGY, PREFIXES, RDF_TYPE
+from iopgraph.core.terms import Subject, object_of, subject_of
 from iopgraph.store.backend import Backend
 from iopgraph.store.engine import QueryJob
 from iopgraph.views.describe import (
@@ -485,24 +486,20 @@ async def _members(
 async def _facts_from(backend: Backend, own: list[ox.Triple]) -> list[dict[str, Term]]:
     """The sort facts of the members whose triples are ``own`` (what :func:`_sort_facts` asks the store)."""
     wanted = (_LABEL, _RDFS_LABEL, _NUMBER, _PARENT)
-    rows: list[dict[str, Term]] = [
-        {"member": t.subject, "p": t.predicate, "o": t.object}  # type: ignore[dict-item]
-        for t in own
-        if t.predicate.value in wanted
-    ]
-    sections = [
-        (t.subject, t.object)
-        for t in own
-        if t.predicate.value == _SECTION
-        and isinstance(t.subject, ox.NamedNode)
-        and isinstance(t.object, ox.NamedNode)
-    ]
-    orders: dict[ox.NamedNode, list[Term]] = defaultdict(list)
-    for chunk in chunks(list(dict.fromkeys(s for _, s in sections))):
-        for r in await backend.select(
-            f"SELECT ?s ?o WHERE {{ VALUES ?s {{ {values_block(chunk)} }} ?s <{_ORDER}> ?o }}"
-        ):
-            orders[ox.NamedNode(r["s"].value)].append(r["o"])
+    rows: list[dict[str, Term]] = []
+    sections: list[tuple[ox.NamedNode, ox.NamedNode]] = []
+    for t in own:  # one pass; each predicate IRI read once (pyoxigraph makes a new string per access)
+        predicate = t.predicate.value
+        if predicate in wanted:
+            rows.append({"member": t.subject, "p": t.predicate, "o": t.object})  # type: ignore[dict-item]
+        elif predicate == _SECTION:
+            subject, section = t.subject, t.object
+            if isinstance(subject, ox.NamedNode) and isinstance(section, ox.NamedNode):
+                sections.append((subject, section))
+    orders: dict[Subject, list[Term]] = defaultdict(list)
+    targets = list(dict.fromkeys(s for _, s in sections))
+    for t in await backend.triples_of(targets, [_ORDER]) if targets else []:
+        orders[subject_of(t)].append(object_of(t))
     order = ox.NamedNode(_ORDER)
     rows += [{"member": m, "p": order, "o": o} for m, s in sections for o in orders.get(s, [])]
     return rows
@@ -538,16 +535,11 @@ async def ordered_with_facts(
 async def incoming(
     backend: Backend, members: list[ox.NamedNode], predicates: Iterable[str]
 ) -> list[ox.Triple]:
-    """The triples ``?s <p> ?member`` for each of ``predicates`` (in predicate order), in one query per batch."""
+    """The triples ``?s <p> ?member`` for each of ``predicates`` (in predicate order, then member order)."""
     wanted = sorted(predicates)
     if not wanted or not members:
         return []
-    among = "FILTER(?p IN (" + ", ".join(f"<{p}>" for p in wanted) + "))"
-    found: list[ox.Triple] = []
-    for chunk in chunks(members):
-        found += await backend.construct(
-            f"CONSTRUCT {{ ?s ?p ?m }} WHERE {{ VALUES ?m {{ {values_block(chunk)} }} ?s ?p ?m {among} }}"
-        )
+    found = await backend.triples_to(members, wanted)
     rank = {p: i for i, p in enumerate(wanted)}
     return sorted(found, key=lambda t: rank[t.predicate.value])  # stable: per predicate, in member order
 
@@ -572,9 +564,7 @@ async def page_triples(
     )
     embedded = await outgoing(backend, full) if full else []
     inside = set(members) | set(full)
-    linked = [t.object for t in [*triples, *embedded] if t.predicate.value != RDF_TYPE_IRI] + [
-        t.subject for t in links
-    ]
+    linked = [t.object for t in (*triples, *embedded) if t.predicate != RDF_TYPE] + [t.subject for t in links]
     # the page holds all the triples of what is inside it: labels are looked up for the rest only
     labels = await summaries(backend, [x for x in linked if x not in inside])
     return list(dict.fromkeys([*triples, *links, *embedded, *labels]))

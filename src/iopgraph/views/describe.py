@@ -10,8 +10,9 @@ The description holds, all as triples the store really holds:
   that a challenge shows the mitigations that address it, a section the facts
   that cite it, a use case the practices it illustrates.
 
-Queries are built from store terms (never from request text) and batched with
-``VALUES``: one query per kind of fact, never one per linked IRI.
+Reads start from bound terms (never from request text): the store's lookups
+:meth:`~iopgraph.store.backend.Backend.triples_of` and ``triples_to``, index
+lookups on the embedded store, ``VALUES`` batches on a remote one.
 """
 
 from __future__ import annotations
@@ -40,10 +41,8 @@ DEFINITION_PREDICATES = (
 )
 MAX_INCOMING = 1000
 _BATCH = 400
-#: ``FILTER(?p IN (...))`` over the subject's triples: an index lookup per subject. (A second
-#: ``VALUES ?p`` block instead makes Oxigraph join two inline tables against a scan of every triple,
-#: 5-6x slower on the shipped graph.)
-_SUMMARY_FILTER = "FILTER(?p IN (" + ", ".join(f"<{p}>" for p in (RDF_TYPE_IRI, *LABEL_PREDICATES)) + "))"
+#: What :func:`summaries` reads of each linked IRI: its types and labels.
+SUMMARY_PREDICATES = (RDF_TYPE_IRI, *LABEL_PREDICATES)
 
 Subject = ox.NamedNode | ox.BlankNode
 
@@ -81,33 +80,14 @@ def chunks(items: list[ox.NamedNode], size: int = _BATCH) -> Iterable[list[ox.Na
 async def summaries(
     backend: Backend, terms: Iterable[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
 ) -> list[ox.Triple]:
-    """Type and label triples of every IRI in ``terms``, in one query per batch of IRIs."""
+    """Type and label triples of every IRI in ``terms``."""
     iris = [t for t in dict.fromkeys(terms) if isinstance(t, ox.NamedNode)]
-    found: list[ox.Triple] = []
-    for chunk in chunks(iris):
-        found += await backend.construct(
-            "CONSTRUCT { ?x ?p ?o } WHERE { VALUES ?x { "
-            + values_block(chunk)
-            + " } ?x ?p ?o "
-            + _SUMMARY_FILTER
-            + " }"
-        )
-    return found
+    return await backend.triples_of(iris, SUMMARY_PREDICATES) if iris else []
 
 
 async def facts(backend: Backend, subjects: list[ox.NamedNode], predicates: Iterable[str]) -> list[ox.Triple]:
-    """The triples of ``subjects`` with one of ``predicates``, in one query per batch of subjects."""
-    among = "FILTER(?p IN (" + ", ".join(f"<{p}>" for p in dict.fromkeys(predicates)) + "))"
-    found: list[ox.Triple] = []
-    for chunk in chunks(subjects):
-        found += await backend.construct(
-            "CONSTRUCT { ?s ?p ?o } WHERE { VALUES ?s { "
-            + values_block(chunk)
-            + " } ?s ?p ?o "
-            + among
-            + " }"
-        )
-    return found
+    """The triples of ``subjects`` with one of ``predicates``."""
+    return await backend.triples_of(subjects, list(predicates)) if subjects else []
 
 
 async def outgoing(backend: Backend, subjects: list[ox.NamedNode], bnode_depth: int = 3) -> list[ox.Triple]:
@@ -117,12 +97,7 @@ async def outgoing(backend: Backend, subjects: list[ox.NamedNode], bnode_depth: 
 
 async def own_triples(backend: Backend, subjects: list[ox.NamedNode]) -> list[ox.Triple]:
     """Every triple of ``subjects``, subject by subject in the order given."""
-    triples: list[ox.Triple] = []
-    for chunk in chunks(subjects):
-        triples += await backend.construct(
-            "CONSTRUCT { ?s ?p ?o } WHERE { VALUES ?s { " + values_block(chunk) + " } ?s ?p ?o }"
-        )
-    return triples
+    return await backend.triples_of(subjects) if subjects else []
 
 
 async def with_blank_nodes(

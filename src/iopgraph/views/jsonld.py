@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from json.encoder import encode_basestring
-from typing import Any, cast
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -197,12 +197,13 @@ class _Framer:
         self.out: dict[Subject, list[_Edge]] = defaultdict(list)
         self.incoming: dict[Subject, list[_Edge]] = defaultdict(list)
         # Each triple's predicate IRI is read once (pyoxigraph makes a new string on every access).
+        out, incoming = self.out, self.incoming
         for index, t in enumerate(dict.fromkeys(triples)):  # stable de-duplication
             predicate, obj = t.predicate.value, t.object
             edge: _Edge = (index, t, predicate, obj)  # type: ignore[assignment]
-            self.out[subject_of(t)].append(edge)
+            out[t.subject].append(edge)  # type: ignore[index]  # an RDF 1.1 subject (core/terms.py)
             if predicate in reverse_predicates and not isinstance(obj, ox.Literal):
-                self.incoming[cast(Subject, obj)].append(edge)  # not a literal: a Subject (core/terms.py)
+                incoming[obj].append(edge)  # type: ignore[index]  # not a literal: a Subject
         self.covered: set[int] = set()
         self._keys: dict[str, str] = {}
         self._leaf: dict[Subject, bool] = {}
