@@ -17,6 +17,7 @@ from iopgraph.http import problems
 from iopgraph.http.body_limit import BodyLimitMiddleware
 from iopgraph.http.context import AppContext, event_log, proposal_box
 from iopgraph.http.cors import ReadOnlyCors
+from iopgraph.http.deferred import Deferred
 from iopgraph.http.fast_path import FastPath
 from iopgraph.http.head import HeadAsGet
 from iopgraph.http.observability import Metrics, ObservabilityMiddleware
@@ -128,7 +129,7 @@ async def _build_context(
 ) -> AppContext:
     """Every service of the app, made before the first request; a broken ``shapes/`` stops the start here."""
     stewardship = await start_stewardship(settings, backend)
-    forms = await anyio.to_thread.run_sync(FormModels.from_root, settings.root)
+    forms = Deferred(lambda: FormModels.from_root(settings.root))  # on the first workbench request
     log = await anyio.to_thread.run_sync(event_log, settings)
     proposals = await anyio.to_thread.run_sync(proposal_box, settings)
     search = await open_search(settings, backend)

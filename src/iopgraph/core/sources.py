@@ -68,6 +68,16 @@ def source_for_path(path: Path, root: Path) -> SourceFile:
     return SourceFile(resolved, relative)
 
 
+def file_stamps(files: list[SourceFile]) -> list[list[str | int]]:
+    """Each file's name, size and modification time (ns), by name: what a restart compares before it
+    reads any bytes (see :func:`iopgraph.store.local.ensure_built`)."""
+    stamps: list[list[str | int]] = []
+    for f in sorted(files, key=lambda f: f.relative):
+        stat = f.path.stat()
+        stamps.append([f.relative, stat.st_size, stat.st_mtime_ns])
+    return stamps
+
+
 def content_hash(files: list[SourceFile]) -> str:
     """A hash of the names and bytes of ``files``: changes whenever a source changes."""
     digest = hashlib.sha256()

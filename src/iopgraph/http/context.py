@@ -3,7 +3,9 @@
 ``create_app`` (``app.py``) builds it once the store is open, before the first
 request, and keeps it as ``app.state.context``; routers reach its parts through
 the typed providers of :mod:`iopgraph.http.providers`. Nothing is created on a
-first request, and nothing reads ``app.state`` but those providers.
+first request but the workbench's forms (a :class:`~iopgraph.http.deferred.Deferred`: few
+requests need them, and making them cost every start ~0.25 s), and nothing reads
+``app.state`` but those providers.
 
     context = request.app.state.context        # (only in iopgraph.http.providers)
     context.backend, context.sparql, context.stewardship.gate, context.ldes, ...
@@ -18,6 +20,7 @@ from pathlib import Path
 from starlette.templating import Jinja2Templates
 
 from iopgraph.core.settings import Settings
+from iopgraph.http.deferred import Deferred
 from iopgraph.http.observability import Metrics
 from iopgraph.http.representation_cache import RepresentationCache
 from iopgraph.search.service import SearchService
@@ -46,7 +49,7 @@ class AppContext:
     templates: Jinja2Templates
     metrics: Metrics
     sessions: SessionStore  # the workbench's sign-in sessions
-    forms: FormModels  # the workbench's forms, from the project's shapes
+    forms: Deferred[FormModels]  # the workbench's forms, from the project's shapes (made on first use)
     proposals: ProposalBox  # the workbench's proposals, beside the store
     accept_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one proposal accepted at a time
     dumps: DumpCache = field(default_factory=dict)

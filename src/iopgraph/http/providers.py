@@ -24,6 +24,7 @@ from iopgraph.sparql.service import SparqlService
 from iopgraph.stewardship.service import Stewardship
 from iopgraph.store.backend import Backend
 from iopgraph.views.ldes import EventLog
+from iopgraph.workbench.formmodel import FormModels
 
 
 class NotStarted(IopgraphError):
@@ -91,6 +92,11 @@ def event_log(request: Request) -> EventLog:
 
 def templates(request: Request) -> Jinja2Templates:
     return context(request).templates
+
+
+async def forms(request: Request) -> FormModels:
+    """The workbench's forms (made by the first request that needs them, off the event loop)."""
+    return await context(request).forms.get()
 
 
 ContextDep = Annotated[AppContext, Depends(context)]

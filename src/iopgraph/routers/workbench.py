@@ -229,7 +229,7 @@ async def new_form(request: Request, kind: str) -> Response:
     session = _need_session(request)
     if isinstance(session, Response):
         return session
-    form = _kind(providers.context(request).forms, kind)
+    form = _kind(await providers.forms(request), kind)
     values: dict[str, list[str]] = {f.key: [] for f in form.fields}
     values["rdf.type"] = [form.class_iri]
     return _form_page(request, session, form, None, values, {})
@@ -246,7 +246,7 @@ async def edit_form(request: Request, iri: str = "") -> Response:
     if not triples:
         raise ResourceNotFound(f"there is no resource <{iri}> in the graph to edit")
     types = {object_of(t).value for t in triples if t.predicate.value == RDF_TYPE_IRI}
-    models = providers.context(request).forms
+    models = await providers.forms(request)
     kind = models.kind_of(types)
     if kind is None:
         raise ResourceNotFound(f"<{iri}> is not one of the kinds the workbench edits ({', '.join(KINDS)})")
@@ -366,7 +366,7 @@ async def check(request: Request) -> Response:
         raise InputError(
             'send JSON {"kind": "...", "iri": "..." or null, "values": {"field": ["value", ...]}}'
         ) from None
-    form = _kind(providers.context(request).forms, kind)
+    form = _kind(await providers.forms(request), kind)
     values = _values(values, form)
     target, graph, problems = await _target(request, form, iri, values)
     triples, errors = form.to_triples(target or ID + "draft", values)
@@ -432,7 +432,7 @@ async def submit(request: Request) -> Response:
     session, fields = await _posting(request)
     kind = (fields.get("kind") or [""])[0]
     iri = (fields.get("iri") or [""])[0] or None
-    form = _kind(providers.context(request).forms, kind)
+    form = _kind(await providers.forms(request), kind)
     values = _values(fields, form)
     target, graph, problems = await _target(request, form, iri, values)
     triples, errors = form.to_triples(target or ID + "draft", values)
@@ -494,7 +494,7 @@ async def _review(
         added = [t for t in proposed if t not in set(current)]
         removed = [t for t in current if t not in proposed]
     labels = await labels_for(providers.backend(request), [*added, *removed])
-    form = providers.context(request).forms.form(p.kind) if p.kind in KINDS else None
+    form = (await providers.forms(request)).form(p.kind) if p.kind in KINDS else None
     return _page(
         request,
         "workbench_proposal.html",
@@ -622,7 +622,7 @@ async def revert(request: Request, path: str) -> Response:
         if match is None:
             raise InputError(f"<{iri}> has no version {wanted!r}")
         snapshot = parse(match.version.ntriples)
-    kinds = providers.context(request).forms
+    kinds = await providers.forms(request)
     types = {
         object_of(t).value
         for t in [*snapshot, *(await _resource(request, iri))]

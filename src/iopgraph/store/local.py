@@ -6,7 +6,10 @@ Each ontology/data file is loaded into its own named graph
 (``https://w3id.org/iopgraph/graph/data/initiatives`` for ``data/initiatives.ttl``);
 queries see the union of all graphs as their default graph. A hash of the
 sources is kept beside the store, so a restart on unchanged sources does not
-reload anything.
+reload anything; with it each file's size and modification time, so a restart
+whose files all kept theirs does not read them either (0.3 s for 185 MB of
+N-Quads; as ``make`` and rsync decide, with git's rule for "racy" files: one
+modified within :data:`RACY_NS` before its stamp was taken is read again).
 
 A rebuild is atomic: the file-backed graphs are dropped and reloaded in ONE
 store transaction (a SPARQL update), so a crash or SIGKILL at any moment leaves
@@ -23,6 +26,7 @@ import codecs
 import json
 import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,9 +38,12 @@ from iopgraph.core.errors import RdfSyntaxError, StoreError
 from iopgraph.core.media_types import RdfSyntax, syntax_for_path
 from iopgraph.core.namespaces import FILE_GRAPH_PREFIXES
 from iopgraph.core.rdfio import parse_file, screen
-from iopgraph.core.sources import SourceFile, content_hash
+from iopgraph.core.sources import SourceFile, content_hash, file_stamps
 
 META_FILE = "iopgraph-store.json"
+#: A file modified this close before its stamp was taken can change again within the same clock tick of
+#: a coarse file system, keeping its size and time: its stamp proves nothing, its bytes are hashed.
+RACY_NS = 2_000_000_000
 
 log = logging.getLogger("iopgraph")
 
@@ -223,10 +230,16 @@ def ensure_built(store: ox.Store, path: Path, files: list[SourceFile], force: bo
 
     An interrupted earlier build (the ``building`` mark) always rebuilds.
     """
-    digest = content_hash(files)
-    if build_interrupted(path):
+    meta = _read_meta(path)
+    taken = time.time_ns()
+    stamps = file_stamps(files)
+    digest = _stamped_hash(meta, stamps) or content_hash(files)
+    stamped = {"source_stamps": stamps, "stamped_ns": taken}
+    if meta.get("building"):
         log.warning("the previous build of the store at %s was interrupted; building again", path)
-    elif not force and stored_hash(path) == digest:
+    elif not force and meta.get("source_hash") == digest:
+        if meta.get("source_stamps") != stamps:  # e.g. a file touched, its bytes the same
+            _write_meta(path, {**meta, **stamped})
         return BuildOutcome(False, digest, len(store))
     _write_meta(path, {"building": True, "source_hash": digest})
     _forget_snapshot(path)
@@ -235,8 +248,20 @@ def ensure_built(store: ox.Store, path: Path, files: list[SourceFile], force: bo
         quads = parse_sources(files)
         replace_file_graphs(store, quads)
         loaded = len(quads)
-    _write_meta(path, {"source_hash": digest, "quads": loaded})
+    _write_meta(path, {"source_hash": digest, "quads": loaded, **stamped})
     return BuildOutcome(True, digest, loaded)
+
+
+def _stamped_hash(meta: dict[str, object], stamps: list[list[str | int]]) -> str | None:
+    """The stored hash when every file has the name, size and time it had when it was hashed, and none was
+    modified within :data:`RACY_NS` before that; else None (the bytes must be read)."""
+    taken = meta.get("stamped_ns")
+    if meta.get("building") or meta.get("source_stamps") != stamps or not isinstance(taken, int):
+        return None
+    if any(int(mtime) >= taken - RACY_NS for _, _, mtime in stamps):
+        return None
+    found = meta.get("source_hash")
+    return found if isinstance(found, str) else None
 
 
 def _forget_snapshot(path: Path) -> None:
