@@ -99,3 +99,17 @@ def test_a_file_modified_just_before_its_stamp_is_read_again(
     local.ensure_built(store, tmp_path / "store", sources)
     assert not local.ensure_built(store, tmp_path / "store", sources).rebuilt
     assert len(hashes) == 2  # racy: its stamp proves nothing, its bytes were hashed again
+
+
+def test_a_racy_file_is_trusted_once_it_is_older_than_the_margin(
+    tmp_path: Path, sources: list[SourceFile], hashes: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local, "RACY_NS", 50_000_000)  # 50 ms instead of 2 s, to keep the test short
+    store = ox.Store()
+    _age(sources[0].path, 0)
+    local.ensure_built(store, tmp_path / "store", sources)  # hashed; its stamp is racy
+    time.sleep(0.1)
+    local.ensure_built(store, tmp_path / "store", sources)  # hashed again, and stamped anew
+    assert len(hashes) == 2
+    local.ensure_built(store, tmp_path / "store", sources)  # now older than the margin at its stamp
+    assert len(hashes) == 2

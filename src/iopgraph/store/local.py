@@ -233,12 +233,13 @@ def ensure_built(store: ox.Store, path: Path, files: list[SourceFile], force: bo
     meta = _read_meta(path)
     taken = time.time_ns()
     stamps = file_stamps(files)
-    digest = _stamped_hash(meta, stamps) or content_hash(files)
+    trusted = _stamped_hash(meta, stamps)
+    digest = trusted or content_hash(files)
     stamped = {"source_stamps": stamps, "stamped_ns": taken}
     if meta.get("building"):
         log.warning("the previous build of the store at %s was interrupted; building again", path)
     elif not force and meta.get("source_hash") == digest:
-        if meta.get("source_stamps") != stamps:  # e.g. a file touched, its bytes the same
+        if trusted is None:  # read and found unchanged (a file touched, or too recent to trust): stamp anew
             _write_meta(path, {**meta, **stamped})
         return BuildOutcome(False, digest, len(store))
     _write_meta(path, {"building": True, "source_hash": digest})
