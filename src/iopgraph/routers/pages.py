@@ -14,7 +14,7 @@ from iopgraph.core.media_types import HTML, JSONLD, TEXT, TURTLE, text_content_t
 from iopgraph.http import conditional, providers, render
 from iopgraph.search.views import LIST_TYPES, list_query
 from iopgraph.views import guides, pages
-from iopgraph.views.collections import COLLECTIONS
+from iopgraph.views.collections import COLLECTIONS, paging
 
 router = APIRouter(tags=["pages"])
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -92,14 +92,18 @@ def _list_route(name: str) -> None:
     title, intro = LISTS[name]
 
     async def handler(request: Request) -> Response:
+        number, _ = paging(request.query_params.get("page"), str(pages.LIST_PAGE_SIZE))  # 400 if not a page
+
         async def build() -> dict[str, Any]:
+            found = await pages.cards(providers.backend(request), name, number)
             return {
                 "title": title,
                 "intro": intro,
                 "api": f"/api/{name}",
                 "find": LIST_TYPES.get(name, ()),
                 "find_query": list_query(name) if name in LIST_TYPES else "",
-                "cards": await pages.cards(providers.backend(request), name),
+                "cards": found.cards,
+                "pager": found,
                 "participants_caption": "Takes part in",
                 "participants_columns": ("Initiative", "Role"),
             }

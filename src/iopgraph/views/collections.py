@@ -50,6 +50,7 @@ from iopgraph.views.describe import (
     values_block,
     with_blank_nodes,
 )
+from iopgraph.views.member_orders import orders_of
 
 IOP = ONTOLOGY
 SKOS = PREFIXES["skos"]
@@ -438,26 +439,34 @@ async def collection_page(
     timeout: float = DEFAULT_TIMEOUT,
     client: str = "",
     isolated: bool | None = None,
+    path: str | None = None,
 ) -> CollectionPage:
     """One page of ``spec``'s members; ``isolated`` (default: when there are filters) runs the member query
-    like a user's query (in a worker, within ``timeout``)."""
-    found = await _members(backend, spec, filters, timeout, client, isolated)
+    like a user's query (in a worker, within ``timeout``). ``path``: what a 404 for a page past the last
+    one calls the collection (default ``/api/<name>``)."""
+    # A large collection's order is kept per store version (views/member_orders.py): read before the
+    # queries, so that an order made across a write is kept under the version it started from.
+    orders = orders_of(backend)
+    key = (str(backend.version), spec.name, tuple((f.name, str(term)) for f, term in filters))
     by_subject: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] | None = None
-    if len(found) <= MAX_LIMIT or (page == 1 and len(found) <= limit):
-        # Few members (every collection of the shipped graph), or one page holds them all: their own
-        # triples, one query, give the order and the page's triples (cheaper than a query for the
-        # order, then one for the page).
-        own = await own_triples(backend, found)
-        members = _ordered(found, await _facts_from(backend, own), spec.tree)
-        by_subject = defaultdict(list)
-        for t in own:
-            by_subject[t.subject].append(t)  # type: ignore[index]
-    else:
-        members = _ordered(found, await _sort_facts(backend, found), spec.tree)
+    members = orders.get(key)
+    if members is None:
+        found = await _members(backend, spec, filters, timeout, client, isolated)
+        if len(found) <= MAX_LIMIT or (page == 1 and len(found) <= limit):
+            # Few members (every collection of the shipped graph), or one page holds them all: their own
+            # triples, one query, give the order and the page's triples (cheaper than a query for the
+            # order, then one for the page).
+            own = await own_triples(backend, found)
+            members = _ordered(found, await _facts_from(backend, own), spec.tree)
+            by_subject = defaultdict(list)
+            for t in own:
+                by_subject[t.subject].append(t)  # type: ignore[index]
+        else:
+            members = orders.put(key, _ordered(found, await _sort_facts(backend, found), spec.tree))
     result = CollectionPage(spec, [], len(members), page, limit)
     if page > result.last_page:
         raise ResourceNotFound(
-            f"page {page} of /api/{spec.name} does not exist; the last page is {result.last_page}"
+            f"page {page} of {path or '/api/' + spec.name} does not exist; the last page is {result.last_page}"
         )
     result.members = members[(page - 1) * limit : page * limit]
     shown = None if by_subject is None else [t for m in result.members for t in by_subject[m]]

@@ -214,11 +214,31 @@ LIST_FACTS = {
 }
 
 
-async def cards(backend: Backend, name: str) -> list[Card]:
-    page = await everything(backend, name)
-    ix = Index(page.triples)
+#: Cards on one page of an HTML list. The shipped lists fit on one (87 mitigations at most); a large
+#: graph's lists are paged, as the /api/ collections are: one page of 40,000 cards is 8.6 MB of HTML
+#: and seconds of the event loop (docs/memory-and-startup.md).
+LIST_PAGE_SIZE = 100
+
+
+@dataclass
+class CardPage:
+    """One page of an HTML list: its cards, and where the page is among the list's pages."""
+
+    cards: list[Card]
+    page: int
+    last_page: int
+    total: int
+
+
+async def cards(backend: Backend, name: str, page: int = 1, limit: int = LIST_PAGE_SIZE) -> CardPage:
+    """Page ``page`` of the list of ``name`` (a collection), ``limit`` cards a page, in the collection's
+    order; a page past the last one is a 404."""
+    found = await collection_page(
+        backend, COLLECTIONS[name], [], page, limit, isolated=False, path=f"/{name}"
+    )
+    ix = Index(found.triples)
     result = []
-    for member in page.members:
+    for member in found.members:
         iri = member.value
         facts = [
             (heading, ix.reverse_links(iri, p) if reverse else ix.links(iri, p))
@@ -236,7 +256,7 @@ async def cards(backend: Backend, name: str) -> list[Card]:
             result.append(Card(ix.link(iri), ix.first(iri, DCT + "description"), facts, participants=roles))
             continue
         result.append(Card(ix.link(iri), ix.first(iri, DCT + "description", SKOS + "definition"), facts))
-    return result
+    return CardPage(result, found.page, found.last_page, found.total)
 
 
 # --- statistics chart -------------------------------------------------------------------------------
