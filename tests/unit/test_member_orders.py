@@ -56,7 +56,9 @@ def _pages(backend: LocalBackend, *numbers: int) -> list[list[str]]:
     spec = COLLECTIONS["mitigations"]
 
     async def run() -> list[list[str]]:
-        return [[m.value for m in (await collection_page(backend, spec, [], n, 100)).members] for n in numbers]
+        return [
+            [m.value for m in (await collection_page(backend, spec, [], n, 100)).members] for n in numbers
+        ]
 
     return asyncio.run(run())
 
