@@ -10,7 +10,8 @@ let finish its background work. Then each checkout restarts it ``--reps`` times,
 (before, after, after, before, ...), so that both see the same machine: this machine's speed
 drifts by tens of per cent over minutes, more than most changes to the start-up. Printed: the
 seconds from the process start until a SPARQL query is answered, per restart, with the medians.
-Both checkouts run with this checkout's virtual environment (``PYTHONPATH`` picks the code).
+Both checkouts run with this checkout's virtual environment (``PYTHONPATH`` picks the code), each
+with the bytecode of its ``src/`` written first, as ``make run`` does.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from sparql_bench import free_port, generate  # noqa: E402
+from sparql_bench import compile_sources, free_port, generate  # noqa: E402
 
 
 def start(src: Path, data: Path, store: Path, log: Path) -> tuple[subprocess.Popen[bytes], float]:
@@ -81,6 +82,8 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=6)
     args = parser.parse_args()
     sources = {"before": args.before / "src", "after": args.after / "src"}
+    for checkout in (args.before, args.after):
+        compile_sources(checkout)  # both with their bytecode written, as `make run` leaves them
     work = Path(tempfile.mkdtemp(prefix="iopgraph-restart-"))
     try:
         data, store, log = work / "data.nq", work / "store", work / "serve.log"
