@@ -15,7 +15,6 @@ seconds of each.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -30,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from sparql_bench import compile_sources, free_port, generate  # noqa: E402
+from restart_pair import launch  # noqa: E402
+from sparql_bench import compile_sources, generate  # noqa: E402
 
 JSONLD = "application/ld+json"
 ASKED = [
@@ -42,25 +42,9 @@ LISTS = ["/initiatives", "/initiatives?page=2"]
 
 
 def serve(src: Path, data: Path, store: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("IOPGRAPH_")}
-    env.update(
-        IOPGRAPH_STORE_PATH=str(store),
-        IOPGRAPH_ACCESS_LOG="false",
-        IOPGRAPH_QUERY_TIMEOUT="300",
-        IOPGRAPH_ROOT=str(ROOT),
-        PYTHONPATH=str(src),
-    )
-    port = free_port()
+    """A server of the code in ``src``, once its workers hold the graph in memory; its base URL."""
     before = log.read_text(errors="replace").count("answer from the in-memory copy") if log.exists() else 0
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [PY, "-m", "iopgraph.cli", "serve", str(data), "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-    base = f"http://127.0.0.1:{port}"
+    process, base = launch(src, data, store, log)
     while log.read_text(errors="replace").count("answer from the in-memory copy") <= before:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode}; see {log}")

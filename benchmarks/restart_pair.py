@@ -35,18 +35,17 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from sparql_bench import compile_sources, free_port, generate  # noqa: E402
 
 
-def start(src: Path, data: Path, store: Path, log: Path) -> tuple[subprocess.Popen[bytes], float]:
-    """Start a server of the code in ``src``; the seconds until it answers a query."""
+def launch(src: Path, data: Path, store: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``iopgraph serve DATA`` with the code in ``src`` on ``store`` (output appended to ``log``); its base URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("IOPGRAPH_")}
     env.update(
         IOPGRAPH_STORE_PATH=str(store),
         IOPGRAPH_ACCESS_LOG="false",
-        IOPGRAPH_QUERY_TIMEOUT="120",
+        IOPGRAPH_QUERY_TIMEOUT="300",
         IOPGRAPH_ROOT=str(ROOT),
         PYTHONPATH=str(src),
     )
     port = free_port()
-    started = time.monotonic()
     with log.open("ab") as out:
         process = subprocess.Popen(
             [PY, "-m", "iopgraph.cli", "serve", str(data), "--port", str(port)],
@@ -55,12 +54,19 @@ def start(src: Path, data: Path, store: Path, log: Path) -> tuple[subprocess.Pop
             stderr=subprocess.STDOUT,
             cwd=ROOT,
         )
-    url = f"http://127.0.0.1:{port}/sparql"
+    return process, f"http://127.0.0.1:{port}"
+
+
+def start(src: Path, data: Path, store: Path, log: Path) -> tuple[subprocess.Popen[bytes], float]:
+    """Start a server of the code in ``src``; the seconds until it answers a query."""
+    started = time.monotonic()
+    process, base = launch(src, data, store, log)
     while True:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode}; see {log}")
         try:
-            if httpx.get(url, params={"query": "ASK { ?s ?p ?o }"}, timeout=10).status_code == 200:
+            answer = httpx.get(base + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
+            if answer.status_code == 200:
                 return process, time.monotonic() - started
         except httpx.TransportError:
             pass
