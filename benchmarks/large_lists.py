@@ -14,7 +14,6 @@ seconds of each.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import subprocess
 import sys
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from restart_pair import launch  # noqa: E402
+from restart_pair import launch, pair_parser, stop  # noqa: E402
 from sparql_bench import compile_sources, generate  # noqa: E402
 
 JSONLD = "application/ld+json"
@@ -83,13 +82,7 @@ def while_probed(base: str, client: httpx.Client, path: str) -> tuple[tuple[int,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--before", type=Path, required=True, help="the other checkout (its src/ is served)")
-    parser.add_argument("--after", type=Path, default=ROOT, help="default: this checkout")
-    parser.add_argument("--triples", type=int, default=1_000_000)
-    args = parser.parse_args()
+    args = pair_parser(__doc__).parse_args()
     work = Path(tempfile.mkdtemp(prefix="iopgraph-lists-"))
     try:
         data, store, log = work / "data.nq", work / "store", work / "serve.log"
@@ -100,8 +93,7 @@ def main() -> None:
         process, _ = serve(args.after / "src", data, store, log)
         while "search index: " not in log.read_text(errors="replace"):
             time.sleep(0.5)
-        process.terminate()
-        process.wait(timeout=120)
+        stop(process)
         for name, checkout in (("after", args.after), ("before", args.before)):
             compile_sources(checkout)
             process, base = serve(checkout / "src", data, store, log)
@@ -117,8 +109,7 @@ def main() -> None:
                             f"   /healthz meanwhile: worst {worst * 1000:.0f} ms"
                         )
             finally:
-                process.terminate()
-                process.wait(timeout=120)
+                stop(process)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

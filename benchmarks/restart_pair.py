@@ -78,13 +78,19 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=60)
 
 
-def main() -> None:
+def pair_parser(description: str | None) -> argparse.ArgumentParser:
+    """The options of a benchmark of two checkouts on one synthetic graph: --before, --after, --triples."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--before", type=Path, required=True, help="the other checkout (its src/ is served)")
     parser.add_argument("--after", type=Path, default=ROOT, help="default: this checkout")
     parser.add_argument("--triples", type=int, default=1_000_000)
+    return parser
+
+
+def main() -> None:
+    parser = pair_parser(__doc__)
     parser.add_argument("--reps", type=int, default=6)
     args = parser.parse_args()
     sources = {"before": args.before / "src", "after": args.after / "src"}
