@@ -32,21 +32,29 @@ from pathlib import Path
 import pyoxigraph as ox
 
 
+def _anonymous_file() -> int:
+    """A read-write file with no name in the temporary folder: nothing is left behind, even when the
+    process is killed in the middle of a dump (named scratch files piled up in /tmp that way)."""
+    folder = tempfile.gettempdir()
+    with contextlib.suppress(AttributeError, OSError):  # O_TMPFILE: Linux, on most file systems
+        return os.open(folder, os.O_TMPFILE | os.O_RDWR, 0o600)
+    handle, name = tempfile.mkstemp(prefix="iopgraph-digest-", suffix=".nq", dir=folder)
+    os.unlink(name)  # the open handle keeps the file until it is closed
+    return handle
+
+
 def dump(store: ox.Store, target: Path | None) -> str:
-    """Write the store's quads as N-Quads to ``target`` (a scratch file if None, removed after); returns
-    the SHA-256 of the bytes. Oxigraph writes the file itself (no Python call per chunk)."""
-    scratch = None
-    if target is None:
-        handle, name = tempfile.mkstemp(prefix="iopgraph-digest-", suffix=".nq")
-        os.close(handle)
-        scratch = target = Path(name)
-    try:
+    """Write the store's quads as N-Quads to ``target`` (if None, to a file without a name, gone once
+    hashed); returns the SHA-256 of the bytes. Oxigraph writes the file itself (no Python call per chunk)."""
+    if target is not None:
         store.dump(str(target), format=ox.RdfFormat.N_QUADS)
         with target.open("rb") as written:
             return hashlib.file_digest(written, "sha256").hexdigest()
-    finally:
-        if scratch is not None:
-            scratch.unlink(missing_ok=True)
+    with os.fdopen(_anonymous_file(), "w+b") as scratch:
+        # Oxigraph opens the path itself; /proc/self/fd/N is this nameless file.
+        store.dump(f"/proc/self/fd/{scratch.fileno()}", format=ox.RdfFormat.N_QUADS)
+        scratch.seek(0)
+        return hashlib.file_digest(scratch, "sha256").hexdigest()
 
 
 def digest_of_store(store: ox.Store, background: bool = True) -> str:
