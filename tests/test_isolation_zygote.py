@@ -263,3 +263,80 @@ def test_a_worker_whose_private_memory_grew_is_replaced_by_a_fresh_fork(tmp_path
             await pool.close()
 
     asyncio.run(main())
+
+
+SCAN = QueryJob(
+    # A scan of every quad, long enough (~0.2 s at 100k) for the worker to report its memory after it.
+    query="SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+    'FILTER(CONTAINS(CONCAT(STR(?s), ?o, STR(?s), ?o), "9")) }',
+    form="SELECT",
+    media_type=JSON,
+    max_results=1,
+)
+
+
+def test_repeated_scans_run_on_the_warm_worker_and_the_other_stays_lean(tmp_path: Path) -> None:
+    """A scan copies the graph pages it walks (reference counts): the next scan goes to the worker that
+    holds them, so it runs without the copying, and the other worker keeps sharing the zygote's pages."""
+    snapshot = tmp_path / "graph.nq"
+    snapshot.write_bytes(quads(100_000))
+
+    async def main() -> None:
+        async def make() -> Path:
+            return snapshot
+
+        pool = WorkerPool(2, make, recycle_mb=4000)  # nothing is recycled: only the choice of worker counts
+        await pool.start()
+        try:
+            for _ in range(4):
+                assert b"40951" in (await pool.run(SCAN, timeout=60)).body
+                await asyncio.sleep(
+                    0.05
+                )  # the answering worker is idle again, as a sequential client sees it
+            warm = [pid for pid, mb in pool.private_mb.items() if mb > 0]
+            assert len(warm) == 1, pool.private_mb  # every scan ran on the same worker
+            assert pool.recycled == 0 and len(pool.pids) == 2
+            # The lean worker still shares the zygote's pages: it has written few of its own.
+            [lean] = [pid for pid in pool.pids if pid not in warm]
+            assert memory_kb(lean)["Private_Dirty"] < memory_kb(warm[0])["Private_Dirty"] / 2
+        finally:
+            await pool.close()
+
+    asyncio.run(main())
+
+
+def test_the_workers_copies_together_stay_within_the_budget(tmp_path: Path) -> None:
+    """Two scans at once warm both workers; when their private memory together passes the budget, the
+    largest is replaced by a fresh fork (one warm copy is kept, not one per worker)."""
+    snapshot = tmp_path / "graph.nq"
+    snapshot.write_bytes(quads(100_000))
+
+    async def make() -> Path:
+        return snapshot
+
+    async def one_scan_mb() -> float:
+        pool = WorkerPool(1, make, recycle_mb=4000)
+        await pool.start()
+        try:
+            await pool.run(SCAN, timeout=60)
+            return max(pool.private_mb.values())
+        finally:
+            await pool.close()
+
+    async def main() -> None:
+        copied = await one_scan_mb()
+        budget = 1.5 * copied  # one worker's scan fits, two do not
+        pool = WorkerPool(2, make, recycle_mb=budget)
+        await pool.start()
+        try:
+            before = set(pool.pids)
+            outcomes = await asyncio.gather(pool.run(SCAN, timeout=60), pool.run(SCAN, timeout=60))
+            assert all(b"40951" in o.body for o in outcomes)  # both answers are whole
+            await until(lambda: pool.recycled == 1 and len(pool.pids) == 2 and set(pool.pids) != before)
+            assert sum(pool.private_mb.values()) <= budget, pool.private_mb
+            assert pool.replaced == 0 and pool.crashes == 0
+            assert b"true" in (await pool.run(ask("<urn:s5> ?p ?o"), timeout=60)).body
+        finally:
+            await pool.close()
+
+    asyncio.run(main())

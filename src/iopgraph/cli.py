@@ -189,6 +189,9 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the graph over HTTP (SPARQL endpoint, linked-data views)."""
+    from iopgraph.core.malloc import limit_arenas
+
+    limit_arenas()  # before any thread starts
     import uvicorn
 
     from iopgraph.app import create_app

@@ -164,6 +164,9 @@ class _Worker:
     pidfd: int = -1
     alive: bool = True  # False once killed or retired: never handed a query again
     busy: bool = False
+    private_mb: float = (
+        0.0  # its own memory, as it said after its latest long query (the graph pages it copied)
+    )
 
     def forked(self, pid: int) -> None:
         self.pid = pid
@@ -310,6 +313,12 @@ class WorkerPool:
     def pids(self) -> list[int]:
         """The process ids of the live workers (a worker the zygote has not forked yet has none)."""
         return [w.pid for w in self._workers if w.alive and w.pid]
+
+    @property
+    def private_mb(self) -> dict[int, float]:
+        """Each live worker's own memory (MB) as it said after its latest long query: the graph pages its
+        scans copied (0 for a worker that has run none)."""
+        return {w.pid: w.private_mb for w in self._workers if w.alive and w.pid}
 
     @property
     def live_count(self) -> int:
@@ -493,7 +502,7 @@ class WorkerPool:
                     zygote.ready.set()
                 elif header.get("ready"):
                     self._zygote_failures = 0
-                    zygote.info = {k: header.get(k) for k in ("pid", "quads", "load_seconds")}
+                    zygote.info = {k: header.get(k) for k in ("pid", "quads", "load_seconds", "recycle_mb")}
                     zygote.ready.set()
                     if self._cold is not None:
                         self._background(self._locked(self._go_warm_locked))
@@ -617,10 +626,26 @@ class WorkerPool:
                 return
             waiter = min(eligible, key=lambda w: (self._held[w.client], w.seq))
             self._waiters.remove(waiter)
-            worker = self._idle.pop(0)
+            worker = self._warmest_idle()
+            self._idle.remove(worker)
             self._held[waiter.client] += 1
             self._running[worker] = (waiter.client, now)
             waiter.future.set_result(worker)
+
+    def _warmest_idle(self) -> _Worker:
+        """The idle worker with the most graph pages of its own (then the latest released): the pages a
+        scan copied make its next scan faster, and the other workers stay lean (see :meth:`_over_budget`)."""
+        return max(reversed(self._idle), key=lambda w: w.private_mb)
+
+    def _over_budget(self, answered: _Worker) -> _Worker | None:
+        """The worker to recycle when the workers' private memory together passed the zygote's budget
+        (``recycle_mb`` of its ready message): the largest of ``answered`` and the idle ones."""
+        budget = self._zygote.info.get("recycle_mb") if self._zygote is not None else None
+        live = [w for w in self._workers if w.alive and not w.zygote.cold]
+        if not budget or sum(w.private_mb for w in live) <= float(budget):
+            return None
+        candidates = [w for w in (answered, *self._idle) if w.alive and w in live]
+        return max(candidates, key=lambda w: w.private_mb, default=None)
 
     def _give_back(self, client: str, worker: _Worker) -> None:
         self._running.pop(worker, None)
@@ -682,10 +707,20 @@ class WorkerPool:
             self._give_back(client, worker)
             self._dispatch()
         worker.busy = False
+        private = header.pop("private_mb", None)
+        if isinstance(private, int | float):
+            worker.private_mb = float(private)
         if header.pop("retire", False) and worker.alive:
             await self._recycle(worker)
         elif worker.alive:
-            self._release(worker)
+            largest = self._over_budget(worker)
+            if largest is worker:
+                await self._recycle(worker)
+            else:
+                if largest is not None:  # idle: handed no further query, then replaced
+                    largest.alive = False
+                    self._background(self._recycle(largest))
+                self._release(worker)
         else:  # retired by reload() while it answered
             await self._kill(worker)
             self._dispatch()
