@@ -554,3 +554,34 @@ def test_a_hanging_remote_store_costs_one_timeout_then_fails_fast(tmp_path: Path
                 ).status_code
                 == 200
             )
+
+
+def metric(server: ServerProcess, name: str) -> float:
+    for line in httpx.get(server.url + "/metrics", timeout=30).text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    raise AssertionError(f"no metric {name}")
+
+
+def test_identical_queries_at_once_run_once_and_all_get_the_answer(live: ServerProcess) -> None:
+    """Request coalescing: a burst of the same uncached query takes one worker, and every client gets it."""
+    values = " ".join(str(i) for i in range(250))
+    # ~0.5-1 s in a worker; a comment unique to this run, so neither the cache nor an earlier run answers
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }} "
+    query += f"VALUES ?c {{ {values} }} }} # burst {time.time_ns()}"
+    before = metric(live, "iopgraph_sparql_shared_total")
+    barrier = threading.Barrier(4)
+    responses: list[httpx.Response] = []
+
+    def ask_it() -> None:
+        barrier.wait()
+        responses.append(httpx.get(live.url + "/sparql", params={"query": query}, headers=JSON, timeout=60))
+
+    threads = [threading.Thread(target=ask_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert [r.status_code for r in responses] == [200] * 4
+    assert {r.json()["results"]["bindings"][0]["n"]["value"] for r in responses} == {str(250**3)}
+    assert metric(live, "iopgraph_sparql_shared_total") - before == 3  # one ran, three shared its answer

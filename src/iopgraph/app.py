@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 context.stewardship.gate.listeners.append(warmer.on_write)  # precompute after each write
                 try:
                     app.state.context = context
-                    metrics.watch(backend, sparql.cache, context.representations)
+                    metrics.watch(backend, sparql.cache, context.representations, sparql.flights)
                     warmer.schedule()  # and at start-up, in the background
                     yield
                 finally:

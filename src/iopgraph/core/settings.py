@@ -137,6 +137,13 @@ class Settings(BaseSettings):
         ge=0,
         description="Address-space limit of each worker process, in MiB (0: none); a worker over it dies, not the server.",
     )
+    worker_copy_budget_mb: int = Field(
+        default=0,
+        ge=0,
+        description="Most MiB of graph pages the query workers may hold as their own copies together (a scan "
+        "copies the pages it walks); past it the largest is replaced by a fresh fork (0: three quarters of "
+        "the in-memory graph).",
+    )
     max_result_bytes: int = Field(
         default=50_000_000,
         gt=0,

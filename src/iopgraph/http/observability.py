@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from iopgraph.http.representation_cache import RepresentationCache
 from iopgraph.sparql.cache import ResultCache
+from iopgraph.sparql.single_flight import SingleFlight
 from iopgraph.store.backend import Backend
 
 access_log = logging.getLogger("iopgraph.access")
@@ -64,6 +65,7 @@ class _StateCollector(Collector):
         self.backend: Backend | None = None
         self.cache: ResultCache | None = None
         self.pages: RepresentationCache | None = None
+        self.flights: SingleFlight[Any] | None = None
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         cache = self.cache
@@ -76,6 +78,13 @@ class _StateCollector(Collector):
             )
             yield GaugeMetricFamily(
                 "iopgraph_sparql_cache_entries", "Results held in the SPARQL result cache.", value=len(cache)
+            )
+        flights = self.flights
+        if flights is not None:
+            yield CounterMetricFamily(
+                "iopgraph_sparql_shared",
+                "SPARQL queries answered by an identical query already running (coalesced, not run again).",
+                value=flights.shared,
             )
         pages = self.pages
         if pages is not None:
@@ -143,13 +152,18 @@ class Metrics:
         self.registry.register(self._state)
 
     def watch(
-        self, backend: Backend | None, cache: ResultCache | None, pages: RepresentationCache | None = None
+        self,
+        backend: Backend | None,
+        cache: ResultCache | None,
+        pages: RepresentationCache | None = None,
+        flights: SingleFlight[Any] | None = None,
     ) -> None:
-        """Report the counters of ``backend``, the SPARQL result ``cache`` and the representation cache
-        ``pages`` at each scrape (None: stop)."""
+        """Report the counters of ``backend``, the SPARQL result ``cache``, the representation cache
+        ``pages`` and the coalesced queries (``flights``) at each scrape (None: stop)."""
         self._state.backend = backend
         self._state.cache = cache
         self._state.pages = pages
+        self._state.flights = flights
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -49,6 +49,7 @@ from iopgraph.query.lexer import QueryInfo, analyse
 from iopgraph.query.screen import check_service_targets
 from iopgraph.sparql.cache import ResultCache
 from iopgraph.sparql.protocol import READ_ONLY, ProtocolRequest
+from iopgraph.sparql.single_flight import SingleFlight
 from iopgraph.store.backend import Backend, worker_options
 from iopgraph.store.engine import Outcome, QueryJob
 from iopgraph.store.pool import WorkerPool, empty_snapshot
@@ -158,6 +159,7 @@ class SparqlService:
         self.backend = backend
         self.settings = settings
         self.cache = cache if cache is not None else ResultCache(settings.cache_entries, settings.cache_bytes)
+        self.flights: SingleFlight[Outcome] = SingleFlight()  # identical uncached queries at once run once
         self._deadly: OrderedDict[str, None] = OrderedDict()
         self.analysis = AnalysisLane(settings)
 
@@ -266,6 +268,17 @@ class SparqlService:
         while len(self._deadly) > DEADLY_REMEMBERED:
             self._deadly.popitem(last=False)
 
+    async def _run(self, prepared: PreparedQuery, client: str) -> Outcome:
+        try:
+            outcome = await self.backend.run_query(prepared.job, self.settings.query_timeout, client)
+        except QueryTooComplex:
+            self._remember_deadly(prepared.key[1])
+            raise
+        # Only keep it if no write happened meanwhile (the key names the version it was run on).
+        if prepared.key[0] == self.backend.version:
+            self.cache.put(prepared.key, outcome)
+        return outcome
+
     async def answer(self, prepared: PreparedQuery, client: str = "") -> QueryAnswer:
         """Run ``prepared`` (or take its result from the cache); ``client`` is the requester's address."""
         cached = self.cache.get(prepared.key)
@@ -273,14 +286,8 @@ class SparqlService:
         if cached is not None:
             outcome = cached
         else:
-            try:
-                outcome = await self.backend.run_query(prepared.job, self.settings.query_timeout, client)
-            except QueryTooComplex:
-                self._remember_deadly(prepared.key[1])
-                raise
-            # Only keep it if no write happened meanwhile (the key names the version it was run on).
-            if prepared.key[0] == self.backend.version:
-                self.cache.put(prepared.key, outcome)
+            # The same query in flight already (same version, form, limits): await its outcome.
+            outcome, _ = await self.flights.run(prepared.key, lambda: self._run(prepared, client))
         return QueryAnswer(
             body=outcome.body,
             media_type=prepared.job.media_type,

@@ -595,9 +595,10 @@ class LocalBackend:
 
 
 def worker_options(settings: Settings) -> dict[str, Any]:
-    """The :class:`WorkerPool` keywords the settings ask for (sandbox and fairness)."""
+    """The :class:`WorkerPool` keywords the settings ask for (sandbox, fairness, copies kept)."""
     return {
         "memory_mb": settings.worker_memory_mb or None,
+        "recycle_mb": float(settings.worker_copy_budget_mb) or None,
         "keep_network": bool(settings.service_allowlist),
         "per_client": settings.query_workers_per_client or None,
     }

@@ -300,7 +300,9 @@ class WorkerPool:
         self._zygote: _Zygote | None = None
         self._zygote_failures = 0
         self._checkpoint = checkpoint
-        self.recycle_mb = recycle_mb  # private MB after which a worker is replaced (None: the zygote decides)
+        self.recycle_mb = (
+            recycle_mb  # MB the workers' own copies may hold together (None: the zygote decides)
+        )
         self._cold: _Zygote | None = None  # the zygote of the cold workers, while they serve
         self._checkpoints: set[Path] = set()  # checkpoint folders not removed yet
 
