@@ -92,3 +92,31 @@ def test_a_graph_over_the_limit_is_read_from_disk(tmp_path: Path) -> None:
     off = LocalBackend(store)  # the default for a backend made in code: no copy
     asyncio.run(off.start(workers=0))
     assert not off.read_copy
+
+
+def test_the_lookups_index_follows_every_write(tmp_path: Path) -> None:
+    """The views' lookups are answered from an index of the read copy; a write drops it, so the next
+    lookup sees the write (and a lookup never mixes the versions before and after it)."""
+    store = _store(tmp_path / "store", 20)
+    backend = LocalBackend(store, read_copy_max_quads=100)
+    first, new = ox.NamedNode(f"{EX}0"), ox.NamedNode(f"{EX}100")
+
+    async def scenario() -> None:
+        await backend.start(workers=0)
+        before = await backend.triples_of([first])
+        assert before == [ox.Triple(first, LABEL, ox.Literal("label 0"))]
+        index = backend._index
+        assert index is not None  # the first lookup made it
+        await backend.triples_of([first])
+        assert backend._index is index  # and the next one used it
+        await backend.replace_quads([_quad(0)], [_quad(100), ox.Quad(new, LABEL, first, G)])
+        assert await backend.triples_of([first]) == []
+        found = await backend.triples_of([new], [LABEL.value])
+        assert sorted(map(str, found)) == sorted(
+            map(str, [ox.Triple(new, LABEL, ox.Literal("label 100")), ox.Triple(new, LABEL, first)])
+        )
+        assert await backend.triples_to([first], [LABEL.value]) == [ox.Triple(new, LABEL, first)]
+        assert backend._index is not index
+        await backend.close()
+
+    asyncio.run(scenario())

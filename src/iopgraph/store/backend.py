@@ -44,6 +44,8 @@ from iopgraph.store.engine import Outcome, QueryJob, execute
 from iopgraph.store.patterns import Subject, read_triples_of, read_triples_to
 from iopgraph.store.pool import WorkerPool
 from iopgraph.store.snapshot import SnapshotFiles, digest_of_store
+from iopgraph.store.triple_index import MAX_QUADS as INDEX_MAX_QUADS
+from iopgraph.store.triple_index import TripleIndex
 
 if TYPE_CHECKING:
     from iopgraph.core.settings import Settings
@@ -265,6 +267,9 @@ class LocalBackend:
         self._checkpoint_of = checkpoint_of
         self._read_copy_max = read_copy_max_quads
         self._reads: ox.Store | None = None  # the in-memory read copy, if the graph is small enough
+        self._reads_changed = 0  # counts the read copy's changes: an index made across one is dropped
+        self._index: TripleIndex | None = None  # the read copy's lookups, made once per version
+        self._index_lock = asyncio.Lock()
         self._content: asyncio.Future[str | None] | None = None  # see content_digest
 
     @property
@@ -427,6 +432,24 @@ class LocalBackend:
                 "read copy dropped: the graph has more than %d quads (IOPGRAPH_READ_COPY_MAX_QUADS)", limit
             )
         self._reads = copy
+        self._read_copy_changed()
+
+    def _read_copy_changed(self) -> None:
+        self._reads_changed += 1
+        self._index = None
+
+    async def _triple_index(self) -> TripleIndex | None:
+        """The read copy's :class:`TripleIndex`, made by the first lookup after a change (None: no read
+        copy, or over :data:`~iopgraph.store.triple_index.MAX_QUADS`)."""
+        if self._index is not None or self._reads is None:
+            return self._index
+        async with self._index_lock:
+            copy, changes = self._reads, self._reads_changed
+            if self._index is None and copy is not None and len(copy) <= INDEX_MAX_QUADS:
+                index = await anyio.to_thread.run_sync(lambda: TripleIndex.of(copy))
+                if changes == self._reads_changed:  # no write landed while it was made
+                    self._index = index
+        return self._index
 
     @property
     def _readable(self) -> ox.Store:
@@ -469,9 +492,13 @@ class LocalBackend:
     async def triples_of(
         self, subjects: Sequence[Subject], predicates: Sequence[str] | None = None
     ) -> list[ox.Triple]:
+        if (index := await self._triple_index()) is not None:
+            return index.triples_of(subjects, predicates)  # dictionary lookups: no thread needed
         return await anyio.to_thread.run_sync(lambda: read_triples_of(self._readable, subjects, predicates))
 
     async def triples_to(self, objects: Sequence[Subject], predicates: Sequence[str]) -> list[ox.Triple]:
+        if (index := await self._triple_index()) is not None:
+            return index.triples_to(objects, predicates)
         return await anyio.to_thread.run_sync(lambda: read_triples_to(self._readable, objects, predicates))
 
     async def quads(self, graph: str | None = None) -> list[ox.Quad]:
@@ -568,6 +595,7 @@ class LocalBackend:
             await self._refresh_read_copy()
             return
         text = _update_text(remove, add, copy)
+        self._read_copy_changed()
         try:
             await anyio.to_thread.run_sync(lambda: copy.update(text) if text.strip() else None)
         except Exception:  # never leave a copy that differs from disk: make it again
