@@ -235,7 +235,9 @@ class LocalBackend:
       ``read_copy_max_quads`` quads (``IOPGRAPH_READ_COPY_MAX_QUADS``): the in-memory store
       answers a view's lookups several times faster than RocksDB. Made by :meth:`start`; every
       write reaches it in the same transaction text before the version changes. Larger graphs
-      (where the memory matters more than page speed) are read from disk.
+      (where the memory matters more than page speed) are read from disk. ``triples_of`` and
+      ``triples_to`` on a copy of at most 50,000 quads are answered from its
+      :class:`~iopgraph.store.triple_index.TripleIndex`, made once per version.
 
     All graphs form the default graph of a query (union default graph).
     """
