@@ -164,9 +164,8 @@ class _Worker:
     pidfd: int = -1
     alive: bool = True  # False once killed or retired: never handed a query again
     busy: bool = False
-    private_mb: float = (
-        0.0  # its own memory, as it said after its latest long query (the graph pages it copied)
-    )
+    # Its own memory (MB), as it said after its latest long query: the graph pages it copied.
+    private_mb: float = 0.0
 
     def forked(self, pid: int) -> None:
         self.pid = pid
@@ -300,9 +299,8 @@ class WorkerPool:
         self._zygote: _Zygote | None = None
         self._zygote_failures = 0
         self._checkpoint = checkpoint
-        self.recycle_mb = (
-            recycle_mb  # MB the workers' own copies may hold together (None: the zygote decides)
-        )
+        # MB the workers' own copies may hold together (None: the zygote decides).
+        self.recycle_mb = recycle_mb
         self._cold: _Zygote | None = None  # the zygote of the cold workers, while they serve
         self._checkpoints: set[Path] = set()  # checkpoint folders not removed yet
 
