@@ -11,7 +11,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
+import iopgraph.store.backend as backend_module
 from iopgraph.store.backend import LocalBackend
 from iopgraph.store.local import open_store
 
@@ -117,6 +119,29 @@ def test_the_lookups_index_follows_every_write(tmp_path: Path) -> None:
         )
         assert await backend.triples_to([first], [LABEL.value]) == [ox.Triple(new, LABEL, first)]
         assert backend._index is not index
+        await backend.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_copy_over_the_index_limit_is_counted_once_per_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting an in-memory store's quads walks it (~17 ms at 200k): a copy too large for the index is
+    read by the store's lookups, and the decision is kept until the next write."""
+    monkeypatch.setattr(backend_module, "INDEX_MAX_QUADS", 10)
+    store = _store(tmp_path / "store", 20)
+    backend = LocalBackend(store, read_copy_max_quads=100)
+    first = ox.NamedNode(f"{EX}0")
+
+    async def scenario() -> None:
+        await backend.start(workers=0)
+        assert await backend.triples_of([first]) == [ox.Triple(first, LABEL, ox.Literal("label 0"))]
+        assert backend._index is None and backend._index_of == backend._reads_changed  # decided
+        await backend.replace_quads([_quad(0)], [])
+        assert backend._index_of != backend._reads_changed  # a write asks again
+        assert await backend.triples_of([first]) == []
+        assert backend._index_of == backend._reads_changed
         await backend.close()
 
     asyncio.run(scenario())

@@ -271,6 +271,7 @@ class LocalBackend:
         self._reads: ox.Store | None = None  # the in-memory read copy, if the graph is small enough
         self._reads_changed = 0  # counts the read copy's changes: an index made across one is dropped
         self._index: TripleIndex | None = None  # the read copy's lookups, made once per version
+        self._index_of = -1  # the change count the index (or the decision to have none) was made at
         self._index_lock = asyncio.Lock()
         self._content: asyncio.Future[str | None] | None = None  # see content_digest
 
@@ -442,15 +443,18 @@ class LocalBackend:
 
     async def _triple_index(self) -> TripleIndex | None:
         """The read copy's :class:`TripleIndex`, made by the first lookup after a change (None: no read
-        copy, or over :data:`~iopgraph.store.triple_index.MAX_QUADS`)."""
-        if self._index is not None or self._reads is None:
+        copy, or over :data:`~iopgraph.store.triple_index.MAX_QUADS`: decided once per change, since
+        counting an in-memory store's quads walks it)."""
+        if self._reads is None or self._index_of == self._reads_changed:
             return self._index
         async with self._index_lock:
             copy, changes = self._reads, self._reads_changed
-            if self._index is None and copy is not None and len(copy) <= INDEX_MAX_QUADS:
-                index = await anyio.to_thread.run_sync(lambda: TripleIndex.of(copy))
+            if copy is not None and self._index_of != changes:
+                index = await anyio.to_thread.run_sync(
+                    lambda: TripleIndex.of(copy) if len(copy) <= INDEX_MAX_QUADS else None
+                )
                 if changes == self._reads_changed:  # no write landed while it was made
-                    self._index = index
+                    self._index, self._index_of = index, changes
         return self._index
 
     @property
