@@ -11,6 +11,7 @@ that phase is not lost; a restarted server reuses its snapshot and answers from 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import time
@@ -337,6 +338,52 @@ def test_the_workers_copies_together_stay_within_the_budget(tmp_path: Path) -> N
             assert pool.replaced == 0 and pool.crashes == 0
             assert b"true" in (await pool.run(ask("<urn:s5> ?p ?o"), timeout=60)).body
         finally:
+            await pool.close()
+
+    asyncio.run(main())
+
+
+def test_two_scans_at_once_hold_about_one_copy_not_two(tmp_path: Path) -> None:
+    """While two scans run at once, the pool reads their page faults: past half the budget one of them
+    is paused until the other has answered (and been recycled), so the workers' private memory peaks
+    near one scan's copy (two unpaused scans: about two). Both answers are whole."""
+    snapshot = tmp_path / "graph.nq"
+    snapshot.write_bytes(quads(100_000))
+
+    async def make() -> Path:
+        return snapshot
+
+    async def main() -> None:
+        pool = WorkerPool(1, make, recycle_mb=4000)
+        await pool.start()
+        try:
+            await pool.run(SCAN, timeout=60)
+            copied = max(pool.private_mb.values())
+        finally:
+            await pool.close()
+        pool = WorkerPool(2, make, recycle_mb=1.2 * copied)
+        await pool.start()
+        peak, sampling = 0.0, True
+
+        async def sample() -> None:
+            nonlocal peak
+            while sampling:
+                total = 0.0
+                for pid in pool.pids:
+                    with contextlib.suppress(OSError):  # recycled meanwhile
+                        total += memory_kb(pid)["Private_Dirty"] / 1024
+                peak = max(peak, total)
+                await asyncio.sleep(0.01)
+
+        sampler = asyncio.ensure_future(sample())
+        try:
+            outcomes = await asyncio.gather(pool.run(SCAN, timeout=60), pool.run(SCAN, timeout=60))
+            assert all(b"40951" in o.body for o in outcomes)
+            assert pool.paused >= 1 and pool.replaced == 0 and pool.crashes == 0
+            assert peak < 1.6 * copied, (peak, copied)
+        finally:
+            sampling = False
+            await sampler
             await pool.close()
 
     asyncio.run(main())

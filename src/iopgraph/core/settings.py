@@ -141,8 +141,8 @@ class Settings(BaseSettings):
         default=0,
         ge=0,
         description="Most MiB of graph pages the query workers may hold as their own copies together (a scan "
-        "copies the pages it walks); past it the largest is replaced by a fresh fork (0: three quarters of "
-        "the in-memory graph).",
+        "copies the pages it walks), also while queries run; past it the largest is replaced by a fresh fork "
+        "(0: four fifths of the in-memory graph).",
     )
     max_result_bytes: int = Field(
         default=50_000_000,

@@ -111,6 +111,16 @@ class _StateCollector(Collector):
                 "Query workers killed and replaced (timeouts, cancellations, crashes).",
                 value=stats.workers_replaced,
             )
+            yield CounterMetricFamily(
+                "iopgraph_query_workers_recycled",
+                "Query workers replaced by a fresh fork to give back the graph pages they copied (the copy budget).",
+                value=stats.workers_recycled,
+            )
+            yield CounterMetricFamily(
+                "iopgraph_query_workers_paused",
+                "Pauses of a query worker copying graph pages while another worker held or copied a copy.",
+                value=stats.workers_paused,
+            )
 
 
 class Metrics:

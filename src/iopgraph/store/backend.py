@@ -69,6 +69,8 @@ class BackendStats:
     workers: int | None = None  # live worker processes; None when it runs no pool
     ready_workers: int | None = None  # of those, the ones that have loaded the graph and can answer
     workers_replaced: int = 0  # workers killed and replaced (timeouts, cancellations, crashes)
+    workers_recycled: int = 0  # workers replaced by a fresh fork to give their copies of graph pages back
+    workers_paused: int = 0  # pauses of a worker that copied graph pages while another held or copied some
     sandbox: dict[str, Any] | None = None  # the sandbox report of the latest ready worker
 
 
@@ -171,7 +173,15 @@ def pool_stats(kind: str, pool: WorkerPool | None) -> BackendStats:
     """The :class:`BackendStats` of a backend of ``kind`` running ``pool`` (or none)."""
     if pool is None:
         return BackendStats(kind)
-    return BackendStats(kind, pool.live_count, pool.ready_count, pool.replaced, pool.sandbox)
+    return BackendStats(
+        kind,
+        pool.live_count,
+        pool.ready_count,
+        pool.replaced,
+        pool.recycled,
+        pool.paused,
+        pool.sandbox,
+    )
 
 
 async def probe(backend: Backend, timeout: float) -> Health:

@@ -80,7 +80,7 @@ from iopgraph.query.errors import (
     WorkersUnavailable,
     describe_syntax_error,
 )
-from iopgraph.store import wire
+from iopgraph.store import copy_guard, wire
 from iopgraph.store.engine import Outcome, QueryJob
 
 log = logging.getLogger("iopgraph.sparql")
@@ -164,8 +164,17 @@ class _Worker:
     pidfd: int = -1
     alive: bool = True  # False once killed or retired: never handed a query again
     busy: bool = False
-    # Its own memory (MB), as it said after its latest long query: the graph pages it copied.
+    # Its own memory (MB), as it said after its latest long query: the graph pages it copied; its page
+    # faults then, and the MB of faults since (read while it is busy: :mod:`copy_guard`).
     private_mb: float = 0.0
+    faults: int = 0
+    grown_mb: float = 0.0
+    seen_faults: int = 0  # its page faults at their latest reading (report or copy guard)
+    query_faults: int = 0  # ...when its current query started
+    query_mb: float = 0.0  # the MB of faults since then
+    paused_at: float | None = None  # stopped (SIGSTOP) by the copy guard since then
+    paused_s: float = 0.0  # seconds paused in its current query before that
+    retiring: bool = False  # recycled after its answer (the copy guard)
 
     def forked(self, pid: int) -> None:
         self.pid = pid
@@ -293,6 +302,9 @@ class WorkerPool:
         self.crashes = 0  # workers that died while answering
         self.recycled = 0  # workers replaced because their private memory grew (not counted in replaced)
         self.broken: str | None = None  # why no worker can be started, if so
+        self.paused = 0  # workers paused by the copy guard while another one copied
+        self._paused: set[_Worker] = set()
+        self._guard: asyncio.Task[None] | None = None
         self.sandbox: dict[str, Any] | None = None  # the sandbox report of the latest ready worker
         self._warned = False
         self._load_failures = 0
@@ -637,12 +649,17 @@ class WorkerPool:
         scan copied make its next scan faster, and the other workers stay lean (see :meth:`_over_budget`)."""
         return max(reversed(self._idle), key=lambda w: w.private_mb)
 
+    def _budget(self) -> float | None:
+        """MB the workers' own copies may hold together (``recycle_mb`` of the zygote's ready message)."""
+        budget = self._zygote.info.get("recycle_mb") if self._zygote is not None else None
+        return float(budget) if isinstance(budget, int | float) and budget > 0 else None
+
     def _over_budget(self, answered: _Worker) -> _Worker | None:
         """The worker to recycle when the workers' private memory together passed the zygote's budget
-        (``recycle_mb`` of its ready message): the largest of ``answered`` and the idle ones."""
-        budget = self._zygote.info.get("recycle_mb") if self._zygote is not None else None
+        (counting what busy ones copied since their reports): the largest of ``answered`` and the idle ones."""
+        budget = self._budget()
         live = [w for w in self._workers if w.alive and not w.zygote.cold]
-        if not budget or sum(w.private_mb for w in live) <= float(budget):
+        if budget is None or sum(w.private_mb + w.grown_mb for w in live) <= budget:
             return None
         candidates = [w for w in (answered, *self._idle) if w.alive and w in live]
         return max(candidates, key=lambda w: w.private_mb, default=None)
@@ -692,6 +709,11 @@ class WorkerPool:
         """Send ``message`` to a free worker, await its answer; raises TimeoutError or WorkerDied."""
         worker = await self._acquire(client, timeout, what)
         worker.busy = True
+        worker.query_faults, worker.query_mb, worker.paused_s = worker.seen_faults, 0.0, 0.0
+        if self._guard is None and not worker.zygote.cold:
+            self._guard = asyncio.ensure_future(self._guard_copies())
+            self._tasks.add(self._guard)
+            self._guard.add_done_callback(self._tasks.discard)
         try:
             async with asyncio.timeout(timeout):
                 header, body = await self._exchange(worker, message)
@@ -707,10 +729,13 @@ class WorkerPool:
             self._give_back(client, worker)
             self._dispatch()
         worker.busy = False
-        private = header.pop("private_mb", None)
+        private, faults = header.pop("private_mb", None), header.pop("faults", None)
         if isinstance(private, int | float):
             worker.private_mb = float(private)
-        if header.pop("retire", False) and worker.alive:
+            worker.grown_mb = 0.0
+            if isinstance(faults, int):
+                worker.faults = worker.seen_faults = faults
+        if (header.pop("retire", False) or worker.retiring) and worker.alive:
             await self._recycle(worker)
         elif worker.alive:
             largest = self._over_budget(worker)
@@ -800,8 +825,88 @@ class WorkerPool:
 
     # -- lifecycle of workers ------------------------------------------------------------------------
 
+    # -- the copy budget while queries run (see copy_guard) -------------------------------------------
+
+    async def _guard_copies(self) -> None:
+        """While an in-memory worker is busy: every ``copy_guard.TICK`` s, estimate what each busy worker has
+        copied since its last report and carry out :func:`copy_guard.plan`."""
+        loop = asyncio.get_running_loop()
+        try:
+            while not self._closed:
+                await asyncio.sleep(copy_guard.TICK)
+                for worker in [w for w in self._paused if not w.alive or w not in self._workers]:
+                    self._resume(worker)  # retired meanwhile (a reload): let it answer and end
+                live = [w for w in self._workers if w.alive and w.pid and not w.zygote.cold]
+                budget = self._budget()
+                if budget is None or not any(w.busy for w in live):
+                    return
+                now = loop.time()
+                copies = []
+                for worker in live:
+                    if worker.busy:
+                        faults = copy_guard.minor_faults(worker.pid)
+                        if faults is not None:
+                            worker.seen_faults = faults
+                            worker.grown_mb = max(0, faults - worker.faults) * copy_guard.PAGE_MB
+                            worker.query_mb = max(0, faults - worker.query_faults) * copy_guard.PAGE_MB
+                    paused = worker.paused_at is not None
+                    paused_s = worker.paused_s + (
+                        now - worker.paused_at if worker.paused_at is not None else 0.0
+                    )
+                    copies.append(
+                        copy_guard.Copy(
+                            worker,
+                            worker.private_mb,
+                            worker.grown_mb,
+                            worker.busy,
+                            worker.query_mb if worker.busy else 0.0,
+                            paused,
+                            paused_s,
+                            worker.retiring,
+                        )
+                    )
+                for step in copy_guard.plan(copies, budget):
+                    self._carry_out(step.action, step.key)  # type: ignore[arg-type]
+        finally:
+            self._guard = None
+            for worker in list(self._paused):
+                self._resume(worker)
+
+    def _carry_out(self, action: str, worker: _Worker) -> None:
+        if action == "recycle" and worker.alive and not worker.busy:
+            worker.alive = False  # handed no further query, then replaced
+            self._background(self._recycle(worker))
+        elif action == "retire":
+            worker.retiring = True
+        elif action == "pause" and worker.busy and worker.pidfd >= 0:
+            with contextlib.suppress(ProcessLookupError, OSError):
+                signal.pidfd_send_signal(worker.pidfd, signal.SIGSTOP)
+                worker.paused_at = asyncio.get_running_loop().time()
+                self._paused.add(worker)
+                self.paused += 1
+                log.info(
+                    "query worker %s paused: it copied %.0f MB of the graph in its query while another worker "
+                    "held or copied one (copy budget %.0f MB)",
+                    worker.pid,
+                    worker.query_mb,
+                    self._budget() or 0,
+                )
+        elif action == "resume":
+            self._resume(worker)
+
+    def _resume(self, worker: _Worker) -> None:
+        self._paused.discard(worker)
+        if worker.paused_at is not None:
+            worker.paused_s += asyncio.get_running_loop().time() - worker.paused_at
+            worker.paused_at = None
+            if worker.pidfd >= 0:
+                with contextlib.suppress(ProcessLookupError, OSError):
+                    signal.pidfd_send_signal(worker.pidfd, signal.SIGCONT)
+
     async def _kill(self, worker: _Worker) -> None:
         worker.alive = False
+        self._paused.discard(worker)
+        worker.paused_at = None
         worker.signal_kill()
         await worker.exited(10.0)
         worker.forget()

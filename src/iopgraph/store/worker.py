@@ -190,6 +190,9 @@ class PrivateMemory:
         self._exact = _huge_pages_always()
         self._mb: float | None = None
         self._at = 0
+        #: The page faults at the latest :meth:`mb`: what it returned holds up to them (the pool adds the
+        #: faults since, read from ``/proc``, while this worker is busy: :mod:`iopgraph.store.copy_guard`).
+        self.faults = 0
 
     @staticmethod
     def _faults() -> int:
@@ -200,7 +203,9 @@ class PrivateMemory:
         grown = (faults - self._at) * self._page_mb
         if self._mb is None or self._exact or grown >= RECHECK_MB:
             self._mb, self._at = private_dirty_mb(), self._faults()
+            self.faults = self._at
             return self._mb
+        self.faults = faults
         return self._mb + grown
 
 
@@ -247,5 +252,5 @@ def serve(
             if private > recycle_mb:
                 outbox.write(_with(reply, retire=True, private_mb=round(private, 1)))
                 return
-            reply = _with(reply, private_mb=round(private, 1))
+            reply = _with(reply, private_mb=round(private, 1), faults=memory.faults)
         outbox.write(reply)

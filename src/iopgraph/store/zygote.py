@@ -41,6 +41,7 @@ import sys
 import time
 from typing import Any, BinaryIO
 
+from iopgraph.core import malloc
 from iopgraph.store import sandbox, wire, worker
 
 # Not used here: what every query needs, imported once so that each forked worker shares it (imported
@@ -95,7 +96,7 @@ class _Inbox:
 #: what a scan of the whole graph copies (a GROUP BY over 1M triples: ~65 % of the copy), so repeated
 #: heavy queries run at the engine's speed, not at the speed of a fresh fork's page copies
 #: (see :func:`iopgraph.store.worker.serve` and ``WorkerPool``).
-RECYCLE_SHARE = 0.75
+RECYCLE_SHARE = 0.8
 RECYCLE_MIN_MB = 128.0
 
 
@@ -144,6 +145,7 @@ def run(
     started = time.monotonic()
     # A checkpoint is opened by each worker after the fork: RocksDB starts threads, a zygote must have none.
     store = None if read_only else worker.load(snapshot)
+    malloc.release_free_memory()  # the loader's freed chunks: before the forks, so no worker inherits them
     # Cold workers are swapped out soon anyway (and their RocksDB caches are their own): never recycled.
     if read_only:
         recycle_mb = 0.0
