@@ -62,7 +62,12 @@ def test_readyz_reports_the_checks_it_made(client: TestClient) -> None:
     deadline = time.monotonic() + 60
     response = client.get("/readyz")
     while response.status_code == 503 and time.monotonic() < deadline:  # the worker loads the graph
-        assert response.json()["reason"] == "the query workers are still loading the graph"
+        problem = response.json()  # problem+json: the reason is its detail (docs/security.md)
+        assert (problem["code"], problem["detail"]) == (
+            "not-ready",
+            "not ready: the query workers are still loading the graph",
+        )
+        assert response.headers["retry-after"] == "5"
         time.sleep(0.2)
         response = client.get("/readyz")
     assert response.status_code == 200

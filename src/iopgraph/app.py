@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     await warmer.close()
                     metrics.watch(None, None)
                     app.state.context = None  # let the store close
-                    context.search.close()
+                    await context.search.close()
             finally:
                 await sparql.close()
 

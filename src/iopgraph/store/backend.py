@@ -40,6 +40,7 @@ import pyoxigraph as ox
 
 from iopgraph.core.errors import IopgraphError, StoreError
 from iopgraph.query.errors import WorkersUnavailable
+from iopgraph.store.dump_child import Children
 from iopgraph.store.engine import Outcome, QueryJob, execute
 from iopgraph.store.patterns import Subject, read_triples_of, read_triples_to
 from iopgraph.store.pool import WorkerPool
@@ -284,6 +285,7 @@ class LocalBackend:
         self._index_of = -1  # the change count the index (or the decision to have none) was made at
         self._index_lock = asyncio.Lock()
         self._content: asyncio.Future[str | None] | None = None  # see content_digest
+        self._children = Children()  # the dumps' child processes, stopped on close
 
     @property
     def version(self) -> str:
@@ -314,7 +316,7 @@ class LocalBackend:
             if workers <= 0:
                 self._settle_content(None)
         if self._pool is None and workers > 0:
-            self._files = SnapshotFiles(self._store_path)
+            self._files = SnapshotFiles(self._store_path, self._checkpoint_of, self._children)
             checkpoint = self._make_checkpoint if self._checkpoint_of is not None else None
             self._pool = WorkerPool(workers, self._make_snapshot, checkpoint=checkpoint, **options)
             await self._pool.start(wait=wait)
@@ -332,6 +334,9 @@ class LocalBackend:
         self._settle_content(None)
         for task in list(self._tasks):
             task.cancel()
+        # A dump still running (the snapshot, the check of a reused one) is killed, and its thread has let
+        # go of the store before this returns: the store can be opened again at once.
+        await anyio.to_thread.run_sync(self._children.stop)
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
@@ -391,6 +396,8 @@ class LocalBackend:
         """Compare the reused snapshot with the store; reload the workers if they differ."""
         try:
             await self._verify_reused(digest)
+        except OSError as exc:  # e.g. the dump's child killed at shutdown; the service goes on as it was
+            log.warning("the reused snapshot was not checked against the store: %s", exc)
         finally:
             self._settle_content(None)  # if the check failed or was cancelled before it knew
 
@@ -401,7 +408,9 @@ class LocalBackend:
         # A thread of its own (niced, then gone), not one of the shared pool.
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iopgraph-snapshot-check")
         try:
-            actual = await asyncio.get_running_loop().run_in_executor(executor, digest_of_store, self.store)
+            actual = await asyncio.get_running_loop().run_in_executor(
+                executor, digest_of_store, self.store, self._checkpoint_of, True, self._children
+            )
         finally:
             executor.shutdown(wait=False)  # never block the event loop (e.g. when cancelled at shutdown)
         self._settle_content(actual if self._version == version else None)
@@ -415,10 +424,13 @@ class LocalBackend:
             )
             if self._files is not None:
                 self._files.invalidate()
+            self._snapshot = None  # dumped again from the store, and kept for the next start
             if self._reads is not None:
                 await self._refresh_read_copy()
-            self._bump()
             await self._pool.reload()
+            # Only now: an answer run at the new version comes from a worker with the store's content (one run
+            # before, by a worker still holding the reused snapshot, was cached under the new version).
+            self._bump()
 
     # -- the read copy -----------------------------------------------------------------------
 

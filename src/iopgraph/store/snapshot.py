@@ -31,6 +31,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from iopgraph.store.dump_child import Children, dump_in_child, remove_stale
+
 
 def _anonymous_file() -> int:
     """A read-write file with no name in the temporary folder: nothing is left behind, even when the
@@ -43,9 +45,24 @@ def _anonymous_file() -> int:
     return handle
 
 
-def dump(store: ox.Store, target: Path | None) -> str:
+def dump(
+    store: ox.Store,
+    target: Path | None,
+    folder: Path | None = None,
+    background: bool = False,
+    children: Children | None = None,
+) -> str:
     """Write the store's quads as N-Quads to ``target`` (if None, to a file without a name, gone once
-    hashed); returns the SHA-256 of the bytes. Oxigraph writes the file itself (no Python call per chunk)."""
+    hashed); returns the SHA-256 of the bytes. Oxigraph writes the file itself (no Python call per chunk).
+
+    ``folder``: the on-disk store's files; the dump then runs in a child process on a checkpoint
+    (:mod:`iopgraph.store.dump_child`: the server keeps none of the memory a full read takes);
+    ``background`` runs it at the lowest CPU priority; ``children`` (its owner's) stops it when they stop."""
+    if folder is not None:
+        if target is not None:
+            return dump_in_child(store, folder, target, background, children)
+        with os.fdopen(_anonymous_file(), "w+b") as scratch:
+            return dump_in_child(store, folder, scratch.fileno(), background, children)
     if target is not None:
         store.dump(str(target), format=ox.RdfFormat.N_QUADS)
         with target.open("rb") as written:
@@ -57,9 +74,14 @@ def dump(store: ox.Store, target: Path | None) -> str:
         return hashlib.file_digest(scratch, "sha256").hexdigest()
 
 
-def digest_of_store(store: ox.Store, background: bool = True) -> str:
-    """SHA-256 of the store's N-Quads dump; in ``background`` the calling thread runs at the lowest
-    CPU priority (Linux threads have their own nice value), so queries are not slowed by the check."""
+def digest_of_store(
+    store: ox.Store, folder: Path | None = None, background: bool = True, children: Children | None = None
+) -> str:
+    """SHA-256 of the store's N-Quads dump (``folder``: see :func:`dump`); in ``background`` the dump runs
+    at the lowest CPU priority (Linux threads have their own nice value), so queries are not slowed by the
+    check."""
+    if folder is not None:
+        return dump(store, None, folder, background, children)
     if not background:
         return dump(store, None)
     thread = threading.get_native_id()
@@ -77,7 +99,15 @@ def digest_of_store(store: ox.Store, background: bool = True) -> str:
 class SnapshotFiles:
     """Snapshot files of one store: the persisted start-up snapshot plus temporary ones after writes."""
 
-    def __init__(self, store_path: Path | None) -> None:
+    def __init__(
+        self, store_path: Path | None, folder: Path | None = None, children: Children | None = None
+    ) -> None:
+        """``store_path``: where the start-up snapshot is kept (None: never kept); ``folder``: the on-disk
+        store's files, if any (dumps then run in a child process, :func:`dump`)."""
+        self.folder = folder
+        self.children = children
+        if folder is not None:
+            remove_stale(folder)
         self.persisted = store_path.parent / f"{store_path.name}.snapshot.nq" if store_path else None
         self.meta = store_path.parent / f"{store_path.name}.snapshot.json" if store_path else None
         self.scratch = Path(tempfile.mkdtemp(prefix="iopgraph-snapshot-"))
@@ -100,12 +130,12 @@ class SnapshotFiles:
         if token is not None and self.persisted and self.meta:
             self.invalidate()
             partial = self.persisted.with_suffix(".partial")
-            digest = dump(store, partial)
+            digest = dump(store, partial, self.folder, children=self.children)
             partial.replace(self.persisted)
             self.meta.write_text(json.dumps({"token": token, "sha256": digest}))
             return self.persisted, digest
         target = self.scratch / f"{version}.nq"
-        digest = dump(store, target)
+        digest = dump(store, target, self.folder, children=self.children)
         self._written.append(target)
         # Keep the last two: a worker started from the previous one may still be opening it.
         while len(self._written) > 2:
