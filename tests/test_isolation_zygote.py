@@ -306,26 +306,35 @@ def test_repeated_scans_run_on_the_warm_worker_and_the_other_stays_lean(tmp_path
     asyncio.run(main())
 
 
-def test_the_workers_copies_together_stay_within_the_budget(tmp_path: Path) -> None:
-    """Two scans at once warm both workers; when their private memory together passes the budget, the
-    largest is replaced by a fresh fork (one warm copy is kept, not one per worker)."""
-    snapshot = tmp_path / "graph.nq"
-    snapshot.write_bytes(quads(100_000))
+def snapshot_of(folder: Path, count: int) -> Callable[[], Awaitable[Path]]:
+    """A snapshot of ``count`` quads written in ``folder``, as the pool asks for it."""
+    snapshot = folder / "graph.nq"
+    snapshot.write_bytes(quads(count))
 
     async def make() -> Path:
         return snapshot
 
-    async def one_scan_mb() -> float:
-        pool = WorkerPool(1, make, recycle_mb=4000)
-        await pool.start()
-        try:
-            await pool.run(SCAN, timeout=60)
-            return max(pool.private_mb.values())
-        finally:
-            await pool.close()
+    return make
+
+
+async def one_scan_copy_mb(make: Callable[[], Awaitable[Path]]) -> float:
+    """The private memory one worker holds after one scan (what a scan copies), alone in its pool."""
+    pool = WorkerPool(1, make, recycle_mb=4000)
+    await pool.start()
+    try:
+        await pool.run(SCAN, timeout=60)
+        return max(pool.private_mb.values())
+    finally:
+        await pool.close()
+
+
+def test_the_workers_copies_together_stay_within_the_budget(tmp_path: Path) -> None:
+    """Two scans at once warm both workers; when their private memory together passes the budget, the
+    largest is replaced by a fresh fork (one warm copy is kept, not one per worker)."""
+    make = snapshot_of(tmp_path, 100_000)
 
     async def main() -> None:
-        copied = await one_scan_mb()
+        copied = await one_scan_copy_mb(make)
         budget = 1.5 * copied  # one worker's scan fits, two do not
         pool = WorkerPool(2, make, recycle_mb=budget)
         await pool.start()
@@ -347,20 +356,10 @@ def test_two_scans_at_once_hold_about_one_copy_not_two(tmp_path: Path) -> None:
     """While two scans run at once, the pool reads their page faults: past half the budget one of them
     is paused until the other has answered (and been recycled), so the workers' private memory peaks
     near one scan's copy (two unpaused scans: about two). Both answers are whole."""
-    snapshot = tmp_path / "graph.nq"
-    snapshot.write_bytes(quads(100_000))
-
-    async def make() -> Path:
-        return snapshot
+    make = snapshot_of(tmp_path, 100_000)
 
     async def main() -> None:
-        pool = WorkerPool(1, make, recycle_mb=4000)
-        await pool.start()
-        try:
-            await pool.run(SCAN, timeout=60)
-            copied = max(pool.private_mb.values())
-        finally:
-            await pool.close()
+        copied = await one_scan_copy_mb(make)
         pool = WorkerPool(2, make, recycle_mb=1.2 * copied)
         await pool.start()
         peak, sampling = 0.0, True
