@@ -16,6 +16,12 @@ from iopgraph.store import dump_child, local, snapshot
 EX = "http://example.org/"
 
 
+@pytest.fixture(autouse=True)
+def any_store_is_read_in_a_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These stores are small: below ``CHILD_MIN_BYTES`` their reads would run in process."""
+    monkeypatch.setattr(dump_child, "CHILD_MIN_BYTES", 0)
+
+
 def _disk_store(folder: Path, n: int) -> ox.Store:
     store = ox.Store(str(folder))
     store.extend(
@@ -73,6 +79,7 @@ def test_the_calling_process_keeps_none_of_the_memory_a_full_read_takes(tmp_path
         "import sys, pyoxigraph as ox\n"
         "from pathlib import Path\n"
         "from iopgraph.store import dump_child, snapshot\n"
+        "dump_child.CHILD_MIN_BYTES = 0\n"
         "folder = Path(sys.argv[1])\n"
         "store = ox.Store(str(folder))\n"
         "store.bulk_extend(ox.Quad(ox.NamedNode(f'http://example.org/s{i}'), ox.NamedNode("
@@ -141,3 +148,26 @@ def test_the_child_ends_cleanly_while_its_standard_input_is_open(tmp_path: Path)
         assert child.wait(30) == 0, err
     assert out.strip() == "10"
     assert "Fatal Python error" not in err
+
+
+def test_a_small_store_is_read_in_process_a_big_one_in_a_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "store"
+    store = _disk_store(folder, 200)
+    size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+    children: list[list[str]] = []
+    real = subprocess.Popen
+
+    def counting(args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+        children.append(args)
+        return real(args, **kwargs)  # type: ignore[call-overload, no-any-return]
+
+    monkeypatch.setattr(dump_child.subprocess, "Popen", counting)
+    monkeypatch.setattr(dump_child, "CHILD_MIN_BYTES", size + 1)
+    assert not dump_child.worth_a_child(folder)
+    assert local.count_quads(store, folder) == 200 and children == []  # counted here
+    monkeypatch.setattr(dump_child, "CHILD_MIN_BYTES", size)
+    assert dump_child.worth_a_child(folder)
+    assert local.count_quads(store, folder) == 200 and len(children) == 1  # counted by a child
+    assert not dump_child.worth_a_child(tmp_path / "missing")

@@ -7,8 +7,9 @@ the memory goes only when the store is closed). So a dump or a count takes a Roc
 the store beside it (hard links: instant; the store as of that moment, as an in-process read sees
 it), and a child process opens the checkpoint read-only, writes the N-Quads and prints their
 SHA-256, or prints the count; its memory goes with it. The price: ~15 ms more per start at 1M
-triples (the count: 0.132 s in process, 0.147 s in a child). The checkpoint is removed after; one
-left by a killed server is removed by the next :func:`remove_stale`.
+triples (the count: 0.132 s in process, 0.147 s in a child); a small store (:data:`CHILD_MIN_BYTES`)
+is read in process. The checkpoint is removed after; one left by a killed server is removed by the
+next :func:`remove_stale`.
 
     digest = dump_in_child(store, folder, target)          # in the server (a worker thread)
     quads = count_in_child(store, folder)                  # the quad count, for the snapshot's token
@@ -36,6 +37,20 @@ import pyoxigraph as ox
 
 #: The checkpoints of dumps are ``<store>.dump-<id>`` beside the store (hard links need the same file system).
 SUFFIX = ".dump-"
+
+
+#: Below this many bytes of store files a full read fills at most that much cache, and starting a child (~50 ms)
+#: costs more than it saves: the read runs in process (the shipped graph's store is ~4 MB).
+CHILD_MIN_BYTES = 16 * 2**20
+
+
+def worth_a_child(folder: Path) -> bool:
+    """Whether a whole read of the store at ``folder`` should run in a child (its files are big enough)."""
+    try:
+        with os.scandir(folder) as entries:
+            return sum(e.stat().st_size for e in entries if e.is_file()) >= CHILD_MIN_BYTES
+    except OSError:
+        return False
 
 
 class DumpError(OSError):

@@ -39,7 +39,7 @@ from iopgraph.core.media_types import RdfSyntax, syntax_for_path
 from iopgraph.core.namespaces import FILE_GRAPH_PREFIXES
 from iopgraph.core.rdfio import parse_file, screen
 from iopgraph.core.sources import SourceFile, content_hash, file_stamps
-from iopgraph.store.dump_child import DumpError, count_in_child
+from iopgraph.store.dump_child import DumpError, count_in_child, worth_a_child
 
 META_FILE = "iopgraph-store.json"
 #: A file modified this close before its stamp was taken can change again within the same clock tick of
@@ -255,9 +255,9 @@ def ensure_built(store: ox.Store, path: Path, files: list[SourceFile], force: bo
 
 
 def count_quads(store: ox.Store, path: Path) -> int:
-    """The number of quads in ``store``; counted in a child process when its files are at ``path``, so this
-    process keeps none of the RocksDB cache the count fills (:mod:`iopgraph.store.dump_child`)."""
-    if not (path / "CURRENT").is_file():  # not RocksDB's files: an in-memory store (tests)
+    """The number of quads in ``store``; counted in a child process when its files are at ``path`` and big
+    enough, so this process keeps none of the RocksDB cache the count fills (:mod:`iopgraph.store.dump_child`)."""
+    if not (path / "CURRENT").is_file() or not worth_a_child(path):  # in memory (tests), or small
         return len(store)
     try:
         return count_in_child(store, path)

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from iopgraph.store.dump_child import Children, dump_in_child, remove_stale
+from iopgraph.store.dump_child import Children, dump_in_child, remove_stale, worth_a_child
 
 
 def _anonymous_file() -> int:
@@ -55,10 +55,10 @@ def dump(
     """Write the store's quads as N-Quads to ``target`` (if None, to a file without a name, gone once
     hashed); returns the SHA-256 of the bytes. Oxigraph writes the file itself (no Python call per chunk).
 
-    ``folder``: the on-disk store's files; the dump then runs in a child process on a checkpoint
+    ``folder``: the on-disk store's files; if they are big enough, the dump runs in a child process on a checkpoint
     (:mod:`iopgraph.store.dump_child`: the server keeps none of the memory a full read takes);
     ``background`` runs it at the lowest CPU priority; ``children`` (its owner's) stops it when they stop."""
-    if folder is not None:
+    if folder is not None and worth_a_child(folder):
         if target is not None:
             return dump_in_child(store, folder, target, background, children)
         with os.fdopen(_anonymous_file(), "w+b") as scratch:
@@ -80,7 +80,7 @@ def digest_of_store(
     """SHA-256 of the store's N-Quads dump (``folder``: see :func:`dump`); in ``background`` the dump runs
     at the lowest CPU priority (Linux threads have their own nice value), so queries are not slowed by the
     check."""
-    if folder is not None:
+    if folder is not None and worth_a_child(folder):
         return dump(store, None, folder, background, children)
     if not background:
         return dump(store, None)
