@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections import defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
@@ -112,7 +114,7 @@ def test_fragments_chain_with_time_relations_and_only_closed_ones_are_immutable(
     shutil.which("node") is None or not CLIENT.exists(),
     reason="needs node and the npm ldes-client (make web installs it)",
 )
-def test_the_npm_ldes_client_replicates_every_resource(server) -> None:
+def test_the_npm_ldes_client_replicates_every_resource(server, tmp_path: Path) -> None:
     """Following the feed from the start with the real client reproduces every resource of the graph."""
     base, settings = server
     done = subprocess.run(
@@ -121,6 +123,7 @@ def test_the_npm_ldes_client_replicates_every_resource(server) -> None:
         text=True,
         timeout=300,
         cwd=ROOT / "web",
+        env={**os.environ, "TMPDIR": str(tmp_path)},  # the client keeps its state there (ldes-client-<id>)
     )
     assert done.returncode == 0, done.stderr[-3000:]
     quads = list(ox.parse(done.stdout.encode(), ox.RdfFormat.TRIG))

@@ -10,8 +10,10 @@ item 1), and work when followed.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -141,7 +143,7 @@ def test_the_catalogue_passes_the_dcat_ap_shapes(shipped_base: str) -> None:
     assert urls, "the catalogue names no URL of this service"
 
 
-def test_the_npm_ldes_client_follows_the_stream_to_the_end(shipped_base: str) -> None:
+def test_the_npm_ldes_client_follows_the_stream_to_the_end(shipped_base: str, tmp_path: Path) -> None:
     client = WEB_BIN / "ldes-client"
     require_npm_tool(client, "the LDES client")  # skips without npm, fails in CI
     done = subprocess.run(
@@ -151,6 +153,7 @@ def test_the_npm_ldes_client_follows_the_stream_to_the_end(shipped_base: str) ->
         timeout=300,
         cwd=ROOT / "web",
         check=False,
+        env={**os.environ, "TMPDIR": str(tmp_path)},  # the client keeps its state there (ldes-client-<id>)
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "ECONNREFUSED" not in done.stderr
