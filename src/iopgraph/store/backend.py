@@ -405,7 +405,7 @@ class LocalBackend:
         assert self._pool is not None
         await self._pool.wait_ready()
         version = self._version
-        # A thread of its own (niced, then gone), not one of the shared pool.
+        # A thread of its own (then gone), not one of the shared pool; the dump runs niced (snapshot.digest_of_store).
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iopgraph-snapshot-check")
         try:
             actual = await asyncio.get_running_loop().run_in_executor(

@@ -38,7 +38,6 @@ import pyoxigraph as ox
 #: The checkpoints of dumps are ``<store>.dump-<id>`` beside the store (hard links need the same file system).
 SUFFIX = ".dump-"
 
-
 #: Below this many bytes of store files a full read fills at most that much cache, and starting a child (~50 ms)
 #: costs more than it saves: the read runs in process (the shipped graph's store is ~4 MB).
 CHILD_MIN_BYTES = 16 * 2**20
@@ -54,7 +53,7 @@ def worth_a_child(folder: Path) -> bool:
 
 
 class DumpError(OSError):
-    """The child could not dump the store (its message says why)."""
+    """The child could not read the store (its message says why)."""
 
 
 class Children:

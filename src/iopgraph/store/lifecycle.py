@@ -14,6 +14,7 @@ Three set-ups, one decision made here:
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import shutil
@@ -109,7 +110,8 @@ async def open_backend(settings: Settings) -> AsyncIterator[Backend]:
             del backend
     finally:
         # RocksDB releases its lock only when the last reference to the Store is gone.
-        del store
+        with contextlib.suppress(UnboundLocalError):  # the reopen after a build failed: nothing is open
+            del store
         gc.collect()
         if temporary is not None:
             shutil.rmtree(temporary, ignore_errors=True)
