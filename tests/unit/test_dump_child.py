@@ -120,14 +120,21 @@ def test_a_child_that_cannot_read_says_why_and_leaves_no_checkpoint(
     assert _checkpoints(folder) == []
 
 
-def test_stale_checkpoints_of_a_killed_server_are_removed(tmp_path: Path) -> None:
+def test_what_a_killed_server_left_beside_the_store_is_removed_at_the_next_start(tmp_path: Path) -> None:
+    """Its dumps' checkpoints and its scratch snapshots (written after writes) live beside the store."""
     folder = tmp_path / "store"
-    _disk_store(folder, 5)
+    store = _disk_store(folder, 5)
     stale = folder.parent / f"{folder.name}{dump_child.SUFFIX}0123456789ab"
     stale.mkdir()
     (stale / "CURRENT").write_text("x")
-    snapshot.SnapshotFiles(None, folder).close()
-    assert not stale.exists()
+    left = snapshot.SnapshotFiles(None, folder)
+    written, _ = left.take(store, "v1", None)
+    assert written.parent == folder.parent / "store.snapshots" and written.exists()
+    # killed here: close() never runs
+    again = snapshot.SnapshotFiles(None, folder)
+    assert not stale.exists() and not written.exists()
+    again.close()
+    assert not (folder.parent / "store.snapshots").exists()
 
 
 def test_the_child_ends_cleanly_while_its_standard_input_is_open(tmp_path: Path) -> None:

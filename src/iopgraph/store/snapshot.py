@@ -106,11 +106,17 @@ class SnapshotFiles:
         store's files, if any (dumps then run in a child process, :func:`dump`)."""
         self.folder = folder
         self.children = children
-        if folder is not None:
-            remove_stale(folder)
         self.persisted = store_path.parent / f"{store_path.name}.snapshot.nq" if store_path else None
         self.meta = store_path.parent / f"{store_path.name}.snapshot.json" if store_path else None
-        self.scratch = Path(tempfile.mkdtemp(prefix="iopgraph-snapshot-"))
+        if folder is None:
+            self.scratch = Path(tempfile.mkdtemp(prefix="iopgraph-snapshot-"))
+        else:
+            # Beside the store, so what a killed server left (a snapshot after writes is as big as the graph)
+            # is removed by the next start, with the dumps' checkpoints; in /tmp it stayed.
+            remove_stale(folder)
+            self.scratch = folder.parent / f"{folder.name}.snapshots"
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch.mkdir(mode=0o700)
         self._written: list[Path] = []
 
     def reusable(self, token: str) -> tuple[Path, str] | None:
