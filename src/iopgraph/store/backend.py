@@ -40,7 +40,7 @@ import pyoxigraph as ox
 
 from iopgraph.core.errors import IopgraphError, StoreError
 from iopgraph.query.errors import WorkersUnavailable
-from iopgraph.store.dump_child import Children
+from iopgraph.store.dump_child import Children, checkpoint_path, remove_stale
 from iopgraph.store.engine import Outcome, QueryJob, execute
 from iopgraph.store.patterns import Subject, read_triples_of, read_triples_to
 from iopgraph.store.pool import WorkerPool
@@ -230,6 +230,10 @@ def nquads_bytes(quads: list[ox.Quad]) -> bytes:
     return (ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"") if quads else b""
 
 
+#: The cold workers' checkpoints: ``<store>.checkpoint-<id>`` beside the store.
+COLD_SUFFIX = ".checkpoint-"
+
+
 class LocalBackend:
     """The embedded Oxigraph store.
 
@@ -379,9 +383,8 @@ class LocalBackend:
         assert folder is not None
 
         def make() -> Path | None:
-            for stale in folder.parent.glob(f"{folder.name}.checkpoint-*"):
-                shutil.rmtree(stale, ignore_errors=True)
-            target = folder.parent / f"{folder.name}.checkpoint-{uuid.uuid4().hex[:12]}"
+            remove_stale(folder, COLD_SUFFIX)
+            target = checkpoint_path(folder, COLD_SUFFIX)
             try:
                 self.store.backup(str(target))
             except OSError as exc:

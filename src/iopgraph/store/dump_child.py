@@ -35,7 +35,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-#: The checkpoints of dumps are ``<store>.dump-<id>`` beside the store (hard links need the same file system).
+#: The checkpoints of dumps are ``<store>.dump-<id>`` beside the store (hard links need the same file system);
+#: the cold workers' are ``<store>.checkpoint-<id>`` (:func:`checkpoint_path`).
 SUFFIX = ".dump-"
 
 #: Below this many bytes of store files a full read fills at most that much cache, and starting a child (~50 ms)
@@ -98,9 +99,14 @@ class Children:
             self._state.wait_for(lambda: self._calls == 0, timeout)
 
 
-def remove_stale(folder: Path) -> None:
-    """Remove the dump checkpoints a killed server left beside the store at ``folder``."""
-    for stale in folder.parent.glob(f"{folder.name}{SUFFIX}*"):
+def checkpoint_path(folder: Path, suffix: str = SUFFIX) -> Path:
+    """A new checkpoint's folder beside the store at ``folder``: ``<store><suffix><id>``."""
+    return folder.parent / f"{folder.name}{suffix}{uuid.uuid4().hex[:12]}"
+
+
+def remove_stale(folder: Path, suffix: str = SUFFIX) -> None:
+    """Remove the checkpoints (of dumps, or with ``suffix``) a killed server left beside the store at ``folder``."""
+    for stale in folder.parent.glob(f"{folder.name}{suffix}*"):
         shutil.rmtree(stale, ignore_errors=True)
 
 
@@ -129,7 +135,7 @@ def _in_child(
 ) -> str:
     """Checkpoint ``store`` beside ``folder``, run the child on it with ``args``; its last line."""
     with children.call() if children is not None else contextlib.nullcontext():
-        checkpoint = folder.parent / f"{folder.name}{SUFFIX}{uuid.uuid4().hex[:12]}"
+        checkpoint = checkpoint_path(folder)
         try:
             store.backup(str(checkpoint))
             with subprocess.Popen(
