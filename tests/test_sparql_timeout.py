@@ -39,6 +39,10 @@ def test_timeout_gives_503_naming_the_limit_and_kills_the_worker(tmp_path: Path)
     with TestClient(create_app(settings_for(tmp_path, query_timeout=1.0, query_workers=1))) as client:
         assert client.get("/sparql", params={"query": FAST}).status_code == 200
         pool = client.app.state.context.backend.pool  # type: ignore[attr-defined]
+        # The first answer may come from a cold (checkpoint) worker: wait for the in-memory one and its pid.
+        deadline = time.monotonic() + 60
+        while (pool.source != "memory" or len(pool.pids) != 1) and time.monotonic() < deadline:
+            time.sleep(0.05)
         [worker_pid] = pool.pids
         started = time.monotonic()
         r = client.get("/sparql", params={"query": SLOW})
